@@ -1,0 +1,80 @@
+/* bench_bptt.c — how long one exact full BPTT takes (forward + backward,
+ * every parameter and every input), and one truncated BPTT, on a tanh RNN.
+ *
+ * usage: bench_bptt [n] [T] [d] [m] [repeats]   (defaults 64 1000 32 16 20)
+ * Prints the median and best wall-clock time of each. A benchmark, not a
+ * test: it asserts nothing. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include "bt.h"
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static void run(const char *what, bt_model *m, bt_data *d, size_t k, int reps,
+		double *g, double *dX)
+{
+	double *t = malloc(reps * sizeof(double)), L;
+	for (int r = 0; r < reps; r++) {
+		double t0 = now();
+		if (bt_gradient(m, d, k, &L, g, dX) != BT_OK) {
+			fprintf(stderr, "bench: gradient failed\n");
+			exit(1);
+		}
+		t[r] = now() - t0;
+	}
+	qsort(t, reps, sizeof(double), cmp);
+	printf("%-28s median %9.3f ms   best %9.3f ms   (%d runs, loss %.6g)\n",
+	       what, 1e3 * t[reps / 2], 1e3 * t[0], reps, L);
+	free(t);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 1 && (argv[1][0] == '-')) {
+		printf("usage: bench_bptt [n] [T] [d] [m] [repeats]  (defaults 64 1000 32 16 20)\n"
+		       "Times one full BPTT (loss, all parameter gradients, all input gradients)\n"
+		       "and one truncated BPTT with k = 10 on a tanh RNN.\n");
+		return 0;
+	}
+	size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 64;
+	size_t T = argc > 2 ? strtoul(argv[2], NULL, 10) : 1000;
+	size_t dd = argc > 3 ? strtoul(argv[3], NULL, 10) : 32;
+	size_t mm = argc > 4 ? strtoul(argv[4], NULL, 10) : 16;
+	int reps = argc > 5 ? atoi(argv[5]) : 20;
+	if (!n || !T || !dd || !mm || reps < 1) {
+		fprintf(stderr, "bench_bptt: sizes and repeats must be positive\n");
+		return 2;
+	}
+	bt_model *m;
+	bt_data *d;
+	bt_dims dims = {dd, n, mm};
+	if (bt_model_alloc(&m, bt_cell_lookup("rnn"), dims, BT_ACT_TANH) ||
+	    bt_model_init(m, NULL) || bt_data_alloc(&d, T, dd, mm, 0) ||
+	    bt_data_random(d, 1)) {
+		fprintf(stderr, "bench_bptt: cannot allocate\n");
+		return 2;
+	}
+	double *g = malloc(m->nparams * sizeof(double));
+	double *dX = malloc(T * dd * sizeof(double));
+	printf("tanh RNN, d = %zu, n = %zu, m = %zu, T = %zu (%zu parameters)\n",
+	       dd, n, mm, T, m->nparams);
+	run("full BPTT", m, d, 0, reps, g, dX);
+	run("truncated BPTT, k = 10", m, d, 10, reps, g, dX);
+	free(g);
+	free(dX);
+	bt_model_free(m);
+	bt_data_free(d);
+	return 0;
+}

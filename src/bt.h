@@ -1,0 +1,279 @@
+/* bt.h — the public API of the bptt library.
+ *
+ * Everything a program needs: models (architecture records, flat parameter
+ * buffer with named blocks), data, the forward pass with readout and masked
+ * loss, exact full and truncated backpropagation through time, the
+ * finite-difference checker and the text file format.
+ *
+ * Conventions (see ../README.md and the spec):
+ *  - every function that can fail returns an int status: BT_OK (0) or one of
+ *    the BT_E* codes below; it never prints and never exits;
+ *  - objects come in _alloc/_free pairs; _free(NULL) is safe;
+ *  - gradients have the same flat layout as the parameters and backward
+ *    functions add into them (the caller zeroes).
+ */
+#ifndef BT_H
+#define BT_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_rng.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- status codes ---------------------------------------------------- */
+enum {
+	BT_OK = 0,
+	BT_EINVAL = 1,   /* bad argument (sizes, names, options) */
+	BT_ENOMEM = 2,   /* allocation failed */
+	BT_EFORMAT = 3,  /* a text file breaks the format; see bt_error */
+	BT_EIO = 4,      /* reading or writing failed; see bt_error */
+	BT_ENUMERIC = 5  /* a non-finite value appeared */
+};
+
+/* Message for a status (static string). */
+const char *bt_strerror(int status);
+
+/* A detailed error: which file and line, and what is wrong. Functions that
+ * take a bt_error * fill it when they fail (it may be NULL). */
+typedef struct {
+	char file[512];
+	long line;          /* physical line, from 1; 0 when not about a line */
+	char msg[512];
+} bt_error;
+
+/* ---- limits of the spec ------------------------------------------------ */
+#define BT_MAX_DIM 100000L          /* d, n, m */
+#define BT_MAX_T 100000000L         /* sequence length */
+#define BT_MAX_NUMBERS 1000000000L  /* numbers in one file */
+#define BT_MAX_BLOCKS 32
+
+/* ---- activations ------------------------------------------------------- */
+typedef enum {
+	BT_ACT_TANH = 0,
+	BT_ACT_RELU,
+	BT_ACT_SIGMOID,
+	BT_ACT_IDENTITY
+} bt_activation;
+
+/* Name ("tanh", "relu", "sigmoid", "identity") → code; -1 if unknown. */
+int bt_activation_from_name(const char *name);
+const char *bt_activation_name(bt_activation a);
+/* φ(a) and φ'(a), element-wise; relu'(0) = 0. */
+double bt_activation_apply(bt_activation f, double a);
+double bt_activation_deriv(bt_activation f, double a);
+/* Lipschitz constant L_φ = sup |φ'|: 1 for tanh, relu, identity; 1/4 for sigmoid. */
+double bt_activation_lipschitz(bt_activation f);
+
+/* ---- sizes and parameter blocks ------------------------------------------- */
+typedef struct {
+	size_t d;   /* input size */
+	size_t n;   /* hidden size */
+	size_t m;   /* output size */
+} bt_dims;
+
+typedef struct {
+	const char *name;   /* "W", "U", "b", …, "V", "b_y" */
+	size_t rows, cols;
+	size_t offset;      /* into the flat parameter (and gradient) array */
+} bt_block;
+
+struct bt_cell_type;   /* defined in cell.h */
+typedef struct bt_cell_type bt_cell_type;
+
+/* The registry: every architecture by name. */
+const bt_cell_type *bt_cell_lookup(const char *name);
+size_t bt_cell_count(void);
+const bt_cell_type *bt_cell_at(size_t i);
+const char *bt_cell_name(const bt_cell_type *type);
+/* Whether the architecture takes the `activation` option. */
+int bt_cell_has_activation(const bt_cell_type *type);
+/* One line describing the architecture (for --help). */
+const char *bt_cell_summary(const bt_cell_type *type);
+
+/* ---- models ------------------------------------------------------------ */
+typedef struct {
+	const bt_cell_type *type;
+	bt_dims dims;
+	bt_activation activation;  /* used by rnn and residual */
+	size_t nblocks;            /* cell blocks, then V, b_y */
+	bt_block blocks[BT_MAX_BLOCKS];
+	size_t nparams;
+	double *theta;             /* nparams values, the blocks one after another */
+	size_t state_size;         /* n, or 2n for the LSTM */
+} bt_model;
+
+/* Allocates a model with every parameter zero. Fails with BT_EINVAL on
+ * sizes of zero or above BT_MAX_DIM, or an activation the architecture
+ * does not take. */
+int bt_model_alloc(bt_model **out, const bt_cell_type *type, bt_dims dims,
+		   bt_activation activation);
+void bt_model_free(bt_model *model);
+int bt_model_copy(bt_model **out, const bt_model *src);
+
+/* Index of the block called name, or -1. */
+int bt_model_find_block(const bt_model *model, const char *name);
+/* A GSL view of block i within base (theta, or a gradient of the same layout). */
+gsl_matrix_view bt_block_view(const bt_model *model, double *base, size_t i);
+_gsl_matrix_const_view bt_block_const_view(const bt_model *model,
+					  const double *base, size_t i);
+
+/* Initialisation options. */
+typedef struct {
+	unsigned long seed;     /* default BT_DEFAULT_SEED */
+	double scale;           /* W has entries N(0, scale²/n); default 1 */
+} bt_init_options;
+#define BT_DEFAULT_SEED 20140901UL
+void bt_init_options_default(bt_init_options *opt);
+
+/* Fills the parameters, repeatably from the seed: recurrent matrices
+ * N(0, scale²/n); input and output matrices Glorot-normal,
+ * N(0, 2/(fan_in + fan_out)); biases zero. */
+int bt_model_init(bt_model *model, const bt_init_options *opt);
+
+/* ---- data ------------------------------------------------------------------ */
+typedef struct {
+	size_t T, d, m;
+	double *X;   /* T×d, row t-1 is x_t */
+	double *Y;   /* T×m */
+	double *M;   /* T mask values (0 or 1), or NULL for all ones */
+} bt_data;
+
+int bt_data_alloc(bt_data **out, size_t T, size_t d, size_t m, int with_mask);
+void bt_data_free(bt_data *data);
+int bt_data_copy(bt_data **out, const bt_data *src);
+/* Whether data fits the model (d and m); BT_EINVAL otherwise. */
+int bt_data_check(const bt_model *model, const bt_data *data);
+/* Random data for demos and tests: x_t i.i.d. N(0,1), y_t i.i.d. N(0,1). */
+int bt_data_random(bt_data *data, unsigned long seed);
+
+/* ---- forward pass, loss, full BPTT (seq.c) ------------------------------------ */
+typedef struct bt_seq bt_seq;
+
+/* A workspace for sequences of length up to T_max: states, per-step caches,
+ * outputs and the backward pass's state gradients; O(T·n) memory. */
+int bt_seq_alloc(bt_seq **out, const bt_model *model, size_t T_max);
+void bt_seq_free(bt_seq *seq);
+
+/* Forward pass: s_t for t = 1…T, ŷ_t = V h_t + b_y, and
+ * L = Σ_t μ_t · ½‖ŷ_t − y_t‖² into *loss. BT_ENUMERIC if the loss is not
+ * finite. */
+int bt_seq_forward(bt_seq *seq, const bt_model *model, const bt_data *data,
+		   double *loss);
+
+/* Exact full BPTT after bt_seq_forward on the same model and data: adds
+ * ∂L/∂θ into grad (nparams values, the model's layout) and, if dX is not
+ * NULL, ∂L/∂x_t into dX (T×d). Either may be NULL. */
+int bt_seq_backward(bt_seq *seq, const bt_model *model, const bt_data *data,
+		    double *grad, double *dX);
+
+/* After bt_seq_backward: the total gradient ∂L/∂s_t (state_size values) for
+ * t = 1…T; after bt_seq_backward_truncated, the sum over the loss terms
+ * whose window holds s_t of their gradient at s_t. bt_seq_state gives the
+ * state s_t itself (t = 0 gives the zero initial state). */
+const double *bt_seq_dstate(const bt_seq *seq, size_t t);
+const double *bt_seq_state(const bt_seq *seq, size_t t);
+/* The output ŷ_t after bt_seq_forward (m values), t = 1…T. */
+const double *bt_seq_output(const bt_seq *seq, size_t t);
+
+/* Convenience: loss only (allocates a workspace). */
+int bt_loss(const bt_model *model, const bt_data *data, double *loss);
+/* Convenience: zeroes grad and dX, then forward + backward; truncate = 0
+ * means full BPTT, k ≥ 1 the spec's sliding-window truncation. */
+int bt_gradient(const bt_model *model, const bt_data *data, size_t truncate,
+		double *loss, double *grad, double *dX);
+
+/* ---- truncated BPTT (tbptt.c) --------------------------------------------------- */
+/* After bt_seq_forward: adds the truncated gradient into grad and dX. For
+ * the loss term at time t, gradients flow through s_t … s_{t-k+1} only;
+ * s_{t-k} is a constant for that term. O(T·k·n²). k ≥ T is full BPTT. */
+int bt_seq_backward_truncated(bt_seq *seq, const bt_model *model,
+			      const bt_data *data, size_t k, double *grad,
+			      double *dX);
+
+/* ---- gradient checking (gradcheck.c) ------------------------------------------- */
+typedef struct {
+	double rtol;      /* default 1e-6 */
+	double atol;      /* default 1e-8 · max(1, |L|)  when negative (the default) */
+	double step;      /* relative step h_i = step · max(1, |θ_i|); default ε^{1/3} */
+	int order;        /* 2 (central) or 4 (five-point stencil); default 2 */
+	size_t directions;/* random directions for bt_gradcheck_directional; default 4 */
+	unsigned long seed;
+} bt_check_options;
+void bt_check_options_default(bt_check_options *opt);
+
+typedef struct {
+	char name[16];       /* block name, or "X" */
+	size_t rows, cols;
+	double max_abs;      /* max_i |g_i − f_i| */
+	double max_rel;      /* max_i |g_i − f_i| / max(|g_i|, |f_i|), over entries above atol */
+	size_t worst;        /* flat index (row·cols + col) of the worst entry */
+	double worst_exact;  /* g and f at that entry */
+	double worst_fd;
+	int ok;              /* every entry within atol + rtol·max(|g|,|f|) */
+} bt_check_block;
+
+typedef struct {
+	size_t nblocks;      /* parameter blocks, then X */
+	bt_check_block blocks[BT_MAX_BLOCKS + 1];
+	double loss;
+	double atol, rtol;   /* the tolerances used */
+	int ok;              /* every block ok */
+} bt_check_result;
+
+/* Compares the exact BPTT gradient of every parameter and of X with
+ * finite differences of the loss, entry by entry. */
+int bt_gradcheck(const bt_model *model, const bt_data *data,
+		 const bt_check_options *opt, bt_check_result *res);
+
+typedef struct {
+	size_t ndir;
+	double exact[64];   /* gᵀv */
+	double fd[64];      /* (L(θ+hv) − L(θ−hv)) / 2h */
+	double rel[64];
+	int agree[64];      /* per direction */
+	double max_rel;
+	int ok;
+} bt_check_dir_result;
+
+/* The cheap check for big models: a few random unit directions v over all
+ * parameters and inputs together; compares gᵀv with a central difference. */
+int bt_gradcheck_directional(const bt_model *model, const bt_data *data,
+			     const bt_check_options *opt,
+			     bt_check_dir_result *res);
+
+/* ---- step Jacobian -------------------------------------------------------------------- */
+/* J_t = ∂s_t/∂s_{t-1} (state_size × state_size) after bt_seq_forward, t = 1…T. */
+int bt_seq_jacobian(const bt_seq *seq, const bt_model *model,
+		    const bt_data *data, size_t t, gsl_matrix *J);
+
+/* ---- text files (textio.c) ------------------------------------------------------ */
+/* Readers: strict; on failure they return BT_EFORMAT or BT_EIO and fill err
+ * with the file name, the physical line and a message. */
+int bt_model_read(bt_model **out, const char *path, bt_error *err);
+int bt_data_read(bt_data **out, const char *path, bt_error *err);
+/* A gradient file: the model it belongs to (theta holds the gradient), the
+ * loss, and ∂L/∂X (T×d, allocated; *T_out its length). */
+int bt_grad_read(bt_model **grad, double *loss, double **dX, size_t *T_out,
+		 const char *path, bt_error *err);
+
+/* Writers onto a stream (exact: %.17g). */
+int bt_model_write(FILE *f, const bt_model *model);
+int bt_data_write(FILE *f, const bt_data *data);
+int bt_grad_write(FILE *f, const bt_model *model, double loss,
+		  const double *grad, const double *dX, size_t T);
+
+/* Atomic output: writes through fn into a temporary file beside path and
+ * renames it over path only when everything was written; an existing file
+ * keeps its old content otherwise. path "-" or NULL writes to stdout. */
+typedef int (*bt_write_fn)(FILE *f, const void *ctx);
+int bt_write_atomic(const char *path, bt_write_fn fn, const void *ctx,
+		    bt_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* BT_H */

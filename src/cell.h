@@ -1,0 +1,79 @@
+/* cell.h — the architecture interface: one const record per architecture.
+ *
+ * A record says how big the state and the per-step cache are, lays out the
+ * architecture's parameter blocks, and gives one step forward, the matching
+ * step backward and the step Jacobian. The sequence code (seq.c, tbptt.c),
+ * the checker and every instrument work through the record only; adding an
+ * architecture is one new file and one line in registry.c.
+ *
+ * The readout ŷ_t = V h_t + b_y is not part of the cell: the model appends
+ * the blocks V (m×n) and b_y (m×1) after the cell's blocks, and h_t is the
+ * first n entries of the state s_t.
+ */
+#ifndef BT_CELL_H
+#define BT_CELL_H
+
+#include "bt.h"
+
+struct bt_cell_type {
+	const char *name;          /* --arch NAME */
+	const char *summary;       /* one line for --help */
+	int has_activation;        /* takes `activation` (rnn, residual) */
+	size_t nblocks;            /* the cell's own parameter blocks */
+
+	/* Names and shapes of the cell's blocks (offsets are set by the model). */
+	void (*layout)(const bt_dims *dims, bt_block *blocks);
+	/* Sizes, in doubles: the state s_t, what forward keeps per step for
+	 * backward, and temporaries for backward and jacobian. */
+	size_t (*state_size)(const bt_dims *dims);
+	size_t (*cache_size)(const bt_dims *dims);
+	size_t (*scratch_size)(const bt_dims *dims);
+
+	/* Fills the cell's blocks (the model fills V and b_y). */
+	void (*init)(bt_model *model, gsl_rng *rng, const bt_init_options *opt);
+
+	/* s = F(s_prev, x); keeps in cache what backward and jacobian need. */
+	void (*forward)(const bt_model *model, const double *s_prev,
+			const double *x, double *s, double *cache);
+
+	/* Given ds = ∂L/∂s_t, adds ∂L/∂s_{t-1} into ds_prev, ∂L/∂x_t into dx
+	 * and ∂L/∂θ into grad (the model's flat layout). ds_prev and dx may be
+	 * NULL. */
+	void (*backward)(const bt_model *model, const double *s_prev,
+			 const double *x, const double *s, const double *cache,
+			 const double *ds, double *ds_prev, double *dx,
+			 double *grad, double *scratch);
+
+	/* J = ∂s_t/∂s_{t-1}, state_size × state_size. */
+	void (*jacobian)(const bt_model *model, const double *s_prev,
+			 const double *x, const double *s, const double *cache,
+			 gsl_matrix *J, double *scratch);
+};
+
+/* The records. */
+extern const bt_cell_type bt_cell_rnn;
+extern const bt_cell_type bt_cell_linear;
+extern const bt_cell_type bt_cell_residual;
+
+/* Helpers shared by the cells. */
+/* Fills a rows×cols block with N(0, var) entries. */
+void bt_fill_gaussian(double *p, size_t count, double sd, gsl_rng *rng);
+/* Glorot-normal standard deviation sqrt(2/(fan_in + fan_out)). */
+double bt_glorot_sd(size_t fan_in, size_t fan_out);
+
+/* The affine map shared by rnn, linear and residual:
+ * a = W h + U x + b, and its backward step (adds into gW, gU, gb and, when
+ * not NULL, into dh and dx). */
+void bt_affine_forward(const bt_dims *dm, const double *W, const double *U,
+		       const double *b, const double *h, const double *x,
+		       double *a);
+void bt_affine_backward(const bt_dims *dm, const double *W, const double *U,
+			const double *h, const double *x, const double *da,
+			double *gW, double *gU, double *gb, double *dh,
+			double *dx);
+/* Blocks W (named wname), U, b; W ~ N(0, scale²/n), U Glorot-normal, b = 0. */
+void bt_layout_wub(const bt_dims *dm, bt_block *blocks, const char *wname);
+void bt_init_wub(bt_model *model, gsl_rng *rng, const bt_init_options *opt);
+size_t bt_size_n(const bt_dims *dm);
+
+#endif /* BT_CELL_H */

@@ -1,0 +1,30 @@
+/* registry.c — architecture name → record. One line per architecture. */
+#include <string.h>
+#include "cell.h"
+
+static const bt_cell_type *const registry[] = {
+	&bt_cell_rnn,
+	&bt_cell_linear,
+	&bt_cell_residual,
+};
+
+#define NCELLS (sizeof registry / sizeof registry[0])
+
+size_t bt_cell_count(void) { return NCELLS; }
+
+const bt_cell_type *bt_cell_at(size_t i)
+{
+	return i < NCELLS ? registry[i] : NULL;
+}
+
+const bt_cell_type *bt_cell_lookup(const char *name)
+{
+	for (size_t i = 0; name && i < NCELLS; i++)
+		if (strcmp(registry[i]->name, name) == 0)
+			return registry[i];
+	return NULL;
+}
+
+const char *bt_cell_name(const bt_cell_type *type) { return type->name; }
+int bt_cell_has_activation(const bt_cell_type *type) { return type->has_activation; }
+const char *bt_cell_summary(const bt_cell_type *type) { return type->summary; }

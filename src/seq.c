@@ -1,0 +1,232 @@
+/* seq.c — a model unrolled over a sequence: forward pass, readout, masked
+ * loss, and exact full backpropagation through time.
+ *
+ *     s_t = F(s_{t-1}, x_t),  s_0 = 0
+ *     ŷ_t = V h_t + b_y,      L = Σ_t μ_t · ½‖ŷ_t − y_t‖²
+ *
+ * Backward: δs_T starts from the readout; for t = T … 1
+ *     δh_t += Vᵀ μ_t (ŷ_t − y_t),   then the cell's step backward adds
+ *     ∂L/∂θ, ∂L/∂x_t and δs_{t-1}.
+ * Time O(T·cost of one step), memory O(T·state) (states and caches kept). */
+#include <gsl/gsl_cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "seq_internal.h"
+
+int bt_seq_alloc(bt_seq **out, const bt_model *model, size_t T_max)
+{
+	*out = NULL;
+	if (!model || T_max < 1 || T_max > (size_t)BT_MAX_T)
+		return BT_EINVAL;
+	const bt_cell_type *ty = model->type;
+	bt_seq *q = calloc(1, sizeof *q);
+	if (!q)
+		return BT_ENOMEM;
+	q->T_max = T_max;
+	q->S = model->state_size;
+	q->C = ty->cache_size(&model->dims);
+	q->m = model->dims.m;
+	size_t scratch = ty->scratch_size(&model->dims);
+	q->states = calloc((T_max + 1) * q->S, sizeof(double));
+	q->dstates = calloc((T_max + 1) * q->S, sizeof(double));
+	q->cache = calloc(T_max * q->C + 1, sizeof(double));
+	q->out = calloc(T_max * q->m, sizeof(double));
+	q->err = calloc(q->m, sizeof(double));
+	q->scratch = calloc(scratch + 1, sizeof(double));
+	q->buf = calloc(2 * q->S, sizeof(double));
+	if (!q->states || !q->dstates || !q->cache || !q->out || !q->err ||
+	    !q->scratch || !q->buf) {
+		bt_seq_free(q);
+		return BT_ENOMEM;
+	}
+	*out = q;
+	return BT_OK;
+}
+
+void bt_seq_free(bt_seq *q)
+{
+	if (!q)
+		return;
+	free(q->states);
+	free(q->dstates);
+	free(q->cache);
+	free(q->out);
+	free(q->err);
+	free(q->scratch);
+	free(q->buf);
+	free(q);
+}
+
+const double *bt_seq_state(const bt_seq *q, size_t t)
+{
+	return t <= q->T ? q->states + t * q->S : NULL;
+}
+
+const double *bt_seq_dstate(const bt_seq *q, size_t t)
+{
+	return t >= 1 && t <= q->T ? q->dstates + t * q->S : NULL;
+}
+
+const double *bt_seq_output(const bt_seq *q, size_t t)
+{
+	return t >= 1 && t <= q->T ? q->out + (t - 1) * q->m : NULL;
+}
+
+int bt_seq_forward(bt_seq *q, const bt_model *model, const bt_data *data,
+		   double *loss)
+{
+	if (bt_data_check(model, data) != BT_OK || data->T > q->T_max ||
+	    model->state_size != q->S)
+		return BT_EINVAL;
+	const bt_cell_type *ty = model->type;
+	const bt_dims *dm = &model->dims;
+	int m = (int)dm->m, n = (int)dm->n;
+	const double *V = model->theta + model->blocks[ty->nblocks].offset;
+	const double *by = model->theta + model->blocks[ty->nblocks + 1].offset;
+	q->T = data->T;
+	memset(q->states, 0, q->S * sizeof(double));
+	double L = 0;
+	for (size_t t = 1; t <= data->T; t++) {
+		const double *x = data->X + (t - 1) * dm->d;
+		double *s = q->states + t * q->S;
+		ty->forward(model, s - q->S, x, s, q->cache + (t - 1) * q->C);
+		/* ŷ_t = V h_t + b_y */
+		double *yh = q->out + (t - 1) * dm->m;
+		memcpy(yh, by, dm->m * sizeof(double));
+		cblas_dgemv(CblasRowMajor, CblasNoTrans, m, n, 1.0, V, n, s, 1,
+			    1.0, yh, 1);
+		/* L += μ_t · ½‖ŷ_t − y_t‖² */
+		double mu = data->M ? data->M[t - 1] : 1.0;
+		if (mu != 0) {
+			const double *y = data->Y + (t - 1) * dm->m;
+			double sq = 0;
+			for (size_t i = 0; i < dm->m; i++)
+				sq += (yh[i] - y[i]) * (yh[i] - y[i]);
+			L += mu * 0.5 * sq;
+		}
+	}
+	if (loss)
+		*loss = L;
+	return isfinite(L) ? BT_OK : BT_ENUMERIC;
+}
+
+/* e = μ_t (ŷ_t − y_t); ∂V += e h_tᵀ, ∂b_y += e, δh_t += Vᵀ e. Returns 0
+ * when the term is masked out (nothing added). */
+int bt_seq_readout_backward(bt_seq *q, const bt_model *model,
+			    const bt_data *data, size_t t, double *grad,
+			    double *dh)
+{
+	double mu = data->M ? data->M[t - 1] : 1.0;
+	if (mu == 0)
+		return 0;
+	const bt_cell_type *ty = model->type;
+	const bt_dims *dm = &model->dims;
+	int m = (int)dm->m, n = (int)dm->n;
+	size_t iV = ty->nblocks;
+	const double *V = model->theta + model->blocks[iV].offset;
+	const double *yh = q->out + (t - 1) * dm->m;
+	const double *y = data->Y + (t - 1) * dm->m;
+	const double *h = q->states + t * q->S;
+	for (size_t i = 0; i < dm->m; i++)
+		q->err[i] = mu * (yh[i] - y[i]);
+	if (grad) {
+		cblas_dger(CblasRowMajor, m, n, 1.0, q->err, 1, h, 1,
+			   grad + model->blocks[iV].offset, n);
+		cblas_daxpy(m, 1.0, q->err, 1,
+			    grad + model->blocks[iV + 1].offset, 1);
+	}
+	cblas_dgemv(CblasRowMajor, CblasTrans, m, n, 1.0, V, n, q->err, 1, 1.0,
+		    dh, 1);
+	return 1;
+}
+
+int bt_seq_backward(bt_seq *q, const bt_model *model, const bt_data *data,
+		    double *grad, double *dX)
+{
+	if (bt_data_check(model, data) != BT_OK || data->T != q->T)
+		return BT_EINVAL;
+	const bt_cell_type *ty = model->type;
+	const bt_dims *dm = &model->dims;
+	size_t T = q->T, S = q->S;
+	double *gtmp = NULL;
+	if (!grad) {
+		gtmp = calloc(model->nparams, sizeof(double));
+		if (!gtmp)
+			return BT_ENOMEM;
+		grad = gtmp;
+	}
+	memset(q->dstates, 0, (T + 1) * S * sizeof(double));
+	for (size_t t = T; t >= 1; t--) {
+		double *ds = q->dstates + t * S;
+		/* δh_t += Vᵀ μ_t (ŷ_t − y_t); δh_t already holds the future's part */
+		bt_seq_readout_backward(q, model, data, t, grad, ds);
+		ty->backward(model, q->states + (t - 1) * S,
+			     data->X + (t - 1) * dm->d, q->states + t * S,
+			     q->cache + (t - 1) * q->C, ds, ds - S,
+			     dX ? dX + (t - 1) * dm->d : NULL, grad, q->scratch);
+	}
+	free(gtmp);
+	return BT_OK;
+}
+
+int bt_seq_jacobian(const bt_seq *q, const bt_model *model,
+		    const bt_data *data, size_t t, gsl_matrix *J)
+{
+	if (t < 1 || t > q->T || !J || J->size1 != q->S || J->size2 != q->S)
+		return BT_EINVAL;
+	model->type->jacobian(model, q->states + (t - 1) * q->S,
+			      data->X + (t - 1) * model->dims.d,
+			      q->states + t * q->S, q->cache + (t - 1) * q->C,
+			      J, q->scratch);
+	return BT_OK;
+}
+
+int bt_loss(const bt_model *model, const bt_data *data, double *loss)
+{
+	bt_seq *q;
+	int st = bt_data_check(model, data);
+	if (st == BT_OK)
+		st = bt_seq_alloc(&q, model, data->T);
+	if (st != BT_OK)
+		return st;
+	st = bt_seq_forward(q, model, data, loss);
+	bt_seq_free(q);
+	return st;
+}
+
+static int all_finite(const double *p, size_t k)
+{
+	for (size_t i = 0; i < k; i++)
+		if (!isfinite(p[i]))
+			return 0;
+	return 1;
+}
+
+int bt_gradient(const bt_model *model, const bt_data *data, size_t truncate,
+		double *loss, double *grad, double *dX)
+{
+	bt_seq *q;
+	int st = bt_data_check(model, data);
+	if (st == BT_OK)
+		st = bt_seq_alloc(&q, model, data->T);
+	if (st != BT_OK)
+		return st;
+	if (grad)
+		memset(grad, 0, model->nparams * sizeof(double));
+	if (dX)
+		memset(dX, 0, data->T * data->d * sizeof(double));
+	st = bt_seq_forward(q, model, data, loss);
+	if (st == BT_OK) {
+		if (truncate == 0 || truncate >= data->T)
+			st = bt_seq_backward(q, model, data, grad, dX);
+		else
+			st = bt_seq_backward_truncated(q, model, data, truncate,
+						       grad, dX);
+	}
+	if (st == BT_OK && ((grad && !all_finite(grad, model->nparams)) ||
+			    (dX && !all_finite(dX, data->T * data->d))))
+		st = BT_ENUMERIC;
+	bt_seq_free(q);
+	return st;
+}

@@ -1,0 +1,167 @@
+/* test_cell.c — the architecture records: layout, allocation, repeatable
+ * initialisation, and the step Jacobian against finite differences of the
+ * step forward (an independent route). */
+#include "testutil.h"
+#include "cell.h"
+
+/* every (architecture, activation) pair */
+typedef struct { const char *arch; bt_activation act; } variant;
+static variant variants[32];
+static int nvariants;
+
+static void collect(void)
+{
+	nvariants = 0;
+	for (size_t i = 0; i < bt_cell_count(); i++) {
+		const bt_cell_type *t = bt_cell_at(i);
+		int nact = bt_cell_has_activation(t) ? 4 : 1;
+		for (int a = 0; a < nact; a++)
+			variants[nvariants++] = (variant){bt_cell_name(t), (bt_activation)a};
+	}
+}
+
+START_TEST(test_layout_names)
+{
+	variant v = variants[_i];
+	bt_model *m = tu_model(v.arch, v.act, 3, 5, 2, 0.7, 1);
+	/* spec: W n×n, U n×d, b n×1, then V m×n, b_y m×1 */
+	const char *names[] = {"W", "U", "b", "V", "b_y"};
+	size_t rows[] = {5, 5, 5, 2, 2}, cols[] = {5, 3, 1, 5, 1};
+	ck_assert_uint_eq(m->nblocks, 5);
+	size_t off = 0;
+	for (int i = 0; i < 5; i++) {
+		ck_assert_str_eq(m->blocks[i].name, names[i]);
+		ck_assert_uint_eq(m->blocks[i].rows, rows[i]);
+		ck_assert_uint_eq(m->blocks[i].cols, cols[i]);
+		ck_assert_uint_eq(m->blocks[i].offset, off);
+		off += rows[i] * cols[i];
+	}
+	ck_assert_uint_eq(m->nparams, off);
+	ck_assert_int_eq(bt_model_find_block(m, "b_y"), 4);
+	ck_assert_int_eq(bt_model_find_block(m, "nope"), -1);
+	bt_model_free(m);
+}
+END_TEST
+
+START_TEST(test_jacobian_fd)
+{
+	variant v = variants[_i];
+	size_t d = 3, n = 6, m = 2, T = 4;
+	bt_model *model = tu_model(v.arch, v.act, d, n, m, 0.6, 11 + _i);
+	bt_data *data = tu_data(T, d, m, 0, 5);
+	bt_seq *q;
+	ck_assert_int_eq(bt_seq_alloc(&q, model, T), BT_OK);
+	ck_assert_int_eq(bt_seq_forward(q, model, data, NULL), BT_OK);
+	size_t S = model->state_size;
+	gsl_matrix *J = gsl_matrix_alloc(S, S);
+	double *cache = calloc(model->type->cache_size(&model->dims) + 1, sizeof(double));
+	double *sp = malloc(S * sizeof(double)), *s1 = malloc(S * sizeof(double)),
+	       *s2 = malloc(S * sizeof(double));
+	for (size_t t = 1; t <= T; t++) {
+		ck_assert_int_eq(bt_seq_jacobian(q, model, data, t, J), BT_OK);
+		const double *prev = bt_seq_state(q, t - 1);
+		const double *x = data->X + (t - 1) * d;
+		for (size_t j = 0; j < S; j++) {
+			double h = 1e-5;
+			memcpy(sp, prev, S * sizeof(double));
+			sp[j] += h;
+			model->type->forward(model, sp, x, s1, cache);
+			sp[j] -= 2 * h;
+			model->type->forward(model, sp, x, s2, cache);
+			for (size_t i = 0; i < S; i++) {
+				double fd = (s1[i] - s2[i]) / (2 * h);
+				double ex = gsl_matrix_get(J, i, j);
+				ck_assert_msg(fabs(fd - ex) <= 1e-7 * fmax(1, fabs(ex)),
+					      "%s/%s t=%zu J[%zu][%zu] exact %g fd %g",
+					      v.arch, bt_activation_name(v.act), t, i, j, ex, fd);
+			}
+		}
+	}
+	free(cache); free(sp); free(s1); free(s2);
+	gsl_matrix_free(J);
+	bt_seq_free(q);
+	bt_model_free(model);
+	bt_data_free(data);
+}
+END_TEST
+
+START_TEST(test_init_repeatable)
+{
+	variant v = variants[_i];
+	const bt_cell_type *t = bt_cell_lookup(v.arch);
+	bt_dims dims = {4, 7, 3};
+	bt_model *a, *b, *c;
+	ck_assert_int_eq(bt_model_alloc(&a, t, dims, v.act), BT_OK);
+	ck_assert_int_eq(bt_model_alloc(&b, t, dims, v.act), BT_OK);
+	ck_assert_int_eq(bt_model_alloc(&c, t, dims, v.act), BT_OK);
+	bt_init_options o;
+	bt_init_options_default(&o);
+	o.seed = 99;
+	bt_model_init(a, &o);
+	bt_model_init(b, &o);
+	o.seed = 100;
+	bt_model_init(c, &o);
+	ck_assert(memcmp(a->theta, b->theta, a->nparams * sizeof(double)) == 0);
+	ck_assert(memcmp(a->theta, c->theta, a->nparams * sizeof(double)) != 0);
+	/* W ~ N(0, 1/n): the sample variance of its 49 entries is near 1/7 */
+	double ss = 0;
+	for (size_t i = 0; i < 49; i++)
+		ss += a->theta[i] * a->theta[i];
+	ck_assert_msg(ss / 49 > 0.05 && ss / 49 < 0.4, "var(W) = %g", ss / 49);
+	bt_model_free(a); bt_model_free(b); bt_model_free(c);
+}
+END_TEST
+
+START_TEST(test_alloc_refusals)
+{
+	bt_model *m = (bt_model *)1;
+	bt_dims zero = {0, 3, 2}, big = {3, BT_MAX_DIM + 1, 2}, ok = {3, 4, 2};
+	ck_assert_int_eq(bt_model_alloc(&m, bt_cell_lookup("rnn"), zero, BT_ACT_TANH), BT_EINVAL);
+	ck_assert_ptr_null(m);
+	ck_assert_int_eq(bt_model_alloc(&m, bt_cell_lookup("rnn"), big, BT_ACT_TANH), BT_EINVAL);
+	ck_assert_int_eq(bt_model_alloc(&m, bt_cell_lookup("linear"), ok, BT_ACT_RELU), BT_EINVAL);
+	ck_assert_int_eq(bt_model_alloc(&m, NULL, ok, BT_ACT_TANH), BT_EINVAL);
+	ck_assert_ptr_null(bt_cell_lookup("lstm2"));
+	bt_model_free(NULL);
+	bt_data_free(NULL);
+	bt_seq_free(NULL);
+}
+END_TEST
+
+START_TEST(test_activations)
+{
+	/* closed forms, and the derivative against a central difference */
+	ck_assert_double_eq(bt_activation_apply(BT_ACT_RELU, -2.0), 0.0);
+	ck_assert_double_eq(bt_activation_deriv(BT_ACT_RELU, 0.0), 0.0);
+	ck_assert_double_eq_tol(bt_activation_apply(BT_ACT_SIGMOID, 0.0), 0.5, 1e-16);
+	ck_assert_double_eq_tol(bt_activation_apply(BT_ACT_SIGMOID, -800.0), 0.0, 1e-300);
+	ck_assert_double_eq(bt_activation_lipschitz(BT_ACT_SIGMOID), 0.25);
+	double pts[] = {-3.1, -0.4, 0.37, 2.2};
+	for (int f = 0; f < 4; f++)
+		for (int i = 0; i < 4; i++) {
+			double a = pts[i], h = 1e-6;
+			double fd = (bt_activation_apply(f, a + h) - bt_activation_apply(f, a - h)) / (2 * h);
+			ck_assert_double_eq_tol(bt_activation_deriv(f, a), fd, 1e-8);
+		}
+	ck_assert_int_eq(bt_activation_from_name("sigmoid"), BT_ACT_SIGMOID);
+	ck_assert_int_eq(bt_activation_from_name("softplus"), -1);
+}
+END_TEST
+
+int main(void)
+{
+	collect();
+	Suite *s = suite_create("cell");
+	TCase *tc = tcase_create("records");
+	tcase_add_loop_test(tc, test_layout_names, 0, nvariants);
+	tcase_add_loop_test(tc, test_jacobian_fd, 0, nvariants);
+	tcase_add_loop_test(tc, test_init_repeatable, 0, nvariants);
+	tcase_add_test(tc, test_alloc_refusals);
+	tcase_add_test(tc, test_activations);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
