@@ -221,10 +221,14 @@ static void parsed_free(parsed *p)
 }
 
 /* Header lines are done (first block or end of file): check and allocate. */
-static int finish_header(reader *r, parsed *p)
+static int finish_header(reader *r, parsed *p, int at_eof)
 {
 	if (p->kind == K_DATA)
 		return BT_OK;
+	if ((!p->arch_line || !p->dims_line) && !at_eof && r->nf != 3)
+		return fail(r, r->lineno,
+			    "'%s' is not a header line (arch, dims, activation%s)",
+			    r->fields[0], p->kind == K_GRAD ? ", loss" : "");
 	if (!p->arch_line)
 		return fail(r, r->lineno, "missing 'arch' line before the blocks");
 	if (!p->dims_line)
@@ -247,9 +251,12 @@ static int finish_header(reader *r, parsed *p)
 			    p->dims.d, p->dims.n, p->dims.m, total);
 	int st = bt_model_alloc(&p->model, p->type, p->dims,
 				p->act_line ? (bt_activation)p->activation : BT_ACT_TANH);
-	if (st != BT_OK)
-		return fail(r, p->dims_line, "cannot allocate the model: %s",
-			    bt_strerror(st));
+	if (st != BT_OK) {
+		fail(r, p->dims_line, "cannot allocate the model: %s", bt_strerror(st));
+		return st;
+	}
+	/* the parameters count towards the file's 10^9 numbers */
+	p->numbers = p->model->nparams;
 	return BT_OK;
 }
 
@@ -337,8 +344,11 @@ static int block(reader *r, parsed *p)
 					    "block '%s' has %zu rows, but block '%s' (line %ld) has %zu",
 					    name, rows, data_names[j], p->arr_line[j], p->rows[j]);
 		p->arr[di] = malloc((size_t)count * sizeof(double));
-		if (!p->arr[di])
-			return fail(r, line, "out of memory for block '%s'", name);
+		if (!p->arr[di]) {
+			fail(r, line, "out of memory for block '%s' (%zu×%zu)", name,
+			     rows, cols);
+			return BT_ENOMEM;
+		}
 		p->arr_line[di] = line;
 		p->rows[di] = rows;
 		p->cols[di] = cols;
@@ -406,7 +416,7 @@ static int parse(const char *path, enum kind kind, parsed *p, bt_error *err)
 			st = header_line(&r, p, w, nblocks);
 			continue;
 		}
-		if (nblocks++ == 0 && (st = finish_header(&r, p)) != BT_OK)
+		if (nblocks++ == 0 && (st = finish_header(&r, p, 0)) != BT_OK)
 			break;
 		st = block(&r, p);
 	}
@@ -415,7 +425,7 @@ static int parse(const char *path, enum kind kind, parsed *p, bt_error *err)
 	long last = r.lineno > 0 ? r.lineno : 1;
 	r.lineno = last;
 	if (st == BT_OK && nblocks == 0)
-		st = finish_header(&r, p);
+		st = finish_header(&r, p, 1);
 	/* every block present? */
 	if (st == BT_OK && p->model)
 		for (size_t i = 0; i < p->model->nblocks && st == BT_OK; i++)

@@ -1,0 +1,370 @@
+#!/usr/bin/env bash
+# cli.sh — end-to-end tests of the bptt command.
+#
+#     bash tests/cli.sh PATH_TO_BPTT
+#
+# Works in a mktemp -d directory (removed at the end), prints one line per
+# test ("ok - name" / "not ok - name", with a "#" line saying why), then
+# exactly one line "cli: N passed, M failed"; exits 1 if anything failed.
+set -u
+
+if [ $# -ne 1 ]; then
+	echo "usage: bash tests/cli.sh PATH_TO_BPTT" >&2
+	exit 2
+fi
+BPTT=$1
+case $BPTT in
+/*) ;;
+*) BPTT=$PWD/$BPTT ;;
+esac
+if [ ! -x "$BPTT" ]; then
+	echo "cli.sh: $BPTT is not an executable" >&2
+	echo "cli: 0 passed, 1 failed"
+	exit 1
+fi
+
+TOP=$(mktemp -d "${TMPDIR:-/tmp}/bptt-cli.XXXXXX") || exit 1
+trap 'rm -rf "$TOP"' EXIT
+CAP=$TOP/cap          # captured stdout and stderr
+WORK=$TOP/work        # the files the tests make
+mkdir -p "$CAP" "$WORK"
+OUT=$CAP/out
+ERR=$CAP/err
+cd "$WORK" || exit 1
+
+passed=0
+failed=0
+why=""
+
+ok() {
+	echo "ok - $1"
+	passed=$((passed + 1))
+}
+notok() {
+	echo "not ok - $1"
+	if [ -n "$why" ]; then
+		printf '%s\n' "$why" | sed -e '/^$/d' -e 's/^/#   /'
+	fi
+	failed=$((failed + 1))
+}
+# result NAME: ok when the last test's why is empty.
+result() {
+	if [ -z "$why" ]; then ok "$1"; else notok "$1"; fi
+	why=""
+}
+# run ARGS...: runs bptt; rc, $OUT, $ERR.
+run() {
+	"$BPTT" "$@" >"$OUT" 2>"$ERR"
+	rc=$?
+}
+# need_rc WANT: appends to why when rc differs.
+need_rc() {
+	if [ "$rc" -ne "$1" ]; then
+		why="${why}exit status $rc, want $1; stderr: $(head -c 400 "$ERR")
+"
+	fi
+}
+fail_why() {
+	why="${why}$1
+"
+}
+
+# Helpers below read files that a broken command may not have written; the
+# test then fails on its own terms, without noise from grep, head or awk.
+grep() { command grep -s "$@"; }
+head() { command head "$@" 2>/dev/null; }
+awk() { command awk "$@" 2>/dev/null; }
+
+# ---- help -------------------------------------------------------------------
+
+run --help
+need_rc 0
+[ -s "$OUT" ] || fail_why "bptt --help printed nothing on stdout"
+result "bptt --help"
+
+for sub in init data grad check flow; do
+	run "$sub" --help
+	need_rc 0
+	grep -q -- "$sub" "$OUT" || fail_why "stdout does not mention $sub: $(head -c 200 "$OUT")"
+	result "bptt $sub --help"
+done
+
+# ---- init and data are repeatable --------------------------------------------
+
+INIT="init --arch rnn --input 3 --hidden 5 --output 2"
+run $INIT -o a1.model
+need_rc 0
+run $INIT -o a2.model
+need_rc 0
+cmp -s a1.model a2.model || fail_why "two runs of init differ"
+head -n 1 a1.model | grep -q '^bptt-model 1' || fail_why "no bptt-model 1 header: $(head -n 1 a1.model)"
+result "init twice writes identical bytes"
+
+run $INIT
+need_rc 0
+cmp -s "$OUT" a1.model || fail_why "stdout differs from -o FILE"
+result "init without -o writes the same bytes to stdout"
+
+run $INIT --seed 7 -o s7.model
+need_rc 0
+run $INIT --seed 8 -o s8.model
+need_rc 0
+[ -s s7.model ] && [ -s s8.model ] || fail_why "no model written"
+cmp -s s7.model s8.model && fail_why "--seed 7 and --seed 8 give the same file"
+cmp -s s7.model a1.model && fail_why "--seed 7 gives the default seed's file"
+result "init with a different --seed differs"
+
+run $INIT --seed 7 -o s7b.model
+need_rc 0
+cmp -s s7.model s7b.model || fail_why "two runs with --seed 7 differ"
+result "init with the same --seed is repeatable"
+
+run data --input 3 --output 2 --length 7 --seed 3 -o d1.data
+need_rc 0
+run data --input 3 --output 2 --length 7 --seed 3 -o d2.data
+need_rc 0
+cmp -s d1.data d2.data || fail_why "two runs of data differ"
+head -n 1 d1.data | grep -q '^bptt-data 1' || fail_why "no bptt-data 1 header"
+run data --input 3 --output 2 --length 7 --seed 4 -o d3.data
+need_rc 0
+[ -s d3.data ] || fail_why "no data written"
+cmp -s d1.data d3.data && fail_why "--seed 3 and --seed 4 give the same data"
+result "data is repeatable and follows --seed"
+
+run data --input 3 --output 2 --length 7 --seed 3 --mask -o dm.data
+need_rc 0
+grep -Eq '^M[[:space:]]+7[[:space:]]+1([[:space:]]|$)' dm.data || fail_why "--mask wrote no 'M 7 1' block"
+grep -Eq '^M[[:space:]]' d1.data && fail_why "an M block without --mask"
+result "data --mask adds an M block"
+
+# ---- init → data → grad → check for each architecture -----------------------
+
+pipeline() { # pipeline NAME INIT-ARGS...
+	local name=$1
+	shift
+	run init "$@" --input 3 --hidden 5 --output 2 --seed 11 -o "$name.model"
+	need_rc 0
+	run data --input 3 --output 2 --length 7 --seed 5 -o "$name.data"
+	need_rc 0
+	run grad --model "$name.model" --data "$name.data" -o "$name.grad"
+	need_rc 0
+	head -c 11 "$name.grad" 2>/dev/null | grep -q '^bptt-grad 1' || fail_why "$name.grad does not start with bptt-grad 1"
+	run check --model "$name.model" --data "$name.data"
+	need_rc 0
+	result "init → data → grad → check: $name"
+}
+for act in tanh relu sigmoid identity; do
+	pipeline "rnn-$act" --arch rnn --activation "$act"
+done
+pipeline linear --arch linear
+pipeline residual --arch residual
+pipeline residual-relu --arch residual --activation relu
+
+run check --model rnn-tanh.model --data dm.data
+need_rc 0
+result "check with a mask exits 0"
+
+run check --model rnn-tanh.model --data rnn-tanh.data --order 4
+need_rc 0
+result "check --order 4 exits 0"
+
+run check --model rnn-tanh.model --data rnn-tanh.data --directions 3
+need_rc 0
+result "check --directions 3 exits 0"
+
+run check --model rnn-tanh.model --data rnn-tanh.data --rtol 1e-30 --atol 0
+need_rc 1
+result "check --rtol 1e-30 --atol 0 exits 1"
+
+# ---- grad ----------------------------------------------------------------------
+
+run grad --model rnn-tanh.model --data rnn-tanh.data
+need_rc 0
+cmp -s "$OUT" rnn-tanh.grad || fail_why "stdout differs from -o FILE"
+result "grad without -o writes the same bytes to stdout"
+
+for k in 7 8 1000; do
+	run grad --model rnn-tanh.model --data rnn-tanh.data --truncate "$k" -o "t$k.grad"
+	need_rc 0
+	cmp -s "t$k.grad" rnn-tanh.grad || fail_why "--truncate $k differs from full BPTT"
+	result "grad --truncate $k (≥ T = 7) equals full BPTT"
+done
+
+run grad --model rnn-tanh.model --data rnn-tanh.data --truncate 2 -o t2.grad
+need_rc 0
+cmp -s t2.grad rnn-tanh.grad && fail_why "--truncate 2 gives the full gradient"
+head -c 11 t2.grad | grep -q '^bptt-grad 1' || fail_why "t2.grad does not start with bptt-grad 1"
+# The loss written is always the full forward loss.
+l1=$(awk '$1 == "loss" { print $2; exit }' rnn-tanh.grad)
+l2=$(awk '$1 == "loss" { print $2; exit }' t2.grad)
+[ -n "$l1" ] && [ "$l1" = "$l2" ] || fail_why "loss lines differ: '$l1' and '$l2'"
+result "grad --truncate 2 differs from full BPTT but keeps the loss"
+
+# ---- flow ----------------------------------------------------------------------
+
+flow_ok() { # flow_ok FILE T
+	grep -Eq '^#[[:space:]]*t[[:space:]]+norm_dh[[:space:]]+log10_norm_dh' "$1" || fail_why "no '# t norm_dh log10_norm_dh' header: $(head -n 2 "$1")"
+	local rows
+	rows=$(grep -Evc '^[[:space:]]*(#|$)' "$1")
+	[ "${rows:-0}" -eq "$2" ] || fail_why "$rows data rows, want $2"
+	# t runs 1…T, norm_dh ≥ 0 and log10_norm_dh = log10(norm_dh).
+	awk -v T="$2" '
+		/^[[:space:]]*(#|$)/ { next }
+		{
+			n++
+			if (NF < 3) { print "row " n " has " NF " columns"; bad = 1 }
+			seen[$1 + 0] = 1
+			if ($2 + 0 < 0) { print "norm_dh < 0 at t = " $1; bad = 1 }
+			if ($2 + 0 > 0 && ($2 + 0) < 1e300) {
+				e = log($2) / log(10) - $3
+				if (e > 1e-9 || e < -1e-9) { print "log10_norm_dh != log10(norm_dh) at t = " $1; bad = 1 }
+			}
+		}
+		END {
+			for (t = 1; t <= T; t++)
+				if (!(t in seen)) { print "no row for t = " t; bad = 1 }
+			exit bad
+		}' "$1" >"$CAP/awk" || fail_why "$(cat "$CAP/awk")"
+}
+
+run flow --model rnn-tanh.model --data rnn-tanh.data -o f.txt
+need_rc 0
+flow_ok f.txt 7
+result "flow writes a # t header and T rows"
+
+run flow --model rnn-tanh.model --data rnn-tanh.data --truncate 3
+need_rc 0
+cp "$OUT" f3.txt
+flow_ok f3.txt 7
+result "flow --truncate 3 writes a # t header and T rows"
+
+run flow --model rnn-tanh.model --data rnn-tanh.data
+need_rc 0
+cmp -s "$OUT" f.txt || fail_why "stdout differs from -o FILE"
+result "flow without -o writes the same bytes to stdout"
+
+# ---- usage errors ----------------------------------------------------------------
+
+usage() { # usage NAME PATTERN ARGS...: exit 2, stderr matches PATTERN (ERE)
+	local name=$1 pat=$2
+	shift 2
+	run "$@"
+	need_rc 2
+	[ -s "$ERR" ] || fail_why "nothing on stderr"
+	[ -s "$ERR" ] && ! grep -Eq -- "$pat" "$ERR" && fail_why "stderr does not match /$pat/: $(head -c 300 "$ERR")"
+	result "usage error: $name"
+}
+M="--model rnn-tanh.model --data rnn-tanh.data"
+usage "--truncate abc" "truncate|abc" grad $M --truncate abc
+usage "--truncate 0" "truncate" grad $M --truncate 0
+usage "--truncate -1" "truncate" grad $M --truncate -1
+usage "--truncate 2.5" "truncate|2\.5" grad $M --truncate 2.5
+usage "grad without --model" "model" grad --data rnn-tanh.data
+usage "grad without --data" "data" grad --model rnn-tanh.model
+usage "check without --model" "model" check --data rnn-tanh.data
+usage "unknown option --frobnicate" "frobnicate" grad $M --frobnicate
+usage "unknown option on init" "frobnicate" $INIT --frobnicate 3
+usage "unknown subcommand" "frobnicate" frobnicate
+usage "--arch nosuch" "nosuch" init --arch nosuch --input 3 --hidden 5 --output 2
+usage "--hidden 0" "hidden" init --arch rnn --input 3 --hidden 0 --output 2
+usage "--hidden abc" "hidden|abc" init --arch rnn --input 3 --hidden abc --output 2
+usage "--input missing its value" "input" init --arch rnn --hidden 5 --output 2 --input
+usage "--activation relu with --arch linear" "activation|relu|linear" init --arch linear --activation relu --input 3 --hidden 5 --output 2
+usage "--activation softsign" "softsign" init --arch rnn --activation softsign --input 3 --hidden 5 --output 2
+usage "--length 0" "length" data --input 3 --output 2 --length 0
+usage "check --order 3" "order" check $M --order 3
+usage "--model of a missing file" "no-such.model" grad --model no-such.model --data rnn-tanh.data
+usage "--data of a missing file" "no-such.data" grad --model rnn-tanh.model --data no-such.data
+
+run data --input 4 --output 2 --length 7 -o d4.data
+need_rc 0
+head -n 1 d4.data | grep -q '^bptt-data 1' || fail_why "no bptt-data 1 header"
+result "data --input 4"
+usage "data with d = 4 for a model with d = 3" "." grad --model rnn-tanh.model --data d4.data
+
+# ---- refused files ------------------------------------------------------------------
+
+# bad.model: the first number of W's first row made nan.
+wline=$(awk '$1 == "W" && NF >= 3 { print NR; exit }' rnn-tanh.model)
+if [ -z "$wline" ]; then
+	why="no 'W' block header in rnn-tanh.model"
+	result "a model with nan is refused with FILE:LINE:"
+else
+	bad=$((wline + 1))
+	awk -v L="$bad" 'NR == L { $1 = "nan" } { print }' rnn-tanh.model >bad.model
+	run grad --model bad.model --data rnn-tanh.data
+	need_rc 2
+	grep -qF "bad.model:$bad:" "$ERR" || fail_why "stderr lacks 'bad.model:$bad:': $(head -c 300 "$ERR")"
+	[ -s "$OUT" ] && fail_why "something on stdout"
+	result "a model with nan is refused with FILE:LINE:"
+
+	run check --model bad.model --data rnn-tanh.data
+	need_rc 2
+	grep -qF "bad.model:$bad:" "$ERR" || fail_why "stderr lacks 'bad.model:$bad:': $(head -c 300 "$ERR")"
+	result "check refuses the same model with FILE:LINE:"
+fi
+
+# bad.data: a row of X with one number too many.
+xline=$(awk '$1 == "X" && NF >= 3 { print NR; exit }' rnn-tanh.data)
+if [ -z "$xline" ]; then
+	why="no 'X' block header in rnn-tanh.data"
+else
+	bad=$((xline + 2))
+	awk -v L="$bad" 'NR == L { $0 = $0 " 0.5" } { print }' rnn-tanh.data >bad.data
+	run grad --model rnn-tanh.model --data bad.data
+	need_rc 2
+	grep -qF "bad.data:$bad:" "$ERR" || fail_why "stderr lacks 'bad.data:$bad:': $(head -c 300 "$ERR")"
+fi
+result "a data file with a long row is refused with FILE:LINE:"
+
+# A refused input with -o: the existing output keeps its bytes and nothing
+# else appears in its directory.
+mkdir at
+printf 'precious\n1 2 3\n' >at/out.txt
+cp at/out.txt "$CAP/precious"
+before=$(ls -A at)
+if [ -f bad.model ]; then
+	run grad --model bad.model --data rnn-tanh.data -o at/out.txt
+	need_rc 2
+	cmp -s at/out.txt "$CAP/precious" || fail_why "grad changed out.txt"
+	[ "$(ls -A at)" = "$before" ] || fail_why "files left in the directory: $(ls -A at | tr '\n' ' ')"
+	run flow --model bad.model --data rnn-tanh.data -o at/out.txt
+	need_rc 2
+	cmp -s at/out.txt "$CAP/precious" || fail_why "flow changed out.txt"
+	[ "$(ls -A at)" = "$before" ] || fail_why "files left in the directory: $(ls -A at | tr '\n' ' ')"
+else
+	fail_why "no bad.model to test with"
+fi
+if [ -f bad.data ]; then
+	run grad --model rnn-tanh.model --data bad.data -o at/out.txt
+	need_rc 2
+	cmp -s at/out.txt "$CAP/precious" || fail_why "grad (bad data) changed out.txt"
+	[ "$(ls -A at)" = "$before" ] || fail_why "files left in the directory: $(ls -A at | tr '\n' ' ')"
+fi
+run init --arch rnn --input 3 --hidden 0 --output 2 -o at/out.txt
+need_rc 2
+cmp -s at/out.txt "$CAP/precious" || fail_why "init with --hidden 0 changed out.txt"
+[ "$(ls -A at)" = "$before" ] || fail_why "files left in the directory: $(ls -A at | tr '\n' ' ')"
+result "a refused input leaves the -o file and its directory untouched"
+
+run init --arch rnn --input 3 --hidden 0 --output 2 -o at/new.txt
+need_rc 2
+[ -e at/new.txt ] && fail_why "init with bad arguments created at/new.txt"
+[ "$(ls -A at)" = "$before" ] || fail_why "files left in the directory: $(ls -A at | tr '\n' ' ')"
+result "bad arguments create no -o file"
+
+run grad --model rnn-tanh.model --data rnn-tanh.data -o at/out.txt
+need_rc 0
+cmp -s at/out.txt rnn-tanh.grad || fail_why "out.txt is not the gradient"
+[ "$(ls -A at)" = "$before" ] || fail_why "files left in the directory: $(ls -A at | tr '\n' ' ')"
+result "grad -o replaces an existing file and leaves nothing else"
+
+run grad --model rnn-tanh.model --data rnn-tanh.data -o no/such/dir/out.txt
+[ "$rc" -ne 0 ] || fail_why "exit status 0"
+[ -s "$ERR" ] || fail_why "nothing on stderr"
+result "grad -o into a missing directory fails with a message"
+
+# ---- summary --------------------------------------------------------------------------
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
