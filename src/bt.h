@@ -170,6 +170,14 @@ int bt_seq_forward(bt_seq *seq, const bt_model *model, const bt_data *data,
 int bt_seq_backward(bt_seq *seq, const bt_model *model, const bt_data *data,
 		    double *grad, double *dX);
 
+/* The same, with ∂L/∂x_t split in two: dX gets the recurrent part (through
+ * the states) and dX_direct the direct part (through an extra readout that
+ * reads the inputs, as attention's scores and context do). With dX_direct
+ * NULL both go into dX. */
+int bt_seq_backward_split(bt_seq *seq, const bt_model *model,
+			  const bt_data *data, double *grad, double *dX,
+			  double *dX_direct);
+
 /* After bt_seq_backward: the total gradient ∂L/∂s_t (state_size values) for
  * t = 1…T; after bt_seq_backward_truncated, the sum over the loss terms
  * whose window holds s_t of their gradient at s_t. bt_seq_state gives the
@@ -193,6 +201,11 @@ int bt_gradient(const bt_model *model, const bt_data *data, size_t truncate,
 int bt_seq_backward_truncated(bt_seq *seq, const bt_model *model,
 			      const bt_data *data, size_t k, double *grad,
 			      double *dX);
+
+/* Truncated, with the recurrent and direct parts of ∂L/∂x_t apart. */
+int bt_seq_backward_truncated_split(bt_seq *seq, const bt_model *model,
+				    const bt_data *data, size_t k, double *grad,
+				    double *dX, double *dX_direct);
 
 /* ---- gradient checking (gradcheck.c) ------------------------------------------- */
 typedef struct {

@@ -15,6 +15,17 @@
 
 #include "bt.h"
 
+/* What a step sees besides its inputs: the model, the quantities that
+ * prepare derived from θ (e.g. the Cayley W of the orthogonal RNN), the
+ * gradient with respect to them (added by backward, folded into ∂L/∂θ by
+ * finish), and scratch space. */
+typedef struct {
+	const bt_model *model;
+	const double *aux;   /* aux_size doubles, or NULL */
+	double *daux;        /* aux_size doubles, or NULL */
+	double *scratch;     /* scratch_size doubles */
+} bt_step;
+
 struct bt_cell_type {
 	const char *name;          /* --arch NAME */
 	const char *summary;       /* one line for --help */
@@ -24,30 +35,46 @@ struct bt_cell_type {
 	/* Names and shapes of the cell's blocks (offsets are set by the model). */
 	void (*layout)(const bt_dims *dims, bt_block *blocks);
 	/* Sizes, in doubles: the state s_t, what forward keeps per step for
-	 * backward, and temporaries for backward and jacobian. */
+	 * backward, temporaries for backward and jacobian, and the derived
+	 * quantities (aux; the pointer may be NULL for none). */
 	size_t (*state_size)(const bt_dims *dims);
 	size_t (*cache_size)(const bt_dims *dims);
 	size_t (*scratch_size)(const bt_dims *dims);
+	size_t (*aux_size)(const bt_dims *dims);
 
 	/* Fills the cell's blocks (the model fills V and b_y). */
 	void (*init)(bt_model *model, gsl_rng *rng, const bt_init_options *opt);
 
+	/* Optional: derive aux from θ before a forward pass (status), and add
+	 * ∂L/∂θ from ∂L/∂aux after a backward pass. */
+	int (*prepare)(const bt_step *c, double *aux);
+	void (*finish)(const bt_step *c, const double *daux, double *grad);
+
 	/* s = F(s_prev, x); keeps in cache what backward and jacobian need. */
-	void (*forward)(const bt_model *model, const double *s_prev,
-			const double *x, double *s, double *cache);
+	void (*forward)(const bt_step *c, const double *s_prev, const double *x,
+			double *s, double *cache);
 
 	/* Given ds = ∂L/∂s_t, adds ∂L/∂s_{t-1} into ds_prev, ∂L/∂x_t into dx
-	 * and ∂L/∂θ into grad (the model's flat layout). ds_prev and dx may be
-	 * NULL. */
-	void (*backward)(const bt_model *model, const double *s_prev,
-			 const double *x, const double *s, const double *cache,
-			 const double *ds, double *ds_prev, double *dx,
-			 double *grad, double *scratch);
+	 * and ∂L/∂θ into grad (the model's flat layout; ∂L/∂aux into c->daux).
+	 * ds_prev and dx may be NULL. */
+	void (*backward)(const bt_step *c, const double *s_prev, const double *x,
+			 const double *s, const double *cache, const double *ds,
+			 double *ds_prev, double *dx, double *grad);
 
 	/* J = ∂s_t/∂s_{t-1}, state_size × state_size. */
-	void (*jacobian)(const bt_model *model, const double *s_prev,
-			 const double *x, const double *s, const double *cache,
-			 gsl_matrix *J, double *scratch);
+	void (*jacobian)(const bt_step *c, const double *s_prev, const double *x,
+			 const double *s, const double *cache, gsl_matrix *J);
+
+	/* Optional extra readout term that reads the inputs directly (attention):
+	 * ŷ_t += R(h_t; x_1 … x_t). X points at x_1 (row-major, T×d). backward
+	 * adds ∂/∂h_t into dh, ∂/∂x_k (k ≤ t) into dX rows and ∂/∂θ into grad,
+	 * given e = ∂L/∂ŷ_t. rscratch has readout_scratch_size(dims, T) doubles. */
+	size_t (*readout_scratch_size)(const bt_dims *dims, size_t T);
+	void (*readout_forward)(const bt_step *c, size_t t, const double *h,
+				const double *X, double *yhat, double *rscratch);
+	void (*readout_backward)(const bt_step *c, size_t t, const double *h,
+				 const double *X, const double *e, double *dh,
+				 double *dX, double *grad, double *rscratch);
 };
 
 /* The records. */

@@ -9,31 +9,33 @@
 #define P(i) (model->theta + model->blocks[i].offset)
 #define G(i) (grad + model->blocks[i].offset)
 
-static void linear_forward(const bt_model *model, const double *s_prev,
-			   const double *x, double *s, double *cache)
+static void linear_forward(const bt_step *c, const double *s_prev,
+		const double *x, double *s, double *cache)
 {
+	const bt_model *model = c->model;
 	(void)cache;
 	/* h_t = W h_{t-1} + U x_t + b */
 	bt_affine_forward(&model->dims, P(0), P(1), P(2), s_prev, x, s);
 }
 
-static void linear_backward(const bt_model *model, const double *s_prev,
-			    const double *x, const double *s,
-			    const double *cache, const double *ds,
-			    double *ds_prev, double *dx, double *grad,
-			    double *scratch)
+static void linear_backward(const bt_step *c, const double *s_prev,
+		const double *x, const double *s, const double *cache,
+		const double *ds, double *ds_prev, double *dx, double *grad)
 {
+	const bt_model *model = c->model;
+	double *scratch = c->scratch;
 	(void)s; (void)cache; (void)scratch;
 	/* δa_t = δh_t */
 	bt_affine_backward(&model->dims, P(0), P(1), s_prev, x, ds, G(0), G(1),
 			   G(2), ds_prev, dx);
 }
 
-static void linear_jacobian(const bt_model *model, const double *s_prev,
-			    const double *x, const double *s,
-			    const double *cache, gsl_matrix *J, double *scratch)
+static void linear_jacobian(const bt_step *c, const double *s_prev,
+		const double *x, const double *s, const double *cache,
+		gsl_matrix *J)
 {
-	(void)s_prev; (void)x; (void)s; (void)cache; (void)scratch;
+	const bt_model *model = c->model;
+	(void)s_prev; (void)x; (void)s; (void)cache;
 	/* J_t = W */
 	gsl_matrix_const_view W = gsl_matrix_const_view_array(P(0), model->dims.n,
 							      model->dims.n);

@@ -60,9 +60,10 @@ void bt_init_wub(bt_model *model, gsl_rng *rng, const bt_init_options *opt)
 #define P(i) (model->theta + model->blocks[i].offset)
 #define G(i) (grad + model->blocks[i].offset)
 
-static void rnn_forward(const bt_model *model, const double *s_prev,
-			const double *x, double *s, double *cache)
+static void rnn_forward(const bt_step *c, const double *s_prev,
+		const double *x, double *s, double *cache)
 {
+	const bt_model *model = c->model;
 	const bt_dims *dm = &model->dims;
 	double *a = cache;
 	/* a_t = W h_{t-1} + U x_t + b;  h_t = φ(a_t) */
@@ -71,11 +72,12 @@ static void rnn_forward(const bt_model *model, const double *s_prev,
 		s[i] = bt_activation_apply(model->activation, a[i]);
 }
 
-static void rnn_backward(const bt_model *model, const double *s_prev,
-			 const double *x, const double *s, const double *cache,
-			 const double *ds, double *ds_prev, double *dx,
-			 double *grad, double *scratch)
+static void rnn_backward(const bt_step *c, const double *s_prev,
+		const double *x, const double *s, const double *cache,
+		const double *ds, double *ds_prev, double *dx, double *grad)
 {
+	const bt_model *model = c->model;
+	double *scratch = c->scratch;
 	(void)s;
 	const bt_dims *dm = &model->dims;
 	const double *a = cache;
@@ -87,11 +89,12 @@ static void rnn_backward(const bt_model *model, const double *s_prev,
 			   ds_prev, dx);
 }
 
-static void rnn_jacobian(const bt_model *model, const double *s_prev,
-			 const double *x, const double *s, const double *cache,
-			 gsl_matrix *J, double *scratch)
+static void rnn_jacobian(const bt_step *c, const double *s_prev,
+		const double *x, const double *s, const double *cache,
+		gsl_matrix *J)
 {
-	(void)s_prev; (void)x; (void)s; (void)scratch;
+	const bt_model *model = c->model;
+	(void)s_prev; (void)x; (void)s;
 	size_t n = model->dims.n;
 	const double *W = P(0);
 	/* J_t = diag(φ'(a_t)) W */

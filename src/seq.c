@@ -28,6 +28,12 @@ int bt_seq_alloc(bt_seq **out, const bt_model *model, size_t T_max)
 	q->C = ty->cache_size(&model->dims);
 	q->m = model->dims.m;
 	size_t scratch = ty->scratch_size(&model->dims);
+	q->A = ty->aux_size ? ty->aux_size(&model->dims) : 0;
+	size_t rs = ty->readout_scratch_size
+			    ? ty->readout_scratch_size(&model->dims, T_max) : 0;
+	q->aux = calloc(q->A + 1, sizeof(double));
+	q->daux = calloc(q->A + 1, sizeof(double));
+	q->rscratch = calloc(rs + 1, sizeof(double));
 	q->states = calloc((T_max + 1) * q->S, sizeof(double));
 	q->dstates = calloc((T_max + 1) * q->S, sizeof(double));
 	q->cache = calloc(T_max * q->C + 1, sizeof(double));
@@ -36,7 +42,7 @@ int bt_seq_alloc(bt_seq **out, const bt_model *model, size_t T_max)
 	q->scratch = calloc(scratch + 1, sizeof(double));
 	q->buf = calloc(2 * q->S, sizeof(double));
 	if (!q->states || !q->dstates || !q->cache || !q->out || !q->err ||
-	    !q->scratch || !q->buf) {
+	    !q->scratch || !q->buf || !q->aux || !q->daux || !q->rscratch) {
 		bt_seq_free(q);
 		return BT_ENOMEM;
 	}
@@ -55,7 +61,30 @@ void bt_seq_free(bt_seq *q)
 	free(q->err);
 	free(q->scratch);
 	free(q->buf);
+	free(q->aux);
+	free(q->daux);
+	free(q->rscratch);
 	free(q);
+}
+
+void bt_seq_bind(bt_seq *q, const bt_model *model)
+{
+	q->step.model = model;
+	q->step.aux = q->A ? q->aux : NULL;
+	q->step.daux = q->A ? q->daux : NULL;
+	q->step.scratch = q->scratch;
+}
+
+void bt_seq_backward_begin(bt_seq *q)
+{
+	if (q->A)
+		memset(q->daux, 0, q->A * sizeof(double));
+}
+
+void bt_seq_backward_end(bt_seq *q, const bt_model *model, double *grad)
+{
+	if (model->type->finish)
+		model->type->finish(&q->step, q->daux, grad);
 }
 
 const double *bt_seq_state(const bt_seq *q, size_t t)
@@ -85,17 +114,25 @@ int bt_seq_forward(bt_seq *q, const bt_model *model, const bt_data *data,
 	const double *V = model->theta + model->blocks[ty->nblocks].offset;
 	const double *by = model->theta + model->blocks[ty->nblocks + 1].offset;
 	q->T = data->T;
+	bt_seq_bind(q, model);
+	if (ty->prepare) {
+		int st = ty->prepare(&q->step, q->aux);
+		if (st != BT_OK)
+			return st;
+	}
 	memset(q->states, 0, q->S * sizeof(double));
 	double L = 0;
 	for (size_t t = 1; t <= data->T; t++) {
 		const double *x = data->X + (t - 1) * dm->d;
 		double *s = q->states + t * q->S;
-		ty->forward(model, s - q->S, x, s, q->cache + (t - 1) * q->C);
-		/* ŷ_t = V h_t + b_y */
+		ty->forward(&q->step, s - q->S, x, s, q->cache + (t - 1) * q->C);
+		/* ŷ_t = V h_t + b_y (+ the cell's extra readout term) */
 		double *yh = q->out + (t - 1) * dm->m;
 		memcpy(yh, by, dm->m * sizeof(double));
 		cblas_dgemv(CblasRowMajor, CblasNoTrans, m, n, 1.0, V, n, s, 1,
 			    1.0, yh, 1);
+		if (ty->readout_forward)
+			ty->readout_forward(&q->step, t, s, data->X, yh, q->rscratch);
 		/* L += μ_t · ½‖ŷ_t − y_t‖² */
 		double mu = data->M ? data->M[t - 1] : 1.0;
 		if (mu != 0) {
@@ -115,7 +152,7 @@ int bt_seq_forward(bt_seq *q, const bt_model *model, const bt_data *data,
  * when the term is masked out (nothing added). */
 int bt_seq_readout_backward(bt_seq *q, const bt_model *model,
 			    const bt_data *data, size_t t, double *grad,
-			    double *dh)
+			    double *dh, double *dX_direct)
 {
 	double mu = data->M ? data->M[t - 1] : 1.0;
 	if (mu == 0)
@@ -138,11 +175,21 @@ int bt_seq_readout_backward(bt_seq *q, const bt_model *model,
 	}
 	cblas_dgemv(CblasRowMajor, CblasTrans, m, n, 1.0, V, n, q->err, 1, 1.0,
 		    dh, 1);
+	if (ty->readout_backward)
+		ty->readout_backward(&q->step, t, h, data->X, q->err, dh,
+				     dX_direct, grad, q->rscratch);
 	return 1;
 }
 
 int bt_seq_backward(bt_seq *q, const bt_model *model, const bt_data *data,
 		    double *grad, double *dX)
+{
+	return bt_seq_backward_split(q, model, data, grad, dX, NULL);
+}
+
+int bt_seq_backward_split(bt_seq *q, const bt_model *model,
+			  const bt_data *data, double *grad, double *dX,
+			  double *dX_direct)
 {
 	if (bt_data_check(model, data) != BT_OK || data->T != q->T)
 		return BT_EINVAL;
@@ -157,15 +204,19 @@ int bt_seq_backward(bt_seq *q, const bt_model *model, const bt_data *data,
 		grad = gtmp;
 	}
 	memset(q->dstates, 0, (T + 1) * S * sizeof(double));
+	bt_seq_bind(q, model);
+	bt_seq_backward_begin(q);
 	for (size_t t = T; t >= 1; t--) {
 		double *ds = q->dstates + t * S;
 		/* δh_t += Vᵀ μ_t (ŷ_t − y_t); δh_t already holds the future's part */
-		bt_seq_readout_backward(q, model, data, t, grad, ds);
-		ty->backward(model, q->states + (t - 1) * S,
+		bt_seq_readout_backward(q, model, data, t, grad, ds,
+					dX_direct ? dX_direct : dX);
+		ty->backward(&q->step, q->states + (t - 1) * S,
 			     data->X + (t - 1) * dm->d, q->states + t * S,
 			     q->cache + (t - 1) * q->C, ds, ds - S,
-			     dX ? dX + (t - 1) * dm->d : NULL, grad, q->scratch);
+			     dX ? dX + (t - 1) * dm->d : NULL, grad);
 	}
+	bt_seq_backward_end(q, model, grad);
 	free(gtmp);
 	return BT_OK;
 }
@@ -175,10 +226,10 @@ int bt_seq_jacobian(const bt_seq *q, const bt_model *model,
 {
 	if (t < 1 || t > q->T || !J || J->size1 != q->S || J->size2 != q->S)
 		return BT_EINVAL;
-	model->type->jacobian(model, q->states + (t - 1) * q->S,
+	bt_step c = {model, q->A ? q->aux : NULL, NULL, q->scratch};
+	model->type->jacobian(&c, q->states + (t - 1) * q->S,
 			      data->X + (t - 1) * model->dims.d,
-			      q->states + t * q->S, q->cache + (t - 1) * q->C,
-			      J, q->scratch);
+			      q->states + t * q->S, q->cache + (t - 1) * q->C, J);
 	return BT_OK;
 }
 

@@ -14,10 +14,25 @@ struct bt_seq {
 	double *err;         /* m */
 	double *scratch;     /* the cell's scratch */
 	double *buf;         /* 2×S, for truncated backward */
+	double *aux, *daux;  /* the cell's derived quantities and their gradient */
+	double *rscratch;    /* the extra readout's scratch */
+	size_t A;            /* aux size */
+	bt_step step;        /* model, aux, daux, scratch for the cell */
 };
 
+/* Points q->step at the model and the workspace's buffers. */
+void bt_seq_bind(bt_seq *q, const bt_model *model);
+/* Zeroes daux before a backward pass; folds it into grad after. */
+void bt_seq_backward_begin(bt_seq *q);
+void bt_seq_backward_end(bt_seq *q, const bt_model *model, double *grad);
+
+/* The readout's backward at step t for its own term: e = μ_t (ŷ_t − y_t);
+ * adds ∂V, ∂b_y (and the extra readout's parameters) into grad, Vᵀe (and
+ * the extra readout's ∂/∂h_t) into dh, and the extra readout's direct
+ * ∂/∂x_k into dX_direct (may be NULL). Returns 0 when the term is masked
+ * out. */
 int bt_seq_readout_backward(bt_seq *q, const bt_model *model,
 			    const bt_data *data, size_t t, double *grad,
-			    double *dh);
+			    double *dh, double *dX_direct);
 
 #endif

@@ -12,10 +12,17 @@ int bt_seq_backward_truncated(bt_seq *q, const bt_model *model,
 			      const bt_data *data, size_t k, double *grad,
 			      double *dX)
 {
+	return bt_seq_backward_truncated_split(q, model, data, k, grad, dX, NULL);
+}
+
+int bt_seq_backward_truncated_split(bt_seq *q, const bt_model *model,
+				    const bt_data *data, size_t k, double *grad,
+				    double *dX, double *dX_direct)
+{
 	if (bt_data_check(model, data) != BT_OK || data->T != q->T || k < 1)
 		return BT_EINVAL;
 	if (k >= q->T)
-		return bt_seq_backward(q, model, data, grad, dX);
+		return bt_seq_backward_split(q, model, data, grad, dX, dX_direct);
 	const bt_cell_type *ty = model->type;
 	const bt_dims *dm = &model->dims;
 	size_t S = q->S;
@@ -28,10 +35,14 @@ int bt_seq_backward_truncated(bt_seq *q, const bt_model *model,
 		grad = gtmp;
 	}
 	memset(q->dstates, 0, (q->T + 1) * S * sizeof(double));
+	bt_seq_bind(q, model);
+	bt_seq_backward_begin(q);
 	for (size_t t = 1; t <= q->T; t++) {
-		/* δs_t = Vᵀ μ_t (ŷ_t − y_t) for this term alone */
+		/* δs_t = Vᵀ μ_t (ŷ_t − y_t) for this term alone; an extra
+		 * readout's direct paths to x_1 … x_t are never cut */
 		memset(cur, 0, S * sizeof(double));
-		if (!bt_seq_readout_backward(q, model, data, t, grad, cur))
+		if (!bt_seq_readout_backward(q, model, data, t, grad, cur,
+					     dX_direct ? dX_direct : dX))
 			continue;
 		size_t steps = k < t ? k : t;
 		for (size_t j = 0; j < steps; j++) {
@@ -43,17 +54,17 @@ int bt_seq_backward_truncated(bt_seq *q, const bt_model *model,
 				acc[i] += cur[i];
 			if (!last)
 				memset(prev, 0, S * sizeof(double));
-			ty->backward(model, q->states + (u - 1) * S,
+			ty->backward(&q->step, q->states + (u - 1) * S,
 				     data->X + (u - 1) * dm->d,
 				     q->states + u * S, q->cache + (u - 1) * q->C,
 				     cur, last ? NULL : prev,
-				     dX ? dX + (u - 1) * dm->d : NULL, grad,
-				     q->scratch);
+				     dX ? dX + (u - 1) * dm->d : NULL, grad);
 			double *tmp = cur;
 			cur = prev;
 			prev = tmp;
 		}
 	}
+	bt_seq_backward_end(q, model, grad);
 	free(gtmp);
 	return BT_OK;
 }
