@@ -56,7 +56,7 @@ $(LIB): $(LIB_OBJ)
 $(BIN): $(B)/src/cli.o $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(GSL_LIBS)
 
-$(B)/tests/%: tests/%.c $(LIB) tests/testutil.h
+$(B)/tests/%: tests/%.c $(LIB) tests/testutil.h tests/reference.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIB) $(CHECK_LIBS) $(GSL_LIBS)
 

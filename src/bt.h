@@ -211,9 +211,11 @@ int bt_seq_backward_truncated_split(bt_seq *seq, const bt_model *model,
 typedef struct {
 	double rtol;      /* default 1e-6 */
 	double atol;      /* default 1e-8 · max(1, |L|)  when negative (the default) */
-	double step;      /* relative step h_i = step · max(1, |θ_i|); default ε^{1/3} */
+	double step;      /* relative step h_i = step · max(1, |θ_i|); 0 (the
+			     default) means ε^{1/3} for order 2, ε^{1/5} for order 4 */
 	int order;        /* 2 (central) or 4 (five-point stencil); default 2 */
-	size_t directions;/* random directions for bt_gradcheck_directional; default 4 */
+	size_t directions;/* random directions for bt_gradcheck_directional,
+			     1 to 64 (values outside are clamped); default 4 */
 	unsigned long seed;
 } bt_check_options;
 void bt_check_options_default(bt_check_options *opt);
