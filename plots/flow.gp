@@ -5,7 +5,7 @@ set output "plots/out/flow.png"
 set title "Backpropagated gradient norm |∂L/∂h_t| over time (T = 60, loss at every step)"
 set xlabel "time step t"
 set ylabel "log_{10} |∂L/∂h_t|"
-set key outside right top title "model (scale of W)"
+set key outside right top title "model, spectral radius of W"
 set grid
 names = "rnn-0.5 rnn-1.0 rnn-2.0 linear-0.9 residual-0.5"
 titles = "'tanh RNN, 0.5' 'tanh RNN, 1.0' 'tanh RNN, 2.0' 'linear RNN, 0.9' 'residual tanh RNN, 0.5'"

@@ -21,7 +21,7 @@ echo "== |dL/dh_t| over t for four models (written to $out/flow.dat)"
 : > "$out/flow.tmp"
 for spec in "rnn-0.5 rnn 0.5" "rnn-1.0 rnn 1.0" "rnn-2.0 rnn 2.0" "linear-0.9 linear 0.9" "residual-0.5 residual 0.5"; do
 	set -- $spec
-	$B init --arch "$2" --input 3 --hidden 16 --output 2 --scale "$3" --seed 3 -o "$out/demo_$1.txt"
+	$B init --arch "$2" --input 3 --hidden 16 --output 2 --radius "$3" --seed 3 -o "$out/demo_$1.txt"
 	[ -s "$out/flow.tmp" ] && printf '\n\n' >> "$out/flow.tmp"
 	echo "# $1" >> "$out/flow.tmp"
 	$B flow --model "$out/demo_$1.txt" --data "$out/demo_data.txt" >> "$out/flow.tmp"

@@ -124,14 +124,25 @@ _gsl_matrix_const_view bt_block_const_view(const bt_model *model,
 /* Initialisation options. */
 typedef struct {
 	unsigned long seed;     /* default BT_DEFAULT_SEED */
-	double scale;           /* W has entries N(0, scale²/n); default 1 */
+	int orthogonal;         /* recurrent matrices Haar-random orthogonal
+				   (QR of a Gaussian matrix, signs fixed) instead
+				   of Gaussian N(0, 1/n); default 0 */
+	double scale;           /* > 0: rescale each recurrent matrix so that its
+				   largest singular value is exactly scale;
+				   0 (default): leave it */
+	double radius;          /* > 0: rescale so that the spectral radius is
+				   exactly radius (not with scale); 0: leave it */
+	double forget_bias;     /* LSTM: initial b_f; default 1 */
 } bt_init_options;
 #define BT_DEFAULT_SEED 20140901UL
 void bt_init_options_default(bt_init_options *opt);
 
 /* Fills the parameters, repeatably from the seed: recurrent matrices
- * N(0, scale²/n); input and output matrices Glorot-normal,
- * N(0, 2/(fan_in + fan_out)); biases zero. */
+ * N(0, 1/n) or Haar orthogonal, then rescaled as the options say; input
+ * and output matrices Glorot-normal, N(0, 2/(fan_in + fan_out)); biases
+ * zero except the LSTM's forget bias. BT_EINVAL on bad options (negative
+ * or non-finite scale, both scale and radius, a matrix whose norm or
+ * radius is zero). */
 int bt_model_init(bt_model *model, const bt_init_options *opt);
 
 /* ---- data ------------------------------------------------------------------ */
@@ -264,6 +275,13 @@ int bt_gradcheck_directional(const bt_model *model, const bt_data *data,
 /* J_t = ∂s_t/∂s_{t-1} (state_size × state_size) after bt_seq_forward, t = 1…T. */
 int bt_seq_jacobian(const bt_seq *seq, const bt_model *model,
 		    const bt_data *data, size_t t, gsl_matrix *J);
+
+/* One step s = F(s_prev, x) outside the sequence, with the derived
+ * quantities of the last bt_seq_forward on this model (for finite
+ * differences of a step, and for instruments that follow perturbed states).
+ * Uses the workspace's scratch; the per-step cache is thrown away. */
+int bt_seq_step(bt_seq *seq, const bt_model *model, const double *s_prev,
+		const double *x, double *s);
 
 /* ---- text files (textio.c) ------------------------------------------------------ */
 /* Readers: strict; on failure they return BT_EFORMAT or BT_EIO and fill err

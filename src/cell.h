@@ -42,8 +42,8 @@ struct bt_cell_type {
 	size_t (*scratch_size)(const bt_dims *dims);
 	size_t (*aux_size)(const bt_dims *dims);
 
-	/* Fills the cell's blocks (the model fills V and b_y). */
-	void (*init)(bt_model *model, gsl_rng *rng, const bt_init_options *opt);
+	/* Fills the cell's blocks (the model fills V and b_y); a status. */
+	int (*init)(bt_model *model, gsl_rng *rng, const bt_init_options *opt);
 
 	/* Optional: derive aux from θ before a forward pass (status), and add
 	 * ∂L/∂θ from ∂L/∂aux after a backward pass. */
@@ -88,6 +88,12 @@ void bt_fill_gaussian(double *p, size_t count, double sd, gsl_rng *rng);
 /* Glorot-normal standard deviation sqrt(2/(fan_in + fan_out)). */
 double bt_glorot_sd(size_t fan_in, size_t fan_out);
 
+/* Fills an n×n recurrent matrix (row-major) as bt_init_options says:
+ * Gaussian N(0, 1/n) or Haar orthogonal, then rescaled to a largest
+ * singular value or a spectral radius if asked. Returns a status. */
+int bt_init_recurrent(double *W, size_t n, gsl_rng *rng,
+		      const bt_init_options *opt);
+
 /* The affine map shared by rnn, linear and residual:
  * a = W h + U x + b, and its backward step (adds into gW, gU, gb and, when
  * not NULL, into dh and dx). */
@@ -100,7 +106,7 @@ void bt_affine_backward(const bt_dims *dm, const double *W, const double *U,
 			double *dx);
 /* Blocks W (named wname), U, b; W ~ N(0, scale²/n), U Glorot-normal, b = 0. */
 void bt_layout_wub(const bt_dims *dm, bt_block *blocks, const char *wname);
-void bt_init_wub(bt_model *model, gsl_rng *rng, const bt_init_options *opt);
+int bt_init_wub(bt_model *model, gsl_rng *rng, const bt_init_options *opt);
 size_t bt_size_n(const bt_dims *dm);
 
 #endif /* BT_CELL_H */

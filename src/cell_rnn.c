@@ -46,15 +46,15 @@ void bt_layout_wub(const bt_dims *dm, bt_block *blocks, const char *wname)
 
 size_t bt_size_n(const bt_dims *dm) { return dm->n; }
 
-/* W ~ N(0, scale²/n) (spectral radius ≈ scale), U Glorot-normal, b = 0. */
-void bt_init_wub(bt_model *model, gsl_rng *rng, const bt_init_options *opt)
+/* W as bt_init_recurrent says, U Glorot-normal, b = 0. */
+int bt_init_wub(bt_model *model, gsl_rng *rng, const bt_init_options *opt)
 {
 	const bt_dims *dm = &model->dims;
 	double *th = model->theta;
-	bt_fill_gaussian(th + model->blocks[0].offset, dm->n * dm->n,
-			 opt->scale / sqrt((double)dm->n), rng);
+	int st = bt_init_recurrent(th + model->blocks[0].offset, dm->n, rng, opt);
 	bt_fill_gaussian(th + model->blocks[1].offset, dm->n * dm->d,
 			 bt_glorot_sd(dm->d, dm->n), rng);
+	return st;
 }
 
 #define P(i) (model->theta + model->blocks[i].offset)

@@ -211,7 +211,10 @@ static const optdef init_opts[] = {
 	{"--output", "m", "output size"},
 	{"--seed", "S", "random seed (default 20140901); same seed, same bytes"},
 	{"--activation", "F", "tanh (default), relu, sigmoid or identity; rnn and residual only"},
-	{"--scale", "G", "W has entries N(0, G^2/n), so its spectral radius is about G (default 1)"},
+	{"--scale", "G", "rescale every recurrent matrix so that its largest singular value s_max is exactly G"},
+	{"--radius", "R", "rescale every recurrent matrix so that its spectral radius is exactly R (not with --scale)"},
+	{"--orthogonal", NULL, "recurrent matrices Haar-random orthogonal (QR of a Gaussian matrix, sign-fixed) instead of N(0, 1/n)"},
+	{"--forget-bias", "B", "lstm: initial forget-gate bias b_f (default 1)"},
 	{"-o", "FILE", "write the model to FILE (atomically) instead of standard output"},
 	{"--help", NULL, "show this help"},
 	{NULL, NULL, NULL}};
@@ -251,14 +254,20 @@ static int run_init(const char **val)
 	bt_init_options opt;
 	bt_init_options_default(&opt);
 	opt.seed = get_count("--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
-	opt.scale = get_real("--scale", 1.0, 0.0, 1e6);
+	opt.scale = get_real("--scale", 0.0, 1e-300, 1e6);
+	opt.radius = get_real("--radius", 0.0, 1e-300, 1e6);
+	if (opt.scale > 0 && opt.radius > 0)
+		die_usage("--scale and --radius: give one of them, not both");
+	opt.orthogonal = get("--orthogonal") != NULL;
+	opt.forget_bias = get_real("--forget-bias", opt.forget_bias, -1e6, 1e6);
 	if ((double)dims.n * dims.n > 1e9 / 4)
 		die("--hidden %zu: the model would be too large", dims.n);
 	bt_model *m;
 	int st = bt_model_alloc(&m, type, dims, (bt_activation)act);
 	if (st != BT_OK)
 		die("cannot create the model: %s", bt_strerror(st));
-	bt_model_init(m, &opt);
+	if ((st = bt_model_init(m, &opt)) != BT_OK)
+		die("cannot initialise the model: %s (is the matrix zero?)", bt_strerror(st));
 	write_out(model_writer, m);
 	bt_model_free(m);
 	return 0;
@@ -502,9 +511,13 @@ static int run_flow(const char **val)
 /* ---- dispatch ------------------------------------------------------------------------ */
 
 static const command commands[] = {
-	{"init", "--arch NAME --input d --hidden n --output m [--seed S] [--activation F] [--scale G] [-o FILE]",
-	 "Write a new model with random parameters: W ~ N(0, G^2/n), U and V\n"
-	 "Glorot-normal N(0, 2/(fan_in + fan_out)), biases zero.",
+	{"init", "--arch NAME --input d --hidden n --output m [--seed S] [--activation F]\n"
+	 "                 [--scale G | --radius R] [--orthogonal] [--forget-bias B] [-o FILE]",
+	 "Write a new model with random parameters: recurrent matrices N(0, 1/n)\n"
+	 "(spectral radius about 1) or Haar orthogonal, optionally rescaled to an\n"
+	 "exact largest singular value (--scale) or spectral radius (--radius);\n"
+	 "input and output matrices Glorot-normal N(0, 2/(fan_in + fan_out));\n"
+	 "biases zero, except the LSTM's forget bias.",
 	 init_opts, run_init},
 	{"data", "--input d --output m --length T [--seed S] [--mask] [-o FILE]",
 	 "Write random data: x_t and y_t i.i.d. N(0, 1).",

@@ -3,6 +3,9 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_complex_math.h>
 #include <gsl/gsl_randist.h>
 #include "cell.h"
 
@@ -102,7 +105,93 @@ _gsl_matrix_const_view bt_block_const_view(const bt_model *model,
 void bt_init_options_default(bt_init_options *opt)
 {
 	opt->seed = BT_DEFAULT_SEED;
-	opt->scale = 1.0;
+	opt->orthogonal = 0;
+	opt->scale = 0;
+	opt->radius = 0;
+	opt->forget_bias = 1.0;
+}
+
+/* Largest singular value of an n×n matrix (SVD of a copy). */
+static double smax(const double *W, size_t n)
+{
+	gsl_matrix *A = gsl_matrix_alloc(n, n), *V = gsl_matrix_alloc(n, n);
+	gsl_vector *s = gsl_vector_alloc(n), *w = gsl_vector_alloc(n);
+	double r = NAN;
+	if (A && V && s && w) {
+		memcpy(A->data, W, n * n * sizeof(double));
+		if (gsl_linalg_SV_decomp(A, V, s, w) == GSL_SUCCESS)
+			r = gsl_vector_get(s, 0);
+	}
+	gsl_matrix_free(A); gsl_matrix_free(V);
+	gsl_vector_free(s); gsl_vector_free(w);
+	return r;
+}
+
+/* Spectral radius max |λ_i| of an n×n matrix. */
+static double radius(const double *W, size_t n)
+{
+	gsl_matrix *A = gsl_matrix_alloc(n, n);
+	gsl_vector_complex *ev = gsl_vector_complex_alloc(n);
+	gsl_eigen_nonsymm_workspace *ws = gsl_eigen_nonsymm_alloc(n);
+	double r = NAN;
+	if (A && ev && ws) {
+		memcpy(A->data, W, n * n * sizeof(double));
+		if (gsl_eigen_nonsymm(A, ev, ws) == GSL_SUCCESS) {
+			r = 0;
+			for (size_t i = 0; i < n; i++)
+				r = fmax(r, gsl_complex_abs(gsl_vector_complex_get(ev, i)));
+		}
+	}
+	gsl_matrix_free(A);
+	gsl_vector_complex_free(ev);
+	gsl_eigen_nonsymm_free(ws);
+	return r;
+}
+
+/* Haar-random orthogonal: Q of the QR of a Gaussian matrix, with the signs
+ * of R's diagonal moved into Q (Mezzadri 2007), so Q is uniformly
+ * distributed. */
+static int haar(double *W, size_t n, gsl_rng *rng)
+{
+	gsl_matrix *A = gsl_matrix_alloc(n, n), *Q = gsl_matrix_alloc(n, n),
+		   *R = gsl_matrix_alloc(n, n);
+	gsl_vector *tau = gsl_vector_alloc(n);
+	int st = BT_ENOMEM;
+	if (A && Q && R && tau) {
+		bt_fill_gaussian(A->data, n * n, 1.0, rng);
+		gsl_linalg_QR_decomp(A, tau);
+		gsl_linalg_QR_unpack(A, tau, Q, R);
+		for (size_t j = 0; j < n; j++) {
+			double sg = gsl_matrix_get(R, j, j) < 0 ? -1.0 : 1.0;
+			for (size_t i = 0; i < n; i++)
+				W[i * n + j] = sg * gsl_matrix_get(Q, i, j);
+		}
+		st = BT_OK;
+	}
+	gsl_matrix_free(A); gsl_matrix_free(Q); gsl_matrix_free(R);
+	gsl_vector_free(tau);
+	return st;
+}
+
+int bt_init_recurrent(double *W, size_t n, gsl_rng *rng,
+		      const bt_init_options *opt)
+{
+	if (opt->orthogonal) {
+		int st = haar(W, n, rng);
+		if (st != BT_OK)
+			return st;
+	} else {
+		bt_fill_gaussian(W, n * n, 1.0 / sqrt((double)n), rng);
+	}
+	double want = opt->scale > 0 ? opt->scale : opt->radius;
+	if (want > 0) {
+		double have = opt->scale > 0 ? smax(W, n) : radius(W, n);
+		if (!(have > 0) || !isfinite(have))
+			return BT_EINVAL;
+		for (size_t i = 0; i < n * n; i++)
+			W[i] *= want / have;
+	}
+	return BT_OK;
 }
 
 void bt_fill_gaussian(double *p, size_t count, double sd, gsl_rng *rng)
@@ -123,18 +212,20 @@ int bt_model_init(bt_model *model, const bt_init_options *opt)
 		bt_init_options_default(&def);
 		opt = &def;
 	}
-	if (!(opt->scale >= 0) || !isfinite(opt->scale))
+	if (!(opt->scale >= 0) || !isfinite(opt->scale) || !(opt->radius >= 0) ||
+	    !isfinite(opt->radius) || (opt->scale > 0 && opt->radius > 0) ||
+	    !isfinite(opt->forget_bias))
 		return BT_EINVAL;
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	if (!rng)
 		return BT_ENOMEM;
 	gsl_rng_set(rng, opt->seed);
 	memset(model->theta, 0, model->nparams * sizeof(double));
-	model->type->init(model, rng, opt);
+	int st = model->type->init(model, rng, opt);
 	/* V: Glorot-normal; b_y: zero */
 	const bt_block *V = &model->blocks[model->type->nblocks];
 	bt_fill_gaussian(model->theta + V->offset, V->rows * V->cols,
 			 bt_glorot_sd(model->dims.n, model->dims.m), rng);
 	gsl_rng_free(rng);
-	return BT_OK;
+	return st;
 }

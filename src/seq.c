@@ -36,7 +36,7 @@ int bt_seq_alloc(bt_seq **out, const bt_model *model, size_t T_max)
 	q->rscratch = calloc(rs + 1, sizeof(double));
 	q->states = calloc((T_max + 1) * q->S, sizeof(double));
 	q->dstates = calloc((T_max + 1) * q->S, sizeof(double));
-	q->cache = calloc(T_max * q->C + 1, sizeof(double));
+	q->cache = calloc((T_max + 1) * q->C + 1, sizeof(double)); /* + a row for bt_seq_step */
 	q->out = calloc(T_max * q->m, sizeof(double));
 	q->err = calloc(q->m, sizeof(double));
 	q->scratch = calloc(scratch + 1, sizeof(double));
@@ -230,6 +230,17 @@ int bt_seq_jacobian(const bt_seq *q, const bt_model *model,
 	model->type->jacobian(&c, q->states + (t - 1) * q->S,
 			      data->X + (t - 1) * model->dims.d,
 			      q->states + t * q->S, q->cache + (t - 1) * q->C, J);
+	return BT_OK;
+}
+
+int bt_seq_step(bt_seq *q, const bt_model *model, const double *s_prev,
+		const double *x, double *s)
+{
+	if (!q->T || model->state_size != q->S)
+		return BT_EINVAL;
+	bt_seq_bind(q, model);
+	double *cache = q->cache + q->T_max * q->C;   /* the spare row */
+	model->type->forward(&q->step, s_prev, x, s, cache);
 	return BT_OK;
 }
 

@@ -9,7 +9,7 @@ struct bt_seq {
 	size_t S, C, m;      /* state, cache per step, output sizes */
 	double *states;      /* (T_max+1)×S, row 0 is s_0 = 0 */
 	double *dstates;     /* (T_max+1)×S, ∂L/∂s_t after a full backward */
-	double *cache;       /* T_max×C */
+	double *cache;       /* (T_max+1)×C; the last row is bt_seq_step's */
 	double *out;         /* T_max×m, ŷ_t */
 	double *err;         /* m */
 	double *scratch;     /* the cell's scratch */
