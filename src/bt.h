@@ -91,6 +91,9 @@ const bt_cell_type *bt_cell_at(size_t i);
 const char *bt_cell_name(const bt_cell_type *type);
 /* Whether the architecture takes the `activation` option. */
 int bt_cell_has_activation(const bt_cell_type *type);
+/* Whether --scale and --radius apply (not when the recurrent matrix's norm
+ * is fixed by construction, as for the orthogonal RNN). */
+int bt_cell_takes_scale(const bt_cell_type *type);
 /* One line describing the architecture (for --help). */
 const char *bt_cell_summary(const bt_cell_type *type);
 
@@ -282,6 +285,11 @@ int bt_seq_jacobian(const bt_seq *seq, const bt_model *model,
  * Uses the workspace's scratch; the per-step cache is thrown away. */
 int bt_seq_step(bt_seq *seq, const bt_model *model, const double *s_prev,
 		const double *x, double *s);
+
+/* The recurrent matrix W (n×n, contiguous) of architectures that have one:
+ * the W block, or the Cayley W = (I+S)⁻¹(I−S) of the orthogonal RNN.
+ * BT_EINVAL for gated architectures (use the step Jacobian). */
+int bt_model_recurrent(const bt_model *model, gsl_matrix *W);
 
 /* ---- text files (textio.c) ------------------------------------------------------ */
 /* Readers: strict; on failure they return BT_EFORMAT or BT_EIO and fill err

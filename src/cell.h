@@ -30,6 +30,8 @@ struct bt_cell_type {
 	const char *name;          /* --arch NAME */
 	const char *summary;       /* one line for --help */
 	int has_activation;        /* takes `activation` (rnn, residual) */
+	int fixed_norm;            /* the recurrent matrix's norm is fixed by
+				      construction: no --scale or --radius */
 	size_t nblocks;            /* the cell's own parameter blocks */
 
 	/* Names and shapes of the cell's blocks (offsets are set by the model). */
@@ -65,6 +67,10 @@ struct bt_cell_type {
 	void (*jacobian)(const bt_step *c, const double *s_prev, const double *x,
 			 const double *s, const double *cache, gsl_matrix *J);
 
+	/* Optional: the recurrent matrix W (n×n) of architectures that have one
+	 * (the Cayley W for orthogonal); NULL for gated cells. */
+	void (*recurrent)(const bt_step *c, gsl_matrix *W);
+
 	/* Optional extra readout term that reads the inputs directly (attention):
 	 * ŷ_t += R(h_t; x_1 … x_t). X points at x_1 (row-major, T×d). backward
 	 * adds ∂/∂h_t into dh, ∂/∂x_k (k ≤ t) into dX rows and ∂/∂θ into grad,
@@ -81,6 +87,8 @@ struct bt_cell_type {
 extern const bt_cell_type bt_cell_rnn;
 extern const bt_cell_type bt_cell_linear;
 extern const bt_cell_type bt_cell_residual;
+extern const bt_cell_type bt_cell_orthogonal;
+extern const bt_cell_type bt_cell_attention;
 
 /* Helpers shared by the cells. */
 /* Fills a rows×cols block with N(0, var) entries. */
@@ -108,5 +116,7 @@ void bt_affine_backward(const bt_dims *dm, const double *W, const double *U,
 void bt_layout_wub(const bt_dims *dm, bt_block *blocks, const char *wname);
 int bt_init_wub(bt_model *model, gsl_rng *rng, const bt_init_options *opt);
 size_t bt_size_n(const bt_dims *dm);
+/* recurrent() for cells whose W is their first block. */
+void bt_recurrent_block0(const bt_step *c, gsl_matrix *W);
 
 #endif /* BT_CELL_H */

@@ -62,4 +62,5 @@ const bt_cell_type bt_cell_linear = {
 	.forward = linear_forward,
 	.backward = linear_backward,
 	.jacobian = linear_jacobian,
+	.recurrent = bt_recurrent_block0,
 };

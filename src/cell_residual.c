@@ -74,4 +74,5 @@ const bt_cell_type bt_cell_residual = {
 	.forward = residual_forward,
 	.backward = residual_backward,
 	.jacobian = residual_jacobian,
+	.recurrent = bt_recurrent_block0,
 };

@@ -46,6 +46,13 @@ void bt_layout_wub(const bt_dims *dm, bt_block *blocks, const char *wname)
 
 size_t bt_size_n(const bt_dims *dm) { return dm->n; }
 
+void bt_recurrent_block0(const bt_step *c, gsl_matrix *W)
+{
+	const bt_model *model = c->model;
+	memcpy(W->data, model->theta + model->blocks[0].offset,
+	       model->dims.n * model->dims.n * sizeof(double));
+}
+
 /* W as bt_init_recurrent says, U Glorot-normal, b = 0. */
 int bt_init_wub(bt_model *model, gsl_rng *rng, const bt_init_options *opt)
 {
@@ -123,4 +130,5 @@ const bt_cell_type bt_cell_rnn = {
 	.forward = rnn_forward,
 	.backward = rnn_backward,
 	.jacobian = rnn_jacobian,
+	.recurrent = bt_recurrent_block0,
 };

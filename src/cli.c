@@ -258,6 +258,8 @@ static int run_init(const char **val)
 	opt.radius = get_real("--radius", 0.0, 1e-300, 1e6);
 	if (opt.scale > 0 && opt.radius > 0)
 		die_usage("--scale and --radius: give one of them, not both");
+	if ((opt.scale > 0 || opt.radius > 0) && !bt_cell_takes_scale(type))
+		die_usage("--scale/--radius: the recurrent matrix of '%s' is orthogonal by construction", arch);
 	opt.orthogonal = get("--orthogonal") != NULL;
 	opt.forget_bias = get_real("--forget-bias", opt.forget_bias, -1e6, 1e6);
 	if ((double)dims.n * dims.n > 1e9 / 4)

@@ -6,6 +6,8 @@ static const bt_cell_type *const registry[] = {
 	&bt_cell_rnn,
 	&bt_cell_linear,
 	&bt_cell_residual,
+	&bt_cell_orthogonal,
+	&bt_cell_attention,
 };
 
 #define NCELLS (sizeof registry / sizeof registry[0])
@@ -28,3 +30,4 @@ const bt_cell_type *bt_cell_lookup(const char *name)
 const char *bt_cell_name(const bt_cell_type *type) { return type->name; }
 int bt_cell_has_activation(const bt_cell_type *type) { return type->has_activation; }
 const char *bt_cell_summary(const bt_cell_type *type) { return type->summary; }
+int bt_cell_takes_scale(const bt_cell_type *type) { return !type->fixed_norm; }

@@ -244,6 +244,25 @@ int bt_seq_step(bt_seq *q, const bt_model *model, const double *s_prev,
 	return BT_OK;
 }
 
+int bt_model_recurrent(const bt_model *model, gsl_matrix *W)
+{
+	size_t n = model->dims.n;
+	if (!model->type->recurrent || !W || W->size1 != n || W->size2 != n ||
+	    W->tda != n)
+		return BT_EINVAL;
+	bt_seq *q;
+	int st = bt_seq_alloc(&q, model, 1);
+	if (st != BT_OK)
+		return st;
+	bt_seq_bind(q, model);
+	if (model->type->prepare)
+		st = model->type->prepare(&q->step, q->aux);
+	if (st == BT_OK)
+		model->type->recurrent(&q->step, W);
+	bt_seq_free(q);
+	return st;
+}
+
 int bt_loss(const bt_model *model, const bt_data *data, double *loss)
 {
 	bt_seq *q;

@@ -20,26 +20,64 @@ static void collect(void)
 	}
 }
 
+/* The spec's parameter table: names and shapes (R = n, C = d or n, O = m). */
+typedef struct { const char *name; char rows, cols; } spec_block;
+typedef struct { const char *arch; spec_block b[16]; } spec_arch;
+static const spec_arch spec[] = {
+	{"rnn", {{"W", 'n', 'n'}, {"U", 'n', 'd'}, {"b", 'n', '1'}}},
+	{"linear", {{"W", 'n', 'n'}, {"U", 'n', 'd'}, {"b", 'n', '1'}}},
+	{"residual", {{"W", 'n', 'n'}, {"U", 'n', 'd'}, {"b", 'n', '1'}}},
+	{"orthogonal", {{"A", 'n', 'n'}, {"U", 'n', 'd'}, {"b", 'n', '1'}}},
+	{"gru", {{"W_z", 'n', 'n'}, {"W_r", 'n', 'n'}, {"W_h", 'n', 'n'},
+		 {"U_z", 'n', 'd'}, {"U_r", 'n', 'd'}, {"U_h", 'n', 'd'},
+		 {"b_z", 'n', '1'}, {"b_r", 'n', '1'}, {"b_h", 'n', '1'}}},
+	{"lstm", {{"W_f", 'n', 'n'}, {"W_i", 'n', 'n'}, {"W_o", 'n', 'n'}, {"W_g", 'n', 'n'},
+		  {"U_f", 'n', 'd'}, {"U_i", 'n', 'd'}, {"U_o", 'n', 'd'}, {"U_g", 'n', 'd'},
+		  {"b_f", 'n', '1'}, {"b_i", 'n', '1'}, {"b_o", 'n', '1'}, {"b_g", 'n', '1'}}},
+	{"attention", {{"W", 'n', 'n'}, {"U", 'n', 'd'}, {"b", 'n', '1'},
+		       {"W_a", 'n', 'd'}, {"V_c", 'm', 'd'}}},
+};
+
+static size_t dim(char c, size_t d, size_t n, size_t m)
+{
+	return c == 'n' ? n : c == 'd' ? d : c == 'm' ? m : 1;
+}
+
 START_TEST(test_layout_names)
 {
 	variant v = variants[_i];
-	bt_model *m = tu_model(v.arch, v.act, 3, 5, 2, 0.7, 1);
-	/* spec: W n×n, U n×d, b n×1, then V m×n, b_y m×1 */
-	const char *names[] = {"W", "U", "b", "V", "b_y"};
-	size_t rows[] = {5, 5, 5, 2, 2}, cols[] = {5, 3, 1, 5, 1};
-	ck_assert_uint_eq(m->nblocks, 5);
-	size_t off = 0;
-	for (int i = 0; i < 5; i++) {
-		ck_assert_str_eq(m->blocks[i].name, names[i]);
-		ck_assert_uint_eq(m->blocks[i].rows, rows[i]);
-		ck_assert_uint_eq(m->blocks[i].cols, cols[i]);
-		ck_assert_uint_eq(m->blocks[i].offset, off);
-		off += rows[i] * cols[i];
+	size_t d = 3, n = 5, m = 2;
+	bt_model *model = tu_model(v.arch, v.act, d, n, m, 0.7, 1);
+	const spec_arch *sa = NULL;
+	for (size_t i = 0; i < sizeof spec / sizeof spec[0]; i++)
+		if (!strcmp(spec[i].arch, v.arch))
+			sa = &spec[i];
+	ck_assert_msg(sa != NULL, "architecture %s is not in the spec's table", v.arch);
+	size_t nspec = 0;
+	while (nspec < 16 && sa->b[nspec].name)
+		nspec++;
+	/* the spec's blocks (any order), then V m×n and b_y m×1, contiguous */
+	ck_assert_uint_eq(model->nblocks, nspec + 2);
+	for (size_t k = 0; k < nspec; k++) {
+		int i = bt_model_find_block(model, sa->b[k].name);
+		ck_assert_msg(i >= 0 && (size_t)i < nspec, "%s: no block %s", v.arch, sa->b[k].name);
+		ck_assert_uint_eq(model->blocks[i].rows, dim(sa->b[k].rows, d, n, m));
+		ck_assert_uint_eq(model->blocks[i].cols, dim(sa->b[k].cols, d, n, m));
 	}
-	ck_assert_uint_eq(m->nparams, off);
-	ck_assert_int_eq(bt_model_find_block(m, "b_y"), 4);
-	ck_assert_int_eq(bt_model_find_block(m, "nope"), -1);
-	bt_model_free(m);
+	ck_assert_str_eq(model->blocks[nspec].name, "V");
+	ck_assert_uint_eq(model->blocks[nspec].rows, m);
+	ck_assert_uint_eq(model->blocks[nspec].cols, n);
+	ck_assert_str_eq(model->blocks[nspec + 1].name, "b_y");
+	ck_assert_uint_eq(model->blocks[nspec + 1].rows, m);
+	ck_assert_uint_eq(model->blocks[nspec + 1].cols, 1);
+	size_t off = 0;
+	for (size_t i = 0; i < model->nblocks; i++) {
+		ck_assert_uint_eq(model->blocks[i].offset, off);
+		off += model->blocks[i].rows * model->blocks[i].cols;
+	}
+	ck_assert_uint_eq(model->nparams, off);
+	ck_assert_int_eq(bt_model_find_block(model, "nope"), -1);
+	bt_model_free(model);
 }
 END_TEST
 
