@@ -291,6 +291,28 @@ int bt_seq_step(bt_seq *seq, const bt_model *model, const double *s_prev,
  * BT_EINVAL for gated architectures (use the step Jacobian). */
 int bt_model_recurrent(const bt_model *model, gsl_matrix *W);
 
+/* ---- Jacobian products over lags (jacobian.c) ----------------------------- */
+typedef struct {
+	size_t T;
+	/* index τ−1, τ = 1…T, for ∂s_T/∂s_{T−τ} = J_T … J_{T−τ+1}: */
+	double *log10_norm2;      /* log10 of its 2-norm */
+	double *log10_normF;      /* log10 of its Frobenius norm */
+	double *log10_bound;      /* the spec's upper bound (see README) */
+	double *log10_prod_steps; /* Σ log10‖J_t‖₂ over the lag's steps */
+	/* index t−1, t = 1…T: */
+	double *log10_step;       /* log10 ‖J_t‖₂ */
+	double log10_smax;        /* log10 s_max(W), NAN for gated cells */
+	double lipschitz;         /* L_φ used in the bound */
+} bt_jacobian_result;
+
+int bt_jacobian_alloc(bt_jacobian_result **out, size_t T);
+void bt_jacobian_free(bt_jacobian_result *res);
+/* Runs the model over the data (T = data length) and fills res (allocated
+ * for that T). Products are renormalised: the logs are finite however far
+ * the norms under- or overflow; only an exactly zero product gives -inf. */
+int bt_jacobian_lags(const bt_model *model, const bt_data *data,
+		     bt_jacobian_result *res);
+
 /* ---- text files (textio.c) ------------------------------------------------------ */
 /* Readers: strict; on failure they return BT_EFORMAT or BT_EIO and fill err
  * with the file name, the physical line and a message. */

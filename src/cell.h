@@ -67,6 +67,13 @@ struct bt_cell_type {
 	void (*jacobian)(const bt_step *c, const double *s_prev, const double *x,
 			 const double *s, const double *cache, gsl_matrix *J);
 
+	/* Which upper bound on ‖∂s_T/∂s_{T−τ}‖₂ the Jacobian instrument draws:
+	 * BT_BOUND_POWER τ·log10(L_φ s_max(W)), BT_BOUND_RESIDUAL
+	 * τ·log10(1 + L_φ s_max(W)), BT_BOUND_STEPS Σ log10‖J_t‖₂. */
+	int bound;
+	/* Optional: L_φ = sup|φ'| of the recurrence's nonlinearity (NULL: 1). */
+	double (*lipschitz)(const bt_model *model);
+
 	/* Optional: the recurrent matrix W (n×n) of architectures that have one
 	 * (the Cayley W for orthogonal); NULL for gated cells. */
 	void (*recurrent)(const bt_step *c, gsl_matrix *W);
@@ -82,6 +89,8 @@ struct bt_cell_type {
 				 const double *X, const double *e, double *dh,
 				 double *dX, double *grad, double *rscratch);
 };
+
+enum { BT_BOUND_POWER = 0, BT_BOUND_RESIDUAL, BT_BOUND_STEPS };
 
 /* The records. */
 extern const bt_cell_type bt_cell_rnn;
@@ -116,6 +125,8 @@ void bt_affine_backward(const bt_dims *dm, const double *W, const double *U,
 void bt_layout_wub(const bt_dims *dm, bt_block *blocks, const char *wname);
 int bt_init_wub(bt_model *model, gsl_rng *rng, const bt_init_options *opt);
 size_t bt_size_n(const bt_dims *dm);
+/* lipschitz() for cells with a chosen activation. */
+double bt_lipschitz_activation(const bt_model *model);
 /* recurrent() for cells whose W is their first block. */
 void bt_recurrent_block0(const bt_step *c, gsl_matrix *W);
 

@@ -75,4 +75,6 @@ const bt_cell_type bt_cell_residual = {
 	.backward = residual_backward,
 	.jacobian = residual_jacobian,
 	.recurrent = bt_recurrent_block0,
+	.bound = BT_BOUND_RESIDUAL,
+	.lipschitz = bt_lipschitz_activation,
 };

@@ -46,6 +46,11 @@ void bt_layout_wub(const bt_dims *dm, bt_block *blocks, const char *wname)
 
 size_t bt_size_n(const bt_dims *dm) { return dm->n; }
 
+double bt_lipschitz_activation(const bt_model *model)
+{
+	return bt_activation_lipschitz(model->activation);
+}
+
 void bt_recurrent_block0(const bt_step *c, gsl_matrix *W)
 {
 	const bt_model *model = c->model;
@@ -131,4 +136,6 @@ const bt_cell_type bt_cell_rnn = {
 	.backward = rnn_backward,
 	.jacobian = rnn_jacobian,
 	.recurrent = bt_recurrent_block0,
+	.bound = BT_BOUND_POWER,
+	.lipschitz = bt_lipschitz_activation,
 };
