@@ -788,6 +788,24 @@ START_TEST(test_truncate_ge_T_is_full)
 				      c.label, kk[j], c.mod->blocks[i].name);
 		ck_assert_msg(vec_err(x, x0, TX) <= 1e-14, "%s: k=%zu: X differs "
 			      "from full", c.label, kk[j]);
+		/* and the workspace call itself (bt_gradient may route k ≥ T
+		 * to full BPTT before it gets there) */
+		bt_seq *q = NULL;
+		ck_assert_int_eq(bt_seq_alloc(&q, c.mod, T), BT_OK);
+		ck_assert_int_eq(bt_seq_forward(q, c.mod, c.D, NULL), BT_OK);
+		memset(g, 0, P * sizeof(double));
+		memset(x, 0, TX * sizeof(double));
+		ck_assert_int_eq(bt_seq_backward_truncated(q, c.mod, c.D, kk[j], g,
+							   x), BT_OK);
+		for (size_t i = 0; i < c.mod->nblocks; i++)
+			ck_assert_msg(block_err(c.mod, g, g0, i) <= 1e-14,
+				      "%s: bt_seq_backward_truncated k=%zu: block "
+				      "%s differs from full", c.label, kk[j],
+				      c.mod->blocks[i].name);
+		ck_assert_msg(vec_err(x, x0, TX) <= 1e-14, "%s: bt_seq_backward_"
+			      "truncated k=%zu: X differs from full", c.label,
+			      kk[j]);
+		bt_seq_free(q);
 	}
 	free(g0); free(x0); free(g); free(x);
 	gcase_teardown(&c);
