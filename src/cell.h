@@ -97,6 +97,7 @@ extern const bt_cell_type bt_cell_rnn;
 extern const bt_cell_type bt_cell_linear;
 extern const bt_cell_type bt_cell_residual;
 extern const bt_cell_type bt_cell_orthogonal;
+extern const bt_cell_type bt_cell_gru;
 extern const bt_cell_type bt_cell_attention;
 
 /* Helpers shared by the cells. */

@@ -1,0 +1,163 @@
+/* cell_gru.c — the gated recurrent unit of Cho et al. (2014):
+ *
+ *     z_t = σ(W_z h_{t-1} + U_z x_t + b_z)            update gate
+ *     r_t = σ(W_r h_{t-1} + U_r x_t + b_r)            reset gate
+ *     h̃_t = tanh(W_h (r_t ⊙ h_{t-1}) + U_h x_t + b_h)  candidate
+ *     h_t = (1 − z_t) ⊙ h_{t-1} + z_t ⊙ h̃_t
+ *
+ * The reset gate acts on h_{t-1} before W_h (not the PyTorch/cuDNN form,
+ * which resets after the product). Blocks, in this order: W_z U_z b_z,
+ * W_r U_r b_r, W_h U_h b_h. Per step the cache keeps z_t, r_t, h̃_t and
+ * r_t ⊙ h_{t-1} (4n doubles). */
+#include <gsl/gsl_cblas.h>
+#include <math.h>
+#include <string.h>
+#include "cell.h"
+
+/* block indices */
+enum { WZ, UZ, BZ, WR, UR, BR, WH, UH, BH, NBLOCKS };
+
+#define P(i) (model->theta + model->blocks[i].offset)
+#define G(i) (grad + model->blocks[i].offset)
+
+static double sigm(double a) { return bt_activation_apply(BT_ACT_SIGMOID, a); }
+
+static size_t gru_cache_size(const bt_dims *dm) { return 4 * dm->n; }
+static size_t gru_scratch_size(const bt_dims *dm) { return 4 * dm->n; }
+
+static void gru_layout(const bt_dims *dm, bt_block *blocks)
+{
+	static const char *const names[NBLOCKS] = {
+		"W_z", "U_z", "b_z", "W_r", "U_r", "b_r", "W_h", "U_h", "b_h"};
+	for (int g = 0; g < 3; g++) {
+		blocks[3 * g] = (bt_block){names[3 * g], dm->n, dm->n, 0};
+		blocks[3 * g + 1] = (bt_block){names[3 * g + 1], dm->n, dm->d, 0};
+		blocks[3 * g + 2] = (bt_block){names[3 * g + 2], dm->n, 1, 0};
+	}
+}
+
+/* Each W_* as bt_init_recurrent says (so --scale, --radius and
+ * --orthogonal apply to each), each U_* Glorot-normal, biases zero. */
+static int gru_init(bt_model *model, gsl_rng *rng, const bt_init_options *opt)
+{
+	const bt_dims *dm = &model->dims;
+	int st = BT_OK;
+	for (int g = 0; g < 3; g++) {
+		int s = bt_init_recurrent(P(3 * g), dm->n, rng, opt);
+		if (st == BT_OK)
+			st = s;
+		bt_fill_gaussian(P(3 * g + 1), dm->n * dm->d,
+				 bt_glorot_sd(dm->d, dm->n), rng);
+	}
+	return st;
+}
+
+static void gru_forward(const bt_step *c, const double *s_prev,
+		const double *x, double *s, double *cache)
+{
+	const bt_model *model = c->model;
+	const bt_dims *dm = &model->dims;
+	size_t n = dm->n;
+	double *z = cache, *r = cache + n, *hh = cache + 2 * n, *rh = cache + 3 * n;
+	/* z_t = σ(W_z h_{t-1} + U_z x_t + b_z);  r_t = σ(W_r h_{t-1} + U_r x_t + b_r) */
+	bt_affine_forward(dm, P(WZ), P(UZ), P(BZ), s_prev, x, z);
+	bt_affine_forward(dm, P(WR), P(UR), P(BR), s_prev, x, r);
+	for (size_t i = 0; i < n; i++) {
+		z[i] = sigm(z[i]);
+		r[i] = sigm(r[i]);
+		rh[i] = r[i] * s_prev[i];
+	}
+	/* h̃_t = tanh(W_h (r_t ⊙ h_{t-1}) + U_h x_t + b_h) */
+	bt_affine_forward(dm, P(WH), P(UH), P(BH), rh, x, hh);
+	/* h_t = (1 − z_t) ⊙ h_{t-1} + z_t ⊙ h̃_t */
+	for (size_t i = 0; i < n; i++) {
+		hh[i] = tanh(hh[i]);
+		s[i] = (1.0 - z[i]) * s_prev[i] + z[i] * hh[i];
+	}
+}
+
+/* Given δh_t:
+ *   δa_h = δh_t ⊙ z_t ⊙ (1 − h̃_t²)
+ *   δ(r⊙h) = W_hᵀ δa_h
+ *   δa_r = δ(r⊙h) ⊙ h_{t-1} ⊙ r_t ⊙ (1 − r_t)
+ *   δa_z = δh_t ⊙ (h̃_t − h_{t-1}) ⊙ z_t ⊙ (1 − z_t)
+ *   ∂W_h += δa_h (r_t ⊙ h_{t-1})ᵀ,  ∂W_r += δa_r h_{t-1}ᵀ,  ∂W_z += δa_z h_{t-1}ᵀ
+ *   ∂U_* += δa_* x_tᵀ,  ∂b_* += δa_*
+ *   δh_{t-1} += δh_t ⊙ (1 − z_t) + δ(r⊙h) ⊙ r_t + W_zᵀ δa_z + W_rᵀ δa_r
+ *   δx_t += U_zᵀ δa_z + U_rᵀ δa_r + U_hᵀ δa_h */
+static void gru_backward(const bt_step *c, const double *s_prev,
+		const double *x, const double *s, const double *cache,
+		const double *ds, double *ds_prev, double *dx, double *grad)
+{
+	const bt_model *model = c->model;
+	const bt_dims *dm = &model->dims;
+	size_t n = dm->n;
+	(void)s;
+	const double *z = cache, *r = cache + n, *hh = cache + 2 * n,
+		     *rh = cache + 3 * n;
+	double *daz = c->scratch, *dar = daz + n, *dah = daz + 2 * n,
+	       *drh = daz + 3 * n;
+	for (size_t i = 0; i < n; i++) {
+		dah[i] = ds[i] * z[i] * (1.0 - hh[i] * hh[i]);
+		daz[i] = ds[i] * (hh[i] - s_prev[i]) * z[i] * (1.0 - z[i]);
+	}
+	memset(drh, 0, n * sizeof(double));
+	bt_affine_backward(dm, P(WH), P(UH), rh, x, dah, G(WH), G(UH), G(BH),
+			   drh, dx);
+	for (size_t i = 0; i < n; i++)
+		dar[i] = drh[i] * s_prev[i] * r[i] * (1.0 - r[i]);
+	if (ds_prev)
+		for (size_t i = 0; i < n; i++)
+			ds_prev[i] += ds[i] * (1.0 - z[i]) + drh[i] * r[i];
+	bt_affine_backward(dm, P(WZ), P(UZ), s_prev, x, daz, G(WZ), G(UZ), G(BZ),
+			   ds_prev, dx);
+	bt_affine_backward(dm, P(WR), P(UR), s_prev, x, dar, G(WR), G(UR), G(BR),
+			   ds_prev, dx);
+}
+
+/* J_t = diag(1 − z_t) + diag((h̃_t − h_{t-1}) ⊙ z_t ⊙ (1 − z_t)) W_z
+ *     + diag(z_t ⊙ (1 − h̃_t²)) W_h [diag(r_t)
+ *                                   + diag(h_{t-1} ⊙ r_t ⊙ (1 − r_t)) W_r] */
+static void gru_jacobian(const bt_step *c, const double *s_prev,
+		const double *x, const double *s, const double *cache,
+		gsl_matrix *J)
+{
+	const bt_model *model = c->model;
+	(void)x; (void)s;
+	int n = (int)model->dims.n;
+	const double *z = cache, *r = cache + n, *hh = cache + 2 * n;
+	const double *Wz = P(WZ), *Wr = P(WR), *Wh = P(WH);
+	double *v = c->scratch, *row = c->scratch + n;
+	for (int i = 0; i < n; i++) {
+		/* row = W_rᵀ (W_h[i,:] ⊙ h_{t-1} ⊙ r ⊙ (1 − r)) */
+		for (int k = 0; k < n; k++)
+			v[k] = Wh[i * n + k] * s_prev[k] * r[k] * (1.0 - r[k]);
+		cblas_dgemv(CblasRowMajor, CblasTrans, n, n, 1.0, Wr, n, v, 1,
+			    0.0, row, 1);
+		double gz = (hh[i] - s_prev[i]) * z[i] * (1.0 - z[i]);
+		double gh = z[i] * (1.0 - hh[i] * hh[i]);
+		for (int j = 0; j < n; j++) {
+			double Jij = gz * Wz[i * n + j] +
+				     gh * (Wh[i * n + j] * r[j] + row[j]);
+			if (i == j)
+				Jij += 1.0 - z[i];
+			gsl_matrix_set(J, (size_t)i, (size_t)j, Jij);
+		}
+	}
+}
+
+const bt_cell_type bt_cell_gru = {
+	.name = "gru",
+	.summary = "GRU (Cho et al. 2014), reset gate applied to h_{t-1} before W_h",
+	.has_activation = 0,
+	.nblocks = NBLOCKS,
+	.layout = gru_layout,
+	.state_size = bt_size_n,
+	.cache_size = gru_cache_size,
+	.scratch_size = gru_scratch_size,
+	.init = gru_init,
+	.forward = gru_forward,
+	.backward = gru_backward,
+	.jacobian = gru_jacobian,
+	.bound = BT_BOUND_STEPS,
+};
