@@ -81,6 +81,7 @@ struct bt_cell_type {
 extern const bt_cell_type bt_cell_rnn;
 extern const bt_cell_type bt_cell_linear;
 extern const bt_cell_type bt_cell_residual;
+extern const bt_cell_type bt_cell_lstm;
 
 /* Helpers shared by the cells. */
 /* Fills a rows×cols block with N(0, var) entries. */

@@ -6,6 +6,7 @@ static const bt_cell_type *const registry[] = {
 	&bt_cell_rnn,
 	&bt_cell_linear,
 	&bt_cell_residual,
+	&bt_cell_lstm,
 };
 
 #define NCELLS (sizeof registry / sizeof registry[0])
