@@ -117,6 +117,10 @@ int bt_model_alloc(bt_model **out, const bt_cell_type *type, bt_dims dims,
 void bt_model_free(bt_model *model);
 int bt_model_copy(bt_model **out, const bt_model *src);
 
+/* How many parameters a model of this architecture and size has (cell
+ * blocks, V and b_y), as a double so that absurd sizes do not overflow. */
+double bt_cell_param_count(const bt_cell_type *type, bt_dims dims);
+
 /* Index of the block called name, or -1. */
 int bt_model_find_block(const bt_model *model, const char *name);
 /* A GSL view of block i within base (theta, or a gradient of the same layout). */

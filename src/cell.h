@@ -98,6 +98,7 @@ extern const bt_cell_type bt_cell_linear;
 extern const bt_cell_type bt_cell_residual;
 extern const bt_cell_type bt_cell_orthogonal;
 extern const bt_cell_type bt_cell_gru;
+extern const bt_cell_type bt_cell_lstm;
 extern const bt_cell_type bt_cell_attention;
 
 /* Helpers shared by the cells. */

@@ -262,8 +262,9 @@ static int run_init(const char **val)
 		die_usage("--scale/--radius: the recurrent matrix of '%s' is orthogonal by construction", arch);
 	opt.orthogonal = get("--orthogonal") != NULL;
 	opt.forget_bias = get_real("--forget-bias", opt.forget_bias, -1e6, 1e6);
-	if ((double)dims.n * dims.n > 1e9 / 4)
-		die("--hidden %zu: the model would be too large", dims.n);
+	if (bt_cell_param_count(type, dims) > (double)BT_MAX_NUMBERS)
+		die("sizes d=%zu n=%zu m=%zu give %.0f parameters, more than a file may hold (10^9)",
+		    dims.d, dims.n, dims.m, bt_cell_param_count(type, dims));
 	bt_model *m;
 	int st = bt_model_alloc(&m, type, dims, (bt_activation)act);
 	if (st != BT_OK)

@@ -65,6 +65,16 @@ int bt_model_alloc(bt_model **out, const bt_cell_type *type, bt_dims dims,
 	return BT_OK;
 }
 
+double bt_cell_param_count(const bt_cell_type *type, bt_dims dims)
+{
+	bt_block blocks[BT_MAX_BLOCKS];
+	type->layout(&dims, blocks);
+	double total = (double)dims.m * ((double)dims.n + 1);
+	for (size_t i = 0; i < type->nblocks; i++)
+		total += (double)blocks[i].rows * (double)blocks[i].cols;
+	return total;
+}
+
 void bt_model_free(bt_model *model)
 {
 	if (!model)

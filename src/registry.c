@@ -8,6 +8,7 @@ static const bt_cell_type *const registry[] = {
 	&bt_cell_residual,
 	&bt_cell_orthogonal,
 	&bt_cell_gru,
+	&bt_cell_lstm,
 	&bt_cell_attention,
 };
 

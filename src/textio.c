@@ -239,12 +239,7 @@ static int finish_header(reader *r, parsed *p, int at_eof)
 		return fail(r, p->act_line,
 			    "architecture '%s' takes no 'activation' line",
 			    p->type->name);
-	bt_block blocks[BT_MAX_BLOCKS];
-	p->type->layout(&p->dims, blocks);
-	double total = 0;
-	for (size_t i = 0; i < p->type->nblocks; i++)
-		total += (double)blocks[i].rows * (double)blocks[i].cols;
-	total += (double)p->dims.m * (double)(p->dims.n + 1);
+	double total = bt_cell_param_count(p->type, p->dims);
 	if (total > (double)BT_MAX_NUMBERS)
 		return fail(r, p->dims_line,
 			    "dims %zu %zu %zu give %.0f parameters, more than 10^9",

@@ -159,6 +159,12 @@ done
 pipeline linear --arch linear
 pipeline residual --arch residual
 pipeline residual-relu --arch residual --activation relu
+pipeline orthogonal --arch orthogonal
+pipeline gru --arch gru
+pipeline lstm --arch lstm
+pipeline attention --arch attention
+pipeline gru-orthogonal-init --arch gru --orthogonal --scale 0.9
+pipeline lstm-forget-bias --arch lstm --forget-bias 3
 
 run check --model rnn-tanh.model --data dm.data
 need_rc 0
