@@ -33,7 +33,8 @@ endif
 CFLAGS ?= $(OPT)
 ALL_CFLAGS = $(CSTD) $(CFLAGS) $(SAN) $(GSL_CFLAGS) -MMD -MP
 
-LIB_SRC := $(filter-out src/cli.c,$(wildcard src/*.c))
+CLI_SRC := $(wildcard src/cli*.c)
+LIB_SRC := $(filter-out $(CLI_SRC),$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/src/%.o)
 LIB := $(B)/libbptt.a
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -53,7 +54,7 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(B)/src/cli.o $(LIB)
+$(BIN): $(CLI_SRC:src/%.c=$(B)/src/%.o) $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(GSL_LIBS)
 
 $(B)/tests/%: tests/%.c $(LIB) tests/testutil.h tests/reference.h
@@ -98,4 +99,4 @@ plots: deps-plots
 clean:
 	rm -rf build bptt plots/out
 
--include $(LIB_OBJ:.o=.d) $(B)/src/cli.d $(TEST_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_SRC:src/%.c=$(B)/src/%.d) $(TEST_BIN:=.d)

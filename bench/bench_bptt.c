@@ -76,5 +76,31 @@ int main(int argc, char **argv)
 	free(dX);
 	bt_model_free(m);
 	bt_data_free(d);
+
+	/* bptt jacobian: every lag of a tanh RNN, n = 128, T = 1000 */
+	bt_dims jd = {32, 128, 16};
+	bt_jacobian_result *jr;
+	if (bt_model_alloc(&m, bt_cell_lookup("rnn"), jd, BT_ACT_TANH) ||
+	    bt_model_init(m, NULL) || bt_data_alloc(&d, 1000, 32, 16, 0) ||
+	    bt_data_random(d, 2) || bt_jacobian_alloc(&jr, 1000)) {
+		fprintf(stderr, "bench_bptt: cannot allocate\n");
+		return 2;
+	}
+	int jreps = reps < 5 ? reps : 5;
+	double best = 1e300;
+	for (int r = 0; r < jreps; r++) {
+		double t0 = now();
+		if (bt_jacobian_lags(m, d, jr) != BT_OK) {
+			fprintf(stderr, "bench: jacobian failed\n");
+			return 1;
+		}
+		double t1 = now() - t0;
+		best = t1 < best ? t1 : best;
+	}
+	printf("%-28s best %9.3f ms   (%d runs; tanh RNN n = 128, T = 1000, all lags)\n",
+	       "jacobian, every lag", 1e3 * best, jreps);
+	bt_jacobian_free(jr);
+	bt_model_free(m);
+	bt_data_free(d);
 	return 0;
 }

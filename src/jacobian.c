@@ -84,8 +84,9 @@ int bt_jacobian_lags(const bt_model *model, const bt_data *data,
 	int st = (J && P && Q && u && uj && w) ? BT_OK : BT_ENOMEM;
 	if (st == BT_OK)
 		st = bt_seq_alloc(&q, model, T);
-	if (st == BT_OK)
-		st = bt_seq_forward(q, model, data, NULL);
+	/* a loss that overflows does not matter here; non-finite Jacobians do */
+	if (st == BT_OK && (st = bt_seq_forward(q, model, data, NULL)) == BT_ENUMERIC)
+		st = BT_OK;
 	double L = 1, lsm = NAN;
 	if (st == BT_OK)
 		st = bound_terms(model, &lsm, &L);
@@ -104,6 +105,11 @@ int bt_jacobian_lags(const bt_model *model, const bt_data *data,
 	for (size_t tau = 1; tau <= T; tau++) {
 		size_t t = T - tau + 1;
 		bt_seq_jacobian(q, model, data, t, J);
+		for (size_t i = 0; i < S * S; i++)
+			if (!isfinite(J->data[i])) {
+				st = BT_ENUMERIC;
+				goto done;
+			}
 		/* ‖J_t‖₂ */
 		double sj = bt_norm2_warm(J, uj, w, 200);
 		res->log10_step[t - 1] = log10(sj);

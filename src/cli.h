@@ -1,0 +1,81 @@
+/* cli.h — what the `bptt` subcommands share (internal to the command):
+ * option tables, typed option getters that stop with a precise message,
+ * loading and building models and data, atomic output. Each subcommand is
+ * a `command` record in a cli_*.c file and one line in cli.c's table. */
+#ifndef BT_CLI_H
+#define BT_CLI_H
+
+#include <stdio.h>
+#include "bt.h"
+
+#define EXIT_DISAGREE 1
+#define EXIT_BAD 2
+
+typedef struct {
+	const char *name;     /* "--truncate", or "-o" */
+	const char *metavar;  /* NULL for a flag */
+	const char *help;
+} optdef;
+
+typedef struct {
+	const char *name;
+	const char *synopsis;
+	const char *about;
+	const optdef *opts;
+	int (*run)(const char **val);
+} command;
+
+/* Messages on stderr, prefixed with the subcommand's name; exit status 2. */
+_Noreturn void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void die_error(const bt_error *e);
+
+/* The value of an option of the running subcommand, or NULL. */
+const char *get(const char *name);
+/* The same, stopping with "missing NAME" when it is absent. */
+const char *need(const char *name);
+/* A whole number in [lo, hi] (dflt when absent). */
+unsigned long long get_count(const char *name, unsigned long long dflt,
+			     unsigned long long lo, unsigned long long hi);
+/* A finite number in [lo, hi] (dflt when absent). */
+double get_real(const char *name, double dflt, double lo, double hi);
+
+bt_model *load_model(void);             /* --model FILE */
+bt_data *load_data(const bt_model *m);  /* --data FILE, checked against m */
+/* --model FILE, or a model built from --arch and the sizes and init options */
+bt_model *build_model(void);
+/* --data FILE, or random inputs of --length T (--data-seed) */
+bt_data *build_data(const bt_model *m);
+/* A comment line naming the model and data. */
+void describe(FILE *f, const bt_model *m, const bt_data *d);
+/* %.17g, NaN, inf or -inf, then a blank or a newline. */
+void put_num(FILE *f, double x, int last);
+
+/* To -o FILE atomically, or to standard output. */
+void write_out(bt_write_fn fn, const void *ctx);
+/* Stops with a message when st is not BT_OK. */
+void numeric_fault(int st, const char *what);
+
+/* The options that build_model and build_data read. */
+#define SOURCE_OPTS \
+	{"--model", "FILE", "the model (or build one with --arch and the sizes)"}, \
+	{"--data", "FILE", "the data (or random inputs of --length T)"}, \
+	{"--arch", "NAME", "build a model: architecture (see bptt init --help)"}, \
+	{"--input", "d", "build a model: input size (default 4)"}, \
+	{"--hidden", "n", "build a model: hidden size (default 16)"}, \
+	{"--output", "m", "build a model: output size (default 2)"}, \
+	{"--activation", "F", "build a model: rnn and residual activation"}, \
+	{"--scale", "G", "build a model: largest singular value of W"}, \
+	{"--radius", "R", "build a model: spectral radius of W"}, \
+	{"--orthogonal", NULL, "build a model: Haar orthogonal recurrent matrices"}, \
+	{"--forget-bias", "B", "build a model: lstm forget bias (default 1)"}, \
+	{"--seed", "S", "seed of the model built here (default 20140901)"}, \
+	{"--length", "T", "random data: length (default 100)"}, \
+	{"--data-seed", "S", "random data: seed (default 1)"}
+
+
+/* The subcommands. */
+extern const command cmd_init, cmd_data, cmd_grad, cmd_check, cmd_flow,
+	cmd_jacobian;
+
+#endif

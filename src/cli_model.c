@@ -1,0 +1,146 @@
+/* cli_model.c — bptt init and bptt data: new models and random data. */
+#include <errno.h>
+#include <float.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <gsl/gsl_cblas.h>
+#include <gsl/gsl_randist.h>
+#include "cli.h"
+
+/* ---- bptt init -------------------------------------------------------- */
+
+static const optdef init_opts[] = {
+	{"--arch", "NAME", "architecture (see the list below)"},
+	{"--input", "d", "input size"},
+	{"--hidden", "n", "hidden size"},
+	{"--output", "m", "output size"},
+	{"--seed", "S", "random seed (default 20140901); same seed, same bytes"},
+	{"--activation", "F", "tanh (default), relu, sigmoid or identity; rnn and residual only"},
+	{"--scale", "G", "rescale every recurrent matrix so that its largest singular value s_max is exactly G"},
+	{"--radius", "R", "rescale every recurrent matrix so that its spectral radius is exactly R (not with --scale)"},
+	{"--orthogonal", NULL, "recurrent matrices Haar-random orthogonal (QR of a Gaussian matrix, sign-fixed) instead of N(0, 1/n)"},
+	{"--forget-bias", "B", "lstm: initial forget-gate bias b_f (default 1)"},
+	{"-o", "FILE", "write the model to FILE (atomically) instead of standard output"},
+	{"--help", NULL, "show this help"},
+	{NULL, NULL, NULL}};
+
+static int model_writer(FILE *f, const void *ctx)
+{
+	return bt_model_write(f, ctx);
+}
+
+static int run_init(const char **val)
+{
+	(void)val;
+	const char *arch = need("--arch");
+	const bt_cell_type *type = bt_cell_lookup(arch);
+	if (!type) {
+		char names[512] = "";
+		for (size_t i = 0; i < bt_cell_count(); i++) {
+			strncat(names, " ", sizeof names - strlen(names) - 1);
+			strncat(names, bt_cell_name(bt_cell_at(i)), sizeof names - strlen(names) - 1);
+		}
+		die_usage("--arch: unknown architecture '%s'; one of:%s", arch, names);
+	}
+	bt_dims dims;
+	need("--input");
+	need("--hidden");
+	need("--output");
+	dims.d = get_count("--input", 0, 1, BT_MAX_DIM);
+	dims.n = get_count("--hidden", 0, 1, BT_MAX_DIM);
+	dims.m = get_count("--output", 0, 1, BT_MAX_DIM);
+	int act = BT_ACT_TANH;
+	const char *a = get("--activation");
+	if (a) {
+		if (!bt_cell_has_activation(type))
+			die_usage("--activation: architecture '%s' takes no activation", arch);
+		if ((act = bt_activation_from_name(a)) < 0)
+			die_usage("--activation: unknown activation '%s' (tanh, relu, sigmoid, identity)", a);
+	}
+	bt_init_options opt;
+	bt_init_options_default(&opt);
+	opt.seed = get_count("--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
+	opt.scale = get_real("--scale", 0.0, 1e-300, 1e6);
+	opt.radius = get_real("--radius", 0.0, 1e-300, 1e6);
+	if (opt.scale > 0 && opt.radius > 0)
+		die_usage("--scale and --radius: give one of them, not both");
+	if ((opt.scale > 0 || opt.radius > 0) && !bt_cell_takes_scale(type))
+		die_usage("--scale/--radius: the recurrent matrix of '%s' is orthogonal by construction", arch);
+	opt.orthogonal = get("--orthogonal") != NULL;
+	opt.forget_bias = get_real("--forget-bias", opt.forget_bias, -1e6, 1e6);
+	if (bt_cell_param_count(type, dims) > (double)BT_MAX_NUMBERS)
+		die("sizes d=%zu n=%zu m=%zu give %.0f parameters, more than a file may hold (10^9)",
+		    dims.d, dims.n, dims.m, bt_cell_param_count(type, dims));
+	bt_model *m;
+	int st = bt_model_alloc(&m, type, dims, (bt_activation)act);
+	if (st != BT_OK)
+		die("cannot create the model: %s", bt_strerror(st));
+	if ((st = bt_model_init(m, &opt)) != BT_OK)
+		die("cannot initialise the model: %s (is the matrix zero?)", bt_strerror(st));
+	write_out(model_writer, m);
+	bt_model_free(m);
+	return 0;
+}
+
+const command cmd_init = {"init", "--arch NAME --input d --hidden n --output m [--seed S] [--activation F]\n"
+	 "                 [--scale G | --radius R] [--orthogonal] [--forget-bias B] [-o FILE]",
+	 "Write a new model with random parameters: recurrent matrices N(0, 1/n)\n"
+	 "(spectral radius about 1) or Haar orthogonal, optionally rescaled to an\n"
+	 "exact largest singular value (--scale) or spectral radius (--radius);\n"
+	 "input and output matrices Glorot-normal N(0, 2/(fan_in + fan_out));\n"
+	 "biases zero, except the LSTM's forget bias.",
+	 init_opts, run_init};
+
+/* ---- bptt data ----------------------------------------------------------- */
+
+static const optdef data_opts[] = {
+	{"--input", "d", "input size"},
+	{"--output", "m", "output size"},
+	{"--length", "T", "sequence length"},
+	{"--seed", "S", "random seed (default 20140901)"},
+	{"--mask", NULL, "add a loss mask M: each step counts with probability 3/4"},
+	{"-o", "FILE", "write the data to FILE (atomically) instead of standard output"},
+	{"--help", NULL, "show this help"},
+	{NULL, NULL, NULL}};
+
+static int data_writer(FILE *f, const void *ctx)
+{
+	return bt_data_write(f, ctx);
+}
+
+static int run_data(const char **val)
+{
+	(void)val;
+	need("--input");
+	need("--output");
+	need("--length");
+	size_t d = get_count("--input", 0, 1, BT_MAX_DIM);
+	size_t m = get_count("--output", 0, 1, BT_MAX_DIM);
+	size_t T = get_count("--length", 0, 1, BT_MAX_T);
+	unsigned long seed = get_count("--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
+	if ((double)T * (double)(d + m + 1) > (double)BT_MAX_NUMBERS)
+		die("--length %zu with d = %zu and m = %zu: more than 10^9 numbers", T, d, m);
+	bt_data *data;
+	int mask = get("--mask") != NULL;
+	if (bt_data_alloc(&data, T, d, m, mask) != BT_OK)
+		die("cannot allocate %zu×(%zu+%zu) numbers", T, d, m);
+	bt_data_random(data, seed);
+	if (mask) {
+		gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+		gsl_rng_set(r, seed + 1);
+		for (size_t t = 0; t < T; t++)
+			data->M[t] = gsl_rng_uniform(r) < 0.75 ? 1.0 : 0.0;
+		gsl_rng_free(r);
+	}
+	write_out(data_writer, data);
+	bt_data_free(data);
+	return 0;
+}
+
+const command cmd_data = {"data", "--input d --output m --length T [--seed S] [--mask] [-o FILE]",
+	 "Write random data: x_t and y_t i.i.d. N(0, 1).",
+	 data_opts, run_data};
