@@ -1,7 +1,8 @@
 /* test_orthogonal.c — the orthogonal (Cayley) RNN: W is orthogonal to
  * 1e-12 even for |A| near 30, and the gradient with respect to A agrees
  * with an independent reference: an explicit Gauss–Jordan inverse for the
- * Cayley transform, plain-loop BPTT for ∂L/∂W, and the chain rule applied
+ * Cayley transform, plain-loop BPTT (full, or each loss term over its own
+ * truncation window) for ∂L/∂W, and the chain rule applied
  * entry by entry, ∂L/∂A_kl = Σ_ij G_ij [−M⁻¹ (E_kl − E_lk)(W + I)]_ij. */
 #include "testutil.h"
 
@@ -52,7 +53,7 @@ static size_t off(const bt_model *m, const char *name)
 
 /* The reference: W from the explicit inverse, loss and ∂L/∂θ by plain
  * loops, ∂L/∂A by the entry-wise chain rule. */
-static double reference(const bt_model *m, const bt_data *D, double *g, double *gX)
+static double reference(const bt_model *m, const bt_data *D, size_t k, double *g, double *gX)
 {
 	size_t n = m->dims.n, d = m->dims.d, mm = m->dims.m, T = D->T;
 	const double *A = blk(m, "A"), *U = blk(m, "U"), *b = blk(m, "b"),
@@ -93,30 +94,39 @@ static double reference(const bt_model *m, const bt_data *D, double *g, double *
 	memset(g, 0, m->nparams * sizeof(double));
 	memset(gX, 0, T * d * sizeof(double));
 	double *dh = calloc(n, sizeof(double)), *da = calloc(n, sizeof(double));
-	for (size_t t = T; t >= 1; t--) {
+	/* each loss term on its own: back through its window of k states
+	 * (k = 0: all of them), the slow obvious way */
+	for (size_t t = 1; t <= T; t++) {
 		for (size_t o = 0; o < mm; o++) {
 			g[off(m, "b_y") + o] += e[(t - 1) * mm + o];
-			for (size_t i = 0; i < n; i++) {
-				g[off(m, "V") + o * n + i] += e[(t - 1) * mm + o] * h[t * n + i];
-				dh[i] += V[o * n + i] * e[(t - 1) * mm + o];
-			}
-		}
-		for (size_t i = 0; i < n; i++)
-			da[i] = (1 - h[t * n + i] * h[t * n + i]) * dh[i];
-		for (size_t i = 0; i < n; i++) {
-			g[off(m, "b") + i] += da[i];
-			for (size_t j = 0; j < n; j++)
-				GW[i * n + j] += da[i] * h[(t - 1) * n + j];
-			for (size_t j = 0; j < d; j++) {
-				g[off(m, "U") + i * d + j] += da[i] * D->X[(t - 1) * d + j];
-				gX[(t - 1) * d + j] += U[i * d + j] * da[i];
-			}
-		}
-		for (size_t j = 0; j < n; j++) {
-			double s = 0;
 			for (size_t i = 0; i < n; i++)
-				s += W[i * n + j] * da[i];
-			dh[j] = s;
+				g[off(m, "V") + o * n + i] += e[(t - 1) * mm + o] * h[t * n + i];
+		}
+		for (size_t i = 0; i < n; i++) {
+			dh[i] = 0;
+			for (size_t o = 0; o < mm; o++)
+				dh[i] += V[o * n + i] * e[(t - 1) * mm + o];
+		}
+		size_t steps = (k == 0 || k > t) ? t : k;
+		for (size_t j = 0; j < steps; j++) {
+			size_t u = t - j;
+			for (size_t i = 0; i < n; i++)
+				da[i] = (1 - h[u * n + i] * h[u * n + i]) * dh[i];
+			for (size_t i = 0; i < n; i++) {
+				g[off(m, "b") + i] += da[i];
+				for (size_t jj = 0; jj < n; jj++)
+					GW[i * n + jj] += da[i] * h[(u - 1) * n + jj];
+				for (size_t jj = 0; jj < d; jj++) {
+					g[off(m, "U") + i * d + jj] += da[i] * D->X[(u - 1) * d + jj];
+					gX[(u - 1) * d + jj] += U[i * d + jj] * da[i];
+				}
+			}
+			for (size_t jj = 0; jj < n; jj++) {
+				double sacc = 0;
+				for (size_t i = 0; i < n; i++)
+					sacc += W[i * n + jj] * da[i];
+				dh[jj] = sacc;
+			}
 		}
 	}
 	/* ∂W/∂A_kl = −M⁻¹ (E_kl − E_lk)(W + I) */
@@ -193,7 +203,7 @@ START_TEST(test_against_reference)
 	}
 	double *g = malloc(m->nparams * sizeof(double)), *r = malloc(m->nparams * sizeof(double));
 	double *gX = malloc(s->T * s->d * sizeof(double)), *rX = malloc(s->T * s->d * sizeof(double));
-	double L, Lr = reference(m, D, r, rX);
+	double L, Lr = reference(m, D, 0, r, rX);
 	ck_assert_int_eq(bt_gradient(m, D, 0, &L, g, gX), BT_OK);
 	ck_assert_msg(fabs(L - Lr) <= 1e-12 * fmax(1, fabs(Lr)), "loss %.17g vs %.17g", L, Lr);
 	for (size_t b = 0; b < m->nblocks; b++) {
@@ -221,6 +231,36 @@ START_TEST(test_against_reference)
 }
 END_TEST
 
+START_TEST(test_truncated_reference)
+{
+	const shape *s = &shapes[_i];
+	bt_model *m = tu_model("orthogonal", BT_ACT_TANH, s->d, s->n, s->m, s->sd, 300 + _i);
+	bt_data *D = tu_data(s->T, s->d, s->m, 0, 17 + _i);
+	size_t ks[] = {1, 2, 3, s->T > 1 ? s->T - 1 : 1, s->T, s->T + 5};
+	double *g = malloc(m->nparams * sizeof(double)), *r = malloc(m->nparams * sizeof(double));
+	double *gX = malloc(s->T * s->d * sizeof(double)), *rX = malloc(s->T * s->d * sizeof(double));
+	for (size_t q = 0; q < 6; q++) {
+		double L, Lr = reference(m, D, ks[q], r, rX);
+		ck_assert_int_eq(bt_gradient(m, D, ks[q], &L, g, gX), BT_OK);
+		ck_assert(fabs(L - Lr) <= 1e-12 * fmax(1, fabs(Lr)));
+		for (size_t b = 0; b < m->nblocks; b++) {
+			double e = block_rel(m, b, g, r);
+			ck_assert_msg(e <= 1e-10, "shape %d k=%zu block %s: rel %g", _i, ks[q],
+				      m->blocks[b].name, e);
+		}
+		double ex = 0, dx = 0;
+		for (size_t i = 0; i < s->T * s->d; i++) {
+			ex = fmax(ex, fabs(gX[i] - rX[i]));
+			dx = fmax(dx, fabs(rX[i]));
+		}
+		ck_assert_msg(ex <= 1e-10 * dx + 1e-300, "k=%zu X: %g of %g", ks[q], ex, dx);
+	}
+	free(g); free(r); free(gX); free(rX);
+	bt_model_free(m);
+	bt_data_free(D);
+}
+END_TEST
+
 START_TEST(test_no_scale)
 {
 	bt_init_options o;
@@ -242,6 +282,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, test_orthogonal_at_large_A, 0, 4);
 	tcase_add_loop_test(tc, test_against_reference, 0, (int)(sizeof shapes / sizeof shapes[0]));
+	tcase_add_loop_test(tc, test_truncated_reference, 0, (int)(sizeof shapes / sizeof shapes[0]));
 	tcase_add_test(tc, test_no_scale);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
