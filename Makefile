@@ -61,7 +61,7 @@ $(B)/tests/%: tests/%.c $(LIB) tests/testutil.h tests/reference.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIB) $(CHECK_LIBS) $(GSL_LIBS)
 
-$(B)/lessons/%: lessons/%.c $(LIB)
+$(B)/lessons/%: lessons/%.c lessons/lesson.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(GSL_LIBS)
 
@@ -81,7 +81,7 @@ check: deps
 	@$(MAKE) --no-print-directory SANITIZE=1 test-run
 	@sh scripts/summary.sh build/results.txt build/debug/results.txt
 
-test-run: $(BIN) $(TEST_BIN)
+test-run: $(BIN) $(TEST_BIN) $(LESSON_BIN)
 	@sh scripts/run-tests.sh $(B) $(BIN) $(TEST_BIN)
 
 debug:
@@ -90,10 +90,14 @@ debug:
 bench: all
 	./$(B)/bench/bench_bptt
 
-# The main job. Until the lessons exist: a short demo of init, grad, check
-# and one figure of ‖∂L/∂h_t‖ over t.
+# The main job: every lesson, every figure (PNG and SVG), and
+# plots/out/index.html.
 plots: deps-plots
 	@$(MAKE) --no-print-directory all
+	@sh scripts/plots.sh $(B)
+
+# The short demo of the command: init, grad, check and a figure of |dL/dh_t|.
+demo: all
 	@sh scripts/demo.sh
 
 clean:

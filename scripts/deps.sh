@@ -3,8 +3,8 @@
 # As root, installs what is missing with apt-get; otherwise prints the one
 # command that does and stops.
 set -u
-pkgs="gcc make pkg-config libgsl-dev libopenblas-dev check"
-[ "${1:-build}" = plots ] && pkgs="$pkgs gnuplot-nox"
+# gnuplot is needed by the tests too: they render every figure once.
+pkgs="gcc make pkg-config libgsl-dev libopenblas-dev check gnuplot-nox"
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -36,5 +36,20 @@ if [ -f tests/cli.sh ]; then
 		[ "$rc" = 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
 	fi
 fi
+if [ -f tests/lessons.sh ]; then
+	out=$(bash tests/lessons.sh "$dir" 2>&1); rc=$?
+	echo "$out" | grep -E '^not ok' -A1 | head -20
+	line=$(echo "$out" | grep -E '^lessons: [0-9]+ passed' | tail -1)
+	echo "$line"
+	p=$(echo "$line" | sed -n 's/lessons: \([0-9]*\) passed.*/\1/p')
+	f=$(echo "$line" | sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p')
+	if [ -z "$p" ]; then
+		echo "tests/lessons.sh did not finish (exit $rc)"; echo "$out" | tail -20
+		failed=$((failed + 1))
+	else
+		passed=$((passed + p)); failed=$((failed + f))
+		[ "$rc" = 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
+	fi
+fi
 echo "$passed $failed" > "$dir/results.txt"
 [ "$failed" = 0 ]

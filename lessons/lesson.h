@@ -1,0 +1,179 @@
+/* lesson.h — the little that every lesson program shares: flags with
+ * --help, the output directory, data files written whole (a temporary
+ * file renamed at the end) with named datasets for gnuplot's `index`.
+ * The library does the work; lessons only narrate and write. */
+#ifndef BT_LESSON_H
+#define BT_LESSON_H
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "bt.h"
+
+typedef struct {
+	const char *name;    /* "--seed" */
+	char kind;           /* 'n' whole number, 'r' real, 's' string, 'f' flag */
+	void *dst;           /* size_t*, double*, const char**, int* */
+	const char *help;
+} lesson_opt;
+
+static const char *lesson_name = "lesson";
+static const char *lesson_out = "plots/out";
+
+static void lesson_fail(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", lesson_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+/* Parses argv against opts (a NULL-named entry ends it); --help prints
+ * usage and exits 0; --out DIR is always there. */
+static void lesson_args(int argc, char **argv, const char *name,
+			const char *about, const lesson_opt *opts)
+{
+	lesson_name = name;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			printf("usage: %s [options]\n\n%s\n\noptions:\n", name, about);
+			for (const lesson_opt *o = opts; o->name; o++) {
+				const char *mv = o->kind == 'n' ? " N" : o->kind == 'r' ? " X"
+						: o->kind == 's' ? " S" : "";
+				char lhs[48];
+				snprintf(lhs, sizeof lhs, "%s%s", o->name, mv);
+				printf("  %-18s %s\n", lhs, o->help);
+			}
+			printf("  %-18s %s\n", "--out DIR", "where the data files go (default plots/out)");
+			exit(0);
+		}
+		if (!strcmp(a, "--out")) {
+			if (++i >= argc)
+				lesson_fail("--out needs a directory");
+			lesson_out = argv[i];
+			continue;
+		}
+		const lesson_opt *o = opts;
+		while (o->name && strcmp(o->name, a))
+			o++;
+		if (!o->name)
+			lesson_fail("unknown option '%s' (see --help)", a);
+		if (o->kind == 'f') {
+			*(int *)o->dst = 1;
+			continue;
+		}
+		if (++i >= argc)
+			lesson_fail("%s needs a value", a);
+		const char *v = argv[i];
+		char *end;
+		errno = 0;
+		if (o->kind == 'n') {
+			unsigned long long x = strtoull(v, &end, 10);
+			if (!*v || *end || errno || strchr(v, '-') || x > (unsigned long long)BT_MAX_T * 100)
+				lesson_fail("%s: '%s' is not a whole number", a, v);
+			*(size_t *)o->dst = (size_t)x;
+		} else if (o->kind == 'r') {
+			double x = strtod(v, &end);
+			if (!*v || *end || errno || !isfinite(x))
+				lesson_fail("%s: '%s' is not a number", a, v);
+			*(double *)o->dst = x;
+		} else {
+			*(const char **)o->dst = v;
+		}
+	}
+	mkdir(lesson_out, 0777);   /* fine if it exists */
+}
+
+/* A data file under the output directory, written to NAME.tmp and renamed
+ * by lesson_close, so a file is never half-written. */
+typedef struct {
+	FILE *f;
+	char path[1024], tmp[1040];
+	int datasets;
+} lesson_file;
+
+static void lesson_open(lesson_file *lf, const char *file)
+{
+	snprintf(lf->path, sizeof lf->path, "%s/%s", lesson_out, file);
+	snprintf(lf->tmp, sizeof lf->tmp, "%s.tmp", lf->path);
+	lf->datasets = 0;
+	lf->f = fopen(lf->tmp, "w");
+	if (!lf->f)
+		lesson_fail("cannot write %s: %s", lf->tmp, strerror(errno));
+}
+
+/* Starts a dataset: two blank lines before all but the first, `# name`,
+ * then the column header `# col1 col2 …`. */
+static void lesson_dataset(lesson_file *lf, const char *name, const char *columns)
+{
+	if (lf->datasets++)
+		fputs("\n\n", lf->f);
+	fprintf(lf->f, "# %s\n# %s\n", name, columns);
+}
+
+/* Writes numbers %.17g separated by blanks, then a newline. */
+static void lesson_row(lesson_file *lf, int count, ...)
+{
+	va_list ap;
+	va_start(ap, count);
+	for (int i = 0; i < count; i++) {
+		double x = va_arg(ap, double);
+		if (isnan(x))
+			fputs("NaN", lf->f);
+		else if (isinf(x))
+			fputs(x > 0 ? "inf" : "-inf", lf->f);
+		else
+			fprintf(lf->f, "%.17g", x);
+		fputc(i + 1 < count ? ' ' : '\n', lf->f);
+	}
+	va_end(ap);
+}
+
+static void lesson_close(lesson_file *lf)
+{
+	if (ferror(lf->f) | fclose(lf->f) || rename(lf->tmp, lf->path)) {
+		remove(lf->tmp);
+		lesson_fail("cannot write %s", lf->path);
+	}
+	printf("  wrote %s\n", lf->path);
+}
+
+/* Stops with a message when a library call fails. */
+static void lesson_check(int status, const char *what)
+{
+	if (status != BT_OK)
+		lesson_fail("%s: %s", what, bt_strerror(status));
+}
+
+/* A model of an architecture with init options, and random data. */
+static bt_model *lesson_model(const char *arch, bt_activation act, size_t d,
+			      size_t n, size_t m, const bt_init_options *opt)
+{
+	const bt_cell_type *t = bt_cell_lookup(arch);
+	if (!t)
+		lesson_fail("unknown architecture '%s'", arch);
+	bt_dims dims = {d, n, m};
+	bt_model *model;
+	lesson_check(bt_model_alloc(&model, t, dims, act), "model");
+	lesson_check(bt_model_init(model, opt), "init");
+	return model;
+}
+
+static bt_data *lesson_data(size_t T, size_t d, size_t m, unsigned long seed)
+{
+	bt_data *data;
+	lesson_check(bt_data_alloc(&data, T, d, m, 0), "data");
+	lesson_check(bt_data_random(data, seed), "data");
+	return data;
+}
+
+#endif
