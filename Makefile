@@ -43,7 +43,7 @@ LESSON_SRC := $(wildcard lessons/[0-9]*.c)
 LESSON_BIN := $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
 BIN := $(if $(filter 1,$(SANITIZE)),$(B)/bptt,bptt)
 
-.PHONY: all check plots debug clean deps deps-plots test-run debug-test bench demo
+.PHONY: all check plots debug clean deps deps-plots test-run debug-test bench demo install uninstall
 all: $(BIN) $(LIB) $(LESSON_BIN) $(B)/bench/bench_bptt
 
 $(B)/src/%.o: src/%.c
@@ -99,6 +99,33 @@ plots: deps-plots
 # The short demo of the command: init, grad, check and a figure of |dL/dh_t|.
 demo: all
 	@sh scripts/demo.sh
+
+# Installation: PREFIX (default /usr/local) and DESTDIR are honoured.
+PREFIX ?= /usr/local
+BINDIR = $(DESTDIR)$(PREFIX)/bin
+LIBDIR = $(DESTDIR)$(PREFIX)/lib
+INCDIR = $(DESTDIR)$(PREFIX)/include/bptt
+PCDIR = $(LIBDIR)/pkgconfig
+SHAREDIR = $(DESTDIR)$(PREFIX)/share/bptt
+VERSION := $(shell sed -n 's/^\#define BT_VERSION "\(.*\)"/\1/p' src/bt.h)
+INSTALLED = $(BINDIR)/bptt $(LIBDIR)/libbptt.a $(INCDIR)/bt.h $(PCDIR)/bptt.pc
+
+install: all
+	install -d $(BINDIR) $(LIBDIR) $(INCDIR) $(PCDIR) $(SHAREDIR)/lessons $(SHAREDIR)/plots $(SHAREDIR)/examples
+	printf 'prefix=%s\nincludedir=$${prefix}/include/bptt\nlibdir=$${prefix}/lib\n\nName: bptt\nDescription: exact gradients of recurrent networks by backpropagation through time\nVersion: %s\nCflags: -I$${includedir} %s\nLibs: -L$${libdir} -lbptt %s\n' \
+		'$(PREFIX)' '$(VERSION)' '$(GSL_CFLAGS)' '$(GSL_LIBS)' > $(B)/bptt.pc
+	install -m 755 bptt $(BINDIR)/bptt
+	install -m 644 $(LIB) $(LIBDIR)/libbptt.a
+	install -m 644 src/bt.h $(INCDIR)/bt.h
+	install -m 644 $(B)/bptt.pc $(PCDIR)/bptt.pc
+	install -m 644 lessons/*.md $(SHAREDIR)/lessons/
+	install -m 644 plots/*.gp $(SHAREDIR)/plots/
+	install -m 644 examples/*.c $(SHAREDIR)/examples/
+
+uninstall:
+	rm -f $(INSTALLED)
+	rm -rf $(SHAREDIR)
+	-rmdir $(INCDIR) 2>/dev/null
 
 clean:
 	rm -rf build bptt plots/out

@@ -21,35 +21,28 @@ for t in "$@"; do
 	passed=$((passed + n - f - e)); failed=$((failed + f + e))
 	[ "$rc" = 0 ] || [ $((f + e)) -gt 0 ] || { failed=$((failed + 1)); bad="$bad $t"; }
 done
-if [ -f tests/cli.sh ]; then
-	out=$(bash tests/cli.sh "./$bptt" 2>&1); rc=$?
-	echo "$out" | grep -E '^not ok' | head -20
-	line=$(echo "$out" | grep -E '^cli: [0-9]+ passed' | tail -1)
-	echo "$line"
-	p=$(echo "$line" | sed -n 's/cli: \([0-9]*\) passed.*/\1/p')
-	f=$(echo "$line" | sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p')
-	if [ -z "$p" ]; then
-		echo "tests/cli.sh did not finish (exit $rc)"; echo "$out" | tail -20
-		failed=$((failed + 1))
-	else
-		passed=$((passed + p)); failed=$((failed + f))
-		[ "$rc" = 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
-	fi
-fi
-if [ -f tests/lessons.sh ]; then
-	out=$(bash tests/lessons.sh "$dir" 2>&1); rc=$?
+# shell_test NAME SCRIPT ARGS...: runs a shell test that ends with the line
+# "NAME: N passed, M failed" and adds its counts.
+shell_test() {
+	name=$1; script=$2; shift 2
+	[ -f "$script" ] || return 0
+	out=$(bash "$script" "$@" 2>&1); rc=$?
 	echo "$out" | grep -E '^not ok' -A1 | head -20
-	line=$(echo "$out" | grep -E '^lessons: [0-9]+ passed' | tail -1)
+	line=$(echo "$out" | grep -E "^$name: [0-9]+ passed" | tail -1)
 	echo "$line"
-	p=$(echo "$line" | sed -n 's/lessons: \([0-9]*\) passed.*/\1/p')
+	p=$(echo "$line" | sed -n "s/$name: \([0-9]*\) passed.*/\1/p")
 	f=$(echo "$line" | sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p')
 	if [ -z "$p" ]; then
-		echo "tests/lessons.sh did not finish (exit $rc)"; echo "$out" | tail -20
+		echo "$script did not finish (exit $rc)"; echo "$out" | tail -20
 		failed=$((failed + 1))
 	else
 		passed=$((passed + p)); failed=$((failed + f))
 		[ "$rc" = 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
 	fi
-fi
+}
+shell_test cli tests/cli.sh "./$bptt"
+shell_test lessons tests/lessons.sh "$dir"
+# installing is about the normal build only
+[ "$dir" = build ] && shell_test install tests/install.sh
 echo "$passed $failed" > "$dir/results.txt"
 [ "$failed" = 0 ]

@@ -24,6 +24,10 @@
 extern "C" {
 #endif
 
+/* The library's version (also in bptt.pc and `bptt --version`). */
+#define BT_VERSION "0.1.0"
+const char *bt_version(void);
+
 /* ---- status codes ---------------------------------------------------- */
 enum {
 	BT_OK = 0,

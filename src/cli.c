@@ -326,6 +326,10 @@ int main(int argc, char **argv)
 		print_main_help(stderr);
 		return EXIT_BAD;
 	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("bptt %s\n", bt_version());
+		return 0;
+	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		if (argc > 2)

@@ -9,6 +9,8 @@
 #include <gsl/gsl_randist.h>
 #include "cell.h"
 
+const char *bt_version(void) { return BT_VERSION; }
+
 const char *bt_strerror(int status)
 {
 	switch (status) {

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# install.sh — make install into a temporary DESTDIR; the example program
+# builds against the installed library with nothing but
+# `pkg-config --cflags --libs bptt` (and -Wall -Wextra -Werror) and runs;
+# bptt --version works; make uninstall removes exactly what was installed.
+set -u
+passed=0; failed=0
+ok() { echo "ok - $1"; passed=$((passed + 1)); }
+bad() { echo "not ok - $1"; [ -n "${2:-}" ] && echo "# $2"; failed=$((failed + 1)); }
+d=$(mktemp -d); trap 'rm -rf "$d"' EXIT
+before=$(mktemp); after=$(mktemp)
+if make -s install DESTDIR="$d/root" PREFIX=/opt/bptt > "$d/log" 2>&1; then ok "make install into DESTDIR"; else
+	bad "make install into DESTDIR" "$(tail -3 "$d/log")"; echo "install: $passed passed, $failed failed"; exit 1; fi
+(cd "$d/root" && find . -type f | sort) > "$before"
+for f in opt/bptt/bin/bptt opt/bptt/lib/libbptt.a opt/bptt/include/bptt/bt.h opt/bptt/lib/pkgconfig/bptt.pc \
+	 opt/bptt/share/bptt/examples/gradient.c; do
+	[ -s "$d/root/$f" ] && ok "installed $f" || bad "installed $f"
+done
+ls "$d/root/opt/bptt/share/bptt/lessons/"*.md > /dev/null 2>&1 && ok "lesson texts installed" || bad "lesson texts installed"
+ls "$d/root/opt/bptt/share/bptt/plots/"*.gp > /dev/null 2>&1 && ok "gnuplot scripts installed" || bad "gnuplot scripts installed"
+export PKG_CONFIG_PATH="$d/root/opt/bptt/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$d/root"
+flags=$(pkg-config --cflags --libs bptt 2>&1) && ok "pkg-config --cflags --libs bptt" || bad "pkg-config" "$flags"
+[ "$(pkg-config --modversion bptt)" = "$("$d/root/opt/bptt/bin/bptt" --version | sed 's/^bptt //')" ] \
+	&& ok "pkg-config version equals bptt --version" || bad "versions differ"
+if cc -std=c11 -Wall -Wextra -Werror "$d/root/opt/bptt/share/bptt/examples/gradient.c" $flags -o "$d/gradient" 2> "$d/cc.err"; then
+	ok "the example compiles against the installed library with -Werror"
+	if "$d/gradient" > "$d/run.out" 2>&1 && grep -q "check" "$d/run.out"; then ok "the example runs"; else
+		bad "the example runs" "$(tail -3 "$d/run.out")"; fi
+else
+	bad "the example compiles" "$(head -5 "$d/cc.err")"
+fi
+unset PKG_CONFIG_PATH PKG_CONFIG_SYSROOT_DIR
+if make -s uninstall DESTDIR="$d/root" PREFIX=/opt/bptt > "$d/log" 2>&1; then ok "make uninstall"; else bad "make uninstall" "$(tail -3 "$d/log")"; fi
+left=$(cd "$d/root" && find . -type f | sort)
+[ -z "$left" ] && ok "uninstall removes every installed file" || bad "uninstall left files" "$left"
+echo "install: $passed passed, $failed failed"
+[ "$failed" = 0 ]
