@@ -43,7 +43,7 @@ LESSON_SRC := $(wildcard lessons/[0-9]*.c)
 LESSON_BIN := $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
 BIN := $(if $(filter 1,$(SANITIZE)),$(B)/bptt,bptt)
 
-.PHONY: all check plots debug clean deps deps-plots test-run debug-test bench demo install uninstall
+.PHONY: all check plots debug clean deps deps-plots deps-fuzz fuzz fuzz-ci test-run debug-test bench demo install uninstall
 all: $(BIN) $(LIB) $(LESSON_BIN) $(B)/bench/bench_bptt
 
 $(B)/src/%.o: src/%.c
@@ -71,6 +71,7 @@ $(B)/bench/%: bench/%.c $(LIB)
 
 deps:
 	@sh scripts/deps.sh build
+	@sh scripts/deps.sh fuzz
 deps-plots:
 	@sh scripts/deps.sh plots
 
@@ -79,7 +80,16 @@ deps-plots:
 check: deps
 	@$(MAKE) --no-print-directory test-run
 	@$(MAKE) --no-print-directory SANITIZE=1 test-run
-	@sh scripts/summary.sh build/results.txt build/debug/results.txt
+	@$(MAKE) --no-print-directory fuzz-ci
+	@sh scripts/summary.sh build/results.txt build/debug/results.txt build/fuzz/results.txt
+
+# A bounded fuzz run for the test command: a crash fails it (the input is
+# kept under build/fuzz/ and belongs in fuzz/regressions/).
+fuzz-ci:
+	@mkdir -p build/fuzz
+	@if $(MAKE) --no-print-directory fuzz FUZZ_TIME=$${FUZZ_CI_TIME:-30} > build/fuzz/log.txt 2>&1; then \
+		echo "fuzz: 1 passed, 0 failed ($$(grep -o 'Done [0-9]* runs' build/fuzz/run.txt))"; echo "1 0" > build/fuzz/results.txt; \
+	else echo "fuzz: 0 passed, 1 failed"; tail -30 build/fuzz/log.txt; echo "0 1" > build/fuzz/results.txt; fi
 
 test-run: $(BIN) $(TEST_BIN) $(LESSON_BIN)
 	@sh scripts/run-tests.sh $(B) $(BIN) $(TEST_BIN)
@@ -131,3 +141,25 @@ clean:
 	rm -rf build bptt plots/out
 
 -include $(LIB_OBJ:.o=.d) $(CLI_SRC:src/%.c=$(B)/src/%.d) $(TEST_BIN:=.d)
+
+# Fuzzing the text reader with libFuzzer (clang): `make fuzz FUZZ_TIME=600`.
+# The corpus starts from fuzz/seeds/ and files the command writes.
+FUZZ_TIME ?= 60
+FUZZ_CC ?= clang
+FUZZ_FLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L -Isrc $(GSL_CFLAGS)
+build/fuzz/fuzz_textio: fuzz/fuzz_textio.c $(LIB_SRC) $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_textio.c $(LIB_SRC) $(GSL_LIBS)
+
+fuzz: deps-fuzz build/fuzz/fuzz_textio bptt
+	@mkdir -p build/fuzz/corpus
+	@cp fuzz/seeds/* build/fuzz/corpus/
+	@for a in rnn gru lstm attention orthogonal; do ./bptt init --arch $$a --input 2 --hidden 2 --output 1 -o build/fuzz/corpus/init_$$a.txt; done
+	@./bptt data --input 2 --output 1 --length 3 --mask -o build/fuzz/corpus/data.txt
+	@./bptt grad --model build/fuzz/corpus/init_gru.txt --data build/fuzz/corpus/data.txt -o build/fuzz/corpus/grad.txt
+	@echo "fuzzing the text reader for $(FUZZ_TIME) s"
+	@cd build/fuzz && { ./fuzz_textio -max_total_time=$(FUZZ_TIME) -max_len=4096 -rss_limit_mb=4096 \
+		-print_final_stats=1 corpus ../../fuzz/regressions > run.txt 2>&1; rc=$$?; tail -12 run.txt; exit $$rc; }
+
+deps-fuzz:
+	@sh scripts/deps.sh fuzz

@@ -5,6 +5,8 @@
 set -u
 # gnuplot is needed by the tests too: they render every figure once.
 pkgs="gcc make pkg-config libgsl-dev libopenblas-dev check gnuplot-nox"
+# the fuzzer is clang's libFuzzer
+[ "${1:-build}" = fuzz ] && pkgs="$pkgs clang libclang-rt-dev"
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then
