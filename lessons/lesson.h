@@ -25,7 +25,7 @@ typedef struct {
 static const char *lesson_name = "lesson";
 static const char *lesson_out = "plots/out";
 
-static void lesson_fail(const char *fmt, ...)
+static inline void lesson_fail(const char *fmt, ...)
 {
 	va_list ap;
 	fprintf(stderr, "%s: ", lesson_name);
@@ -38,7 +38,7 @@ static void lesson_fail(const char *fmt, ...)
 
 /* Parses argv against opts (a NULL-named entry ends it); --help prints
  * usage and exits 0; --out DIR is always there. */
-static void lesson_args(int argc, char **argv, const char *name,
+static inline void lesson_args(int argc, char **argv, const char *name,
 			const char *about, const lesson_opt *opts)
 {
 	lesson_name = name;
@@ -101,7 +101,7 @@ typedef struct {
 	int datasets;
 } lesson_file;
 
-static void lesson_open(lesson_file *lf, const char *file)
+static inline void lesson_open(lesson_file *lf, const char *file)
 {
 	snprintf(lf->path, sizeof lf->path, "%s/%s", lesson_out, file);
 	snprintf(lf->tmp, sizeof lf->tmp, "%s.tmp", lf->path);
@@ -113,7 +113,7 @@ static void lesson_open(lesson_file *lf, const char *file)
 
 /* Starts a dataset: two blank lines before all but the first, `# name`,
  * then the column header `# col1 col2 …`. */
-static void lesson_dataset(lesson_file *lf, const char *name, const char *columns)
+static inline void lesson_dataset(lesson_file *lf, const char *name, const char *columns)
 {
 	if (lf->datasets++)
 		fputs("\n\n", lf->f);
@@ -121,7 +121,7 @@ static void lesson_dataset(lesson_file *lf, const char *name, const char *column
 }
 
 /* Writes numbers %.17g separated by blanks, then a newline. */
-static void lesson_row(lesson_file *lf, int count, ...)
+static inline void lesson_row(lesson_file *lf, int count, ...)
 {
 	va_list ap;
 	va_start(ap, count);
@@ -138,7 +138,7 @@ static void lesson_row(lesson_file *lf, int count, ...)
 	va_end(ap);
 }
 
-static void lesson_close(lesson_file *lf)
+static inline void lesson_close(lesson_file *lf)
 {
 	if (ferror(lf->f) | fclose(lf->f) || rename(lf->tmp, lf->path)) {
 		remove(lf->tmp);
@@ -148,14 +148,14 @@ static void lesson_close(lesson_file *lf)
 }
 
 /* Stops with a message when a library call fails. */
-static void lesson_check(int status, const char *what)
+static inline void lesson_check(int status, const char *what)
 {
 	if (status != BT_OK)
 		lesson_fail("%s: %s", what, bt_strerror(status));
 }
 
 /* A model of an architecture with init options, and random data. */
-static bt_model *lesson_model(const char *arch, bt_activation act, size_t d,
+static inline bt_model *lesson_model(const char *arch, bt_activation act, size_t d,
 			      size_t n, size_t m, const bt_init_options *opt)
 {
 	const bt_cell_type *t = bt_cell_lookup(arch);
@@ -168,7 +168,7 @@ static bt_model *lesson_model(const char *arch, bt_activation act, size_t d,
 	return model;
 }
 
-static bt_data *lesson_data(size_t T, size_t d, size_t m, unsigned long seed)
+static inline bt_data *lesson_data(size_t T, size_t d, size_t m, unsigned long seed)
 {
 	bt_data *data;
 	lesson_check(bt_data_alloc(&data, T, d, m, 0), "data");
