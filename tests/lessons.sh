@@ -44,5 +44,16 @@ if [ -f "$tmp/02_vanishing.txt" ]; then
 		bad "02_vanishing: linear slope '$got' vs log10 1.1 = '$want'"
 	fi
 fi
+# --- lessons 09 and 11 (09_gru, 11_attention) ---
+# 09: the gates the lesson recomputes from the spec reproduce the library's states.
+if [ -f "$tmp/09_gru.txt" ]; then
+	got=$(sed -n "s/.*library's states back: max |difference| = \([-0-9.e+]*\)\./\1/p" "$tmp/09_gru.txt")
+	if awk -v g="$got" 'BEGIN { exit !(g != "" && g + 0 <= 1e-12) }'; then
+		ok "09_gru: GRU step recomputed from the gates matches the states ($got)"
+	else
+		bad "09_gru: GRU step recomputed from the gates differs from the states by '$got'"
+	fi
+fi
+# --- end of lessons 09 and 11 ---
 echo "lessons: $passed passed, $failed failed"
 [ "$failed" = 0 ]
