@@ -44,5 +44,45 @@ if [ -f "$tmp/02_vanishing.txt" ]; then
 		bad "02_vanishing: linear slope '$got' vs log10 1.1 = '$want'"
 	fi
 fi
+# --- lessons 09 and 11 (09_gru, 11_attention) ---
+# 09: the gates the lesson recomputes from the spec reproduce the library's states.
+if [ -f "$tmp/09_gru.txt" ]; then
+	got=$(sed -n "s/.*library's states back: max |difference| = \([-0-9.e+]*\)\./\1/p" "$tmp/09_gru.txt")
+	if awk -v g="$got" 'BEGIN { exit !(g != "" && g + 0 <= 1e-12) }'; then
+		ok "09_gru: GRU step recomputed from the gates matches the states ($got)"
+	else
+		bad "09_gru: GRU step recomputed from the gates differs from the states by '$got'"
+	fi
+fi
+# 11: recurrent + direct = total; truncation zeroes exactly the T - k recurrent
+# rows past the window and leaves the direct part bit for bit.
+if [ -f "$tmp/11_attention.txt" ]; then
+	f=$tmp/11_attention.txt
+	rel=$(sed -n 's/^relative to the largest entry: \([-0-9.e+]*\)\./\1/p' "$f")
+	if awk -v g="$rel" 'BEGIN { exit !(g != "" && g + 0 <= 1e-12) }'; then
+		ok "11_attention: recurrent + direct = total (relative $rel)"
+	else
+		bad "11_attention: recurrent + direct vs total, relative '$rel'"
+	fi
+	T=$(sed -n 's/.* reads T = \([0-9]*\) random inputs.*/\1/p' "$f")
+	k=$(sed -n 's/^Truncated BPTT with k = \([0-9]*\):.*/\1/p' "$f")
+	zeros=$(sed -n 's/.*exactly 0: \([0-9]*\) of .*/\1/p' "$f")
+	full0=$(sed -n 's/.*without truncation: \([0-9]*\))/\1/p' "$f")
+	if [ -n "$T" ] && [ -n "$k" ] && [ "$zeros" = $((T > k ? T - k : 0)) ] && [ "$full0" = 0 ]; then
+		ok "11_attention: truncated recurrent part exactly 0 in $zeros = T - k rows, never without truncation"
+	else
+		bad "11_attention: exact zeros '$zeros' (without truncation '$full0'), T = '$T', k = '$k'"
+	fi
+	ddir=$(sed -n 's/.*max |direct part, truncated - full|, every tau: \([-0-9.e+]*\)$/\1/p' "$f")
+	dwin=$(sed -n 's/.*max |recurrent part, truncated - full| for tau < k: \([-0-9.e+]*\)$/\1/p' "$f")
+	if [ "$ddir" = 0 ] && awk -v g="$dwin" 'BEGIN { exit !(g != "" && g + 0 <= 1e-12) }'; then
+		ok "11_attention: direct part unchanged by truncation (0), recurrent unchanged inside the window ($dwin)"
+	else
+		bad "11_attention: direct part changed by '$ddir', recurrent inside the window by '$dwin'"
+	fi
+	grep -q ": they agree\." "$f" && ok "11_attention: finite differences agree with recurrent + direct" \
+		|| bad "11_attention: finite differences disagree with recurrent + direct"
+fi
+# --- end of lessons 09 and 11 ---
 echo "lessons: $passed passed, $failed failed"
 [ "$failed" = 0 ]
