@@ -144,7 +144,16 @@ typedef struct {
 	double radius;          /* > 0: rescale so that the spectral radius is
 				   exactly radius (not with scale); 0: leave it */
 	double forget_bias;     /* LSTM: initial b_f; default 1 */
+	int structure;          /* BT_STRUCTURE_GAUSSIAN (default): as above;
+				   NORMAL or NONNORMAL: W = Q (B + c N) Qᵀ
+				   (bt_matrix_with_eigenvalues) with every
+				   eigenvalue of modulus radius (default 1) at
+				   angles from the seed; only for architectures
+				   with a single W, not with scale or orthogonal */
+	double nonnormality;    /* c for NONNORMAL (default 1), c ≥ 0; unused
+				   otherwise */
 } bt_init_options;
+enum { BT_STRUCTURE_GAUSSIAN = 0, BT_STRUCTURE_NORMAL, BT_STRUCTURE_NONNORMAL };
 #define BT_DEFAULT_SEED 20140901UL
 void bt_init_options_default(bt_init_options *opt);
 
@@ -320,6 +329,65 @@ void bt_jacobian_free(bt_jacobian_result *res);
  * the norms under- or overflow; only an exactly zero product gives -inf. */
 int bt_jacobian_lags(const bt_model *model, const bt_data *data,
 		     bt_jacobian_result *res);
+
+/* ---- spectra of the recurrent matrix (spectrum.c) ----------------------------- */
+typedef struct {
+	size_t n;             /* the matrix is n×n */
+	double *sv;           /* n singular values, largest first */
+	double *eig_re;       /* n eigenvalues, largest modulus first (a */
+	double *eig_im;       /*   conjugate pair: positive imaginary first) */
+	double radius;        /* ρ = max |λ_i| */
+	double smax;          /* s_max = ‖A‖₂ */
+	double normF;         /* ‖A‖_F */
+	double henrici;       /* departure from normality sqrt(‖A‖_F² − Σ|λ_i|²) */
+	/* powers t = 1…T (index t−1); T = 0: none computed */
+	size_t T;
+	double *log10_norm_power;   /* log10 ‖Aᵗ‖₂ */
+	double *log10_radius_power; /* t·log10 ρ */
+	double *log10_smax_power;   /* t·log10 s_max */
+} bt_spectrum_result;
+
+/* For an n×n matrix, with T powers (T = 0 for none). */
+int bt_spectrum_alloc(bt_spectrum_result **out, size_t n, size_t T);
+void bt_spectrum_free(bt_spectrum_result *res);
+
+/* Singular values (SVD), eigenvalues (real Schur form), ρ, s_max, ‖A‖_F and
+ * Henrici's departure from normality of A (res->n × res->n); then, if
+ * res->T > 0, log10 ‖Aᵗ‖₂ for t = 1…T from the renormalised product
+ * (finite however far Aᵗ under- or overflows; −inf only when Aᵗ is exactly
+ * zero). The departure is computed from the Schur form T = Zᵀ A Z as the
+ * norm of its part outside the diagonal blocks, a sum of non-negative
+ * terms, so it is ~ε‖A‖ (not √ε‖A‖) for a normal A. BT_ENUMERIC for a
+ * non-finite A or a decomposition that does not converge. */
+int bt_spectrum_matrix(const gsl_matrix *A, bt_spectrum_result *res);
+
+/* Whether the architecture has one recurrent matrix W that the
+ * initialisation may shape (rnn, linear, residual, attention): it has a
+ * recurrent() and its norm is not fixed by construction. */
+int bt_cell_single_w(const bt_cell_type *type);
+
+/* The matrix the spectrum instrument looks at, allocated into *A: with
+ * step = 0, the recurrent matrix W (bt_model_recurrent; the Cayley W of
+ * the orthogonal RNN) when the architecture has one; otherwise the step
+ * Jacobian J_t = ∂s_t/∂s_{t−1} (state_size × state_size) after a forward
+ * pass over data, at t = step, or t = T when step is 0. *is_w says which
+ * (may be NULL). data may be NULL when the matrix is W. */
+int bt_spectrum_source(const bt_model *model, const bt_data *data, size_t step,
+		       gsl_matrix **A, int *is_w);
+
+/* Generators with a prescribed spectrum. The n eigenvalues (re, im) are
+ * real ones and conjugate pairs, a pair on consecutive indices, positive
+ * imaginary part first. B is block diagonal in that order: 1×1 blocks λ
+ * and 2×2 blocks r(cos θ, −sin θ; sin θ, cos θ) for λ = r e^{±iθ}.
+ *     W = Q (B + c N) Qᵀ
+ * with Q Haar orthogonal from the seed and N all ones strictly above the
+ * diagonal blocks (zero elsewhere), so W has exactly B's eigenvalues for
+ * every c; c = 0 gives a normal W, c > 0 a non-normal one whose departure
+ * from normality is c·sqrt(number of ones in N). BT_EINVAL when the
+ * eigenvalues are not real or in conjugate pairs, or c is negative or not
+ * finite. */
+int bt_matrix_with_eigenvalues(gsl_matrix *W, const double *re,
+			       const double *im, double c, unsigned long seed);
 
 /* ---- text files (textio.c) ------------------------------------------------------ */
 /* Readers: strict; on failure they return BT_EFORMAT or BT_EIO and fill err

@@ -113,6 +113,17 @@ double bt_glorot_sd(size_t fan_in, size_t fan_out);
 int bt_init_recurrent(double *W, size_t n, gsl_rng *rng,
 		      const bt_init_options *opt);
 
+/* Haar-random orthogonal n×n (row-major) from the stream: the Q of a
+ * Gaussian matrix's QR with the signs of R's diagonal moved into Q. */
+int bt_haar(double *W, size_t n, gsl_rng *rng);
+/* bt_matrix_with_eigenvalues (bt.h) on a row-major n×n array, Q from the
+ * stream. */
+int bt_matrix_with_eigenvalues_rng(double *W, size_t n, const double *re,
+				   const double *im, double c, gsl_rng *rng);
+/* The structured W of bt_init_options.structure (spectrum.c). */
+int bt_init_structured(double *W, size_t n, gsl_rng *rng,
+		       const bt_init_options *opt);
+
 /* The affine map shared by rnn, linear and residual:
  * a = W h + U x + b, and its backward step (adds into gW, gU, gb and, when
  * not NULL, into dh and dx). */

@@ -24,6 +24,8 @@ static const optdef init_opts[] = {
 	{"--radius", "R", "rescale every recurrent matrix so that its spectral radius is exactly R (not with --scale)"},
 	{"--orthogonal", NULL, "recurrent matrices Haar-random orthogonal (QR of a Gaussian matrix, sign-fixed) instead of N(0, 1/n)"},
 	{"--forget-bias", "B", "lstm: initial forget-gate bias b_f (default 1)"},
+	{"--structure", "S", "normal or nonnormal: W = Q (B + c N) Q^T with every eigenvalue of modulus R (--radius, default 1); rnn, linear, residual, attention"},
+	{"--nonnormality", "c", "--structure nonnormal: strength c >= 0 of the strict upper part N (default 1)"},
 	{"-o", "FILE", "write the model to FILE (atomically) instead of standard output"},
 	{"--help", NULL, "show this help"},
 	{NULL, NULL, NULL}};
@@ -72,6 +74,25 @@ static int run_init(const char **val)
 		die_usage("--scale/--radius: the recurrent matrix of '%s' is orthogonal by construction", arch);
 	opt.orthogonal = get("--orthogonal") != NULL;
 	opt.forget_bias = get_real("--forget-bias", opt.forget_bias, -1e6, 1e6);
+	const char *structure = get("--structure");
+	if (structure) {
+		if (!strcmp(structure, "normal"))
+			opt.structure = BT_STRUCTURE_NORMAL;
+		else if (!strcmp(structure, "nonnormal"))
+			opt.structure = BT_STRUCTURE_NONNORMAL;
+		else
+			die_usage("--structure: unknown structure '%s' (normal, nonnormal)", structure);
+		if (!bt_cell_single_w(type))
+			die_usage("--structure: architecture '%s' has no single recurrent matrix W "
+				  "to shape (rnn, linear, residual, attention have one)", arch);
+		if (opt.scale > 0)
+			die_usage("--structure and --scale: the eigenvalues' modulus is --radius R");
+		if (opt.orthogonal)
+			die_usage("--structure and --orthogonal: give one of them, not both");
+	}
+	if (get("--nonnormality") && opt.structure != BT_STRUCTURE_NONNORMAL)
+		die_usage("--nonnormality: only with --structure nonnormal");
+	opt.nonnormality = get_real("--nonnormality", opt.nonnormality, 0.0, 1e6);
 	if (bt_cell_param_count(type, dims) > (double)BT_MAX_NUMBERS)
 		die("sizes d=%zu n=%zu m=%zu give %.0f parameters, more than a file may hold (10^9)",
 		    dims.d, dims.n, dims.m, bt_cell_param_count(type, dims));
@@ -87,12 +108,21 @@ static int run_init(const char **val)
 }
 
 const command cmd_init = {"init", "--arch NAME --input d --hidden n --output m [--seed S] [--activation F]\n"
-	 "                 [--scale G | --radius R] [--orthogonal] [--forget-bias B] [-o FILE]",
+	 "                 [--scale G | --radius R] [--orthogonal] [--forget-bias B]\n"
+	 "                 [--structure normal|nonnormal [--nonnormality c]] [-o FILE]",
 	 "Write a new model with random parameters: recurrent matrices N(0, 1/n)\n"
 	 "(spectral radius about 1) or Haar orthogonal, optionally rescaled to an\n"
 	 "exact largest singular value (--scale) or spectral radius (--radius);\n"
 	 "input and output matrices Glorot-normal N(0, 2/(fan_in + fan_out));\n"
-	 "biases zero, except the LSTM's forget bias.",
+	 "biases zero, except the LSTM's forget bias.\n\n"
+	 "--structure builds W with a prescribed spectrum instead (architectures with\n"
+	 "a single W): W = Q (B + c N) Q^T, Q Haar orthogonal, B block diagonal with\n"
+	 "2x2 blocks R(cos th, -sin th; sin th, cos th) (angles th uniform in [0, pi)\n"
+	 "from the seed; for odd n one real eigenvalue +-R), N ones strictly above\n"
+	 "B's blocks. 'normal' has c = 0: |W^t|_2 = R^t. 'nonnormal' has c =\n"
+	 "--nonnormality: the same eigenvalues (same seed, same Q and angles), but\n"
+	 "|W^t|_2 can grow for a while although R < 1; its departure from normality\n"
+	 "is c*sqrt(number of ones in N). See bptt spectrum.",
 	 init_opts, run_init};
 
 /* ---- bptt data ----------------------------------------------------------- */

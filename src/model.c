@@ -121,6 +121,8 @@ void bt_init_options_default(bt_init_options *opt)
 	opt->scale = 0;
 	opt->radius = 0;
 	opt->forget_bias = 1.0;
+	opt->structure = BT_STRUCTURE_GAUSSIAN;
+	opt->nonnormality = 1.0;
 }
 
 /* Largest singular value of an n×n matrix (SVD of a copy). */
@@ -163,7 +165,7 @@ static double radius(const double *W, size_t n)
 /* Haar-random orthogonal: Q of the QR of a Gaussian matrix, with the signs
  * of R's diagonal moved into Q (Mezzadri 2007), so Q is uniformly
  * distributed. */
-static int haar(double *W, size_t n, gsl_rng *rng)
+int bt_haar(double *W, size_t n, gsl_rng *rng)
 {
 	gsl_matrix *A = gsl_matrix_alloc(n, n), *Q = gsl_matrix_alloc(n, n),
 		   *R = gsl_matrix_alloc(n, n);
@@ -188,8 +190,10 @@ static int haar(double *W, size_t n, gsl_rng *rng)
 int bt_init_recurrent(double *W, size_t n, gsl_rng *rng,
 		      const bt_init_options *opt)
 {
+	if (opt->structure != BT_STRUCTURE_GAUSSIAN)
+		return bt_init_structured(W, n, rng, opt);
 	if (opt->orthogonal) {
-		int st = haar(W, n, rng);
+		int st = bt_haar(W, n, rng);
 		if (st != BT_OK)
 			return st;
 	} else {
@@ -227,6 +231,17 @@ int bt_model_init(bt_model *model, const bt_init_options *opt)
 	if (!(opt->scale >= 0) || !isfinite(opt->scale) || !(opt->radius >= 0) ||
 	    !isfinite(opt->radius) || (opt->scale > 0 && opt->radius > 0) ||
 	    !isfinite(opt->forget_bias))
+		return BT_EINVAL;
+	/* a prescribed spectrum: one W, neither rescaled nor Haar orthogonal */
+	if (opt->structure != BT_STRUCTURE_GAUSSIAN &&
+	    (opt->structure != BT_STRUCTURE_NORMAL &&
+	     opt->structure != BT_STRUCTURE_NONNORMAL))
+		return BT_EINVAL;
+	if (opt->structure != BT_STRUCTURE_GAUSSIAN &&
+	    (!bt_cell_single_w(model->type) || opt->orthogonal || opt->scale > 0))
+		return BT_EINVAL;
+	if (opt->structure == BT_STRUCTURE_NONNORMAL &&
+	    (!(opt->nonnormality >= 0) || !isfinite(opt->nonnormality)))
 		return BT_EINVAL;
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	if (!rng)

@@ -288,6 +288,92 @@ head -n 1 d4.data | grep -q '^bptt-data 1' || fail_why "no bptt-data 1 header"
 result "data --input 4"
 usage "data with d = 4 for a model with d = 3" "." grad --model rnn-tanh.model --data d4.data
 
+# ---- spectrum ---------------------------------------------------------------------
+
+run spectrum --help
+need_rc 0
+grep -q -- "spectrum" "$OUT" || fail_why "stdout does not mention spectrum: $(head -c 200 "$OUT")"
+grep -q -- "--step" "$OUT" || fail_why "--help does not describe --step"
+result "bptt spectrum --help"
+
+# spectrum_ok FILE N T: datasets values (N rows), summary (1 row) and, when
+# T > 0, powers (T rows), each opened by '# name' and its column header.
+spectrum_ok() {
+	awk -v N="$2" -v T="$3" '
+		/^# (values|summary|powers)$/ { ds = $2; hdr[ds] = 0; seen[ds] = 1; next }
+		/^#/ { if (ds != "" && hdr[ds] == 0) { hdr[ds] = $0 } next }
+		/^[[:space:]]*$/ { next }
+		{ rows[ds]++ }
+		END {
+			if (hdr["values"] !~ /^# index sv eig_re eig_im eig_abs/) { print "values header: " hdr["values"]; bad = 1 }
+			if (hdr["summary"] !~ /^# radius smax henrici/) { print "summary header: " hdr["summary"]; bad = 1 }
+			if (rows["values"] != N) { print rows["values"] " values rows, want " N; bad = 1 }
+			if (rows["summary"] != 1) { print rows["summary"] " summary rows, want 1"; bad = 1 }
+			if (T > 0 && hdr["powers"] !~ /^# t log10_norm_power log10_radius_power log10_smax_power/) { print "powers header: " hdr["powers"]; bad = 1 }
+			if (T > 0 && rows["powers"] != T) { print rows["powers"] " powers rows, want " T; bad = 1 }
+			if (T == 0 && seen["powers"]) { print "a powers dataset for a step Jacobian"; bad = 1 }
+			exit bad
+		}' "$1" >"$CAP/awk" || fail_why "$(cat "$CAP/awk")"
+}
+
+run spectrum --model rnn-tanh.model --data rnn-tanh.data -o sp.txt
+need_rc 0
+head -n 1 sp.txt | grep -q '^# values$' || fail_why "first line is not '# values': $(head -n 1 sp.txt)"
+spectrum_ok sp.txt 5 7
+result "spectrum writes values, summary and powers"
+
+run spectrum --model rnn-tanh.model --data rnn-tanh.data
+need_rc 0
+cmp -s "$OUT" sp.txt || fail_why "stdout differs from -o FILE"
+result "spectrum without -o writes the same bytes to stdout"
+
+run spectrum --arch lstm --hidden 3 --length 6 -o sp-lstm.txt
+need_rc 0
+spectrum_ok sp-lstm.txt 6 0
+result "spectrum of an lstm: the step Jacobian (2n values), no powers"
+
+run spectrum --model rnn-tanh.model --data rnn-tanh.data --step 3 -o sp-step.txt
+need_rc 0
+spectrum_ok sp-step.txt 5 0
+grep -q 'at t = 3' sp-step.txt || fail_why "no comment naming the step"
+result "spectrum --step 3 looks at J_3"
+
+usage "spectrum --step 0" "step" spectrum --model rnn-tanh.model --data rnn-tanh.data --step 0
+usage "spectrum --step beyond T" "step" spectrum --model rnn-tanh.model --data rnn-tanh.data --step 8
+usage "spectrum with --model and --arch" "arch|model" spectrum --model rnn-tanh.model --arch rnn
+usage "spectrum --frobnicate" "frobnicate" spectrum --arch rnn --frobnicate
+
+# normal and non-normal W with the same eigenvalues (same seed)
+S="init --arch linear --input 2 --hidden 6 --output 1 --seed 9 --radius 0.9"
+run $S --structure normal -o w-normal.model
+need_rc 0
+run $S --structure nonnormal --nonnormality 0.7 -o w-nonnormal.model
+need_rc 0
+run spectrum --model w-normal.model --length 40 -o sp-n.txt
+need_rc 0
+run spectrum --model w-nonnormal.model --length 40 -o sp-x.txt
+need_rc 0
+spectrum_ok sp-n.txt 6 40
+spectrum_ok sp-x.txt 6 40
+# radius 0.9 for both; departure 0 vs 0.7*sqrt(12); max log10|W^t| > 0 only for the non-normal W
+sum() { awk '/^# summary$/ { s = 1; next } s && !/^#/ && NF { print $1, $3; exit }' "$1"; }
+mx() { awk '/^# powers$/ { p = 1; next } p && !/^#/ && NF { if (m == "" || $2 > m) m = $2 } END { print m }' "$1"; }
+awk -v a="$(sum sp-n.txt)" -v b="$(sum sp-x.txt)" -v ma="$(mx sp-n.txt)" -v mb="$(mx sp-x.txt)" 'BEGIN {
+	split(a, A, " "); split(b, B, " "); want = 0.7 * sqrt(12)
+	if (A[1] - 0.9 > 1e-12 || 0.9 - A[1] > 1e-12 || B[1] - 0.9 > 1e-9 || 0.9 - B[1] > 1e-9) { print "radius " A[1] ", " B[1]; bad = 1 }
+	if (A[2] > 1e-12) { print "normal departure " A[2]; bad = 1 }
+	if (B[2] - want > 1e-12 || want - B[2] > 1e-12) { print "non-normal departure " B[2] ", want " want; bad = 1 }
+	if (ma > 1e-12 || mb <= 0) { print "max log10|W^t|: normal " ma ", non-normal " mb; bad = 1 }
+	exit bad }' >"$CAP/awk" || fail_why "$(cat "$CAP/awk")"
+result "init --structure normal/nonnormal: same radius, transient growth only when non-normal"
+
+usage "init --structure for gru" "structure|gru" init --arch gru --input 2 --hidden 4 --output 1 --structure normal
+usage "init --structure for orthogonal" "structure|orthogonal" init --arch orthogonal --input 2 --hidden 4 --output 1 --structure normal
+usage "init --structure sideways" "sideways" $S --structure sideways
+usage "init --nonnormality without nonnormal" "nonnormality" $S --structure normal --nonnormality 1
+usage "init --structure with --scale" "scale" init --arch rnn --input 2 --hidden 4 --output 1 --structure normal --scale 0.5
+usage "init --nonnormality -1" "nonnormality" $S --structure nonnormal --nonnormality -1
+
 # ---- refused files ------------------------------------------------------------------
 
 # bad.model: the first number of W's first row made nan.
