@@ -2,8 +2,9 @@
  * every parameter and every input), and one truncated BPTT, on a tanh RNN.
  *
  * usage: bench_bptt [n] [T] [d] [m] [repeats]   (defaults 64 1000 32 16 20)
- * Prints the median and best wall-clock time of each. A benchmark, not a
- * test: it asserts nothing. */
+ * Prints the median and best wall-clock time of each, then the best time of
+ * bptt jacobian (n = 128, T = 1000) and of bptt lyapunov (n = 128,
+ * T = 10 000, 10 exponents). A benchmark, not a test: it asserts nothing. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -100,6 +101,29 @@ int main(int argc, char **argv)
 	printf("%-28s best %9.3f ms   (%d runs; tanh RNN n = 128, T = 1000, all lags)\n",
 	       "jacobian, every lag", 1e3 * best, jreps);
 	bt_jacobian_free(jr);
+	bt_data_free(d);
+
+	/* bptt lyapunov: 10 exponents of the same RNN over T = 10 000 steps
+	 * (target: under 1 s on one core) */
+	bt_lyapunov_result *lr;
+	if (bt_data_alloc(&d, 10000, 32, 16, 0) || bt_data_random(d, 3) ||
+	    bt_lyapunov_alloc(&lr, m, 10000, NULL)) {
+		fprintf(stderr, "bench_bptt: cannot allocate\n");
+		return 2;
+	}
+	best = 1e300;
+	for (int r = 0; r < jreps; r++) {
+		double t0 = now();
+		if (bt_lyapunov(m, d, lr) != BT_OK) {
+			fprintf(stderr, "bench: lyapunov failed\n");
+			return 1;
+		}
+		double t1 = now() - t0;
+		best = t1 < best ? t1 : best;
+	}
+	printf("%-28s best %9.3f ms   (%d runs; tanh RNN n = 128, T = 10000, k = 10, lambda_1 %.4g)\n",
+	       "lyapunov, 10 exponents", 1e3 * best, jreps, lr->exponent[0]);
+	bt_lyapunov_free(lr);
 	bt_model_free(m);
 	bt_data_free(d);
 	return 0;

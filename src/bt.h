@@ -388,6 +388,48 @@ int bt_spectrum_source(const bt_model *model, const bt_data *data, size_t step,
  * finite. */
 int bt_matrix_with_eigenvalues(gsl_matrix *W, const double *re,
 			       const double *im, double c, unsigned long seed);
+/* ---- Lyapunov exponents (lyapunov.c) ------------------------------------- */
+/* The leading k Lyapunov exponents of the driven state dynamics
+ * s_t = F(s_{t-1}, x_t) along the trajectory from s_0 = 0 over the data's
+ * inputs, by Benettin's method: k orthonormal tangent vectors Q (S×k) are
+ * carried by Q ← J_t Q and re-orthonormalised at every step (J_t Q = Q'R,
+ * Gram–Schmidt applied twice, R_ii > 0); after a burn-in of B steps,
+ *     λ_i = (1/N) Σ_{t=B+1}^{T} ln R_ii(t),   N = T − B,
+ * natural logarithms per step. The N steps are cut into K consecutive
+ * blocks (sizes differing by at most one); the standard error is the
+ * standard deviation of the K block means over sqrt(K). */
+typedef struct {
+	size_t count;        /* k, 1…S; 0 (the default): min(S, 10) */
+	long burn_in;        /* B, 0…T−1; negative (the default): min(T/10, 1000) */
+	size_t blocks;       /* K, 2…T−B; 0 (the default): 10 */
+	unsigned long seed;  /* the random initial tangent vectors; default 1 */
+} bt_lyapunov_options;
+void bt_lyapunov_options_default(bt_lyapunov_options *opt);
+
+typedef struct {
+	size_t k, K;            /* exponents, blocks */
+	size_t T, burn_in, steps;  /* steps N = T − burn_in */
+	size_t S;               /* the state size */
+	unsigned long seed;
+	/* index i−1 for i = 1…k, sorted so that exponent[0] is the largest: */
+	double *exponent;       /* λ_i, natural log per step */
+	double *std_error;      /* sd of the block means / sqrt(K) */
+	double *block_mean;     /* k×K, row i−1 the block means of λ_i */
+} bt_lyapunov_result;
+
+/* Resolves the options' defaults for a model and a length T and allocates
+ * a result for them. BT_EINVAL when an option is out of range (count > S,
+ * burn_in ≥ T, blocks < 2 or more than T − burn_in) or T is 0. */
+int bt_lyapunov_alloc(bt_lyapunov_result **out, const bt_model *model,
+		      size_t T, const bt_lyapunov_options *opt);
+void bt_lyapunov_free(bt_lyapunov_result *res);
+/* Runs the model over the data's inputs (T = data->T, the length res was
+ * allocated for) and fills res. Streams: O(S·k + S²) memory whatever T is;
+ * time per step one step Jacobian, one S×S×k product and a thin QR. The
+ * exponents are finite unless a product J_t Q loses a dimension exactly
+ * (then −inf); BT_ENUMERIC if a Jacobian or a tangent vector is not finite. */
+int bt_lyapunov(const bt_model *model, const bt_data *data,
+		bt_lyapunov_result *res);
 
 /* ---- text files (textio.c) ------------------------------------------------------ */
 /* Readers: strict; on failure they return BT_EFORMAT or BT_EIO and fill err

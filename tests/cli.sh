@@ -373,6 +373,57 @@ usage "init --structure sideways" "sideways" $S --structure sideways
 usage "init --nonnormality without nonnormal" "nonnormality" $S --structure normal --nonnormality 1
 usage "init --structure with --scale" "scale" init --arch rnn --input 2 --hidden 4 --output 1 --structure normal --scale 0.5
 usage "init --nonnormality -1" "nonnormality" $S --structure nonnormal --nonnormality -1
+# ---- lyapunov ------------------------------------------------------------------
+
+run lyapunov --help
+need_rc 0
+grep -q -- "lyapunov" "$OUT" || fail_why "stdout does not mention lyapunov: $(head -c 200 "$OUT")"
+grep -q -- "--burn-in" "$OUT" || fail_why "the help does not describe --burn-in"
+result "bptt lyapunov --help"
+
+lyap_ok() { # lyap_ok FILE ROWS: the header, ROWS rows indexed 1…ROWS, exponents descending
+	[ "$(head -n 1 "$1")" = "# index exponent stderr" ] || fail_why "first line is not '# index exponent stderr': $(head -n 1 "$1")"
+	awk -v K="$2" '
+		/^[[:space:]]*(#|$)/ { next }
+		{
+			n++
+			if (NF < 3) { print "row " n " has " NF " columns"; bad = 1 }
+			if ($1 != n) { print "row " n " has index " $1; bad = 1 }
+			if ($2 !~ /^-?[0-9.]+([eE][-+]?[0-9]+)?$/) { print "exponent " n " is " $2; bad = 1 }
+			if ($3 !~ /^[0-9.]+([eE][-+]?[0-9]+)?$/) { print "stderr " n " is " $3; bad = 1 }
+			if (n > 1 && $2 + 0 > prev) { print "exponent " n " above exponent " n - 1; bad = 1 }
+			prev = $2 + 0
+		}
+		END { if (n != K) { print n " rows, want " K; bad = 1 } exit bad }' "$1" >"$CAP/awk" || fail_why "$(cat "$CAP/awk")"
+}
+
+run lyapunov --arch gru --hidden 6 --length 300 -o ly-gru.txt
+need_rc 0
+lyap_ok ly-gru.txt 6
+result "lyapunov on a built gru: header and S = 6 exponents, largest first"
+
+run lyapunov --arch lstm --hidden 3 --length 200 --count 4 --burn-in 20 --blocks 5
+need_rc 0
+cp "$OUT" ly-lstm.txt
+lyap_ok ly-lstm.txt 4
+grep -q 'burn-in 20 steps, then 180 steps in 5 blocks' ly-lstm.txt || fail_why "no comment with burn-in 20 and 5 blocks: $(head -n 5 ly-lstm.txt)"
+result "lyapunov --count 4 --burn-in 20 --blocks 5 on an lstm"
+
+run lyapunov --model rnn-tanh.model --data rnn-tanh.data --burn-in 1 --blocks 3 -o ly-rnn.txt
+need_rc 0
+lyap_ok ly-rnn.txt 5
+run lyapunov --model rnn-tanh.model --data rnn-tanh.data --burn-in 1 --blocks 3
+need_rc 0
+cmp -s "$OUT" ly-rnn.txt || fail_why "stdout differs from -o FILE (or two runs differ)"
+result "lyapunov with --model and --data: repeatable, stdout equals -o FILE"
+
+usage "lyapunov --count above S" "count.*state size" lyapunov $M --burn-in 1 --blocks 3 --count 6
+usage "lyapunov --burn-in T" "burn-in.*less than" lyapunov $M --burn-in 7 --blocks 2
+usage "lyapunov --blocks 1" "blocks" lyapunov $M --burn-in 1 --blocks 1
+usage "lyapunov --blocks above T - B" "blocks.*steps" lyapunov $M --burn-in 2 --blocks 6
+usage "lyapunov default blocks on T = 7" "blocks" lyapunov $M
+usage "lyapunov --count abc" "count|abc" lyapunov --arch rnn --count abc
+usage "lyapunov without a model" "model|arch" lyapunov --length 50
 
 # ---- refused files ------------------------------------------------------------------
 
