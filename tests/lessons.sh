@@ -44,5 +44,33 @@ if [ -f "$tmp/02_vanishing.txt" ]; then
 		bad "02_vanishing: linear slope '$got' vs log10 1.1 = '$want'"
 	fi
 fi
+# --- lessons 07, 08, 10 (residual, orthogonal, LSTM) ---
+# within A B TOL: |A − B| <= TOL (numbers as the narration prints them)
+within() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { exit !(a != "" && b != "" && (a - b) <= t && (b - a) <= t) }'; }
+# le A B TOL: A <= B + TOL
+le() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { exit !(a != "" && b != "" && a <= b + t) }'; }
+if [ -f "$tmp/07_residual.txt" ]; then
+	f=$tmp/07_residual.txt
+	# the slope table: model, bound slope, measured slope, log10 |dh_T/dh_1|
+	row() { awk -v m="$1" -v c="$2" '/bound slope/ { on = 1; next } on && $1 == m { print $c; exit }' "$f"; }
+	if within "$(row rnn 2)" "$(awk 'BEGIN { printf "%.4f", log(0.5) / log(10) }')" 0.00011 \
+		&& within "$(row residual 2)" "$(awk 'BEGIN { printf "%.4f", log(1.5) / log(10) }')" 0.00011; then
+		ok "07_residual: bound slopes are log10 0.5 and log10 1.5"
+	else bad "07_residual: bound slopes '$(row rnn 2)' '$(row residual 2)'"; fi
+	if le "$(row rnn 3)" "$(row rnn 2)" 0 && le "$(row residual 3)" "$(row residual 2)" 0 \
+		&& le "$(awk 'BEGIN { print log(0.5) / log(10) }')" "$(row residual 3)" 0; then
+		ok "07_residual: measured slopes within their bounds (residual above log10(1 - s_max))"
+	else bad "07_residual: measured slopes '$(row rnn 3)' '$(row residual 3)' outside their bounds"; fi
+	# BPTT at t = 1 against BPTT at T plus the Jacobian norm (two routes)
+	n=0
+	for m in rnn residual; do
+		lhs=$(awk -v m="$m" '/two routes agree/ { on = 1; next } on && $1 == m { print $2; exit }' "$f")
+		rhs=$(awk -v m="$m" '/two routes agree/ { on = 1; next } on && $1 == m { print $4; exit }' "$f")
+		le "$lhs" "$rhs" 0.01 && n=$((n + 1))
+	done
+	[ "$n" = 2 ] && ok "07_residual: |dL/dh_1| within |dL/dh_T| times |dh_T/dh_1| for both models" \
+		|| bad "07_residual: BPTT and the Jacobian product disagree"
+fi
+# --- end of lessons 07, 08, 10 ---
 echo "lessons: $passed passed, $failed failed"
 [ "$failed" = 0 ]
