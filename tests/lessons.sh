@@ -71,6 +71,26 @@ if [ -f "$tmp/07_residual.txt" ]; then
 	[ "$n" = 2 ] && ok "07_residual: |dL/dh_1| within |dL/dh_T| times |dh_T/dh_1| for both models" \
 		|| bad "07_residual: BPTT and the Jacobian product disagree"
 fi
+if [ -f "$tmp/08_orthogonal.txt" ]; then
+	f=$tmp/08_orthogonal.txt
+	smax=$(sed -n 's/.*s_max(W) = \([-0-9.e+]*\) .*/\1/p' "$f")
+	smin=$(sed -n 's/.*s_min(W) = \([-0-9.e+]*\)$/\1/p' "$f")
+	emax=$(sed -n 's/.*max |(W^T W - I)_ij| = \([-0-9.e+]*\) .*/\1/p' "$f")
+	if within "$smax" 1 1e-12 && within "$smin" 1 1e-12 && le "$emax" 0 1e-12; then
+		ok "08_orthogonal: the Cayley W is orthogonal (singular values 1, W^T W = I)"
+	else bad "08_orthogonal: s_max '$smax', s_min '$smin', |W^T W - I| '$emax'"; fi
+	lin=$(sed -n 's/.*largest |log10 norm| over all [0-9]* lags is \([-0-9.e+]*\)\./\1/p' "$f")
+	if le "$lin" 0 1e-10; then ok "08_orthogonal: identity activation is flat ($lin)"
+	else bad "08_orthogonal: identity activation not flat: '$lin'"; fi
+	# rows: inputs (2 words) lower measured estimate upper upper-from-jacobian
+	n=0
+	for w in small large; do
+		read -r lo me up uj <<< "$(awk -v w="$w" '/upper \(bt_jacobian_lags\)/ { on = 1; next } on && $1 == w { print $3, $4, $6, $7; exit }' "$f")"
+		le "$lo" "$me" 0.001 && le "$me" "$up" 0.001 && within "$up" "$uj" 2e-6 && n=$((n + 1))
+	done
+	[ "$n" = 2 ] && ok "08_orthogonal: lower <= measured <= upper; upper from states = from step Jacobians" \
+		|| bad "08_orthogonal: the tanh' bounds do not hold or the two upper bounds differ"
+fi
 # --- end of lessons 07, 08, 10 ---
 echo "lessons: $passed passed, $failed failed"
 [ "$failed" = 0 ]
