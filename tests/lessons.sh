@@ -91,6 +91,30 @@ if [ -f "$tmp/08_orthogonal.txt" ]; then
 	[ "$n" = 2 ] && ok "08_orthogonal: lower <= measured <= upper; upper from states = from step Jacobians" \
 		|| bad "08_orthogonal: the tanh' bounds do not hold or the two upper bounds differ"
 fi
+if [ -f "$tmp/10_lstm.txt" ]; then
+	f=$tmp/10_lstm.txt
+	# rows after the header: b_f sigma(b_f) mean-f mean-f(J_t) cell carousel whole
+	rows() { awk '/mean f\(J_t\)/ && /carousel/ { on = 1; next } on && NF == 7 { print } on && NF != 7 { exit }' "$1"; }
+	good=0; total=0
+	while read -r b sig mf mj cell car whole; do
+		total=$((total + 1))
+		want=$(awk -v b="$b" 'BEGIN { printf "%.4f", 1 / (1 + exp(-b)) }')
+		within "$sig" "$want" 0.00006 && within "$mf" "$mj" 0.000002 && le "$cell" "$whole" 0.01 && good=$((good + 1))
+	done <<< "$(rows "$f")"
+	[ "$total" = 2 ] && [ "$good" = 2 ] \
+		&& ok "10_lstm: sigma(b_f) closed form; mean f from the gates = from the Jacobian diagonal; cell block <= whole" \
+		|| bad "10_lstm: forget-gate or norm columns wrong ($good of $total rows)"
+	# recurrent weights nearly zero: the c-c block is exactly the product of diag(f_t)
+	if "$B/lessons/10_lstm" --scale 1e-9 --out "$tmp/10_lstm" > "$tmp/10_lstm_w0.txt" 2>&1; then
+		good=0; total=0
+		while read -r b sig mf mj cell car whole; do
+			total=$((total + 1))
+			within "$cell" "$car" 0.011 && good=$((good + 1))
+		done <<< "$(rows "$tmp/10_lstm_w0.txt")"
+		[ "$total" = 2 ] && [ "$good" = 2 ] && ok "10_lstm: with W_* ~ 0 the cell block is the forget gates' product" \
+			|| bad "10_lstm: with W_* ~ 0 cell and carousel differ"
+	else bad "10_lstm --scale 1e-9 runs"; fi
+fi
 # --- end of lessons 07, 08, 10 ---
 echo "lessons: $passed passed, $failed failed"
 [ "$failed" = 0 ]
