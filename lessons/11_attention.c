@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 	       "and a direct part (x_{T-tau} in the scores and the context at time T).\n\n",
 	       n, d, scale, T);
 
-	(void)lesson_data;   /* this lesson needs a mask: it allocates its data itself */
+
 	bt_init_options o;
 	bt_init_options_default(&o);
 	o.seed = seed;

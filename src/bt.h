@@ -329,6 +329,18 @@ void bt_jacobian_free(bt_jacobian_result *res);
  * the norms under- or overflow; only an exactly zero product gives -inf. */
 int bt_jacobian_lags(const bt_model *model, const bt_data *data,
 		     bt_jacobian_result *res);
+/* The same for one block of the product: rows r0 … r0+nr−1 of s_T against
+ * columns c0 … c0+nc−1 of s_{T−τ}, e.g. the LSTM's ∂c_T/∂c_{T−τ} with
+ * r0 = c0 = nr = nc = n. log10_norm2 and log10_normF are the block's (−inf
+ * where it is exactly zero); log10_bound, log10_prod_steps and log10_step
+ * are the whole product's, as above (a block's norm is at most the
+ * whole's, so the bound still holds). The block is cut from the
+ * renormalised whole product, so it is accurate unless it is many orders
+ * of magnitude below the whole. BT_EINVAL if the block is empty or does
+ * not fit in the state. */
+int bt_jacobian_lags_block(const bt_model *model, const bt_data *data,
+			   size_t r0, size_t nr, size_t c0, size_t nc,
+			   bt_jacobian_result *res);
 
 /* ---- spectra of the recurrent matrix (spectrum.c) ----------------------------- */
 typedef struct {

@@ -8,7 +8,10 @@
  * log10‖P‖_F = ℓ_τ and log10‖P‖₂ = ℓ_τ + log10‖P̃‖₂, the latter by power
  * iteration warm-started from the previous lag's leading left singular
  * vector (which settles: it is the direction at time T that the past
- * excites most). One S×S×S product per lag, no SVD per lag. */
+ * excites most). One S×S×S product per lag, no SVD per lag.
+ *
+ * bt_jacobian_lags_block reports the norms of one block of the product
+ * instead (the LSTM's ∂c_T/∂c_{T−τ}): the block of P̃ times 10^{ℓ_τ}. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,18 +73,43 @@ static int bound_terms(const bt_model *model, double *log10_smax, double *L)
 	return st;
 }
 
-int bt_jacobian_lags(const bt_model *model, const bt_data *data,
-		     bt_jacobian_result *res)
+/* The norms of rows r0… (nr) and columns c0… (nc) of P = 10^ℓ P̃: a
+ * block of P̃ (warm vector ub, nr; scratch wb, nc). */
+static void block_norms(const gsl_matrix *P, double ell, size_t r0, size_t nr,
+			size_t c0, size_t nc, gsl_vector *ub, gsl_vector *wb,
+			double *log10_2, double *log10_F)
+{
+	gsl_matrix_const_view B = gsl_matrix_const_submatrix(P, r0, c0, nr, nc);
+	double ss = 0;
+	for (size_t i = 0; i < nr; i++)
+		for (size_t j = 0; j < nc; j++) {
+			double x = gsl_matrix_get(&B.matrix, i, j);
+			ss += x * x;
+		}
+	if (ss == 0) {
+		*log10_2 = *log10_F = -INFINITY;
+		return;
+	}
+	*log10_F = ell + 0.5 * log10(ss);
+	*log10_2 = ell + log10(bt_norm2_warm(&B.matrix, ub, wb, 200));
+}
+
+static int lags(const bt_model *model, const bt_data *data, size_t r0,
+		size_t nr, size_t c0, size_t nc, bt_jacobian_result *res)
 {
 	if (bt_data_check(model, data) != BT_OK || res->T != data->T)
 		return BT_EINVAL;
 	size_t T = data->T, S = model->state_size;
+	if (nr < 1 || nc < 1 || r0 >= S || c0 >= S || nr > S - r0 || nc > S - c0)
+		return BT_EINVAL;
+	int whole = r0 == 0 && c0 == 0 && nr == S && nc == S;
 	bt_seq *q = NULL;
 	gsl_matrix *J = gsl_matrix_alloc(S, S), *P = gsl_matrix_alloc(S, S),
 		   *Q = gsl_matrix_alloc(S, S);
 	gsl_vector *u = gsl_vector_alloc(S), *uj = gsl_vector_alloc(S),
-		   *w = gsl_vector_alloc(S);
-	int st = (J && P && Q && u && uj && w) ? BT_OK : BT_ENOMEM;
+		   *w = gsl_vector_alloc(S), *ub = gsl_vector_alloc(nr),
+		   *wb = gsl_vector_alloc(nc);
+	int st = (J && P && Q && u && uj && w && ub && wb) ? BT_OK : BT_ENOMEM;
 	if (st == BT_OK)
 		st = bt_seq_alloc(&q, model, T);
 	/* a loss that overflows does not matter here; non-finite Jacobians do */
@@ -100,6 +128,8 @@ int bt_jacobian_lags(const bt_model *model, const bt_data *data,
 		gsl_vector_set(u, i, 1.0 + 0.37 * sin(1.0 + (double)i));
 		gsl_vector_set(uj, i, 1.0 + 0.53 * cos(2.0 + (double)i));
 	}
+	for (size_t i = 0; i < nr; i++)
+		gsl_vector_set(ub, i, 1.0 + 0.37 * sin(1.0 + (double)(r0 + i)));
 	gsl_matrix_set_identity(P);
 	double ell = 0, steps = 0;
 	for (size_t tau = 1; tau <= T; tau++) {
@@ -143,8 +173,13 @@ int bt_jacobian_lags(const bt_model *model, const bt_data *data,
 		}
 		gsl_matrix_scale(P, 1.0 / f);
 		ell += log10(f);
-		res->log10_normF[tau - 1] = ell;
-		res->log10_norm2[tau - 1] = ell + log10(bt_norm2_warm(P, u, w, 200));
+		if (whole) {
+			res->log10_normF[tau - 1] = ell;
+			res->log10_norm2[tau - 1] = ell + log10(bt_norm2_warm(P, u, w, 200));
+		} else {
+			block_norms(P, ell, r0, nr, c0, nc, ub, wb,
+				    &res->log10_norm2[tau - 1], &res->log10_normF[tau - 1]);
+		}
 	}
 	for (size_t tau = 1; tau <= T; tau++) {
 		double b;
@@ -163,6 +198,21 @@ done:
 	gsl_vector_free(u);
 	gsl_vector_free(uj);
 	gsl_vector_free(w);
+	gsl_vector_free(ub);
+	gsl_vector_free(wb);
 	bt_seq_free(q);
 	return st;
+}
+
+int bt_jacobian_lags(const bt_model *model, const bt_data *data,
+		     bt_jacobian_result *res)
+{
+	return lags(model, data, 0, model->state_size, 0, model->state_size, res);
+}
+
+int bt_jacobian_lags_block(const bt_model *model, const bt_data *data,
+			   size_t r0, size_t nr, size_t c0, size_t nc,
+			   bt_jacobian_result *res)
+{
+	return lags(model, data, r0, nr, c0, nc, res);
 }

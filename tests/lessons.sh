@@ -84,5 +84,77 @@ if [ -f "$tmp/11_attention.txt" ]; then
 		|| bad "11_attention: finite differences disagree with recurrent + direct"
 fi
 # --- end of lessons 09 and 11 ---
+# --- lessons 07, 08, 10 (residual, orthogonal, LSTM) ---
+# within A B TOL: |A − B| <= TOL (numbers as the narration prints them)
+within() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { exit !(a != "" && b != "" && (a - b) <= t && (b - a) <= t) }'; }
+# le A B TOL: A <= B + TOL
+le() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { exit !(a != "" && b != "" && a <= b + t) }'; }
+if [ -f "$tmp/07_residual.txt" ]; then
+	f=$tmp/07_residual.txt
+	# the slope table: model, bound slope, measured slope, log10 |dh_T/dh_1|
+	row() { awk -v m="$1" -v c="$2" '/bound slope/ { on = 1; next } on && $1 == m { print $c; exit }' "$f"; }
+	if within "$(row rnn 2)" "$(awk 'BEGIN { printf "%.4f", log(0.5) / log(10) }')" 0.00011 \
+		&& within "$(row residual 2)" "$(awk 'BEGIN { printf "%.4f", log(1.5) / log(10) }')" 0.00011; then
+		ok "07_residual: bound slopes are log10 0.5 and log10 1.5"
+	else bad "07_residual: bound slopes '$(row rnn 2)' '$(row residual 2)'"; fi
+	if le "$(row rnn 3)" "$(row rnn 2)" 0 && le "$(row residual 3)" "$(row residual 2)" 0 \
+		&& le "$(awk 'BEGIN { print log(0.5) / log(10) }')" "$(row residual 3)" 0; then
+		ok "07_residual: measured slopes within their bounds (residual above log10(1 - s_max))"
+	else bad "07_residual: measured slopes '$(row rnn 3)' '$(row residual 3)' outside their bounds"; fi
+	# BPTT at t = 1 against BPTT at T plus the Jacobian norm (two routes)
+	n=0
+	for m in rnn residual; do
+		lhs=$(awk -v m="$m" '/two routes agree/ { on = 1; next } on && $1 == m { print $2; exit }' "$f")
+		rhs=$(awk -v m="$m" '/two routes agree/ { on = 1; next } on && $1 == m { print $4; exit }' "$f")
+		le "$lhs" "$rhs" 0.01 && n=$((n + 1))
+	done
+	[ "$n" = 2 ] && ok "07_residual: |dL/dh_1| within |dL/dh_T| times |dh_T/dh_1| for both models" \
+		|| bad "07_residual: BPTT and the Jacobian product disagree"
+fi
+if [ -f "$tmp/08_orthogonal.txt" ]; then
+	f=$tmp/08_orthogonal.txt
+	smax=$(sed -n 's/.*s_max(W) = \([-0-9.e+]*\) .*/\1/p' "$f")
+	smin=$(sed -n 's/.*s_min(W) = \([-0-9.e+]*\)$/\1/p' "$f")
+	emax=$(sed -n 's/.*max |(W^T W - I)_ij| = \([-0-9.e+]*\) .*/\1/p' "$f")
+	if within "$smax" 1 1e-12 && within "$smin" 1 1e-12 && le "$emax" 0 1e-12; then
+		ok "08_orthogonal: the Cayley W is orthogonal (singular values 1, W^T W = I)"
+	else bad "08_orthogonal: s_max '$smax', s_min '$smin', |W^T W - I| '$emax'"; fi
+	lin=$(sed -n 's/.*largest |log10 norm| over all [0-9]* lags is \([-0-9.e+]*\)\./\1/p' "$f")
+	if le "$lin" 0 1e-10; then ok "08_orthogonal: identity activation is flat ($lin)"
+	else bad "08_orthogonal: identity activation not flat: '$lin'"; fi
+	# rows: inputs (2 words) lower measured estimate upper upper-from-jacobian
+	n=0
+	for w in small large; do
+		read -r lo me up uj <<< "$(awk -v w="$w" '/upper \(bt_jacobian_lags\)/ { on = 1; next } on && $1 == w { print $3, $4, $6, $7; exit }' "$f")"
+		le "$lo" "$me" 0.001 && le "$me" "$up" 0.001 && within "$up" "$uj" 2e-6 && n=$((n + 1))
+	done
+	[ "$n" = 2 ] && ok "08_orthogonal: lower <= measured <= upper; upper from states = from step Jacobians" \
+		|| bad "08_orthogonal: the tanh' bounds do not hold or the two upper bounds differ"
+fi
+if [ -f "$tmp/10_lstm.txt" ]; then
+	f=$tmp/10_lstm.txt
+	# rows after the header: b_f sigma(b_f) mean-f mean-f(J_t) cell carousel whole
+	rows() { awk '/mean f\(J_t\)/ && /carousel/ { on = 1; next } on && NF == 7 { print } on && NF != 7 { exit }' "$1"; }
+	good=0; total=0
+	while read -r b sig mf mj cell car whole; do
+		total=$((total + 1))
+		want=$(awk -v b="$b" 'BEGIN { printf "%.4f", 1 / (1 + exp(-b)) }')
+		within "$sig" "$want" 0.00006 && within "$mf" "$mj" 0.000002 && le "$cell" "$whole" 0.01 && good=$((good + 1))
+	done <<< "$(rows "$f")"
+	[ "$total" = 2 ] && [ "$good" = 2 ] \
+		&& ok "10_lstm: sigma(b_f) closed form; mean f from the gates = from the Jacobian diagonal; cell block <= whole" \
+		|| bad "10_lstm: forget-gate or norm columns wrong ($good of $total rows)"
+	# recurrent weights nearly zero: the c-c block is exactly the product of diag(f_t)
+	if "$B/lessons/10_lstm" --scale 1e-9 --out "$tmp/10_lstm" > "$tmp/10_lstm_w0.txt" 2>&1; then
+		good=0; total=0
+		while read -r b sig mf mj cell car whole; do
+			total=$((total + 1))
+			within "$cell" "$car" 0.011 && good=$((good + 1))
+		done <<< "$(rows "$tmp/10_lstm_w0.txt")"
+		[ "$total" = 2 ] && [ "$good" = 2 ] && ok "10_lstm: with W_* ~ 0 the cell block is the forget gates' product" \
+			|| bad "10_lstm: with W_* ~ 0 cell and carousel differ"
+	else bad "10_lstm --scale 1e-9 runs"; fi
+fi
+# --- end of lessons 07, 08, 10 ---
 echo "lessons: $passed passed, $failed failed"
 [ "$failed" = 0 ]

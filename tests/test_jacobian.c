@@ -136,6 +136,140 @@ START_TEST(test_tanh_long_finite)
 }
 END_TEST
 
+/* Largest singular value of any rectangular matrix, by GSL's SVD. */
+static double smax_rect(const gsl_matrix *A)
+{
+	int tr = A->size1 < A->size2;
+	size_t r = tr ? A->size2 : A->size1, c = tr ? A->size1 : A->size2;
+	gsl_matrix *B = gsl_matrix_alloc(r, c), *V = gsl_matrix_alloc(c, c);
+	gsl_vector *s = gsl_vector_alloc(c), *w = gsl_vector_alloc(c);
+	if (tr)
+		gsl_matrix_transpose_memcpy(B, A);
+	else
+		gsl_matrix_memcpy(B, A);
+	gsl_linalg_SV_decomp(B, V, s, w);
+	double x = gsl_vector_get(s, 0);
+	gsl_matrix_free(B); gsl_matrix_free(V); gsl_vector_free(s); gsl_vector_free(w);
+	return x;
+}
+
+/* A block of the product (irregular rows and columns, and for the LSTM
+ * the c–c block) against the same block of the plain product, by SVD. */
+START_TEST(test_block_direct)
+{
+	const char *arch = var[_i].arch;
+	size_t T = 30;
+	bt_model *m = tu_model(arch, var[_i].act, 3, 5, 2, 0.5, 3 + _i);
+	bt_data *d = tu_data(T, 3, 2, 0, 9);
+	size_t S = m->state_size, n = m->dims.n;
+	size_t blk[2][4] = {{1, S - 2, 2, S - 4}, {S - n, n, S - n, n}};
+	bt_seq *q;
+	ck_assert_int_eq(bt_seq_alloc(&q, m, T), BT_OK);
+	ck_assert_int_eq(bt_seq_forward(q, m, d, NULL), BT_OK);
+	gsl_matrix *J = gsl_matrix_alloc(S, S), *P = gsl_matrix_alloc(S, S),
+		   *Q = gsl_matrix_alloc(S, S);
+	for (int b = 0; b < 2; b++) {
+		size_t r0 = blk[b][0], nr = blk[b][1], c0 = blk[b][2], nc = blk[b][3];
+		bt_jacobian_result *r, *whole;
+		ck_assert_int_eq(bt_jacobian_alloc(&r, T), BT_OK);
+		ck_assert_int_eq(bt_jacobian_alloc(&whole, T), BT_OK);
+		ck_assert_int_eq(bt_jacobian_lags_block(m, d, r0, nr, c0, nc, r), BT_OK);
+		ck_assert_int_eq(bt_jacobian_lags(m, d, whole), BT_OK);
+		gsl_matrix_set_identity(P);
+		for (size_t tau = 1; tau <= T; tau++) {
+			bt_seq_jacobian(q, m, d, T - tau + 1, J);
+			gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, P, J, 0.0, Q);
+			gsl_matrix_memcpy(P, Q);
+			gsl_matrix_view B = gsl_matrix_submatrix(P, r0, c0, nr, nc);
+			double f = 0;
+			for (size_t i = 0; i < nr; i++)
+				for (size_t j = 0; j < nc; j++)
+					f += pow(gsl_matrix_get(&B.matrix, i, j), 2);
+			if (f < 1e-250 || f > 1e250)
+				break;
+			double n2 = log10(smax_rect(&B.matrix)), nf = 0.5 * log10(f);
+			ck_assert_msg(fabs(r->log10_norm2[tau - 1] - n2) <= 1e-9 * fmax(1, fabs(n2)),
+				      "%s block %d tau=%zu: 2-norm %.15g vs direct %.15g", arch, b,
+				      tau, r->log10_norm2[tau - 1], n2);
+			ck_assert_msg(fabs(r->log10_normF[tau - 1] - nf) <= 1e-9 * fmax(1, fabs(nf)),
+				      "%s block %d tau=%zu: F-norm", arch, b, tau);
+			/* no larger than the whole product; the whole's columns kept */
+			ck_assert(r->log10_norm2[tau - 1] <= whole->log10_norm2[tau - 1] + 1e-12);
+			ck_assert(r->log10_bound[tau - 1] == whole->log10_bound[tau - 1]);
+			ck_assert(r->log10_prod_steps[tau - 1] == whole->log10_prod_steps[tau - 1]);
+		}
+		bt_jacobian_free(r);
+		bt_jacobian_free(whole);
+	}
+	/* the whole state as a block is bt_jacobian_lags, to the bit */
+	bt_jacobian_result *a, *b;
+	ck_assert_int_eq(bt_jacobian_alloc(&a, T), BT_OK);
+	ck_assert_int_eq(bt_jacobian_alloc(&b, T), BT_OK);
+	ck_assert_int_eq(bt_jacobian_lags(m, d, a), BT_OK);
+	ck_assert_int_eq(bt_jacobian_lags_block(m, d, 0, S, 0, S, b), BT_OK);
+	ck_assert(!memcmp(a->log10_norm2, b->log10_norm2, T * sizeof(double)));
+	ck_assert(!memcmp(a->log10_normF, b->log10_normF, T * sizeof(double)));
+	/* empty blocks and blocks outside the state are refused */
+	ck_assert_int_eq(bt_jacobian_lags_block(m, d, 0, 0, 0, S, b), BT_EINVAL);
+	ck_assert_int_eq(bt_jacobian_lags_block(m, d, 0, S, 1, S, b), BT_EINVAL);
+	ck_assert_int_eq(bt_jacobian_lags_block(m, d, S, 1, 0, 1, b), BT_EINVAL);
+	bt_jacobian_free(a);
+	bt_jacobian_free(b);
+	gsl_matrix_free(J); gsl_matrix_free(P); gsl_matrix_free(Q);
+	bt_seq_free(q);
+	bt_model_free(m);
+	bt_data_free(d);
+}
+END_TEST
+
+/* An LSTM with every W_* = 0: then ∂c_t/∂h_{t-1} = 0 and ∂h_t/∂h_{t-1} = 0,
+ * so ∂c_T/∂c_{T−τ} = Π diag(f_t) exactly and its 2-norm is
+ * max_i Π_t f_{t,i}, f_t = σ(U_f x_t + b_f), computed here from the
+ * parameters: at T = 3000 far below what a double holds. The h–h block is
+ * exactly zero. */
+START_TEST(test_block_lstm_closed_form)
+{
+	size_t T = 3000, n = 4, dd = 3;
+	bt_model *m = tu_model("lstm", BT_ACT_TANH, dd, n, 2, 0.7, 41);
+	for (int k = 0; k < 4; k++) {
+		static const char *W[4] = {"W_f", "W_i", "W_o", "W_g"};
+		int b = bt_model_find_block(m, W[k]);
+		memset(m->theta + m->blocks[b].offset, 0, n * n * sizeof(double));
+	}
+	bt_data *d = tu_data(T, dd, 2, 0, 13);
+	const double *Uf = m->theta + m->blocks[bt_model_find_block(m, "U_f")].offset;
+	const double *bf = m->theta + m->blocks[bt_model_find_block(m, "b_f")].offset;
+	double *acc = calloc(n, sizeof(double));
+	bt_jacobian_result *r, *hh;
+	ck_assert_int_eq(bt_jacobian_alloc(&r, T), BT_OK);
+	ck_assert_int_eq(bt_jacobian_alloc(&hh, T), BT_OK);
+	ck_assert_int_eq(bt_jacobian_lags_block(m, d, n, n, n, n, r), BT_OK);
+	ck_assert_int_eq(bt_jacobian_lags_block(m, d, 0, n, 0, n, hh), BT_OK);
+	for (size_t tau = 1; tau <= T; tau++) {
+		size_t t = T - tau + 1;
+		double best = -INFINITY;
+		for (size_t i = 0; i < n; i++) {
+			double a = bf[i];
+			for (size_t j = 0; j < dd; j++)
+				a += Uf[i * dd + j] * d->X[(t - 1) * dd + j];
+			acc[i] += log10(1.0 / (1.0 + exp(-a)));
+			best = fmax(best, acc[i]);
+		}
+		ck_assert_msg(fabs(r->log10_norm2[tau - 1] - best) <= 1e-9 * fmax(1, fabs(best)),
+			      "tau=%zu: %.15g vs closed form %.15g", tau, r->log10_norm2[tau - 1], best);
+		if (tau >= 2)
+			ck_assert_msg(hh->log10_norm2[tau - 1] == -INFINITY, "tau=%zu: h-h block %g",
+				      tau, hh->log10_norm2[tau - 1]);
+	}
+	ck_assert(r->log10_norm2[T - 1] < -400);   /* far outside a double */
+	free(acc);
+	bt_jacobian_free(r);
+	bt_jacobian_free(hh);
+	bt_model_free(m);
+	bt_data_free(d);
+}
+END_TEST
+
 int main(void)
 {
 	for (size_t i = 0; i < bt_cell_count(); i++) {
@@ -152,6 +286,8 @@ int main(void)
 	tcase_add_loop_test(tc, test_direct_product, 0, (int)nvar);
 	tcase_add_loop_test(tc, test_long_closed_form, 0, 2);
 	tcase_add_loop_test(tc, test_tanh_long_finite, 0, (int)nvar);
+	tcase_add_loop_test(tc, test_block_direct, 0, (int)nvar);
+	tcase_add_test(tc, test_block_lstm_closed_form);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
