@@ -285,6 +285,8 @@ void put_num(FILE *f, double x, int last)
 
 static const command *const commands[] = {
 	&cmd_init, &cmd_data, &cmd_grad, &cmd_check, &cmd_flow, &cmd_jacobian,
+	&cmd_bias,
+	&cmd_clip,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
