@@ -41,7 +41,7 @@ static int run_clip(const char **val)
 	if (by_norm == (get("--value") != NULL))
 		die_usage("give one of --norm c or --value c");
 	const char *which = by_norm ? "--norm" : "--value";
-	double c = get_real(which, 0, 0, INFINITY);
+	double c = get_real(which, 0, -INFINITY, INFINITY);
 	if (!(c > 0))
 		die_usage("%s: the threshold must be positive", which);
 
