@@ -336,7 +336,9 @@ START_TEST(test_model_k_ge_T)
 		return;
 	enum { ND = 2, NK = 3 };
 	const size_t ks[NK] = {30, 31, 1000};
-	const bt_data *D[ND] = {c.data, c.data};
+	/* with the mask (first and last terms out) and without */
+	bt_data *plain = tu_data(s->T, s->d, s->m, 0, 701);
+	const bt_data *D[ND] = {c.data, plain};
 	bt_bias_result *r;
 	ck_assert_int_eq(bt_bias_alloc(&r, ks, NK, ND), BT_OK);
 	ck_assert_int_eq(bt_bias_model(c.mod, D, r), BT_OK);
@@ -354,6 +356,7 @@ START_TEST(test_model_k_ge_T)
 			ck_assert(r->cos_mean[h][j] == 1.0 && r->cos_se[h][j] == 0.0);
 		}
 	bt_bias_free(r);
+	bt_data_free(plain);
 	case_teardown(&c);
 }
 END_TEST
@@ -437,32 +440,38 @@ START_TEST(test_scalar_exact_cases)
 	ck_assert_int_eq(bt_bias_scalar(0.0, 1.1, 0.9, 1, 50, 0, 4, 3, &r), BT_OK);
 	ck_assert(r.closed_form == 0.0);
 	ck_assert_msg(fabs(r.monte_carlo) <= 1e-15, "a = 0: Monte Carlo %g", r.monte_carlo);
-	/* T = 3, k = 1, no burn-in, by hand: ∂ℓ_t/∂a = h_t Σ_j a^j h_{t-1-j}
-	 * and the window keeps j = 0; the terms at t = 1, 2 lose only paths
-	 * into h_0 = 0, the term at t = 3 loses h_3·a·h_1. Per step: ÷ 3. */
+	/* By hand, with a burn-in: burn = 4, T = 5, k = 2. For the term at t,
+	 * ∂ℓ_t/∂a = h_t Σ_{j<t} a^j h_{t-1-j} and the window keeps j < k, so
+	 * g_k − g_full = −Σ_{t>burn} h_t Σ_{k≤j<t} a^j h_{t-1-j}; per counted
+	 * step: ÷ T. */
 	{
 		const double a = 0.7, b = 1.3, s = 0.8;
-		const size_t N = 6;
-		ck_assert_int_eq(bt_bias_scalar(a, b, s, 1, 3, 0, N, 99, &r), BT_OK);
+		enum { BURN = 4, TC = 5, K = 2, LEN = BURN + TC, N = 6 };
+		ck_assert_int_eq(bt_bias_scalar(a, b, s, K, TC, BURN, N, 99, &r), BT_OK);
 		gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 		gsl_rng_set(rng, 99);
-		double d[6], mean = 0;
+		double d[N], mean = 0;
 		for (size_t i = 0; i < N; i++) {
-			double x1 = gsl_ran_gaussian_ziggurat(rng, s);
-			double x2 = gsl_ran_gaussian_ziggurat(rng, s);
-			double x3 = gsl_ran_gaussian_ziggurat(rng, s);
-			double h1 = b * x1, h2 = a * h1 + b * x2, h3 = a * h2 + b * x3;
-			d[i] = -(h3 * a * h1) / 3.0;
-			mean += d[i] / (double)N;
+			double h[LEN + 1];
+			h[0] = 0;
+			for (int t = 1; t <= LEN; t++)
+				h[t] = a * h[t - 1] + b * gsl_ran_gaussian_ziggurat(rng, s);
+			double lost = 0;
+			for (int t = BURN + 1; t <= LEN; t++)
+				for (int jj = K; jj < t; jj++)
+					lost += h[t] * pow(a, jj) * h[t - 1 - jj];
+			d[i] = -lost / TC;
+			mean += d[i] / N;
 		}
 		gsl_rng_free(rng);
 		double ss = 0;
 		for (size_t i = 0; i < N; i++)
 			ss += (d[i] - mean) * (d[i] - mean);
-		double se = sqrt(ss / (double)(N - 1) / (double)N);
+		double se = sqrt(ss / (N - 1) / N);
 		ck_assert_msg(close_to(r.monte_carlo, mean, 1e-12),
-			      "T=3: Monte Carlo %.17g, by hand %.17g", r.monte_carlo, mean);
-		ck_assert(close_to(r.std_error, se, 1e-10));
+			      "by hand: Monte Carlo %.17g, want %.17g", r.monte_carlo, mean);
+		ck_assert_msg(close_to(r.std_error, se, 1e-10),
+			      "by hand: stderr %.17g, want %.17g", r.std_error, se);
 		ck_assert_int_eq(r.sequences, N);
 	}
 }
