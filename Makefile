@@ -33,7 +33,7 @@ endif
 CFLAGS ?= $(OPT)
 ALL_CFLAGS = $(CSTD) $(CFLAGS) $(SAN) $(GSL_CFLAGS) -MMD -MP
 
-CLI_SRC := $(wildcard src/cli*.c)
+CLI_SRC := src/cli.c $(wildcard src/cli_*.c)
 LIB_SRC := $(filter-out $(CLI_SRC),$(wildcard src/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/src/%.o)
 LIB := $(B)/libbptt.a

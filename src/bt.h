@@ -443,6 +443,113 @@ void bt_lyapunov_free(bt_lyapunov_result *res);
 int bt_lyapunov(const bt_model *model, const bt_data *data,
 		bt_lyapunov_result *res);
 
+/* ---- chunked truncated BPTT (tbptt_chunked.c) ------------------------------ */
+/* After bt_seq_forward: adds the chunked truncated gradient into grad and
+ * dX. The sequence is cut into chunks [1..k], [k+1..2k], …; the state is
+ * carried forward across chunks, gradients are cut at chunk boundaries: the
+ * loss term ℓ_t of the chunk starting at step c flows back through
+ * s_t … s_c only (s_{c-1} is a constant). Not the spec's sliding window
+ * (which gives every term k steps); the two agree for k = 1, and k ≥ T is
+ * full BPTT. An extra readout's direct paths to x_1 … x_t (attention) are
+ * never cut. bt_seq_dstate afterwards gives, at s_t, the sum of the
+ * gradients of the terms whose chunk holds s_t. O(T·step). */
+int bt_seq_backward_chunked(bt_seq *seq, const bt_model *model,
+			    const bt_data *data, size_t k, double *grad,
+			    double *dX);
+/* Convenience, like bt_gradient: zeroes grad and dX, forward, chunked
+ * backward with chunks of k ≥ 1 steps; BT_ENUMERIC on a non-finite value. */
+int bt_gradient_chunked(const bt_model *model, const bt_data *data, size_t k,
+			double *loss, double *grad, double *dX);
+
+/* ---- norms and gradient clipping (clip.c) ------------------------------------ */
+/* Euclidean norm ‖v‖ of N values, computed as s·‖v/s‖ with s = max|v_i|,
+ * so it neither overflows nor underflows where the result is a double. */
+double bt_vector_norm(const double *v, size_t N);
+/* cos(u, v) = uᵀv / (‖u‖‖v‖), scaled the same way, clamped to [−1, 1];
+ * exactly 1 for u = v; NaN when u or v is zero or not finite. */
+double bt_vector_cosine(const double *u, const double *v, size_t N);
+
+typedef struct {
+	double threshold;    /* c */
+	double norm_before;  /* ‖g‖ */
+	double norm_after;   /* ‖g̃‖ */
+	double cosine;       /* cos(g, g̃): 1 for norm clipping (up to rounding,
+				exactly 1 when nothing was clipped); NaN for g = 0 */
+	size_t changed;      /* entries with g̃_i ≠ g_i */
+} bt_clip_result;
+
+/* Global-norm clipping, the spec's g̃ = min(1, c/‖g‖)·g over all N values
+ * at once, computed as g̃_i = (g_i/‖g‖)·c when ‖g‖ > c. When ‖g‖ ≤ c, g̃ is
+ * g bit for bit. c > 0 and finite (BT_EINVAL otherwise); a non-finite g_i
+ * or a ‖g‖ beyond the largest double gives BT_ENUMERIC. out may be g. */
+int bt_clip_norm(const double *g, size_t N, double c, double *out,
+		 bt_clip_result *res);
+/* Value clipping, g̃_i = min(c, max(−c, g_i)) element-wise. Same rules. */
+int bt_clip_value(const double *g, size_t N, double c, double *out,
+		  bt_clip_result *res);
+
+/* ---- bias of truncated gradients (bias.c) ------------------------------------ */
+/* The spec's scalar reference: h_t = a h_{t-1} + b x_t, x_t i.i.d. N(0, s²),
+ * ℓ_t = ½ h_t², stationary h. The expected per-step gradient with respect
+ * to a under the sliding-window truncation k differs from the full one by
+ * bias(k) = − a^{2k+1} b² s² / (1 − a²)². */
+double bt_bias_scalar_closed(double a, double b, double s, size_t k);
+
+/* A burn-in long enough for the closed form to hold to about 1e-12 of
+ * itself: the counted terms then have h stationary and a history of more
+ * than k + log(1e-12)/(2 log|a|) steps. */
+size_t bt_bias_scalar_burn_in(double a, size_t k);
+
+typedef struct {
+	double closed_form;   /* bt_bias_scalar_closed(a, b, s, k) */
+	double monte_carlo;   /* mean over the sequences of (g_k − g_full)/T */
+	double std_error;     /* its standard error (sample sd / √sequences) */
+	size_t sequences;     /* how many sequences the mean is over */
+} bt_bias_scalar_result;
+
+/* Monte-Carlo estimate of bias(k) with the library's own gradients: the
+ * linear architecture with d = n = m = 1, W = a, U = b, b = 0, V = 1,
+ * b_y = 0, targets 0 (so ℓ_t = ½ h_t²), sequences of burn + T steps with
+ * x_t ~ N(0, s²) (GSL MT19937 seeded with seed, Ziggurat Gaussians), the
+ * first burn loss terms masked out. Per sequence: (∂L_k/∂W − ∂L/∂W)/T, the
+ * sliding-window truncated minus the full gradient, per counted step. The
+ * same seed gives the same sequences for every a and k. BT_EINVAL unless
+ * |a| < 1, b and s finite, s ≥ 0, k ≥ 1, T ≥ 1, sequences ≥ 2. */
+int bt_bias_scalar(double a, double b, double s, size_t k, size_t T,
+		   size_t burn, size_t sequences, unsigned long seed,
+		   bt_bias_scalar_result *res);
+
+/* How far truncated gradients are from the full one, for any model. */
+enum { BT_TRUNC_SLIDING = 0, BT_TRUNC_CHUNKED = 1, BT_TRUNC_METHODS = 2 };
+
+typedef struct {
+	size_t nk;       /* truncation lengths */
+	size_t ndata;    /* data sets */
+	size_t *k;       /* the nk lengths, k ≥ 1 */
+	/* per method (BT_TRUNC_*), index j·ndata + i for k[j] and data set i:
+	 * ‖g_k − g_full‖/‖g_full‖ and cos(g_k, g_full), g over all parameters
+	 * (not ∂L/∂x); NaN where g_full = 0 */
+	double *rel[BT_TRUNC_METHODS];
+	double *cos[BT_TRUNC_METHODS];
+	/* per method, index j: mean over the data sets and its standard error
+	 * (sample sd / √ndata; NaN for one data set) */
+	double *rel_mean[BT_TRUNC_METHODS], *rel_se[BT_TRUNC_METHODS];
+	double *cos_mean[BT_TRUNC_METHODS], *cos_se[BT_TRUNC_METHODS];
+} bt_bias_result;
+
+/* For the nk lengths k (copied) and ndata data sets; BT_EINVAL on nk or
+ * ndata of 0 or a k of 0. */
+int bt_bias_alloc(bt_bias_result **out, const size_t *k, size_t nk,
+		  size_t ndata);
+void bt_bias_free(bt_bias_result *res);
+
+/* Fills res: for every data set, the full gradient, then for every k the
+ * sliding-window (bt_gradient) and chunked (bt_gradient_chunked) truncated
+ * gradients, compared with it. data holds res->ndata data sets that fit
+ * the model. BT_ENUMERIC if a gradient is not finite. */
+int bt_bias_model(const bt_model *model, const bt_data *const *data,
+		  bt_bias_result *res);
+
 /* ---- text files (textio.c) ------------------------------------------------------ */
 /* Readers: strict; on failure they return BT_EFORMAT or BT_EIO and fill err
  * with the file name, the physical line and a message. */

@@ -287,6 +287,8 @@ static const command *const commands[] = {
 	&cmd_init, &cmd_data, &cmd_grad, &cmd_check, &cmd_flow, &cmd_jacobian,
 	&cmd_spectrum,
 	&cmd_lyapunov,
+	&cmd_bias,
+	&cmd_clip,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

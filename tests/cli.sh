@@ -507,6 +507,110 @@ run grad --model rnn-tanh.model --data rnn-tanh.data -o no/such/dir/out.txt
 [ -s "$ERR" ] || fail_why "nothing on stderr"
 result "grad -o into a missing directory fails with a message"
 
+# ---- bias ------------------------------------------------------------------------------
+
+for sub in bias clip; do
+	run "$sub" --help
+	need_rc 0
+	grep -q -- "bptt $sub" "$OUT" || fail_why "stdout does not mention bptt $sub: $(head -c 200 "$OUT")"
+	result "bptt $sub --help"
+done
+
+SCALAR="bias --scalar --a 0.5,-0.7 --k 1,2 --length 200 --sequences 20"
+run $SCALAR -o scalar.txt
+need_rc 0
+head -n 1 scalar.txt | grep -q '^# a k closed_form monte_carlo stderr sequences' || fail_why "header: $(head -n 1 scalar.txt)"
+rows=$(grep -vc '^#' scalar.txt)
+[ "$rows" = 4 ] || fail_why "$rows rows, want 4 (2 values of a times 2 of k)"
+awk '!/^#/ && NF < 6 { bad = 1 } END { exit bad }' scalar.txt || fail_why "a row with fewer than 6 columns"
+# a = 0.5, k = 1: -a^3 / (1 - a^2)^2 = -2/9; 20 sequences counted
+awk '!/^#/ && $1 == 0.5 && $2 == 1 { found = 1; if ($3 + 2/9 > 1e-15 || $3 + 2/9 < -1e-15 || $6 != 20) bad = 1 }
+     END { exit !(found && !bad) }' scalar.txt || fail_why "row a=0.5 k=1: $(grep '^0.5 1 ' scalar.txt)"
+result "bias --scalar writes the spec's columns, one row per (a, k)"
+
+run $SCALAR
+need_rc 0
+cmp -s "$OUT" scalar.txt || fail_why "stdout differs from -o FILE (or the run is not repeatable)"
+run $SCALAR --seed 5
+need_rc 0
+cmp -s "$OUT" scalar.txt && fail_why "--seed 5 gives the default seed's numbers"
+result "bias --scalar is repeatable and follows --seed"
+
+run bias --arch gru --hidden 3 --length 12 --kmax 12 --datasets 3 -o model_bias.txt
+need_rc 0
+head -n 1 model_bias.txt | grep -q '^# k rel_error rel_error_stderr cosine cosine_stderr chunked_rel_error' || fail_why "header: $(head -n 1 model_bias.txt)"
+[ "$(grep -vc '^#' model_bias.txt)" = 12 ] || fail_why "not 12 rows"
+awk '!/^#/ && $1 == 12 { found = 1; if ($2 != 0 || $4 != 1 || $6 != 0 || $8 != 1) bad = 1 }
+     END { exit !(found && !bad) }' model_bias.txt || fail_why "k = T = 12 is not rel_error 0, cosine 1: $(grep '^12 ' model_bias.txt)"
+awk '!/^#/ && $1 == 3 { found = 1; if ($2 == $6) bad = 1 } END { exit !(found && !bad) }' model_bias.txt ||
+	fail_why "k = 3: sliding and chunked agree"
+result "bias on a model: k = T gives 0 and 1, sliding and chunked differ at k = 3"
+
+run bias --model rnn-tanh.model --data rnn-tanh.data --k 1,3,7
+need_rc 0
+awk '!/^#/ { n++; if ($3 != "NaN") bad = 1 } END { exit !(n == 3 && !bad) }' "$OUT" ||
+	fail_why "one data file should give 3 rows with NaN standard errors: $(head -c 400 "$OUT")"
+result "bias --model --data: one data set, no standard error"
+
+# Refusals: exit 2, a message, and an existing -o file keeps its bytes.
+printf 'precious\n1 2 3\n' >keep.txt
+cp keep.txt "$CAP/keep"
+for bad in "bias --scalar" "bias --scalar --a 1.0" "bias --scalar --a 0.5,,0.2" "bias --scalar --a 0.5 --arch rnn" \
+	"bias --scalar --a 0.5 --k 0" "bias --scalar --a 0.5 --sequences 1" "bias --arch rnn --a 0.5" \
+	"bias --arch rnn --k 2 --kmax 3" "bias --arch rnn --k 2.5" "bias --model rnn-tanh.model --data rnn-tanh.data --datasets 2" \
+	"bias --arch nosuch" "bias --arch rnn --bogus"; do
+	run $bad -o keep.txt
+	need_rc 2
+	[ -s "$ERR" ] || fail_why "no message on stderr"
+	cmp -s keep.txt "$CAP/keep" || fail_why "keep.txt changed"
+	result "$bad: exit 2"
+done
+
+# ---- clip ------------------------------------------------------------------------------
+
+# The seed's example: a one-unit RNN's gradient of norm 965, clipped at c = 10.
+printf 'bptt-grad 1\narch linear\ndims 1 1 1\nloss 465612.5\nW 1 1\n965\nU 1 1\n0\nb 1 1\n0\nV 1 1\n0\nb_y 1 1\n0\nX 1 1\n0.25\n' >g965.grad
+run clip --grad g965.grad --norm 10 -o c965.grad
+need_rc 0
+head -n 1 "$OUT" | grep -q '^# method threshold norm_before norm_after cosine' || fail_why "header: $(head -n 1 "$OUT")"
+awk '!/^#/ { n++; if ($1 != "norm" || $2 != 10 || $3 != 965 || $4 != 10 || $5 != 1) bad = 1 } END { exit !(n == 1 && !bad) }' "$OUT" ||
+	fail_why "want 'norm 10 965 10 1': $(grep -v '^#' "$OUT")"
+awk '$1 == "W" { getline; w = $1 } $1 == "X" { getline; x = $1 } $1 == "loss" { l = $2 }
+     END { exit !(w == 10 && x == 0.25 && l == 465612.5) }' c965.grad ||
+	fail_why "c965.grad: W should be 10, X 0.25 and the loss unchanged"
+result "clip: the seed's example, |g| = 965 with c = 10 gives 10, same direction"
+
+run clip --grad rnn-tanh.grad --norm 1e12 -o same.grad
+need_rc 0
+cmp -s same.grad rnn-tanh.grad || fail_why "a gradient below c was changed"
+awk '!/^#/ && $5 != 1 { bad = 1 } END { exit bad }' "$OUT" || fail_why "cosine is not 1"
+result "clip --norm above |g| leaves the gradient file byte for byte"
+
+run clip --model rnn-tanh.model --data rnn-tanh.data --value 0.01
+need_rc 0
+awk '!/^#/ { n++; if ($1 != "value" || !($5 < 1)) bad = 1 } END { exit !(n == 1 && !bad) }' "$OUT" ||
+	fail_why "value clipping of a computed gradient: $(grep -v '^#' "$OUT")"
+result "clip --value on a computed gradient turns its direction"
+
+run clip --arch residual --length 9 --truncate 3 --norm 0.5
+need_rc 0
+awk '!/^#/ { n++; if ($4 - 0.5 > 1e-12 || 0.5 - $4 > 1e-12) bad = 1 } END { exit !(n == 1 && !bad) }' "$OUT" ||
+	fail_why "norm after is not 0.5: $(grep -v '^#' "$OUT")"
+result "clip --norm on a built model's truncated gradient"
+
+for bad in "clip --grad g965.grad" "clip --grad g965.grad --norm 1 --value 1" "clip --grad g965.grad --norm 0" \
+	"clip --grad g965.grad --norm -3" "clip --grad g965.grad --norm 1 --arch rnn" "clip --grad no-such.grad --norm 1" \
+	"clip --grad rnn-tanh.model --norm 1" "clip --arch rnn --norm 1 --bogus"; do
+	run $bad -o keep.txt
+	need_rc 2
+	[ -s "$ERR" ] || fail_why "no message on stderr"
+	cmp -s keep.txt "$CAP/keep" || fail_why "keep.txt changed"
+	result "$bad: exit 2"
+done
+run clip --grad g965.grad --norm 1 -o -
+need_rc 2
+result "clip -o - (the report owns standard output): exit 2"
+
 # ---- summary --------------------------------------------------------------------------
 
 echo "cli: $passed passed, $failed failed"
