@@ -44,5 +44,27 @@ if [ -f "$tmp/02_vanishing.txt" ]; then
 		bad "02_vanishing: linear slope '$got' vs log10 1.1 = '$want'"
 	fi
 fi
+# --- lessons 01 and 04 (branch lessonsA) ---
+if [ -f "$tmp/01_bptt.txt" ]; then
+	# the finite-difference table: every block (parameters and X) agrees
+	line=$(grep "blocks that agree:" "$tmp/01_bptt.txt")
+	a=$(echo "$line" | sed -n 's/.*agree: \([0-9]*\) of \([0-9]*\).*/\1/p')
+	b=$(echo "$line" | sed -n 's/.*agree: \([0-9]*\) of \([0-9]*\).*/\2/p')
+	if [ -n "$a" ] && [ "$a" = "$b" ] && [ "$a" -ge 6 ] && ! grep -q DISAGREES "$tmp/01_bptt.txt"; then
+		ok "01_bptt: finite differences agree in all $b blocks"
+	else
+		bad "01_bptt: finite-difference table says '$line'"
+	fi
+	# the recurrence by hand against the library's BPTT: equal to rounding
+	line=$(grep "by hand against the library" "$tmp/01_bptt.txt")
+	e1=$(echo "$line" | sed -n 's/.*in dh_t = \([-+0-9.e]*\),.*/\1/p')
+	e2=$(echo "$line" | sed -n 's/.*in the gradient = \([-+0-9.e]*\)$/\1/p')
+	if awk -v a="$e1" -v b="$e2" 'BEGIN { exit !(a != "" && b != "" && a + 0 <= 1e-12 && b + 0 <= 1e-12) }'; then
+		ok "01_bptt: BPTT by hand equals the library's ($e1, $e2)"
+	else
+		bad "01_bptt: by hand against the library: '$line'"
+	fi
+fi
+# --- end of lessons 01 and 04 ---
 echo "lessons: $passed passed, $failed failed"
 [ "$failed" = 0 ]
