@@ -60,7 +60,7 @@ static double median(double *v, size_t k)
 int main(int argc, char **argv)
 {
 	size_t d = 2, n = 3, m = 1, T = 5, seed = 3;
-	size_t tn = 32, td = 4, tm = 2, tmin = 100, tmax = 12800, reps = 9, order = 2;
+	size_t tn = 32, td = 4, tm = 2, tmin = 100, tmax = 12800, reps = 7, order = 2;
 	double step = 0;
 	const lesson_opt opts[] = {
 		{"--input", 'n', &d, "input size d of the small model (default 2)"},
@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 		{"--time-hidden", 'n', &tn, "hidden size of the timed model (default 32; d = 4, m = 2)"},
 		{"--time-min", 'n', &tmin, "shortest timed sequence (default 100)"},
 		{"--time-max", 'n', &tmax, "longest timed sequence; lengths double from the shortest (default 12800)"},
-		{"--repeats", 'n', &reps, "timed samples per length, the median is kept (default 9)"},
+		{"--repeats", 'n', &reps, "timed samples per length, the median is kept (default 7)"},
 		{NULL, 0, NULL, NULL}};
 	lesson_args(argc, argv, "01_bptt",
 		    "Backpropagation through time on a tiny tanh RNN: forward states, backward\n"
@@ -241,8 +241,8 @@ int main(int argc, char **argv)
 	 * touches all lengths alike and the medians stay comparable */
 	for (size_t r = 0; r < reps; r++)
 		for (size_t i = 0; i < nT; i++) {
-			tf[i * reps + r] = time_once(bq, big, bd[i], NULL, 4000);
-			tb[i * reps + r] = time_once(bq, big, bd[i], bg, 4000);
+			tf[i * reps + r] = time_once(bq, big, bd[i], NULL, 2000);
+			tb[i * reps + r] = time_once(bq, big, bd[i], bg, 2000);
 		}
 	lesson_file lf;
 	lesson_open(&lf, "01_bptt.dat");
