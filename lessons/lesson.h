@@ -176,4 +176,15 @@ static inline bt_data *lesson_data(size_t T, size_t d, size_t m, unsigned long s
 	return data;
 }
 
+/* Random data whose loss mask keeps only the last step: only ℓ_T counts. */
+static inline bt_data *lesson_data_last(size_t T, size_t d, size_t m, unsigned long seed)
+{
+	bt_data *data;
+	lesson_check(bt_data_alloc(&data, T, d, m, 1), "data");
+	lesson_check(bt_data_random(data, seed), "data");
+	for (size_t t = 0; t + 1 < T; t++)
+		data->M[t] = 0.0;
+	return data;
+}
+
 #endif

@@ -156,5 +156,55 @@ if [ -f "$tmp/10_lstm.txt" ]; then
 	else bad "10_lstm --scale 1e-9 runs"; fi
 fi
 # --- end of lessons 07, 08, 10 ---
+# --- lessons 01 and 04 (branch lessonsA) ---
+if [ -f "$tmp/01_bptt.txt" ]; then
+	# the finite-difference table: every block (parameters and X) agrees
+	line=$(grep "blocks that agree:" "$tmp/01_bptt.txt")
+	a=$(echo "$line" | sed -n 's/.*agree: \([0-9]*\) of \([0-9]*\).*/\1/p')
+	b=$(echo "$line" | sed -n 's/.*agree: \([0-9]*\) of \([0-9]*\).*/\2/p')
+	if [ -n "$a" ] && [ "$a" = "$b" ] && [ "$a" -ge 6 ] && ! grep -q DISAGREES "$tmp/01_bptt.txt"; then
+		ok "01_bptt: finite differences agree in all $b blocks"
+	else
+		bad "01_bptt: finite-difference table says '$line'"
+	fi
+	# the recurrence by hand against the library's BPTT: equal to rounding
+	line=$(grep "by hand against the library" "$tmp/01_bptt.txt")
+	e1=$(echo "$line" | sed -n 's/.*in dh_t = \([-+0-9.e]*\),.*/\1/p')
+	e2=$(echo "$line" | sed -n 's/.*in the gradient = \([-+0-9.e]*\)$/\1/p')
+	if awk -v a="$e1" -v b="$e2" 'BEGIN { exit !(a != "" && b != "" && a + 0 <= 1e-12 && b + 0 <= 1e-12) }'; then
+		ok "01_bptt: BPTT by hand equals the library's ($e1, $e2)"
+	else
+		bad "01_bptt: by hand against the library: '$line'"
+	fi
+fi
+if [ -f "$tmp/04_tbptt_blind.txt" ]; then
+	# truncation to k: every entry of dl_T/dx_{T-tau} with tau >= k is exactly
+	# zero, and there are (T - k)·d of them; before k it equals full BPTT
+	f=$tmp/04_tbptt_blind.txt
+	T=$(sed -n 's/.*runs T = \([0-9]*\) steps.*/\1/p' "$f")
+	d=$(sed -n 's/.*, d = \([0-9]*\), n = .*/\1/p' "$f")
+	lines=$(grep -c "entries past k are exactly 0" "$f")
+	good=$(sed -n 's/.*k = \([0-9]*\): entries past k are exactly 0: \([0-9]*\) of \([0-9]*\)$/\1 \2 \3/p' "$f" |
+		awk -v T="$T" -v d="$d" '$2 == $3 && $3 == (T - $1) * d && T != "" && d != "" { n++ } END { print n + 0 }')
+	if [ "$lines" -ge 1 ] && [ "$good" = "$lines" ]; then
+		ok "04_tbptt_blind: entries past k exactly 0, all (T-k)·d of them, for $lines values of k"
+	else
+		bad "04_tbptt_blind: zero counts" "$(grep 'entries past k' "$f" | head -3)"
+	fi
+	same=$(sed -n 's/.*largest relative difference from full BPTT \([-+0-9.e]*\)$/\1/p' "$f" |
+		awk '$1 + 0 <= 1e-12 { n++ } END { print n + 0 }')
+	if [ "$same" = "$lines" ]; then ok "04_tbptt_blind: truncated equals full BPTT for tau < k"
+	else bad "04_tbptt_blind: truncated differs from full BPTT before k" "$(grep 'largest relative' "$f" | head -3)"; fi
+	# two routes to the credit lost: from the truncated gradient (|dX_k - dX|^2)
+	# and from the full gradient's tail at lags >= k; for the RNN they are equal
+	lost=$(sed -n 's/.*share of |dl_T\/dx|^2 lost, .*: \([0-9.]*\)$/\1/p' "$f" | tr '\n' ' ')
+	tail=$(sed -n 's/.*share that full BPTT puts at lags >= k: \([0-9.]*\).*/\1/p' "$f" | tr '\n' ' ')
+	if [ -n "$lost" ] && [ "$lost" = "$tail" ] && [ "$(echo $lost | wc -w)" = "$lines" ]; then
+		ok "04_tbptt_blind: share lost equals the full gradient's tail at lags >= k ($lost)"
+	else
+		bad "04_tbptt_blind: share lost '$lost' vs tail '$tail'"
+	fi
+fi
+# --- end of lessons 01 and 04 ---
 echo "lessons: $passed passed, $failed failed"
 [ "$failed" = 0 ]
