@@ -301,12 +301,16 @@ int bt_gradcheck_directional(const bt_model *model, const bt_data *data,
 			     bt_check_dir_result *res);
 
 /* The Taylor-remainder test: no step size to tune. Along a direction v,
- *     r(h) = |L(θ + h v) − L(θ) − h gᵀv|
+ *     r(h) = ½ (|L(θ + h v) − L(θ) − h gᵀv| + |L(θ − h v) − L(θ) + h gᵀv|)
  * is O(h²) when g is the gradient and O(h) when it is not, so the slope of
- * log r against log h is 2 for a right gradient and 1 for a wrong one. One
- * random unit v per parameter block (zero elsewhere), one over X, and one
- * over everything ("all"). Remainders below round-off (r < floor_rel·(|L(θ)|
- * + |L(θ+hv)|)) are reported but left out of the least-squares fit. */
+ * log r against log h is 2 for a right gradient and 1 for a wrong one (both
+ * sides, because one side alone can cross zero where its h² and h³ terms
+ * cancel). One random unit v per parameter block (zero elsewhere), one
+ * over X, and one over everything ("all"). Remainders below round-off
+ * (r < floor_rel·(|L(θ)| + |L(θ±hv)|)) are not trusted; the slope is
+ * fitted (least squares of log10 r on log10 h) over the trusted points
+ * within a factor 100 of the smallest trusted h, the asymptotic end (the
+ * three smallest trusted h if that window holds fewer). */
 #define BT_TAYLOR_MAX_H 32
 #define BT_TAYLOR_PASS 1.9   /* a fitted slope at least this agrees */
 typedef struct {
@@ -314,7 +318,7 @@ typedef struct {
 	size_t rows, cols;
 	double gv;                      /* gᵀv, the gradient under test */
 	double rem[BT_TAYLOR_MAX_H];    /* r(h) for each h */
-	int used[BT_TAYLOR_MAX_H];      /* above round-off: in the fit */
+	int used[BT_TAYLOR_MAX_H];      /* in the fit */
 	size_t nused;
 	double slope;                   /* fitted; NAN with fewer than 3 points */
 	int ok;                         /* slope ≥ BT_TAYLOR_PASS */
@@ -330,7 +334,7 @@ typedef struct {
 	int ok;                         /* every block ok */
 } bt_taylor_result;
 
-/* The steps 10^{-2}, 10^{-2.5}, …, 10^{-7} (11 values) into h (room for
+/* The steps 10^{-1}, 10^{-1.5}, …, 10^{-8} (15 values) into h (room for
  * BT_TAYLOR_MAX_H); returns how many. */
 size_t bt_taylor_default_steps(double *h);
 /* Tests the gradient grad (nparams values) and dX (T×d), or, when both are
@@ -349,7 +353,7 @@ typedef struct {
 	size_t nh;
 	double *h;            /* steps along v: the caller fills them */
 	double *central, *richardson, *stencil4;   /* relative errors */
-	double *taylor;       /* |L(θ + h v) − L(θ) − h gᵀv| */
+	double *taylor;       /* the Taylor remainder r(h) (see above) */
 	double exact;         /* gᵀv */
 	double loss;
 } bt_fd_sweep;

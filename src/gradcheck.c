@@ -349,15 +349,18 @@ done:
 
 /* ---- the Taylor-remainder test ------------------------------------------- */
 
-/* A remainder is trusted when it is this many ε above |L(θ)| + |L(θ+hv)|:
+/* A remainder is trusted when it is this many ε above |L(θ)| + |L(θ±hv)|:
  * the loss is summed over T terms, each rounded, and r is a difference of
- * two such sums. */
-#define TAYLOR_FLOOR (1e3 * DBL_EPSILON)
+ * such sums. */
+#define TAYLOR_FLOOR (1e2 * DBL_EPSILON)
+/* The fit uses the trusted points within this factor of the smallest
+ * trusted h: the asymptotic end, where the leading term dominates. */
+#define TAYLOR_WINDOW 100.0
 
 size_t bt_taylor_default_steps(double *h)
 {
 	size_t k = 0;
-	for (int i = 4; i <= 14; i++)
+	for (int i = 2; i <= 16; i++)
 		h[k++] = pow(10.0, -0.5 * i);
 	return k;
 }
@@ -382,6 +385,38 @@ static double fit_slope(const double *x, const double *y, const int *use,
 			sxx += (x[i] - mx) * (x[i] - mx);
 		}
 	return sxy / sxx;
+}
+
+/* From the trusted points (use[i] on entry), keeps for the fit those with
+ * h ≤ TAYLOR_WINDOW · (the smallest trusted h), or the three smallest if
+ * the window holds fewer. */
+static void fit_window(const double *h, int *use, size_t k)
+{
+	double hmin = INFINITY;
+	size_t c = 0;
+	for (size_t i = 0; i < k; i++)
+		if (use[i])
+			hmin = fmin(hmin, h[i]);
+	for (size_t i = 0; i < k; i++)
+		if (use[i] && h[i] <= TAYLOR_WINDOW * hmin)
+			c++;
+	if (c >= 3) {
+		for (size_t i = 0; i < k; i++)
+			use[i] = use[i] && h[i] <= TAYLOR_WINDOW * hmin;
+		return;
+	}
+	/* the three smallest trusted h */
+	int keep[BT_TAYLOR_MAX_H] = {0};
+	for (int n = 0; n < 3; n++) {
+		size_t best = k;
+		for (size_t i = 0; i < k; i++)
+			if (use[i] && !keep[i] && (best == k || h[i] < h[best]))
+				best = i;
+		if (best < k)
+			keep[best] = 1;
+	}
+	for (size_t i = 0; i < k; i++)
+		use[i] = keep[i];
 }
 
 /* A random unit vector on [lo, hi) of v, zero elsewhere. */
@@ -482,16 +517,20 @@ int bt_gradcheck_taylor(const bt_model *model, const bt_data *data,
 		loss_ctx c = {seq, pm, pd, BT_OK};
 		dir_ctx dc = {&c, pm, pd, model, data, v, N, NX};
 		for (size_t i = 0; i < nh; i++) {
+			/* both sides, r± = L(θ ± hv) − L(θ) ∓ h gᵀv: one side alone
+			 * can cross zero where its h² and h³ terms cancel */
 			c.status = BT_OK;
-			double L1 = at_dir(&dc, h[i]);
-			/* r(h) = |L(θ + h v) − L(θ) − h gᵀv| */
-			double rem = fabs(L1 - L0 - h[i] * gv);
+			double Lp = at_dir(&dc, h[i]), Lm = at_dir(&dc, -h[i]);
+			double rem = 0.5 * (fabs(Lp - L0 - h[i] * gv) +
+					    fabs(Lm - L0 + h[i] * gv));
 			r->rem[i] = c.status == BT_OK ? rem : NAN;
 			r->used[i] = c.status == BT_OK && isfinite(rem) &&
-				     rem > TAYLOR_FLOOR * (fabs(L0) + fabs(L1));
-			r->nused += (size_t)r->used[i];
+				     rem > TAYLOR_FLOOR * (fabs(L0) + 0.5 * (fabs(Lp) + fabs(Lm)));
 			lr[i] = r->used[i] ? log10(rem) : 0;
 		}
+		fit_window(h, r->used, nh);
+		for (size_t i = 0; i < nh; i++)
+			r->nused += (size_t)r->used[i];
 		r->slope = fit_slope(lh, lr, r->used, nh);
 		r->ok = r->slope >= BT_TAYLOR_PASS;   /* NaN: not ok */
 		res->ok &= r->ok;
@@ -590,7 +629,8 @@ int bt_gradcheck_sweep(const bt_model *model, const bt_data *data,
 		res->central[i] = rel_err(fd_combine(BT_FD_CENTRAL, h, at_dir, &dc), gv);
 		res->richardson[i] = rel_err(fd_combine(BT_FD_RICHARDSON, h, at_dir, &dc), gv);
 		res->stencil4[i] = rel_err(fd_combine(BT_FD_STENCIL4, h, at_dir, &dc), gv);
-		res->taylor[i] = fabs(at_dir(&dc, h) - L0 - h * gv);
+		res->taylor[i] = 0.5 * (fabs(at_dir(&dc, h) - L0 - h * gv) +
+					fabs(at_dir(&dc, -h) - L0 + h * gv));
 	}
 	st = c.status;
 done:
