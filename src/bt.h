@@ -440,7 +440,7 @@ void bt_flow_free(bt_flow_result *res);
 /* Runs the model over the data and fills res (allocated for this model and
  * the data's length). k: the truncation to set beside full BPTT (0 or
  * k ≥ T: none); term: t* for the lag profile, 1…T, or 0 for the last step
- * whose loss counts (T without a mask). O(T²·step) time, O(T·state)
+ * whose loss counts (T without a mask; 1 when none counts). O(T²·step) time, O(T·state)
  * memory. */
 int bt_flow_lags(const bt_model *model, const bt_data *data, size_t k,
 		 size_t term, bt_flow_result *res);

@@ -346,11 +346,11 @@ static void lag_datasets(FILE *f, const flow_ctx *c)
 	const bt_flow_result *r = c->r;
 	const bt_model *m = c->m;
 	int rest = r->S > r->n;
-	char ks[64];
+	char ks[96];
 	if (r->k < r->T)
 		snprintf(ks, sizeof ks, "truncated with k = %zu", r->k);
 	else
-		snprintf(ks, sizeof ks, "no --truncate: _trunc = full");
+		snprintf(ks, sizeof ks, "not truncated (no --truncate, or k >= T): _trunc = full");
 
 	fprintf(f, "\n\n# steps\n# t log10_dh log10_dh_trunc%s\n",
 		rest ? " log10_dc log10_dc_trunc" : "");
