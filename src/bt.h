@@ -239,12 +239,24 @@ int bt_seq_backward_truncated_split(bt_seq *seq, const bt_model *model,
 				    double *dX, double *dX_direct);
 
 /* ---- gradient checking (gradcheck.c) ------------------------------------------- */
+/* Finite-difference formulas, D(h) = (L(θ + h e) − L(θ − h e)) / 2h:
+ *   central      D(h)                                             O(h²)
+ *   richardson   (4 D(h/2) − D(h)) / 3  (Richardson extrapolation) O(h⁴)
+ *   stencil4     (−L(+2h) + 8L(+h) − 8L(−h) + L(−2h)) / 12h        O(h⁴)
+ * Richardson from h and h/2 is algebraically the stencil at step h/2. */
+enum { BT_FD_CENTRAL = 0, BT_FD_RICHARDSON, BT_FD_STENCIL4 };
+/* Name ("central", "richardson", "stencil4") → method; -1 if unknown. */
+int bt_fd_method_from_name(const char *name);
+const char *bt_fd_method_name(int method);
+
 typedef struct {
 	double rtol;      /* default 1e-6 */
 	double atol;      /* default 1e-8 · max(1, |L|)  when negative (the default) */
 	double step;      /* relative step h_i = step · max(1, |θ_i|); 0 (the
 			     default) means ε^{1/3} for order 2, ε^{1/5} for order 4 */
 	int order;        /* 2 (central) or 4 (five-point stencil); default 2 */
+	int method;       /* BT_FD_CENTRAL (default; with order 4 it is the
+			     stencil), BT_FD_RICHARDSON or BT_FD_STENCIL4 */
 	size_t directions;/* random directions for bt_gradcheck_directional,
 			     1 to 64 (values outside are clamped); default 4 */
 	unsigned long seed;
@@ -260,6 +272,8 @@ typedef struct {
 	double worst_exact;  /* g and f at that entry */
 	double worst_fd;
 	int ok;              /* every entry within atol + rtol·max(|g|,|f|) */
+	size_t opposite;     /* entries where g and f have opposite signs
+				(either beyond atol): relative error ≥ 1 */
 } bt_check_block;
 
 typedef struct {
@@ -267,6 +281,8 @@ typedef struct {
 	bt_check_block blocks[BT_MAX_BLOCKS + 1];
 	double loss;
 	double atol, rtol;   /* the tolerances used */
+	int method;          /* the formula used (BT_FD_*) */
+	double step;         /* the relative step used */
 	int ok;              /* every block ok */
 } bt_check_result;
 
@@ -274,6 +290,11 @@ typedef struct {
  * finite differences of the loss, entry by entry. */
 int bt_gradcheck(const bt_model *model, const bt_data *data,
 		 const bt_check_options *opt, bt_check_result *res);
+/* The same for a given gradient: grad (nparams values) and dX (T×d) in
+ * place of the exact ones (either may be NULL: the exact one is used). */
+int bt_gradcheck_gradient(const bt_model *model, const bt_data *data,
+			  const double *grad, const double *dX,
+			  const bt_check_options *opt, bt_check_result *res);
 
 typedef struct {
 	size_t ndir;
@@ -286,10 +307,74 @@ typedef struct {
 } bt_check_dir_result;
 
 /* The cheap check for big models: a few random unit directions v over all
- * parameters and inputs together; compares gᵀv with a central difference. */
+ * parameters and inputs together; compares gᵀv with the options' finite
+ * difference along v. */
 int bt_gradcheck_directional(const bt_model *model, const bt_data *data,
 			     const bt_check_options *opt,
 			     bt_check_dir_result *res);
+
+/* The Taylor-remainder test: no step size to tune. Along a direction v,
+ *     r(h) = ½ (|L(θ + h v) − L(θ) − h gᵀv| + |L(θ − h v) − L(θ) + h gᵀv|)
+ * is O(h²) when g is the gradient and O(h) when it is not, so the slope of
+ * log r against log h is 2 for a right gradient and 1 for a wrong one (both
+ * sides, because one side alone can cross zero where its h² and h³ terms
+ * cancel). One random unit v per parameter block (zero elsewhere), one
+ * over X, and one over everything ("all"). Remainders below round-off
+ * (r < floor_rel·(|L(θ)| + |L(θ±hv)|)) are not trusted; the slope is
+ * fitted (least squares of log10 r on log10 h) over the trusted points
+ * within a factor 100 of the smallest trusted h, the asymptotic end (the
+ * three smallest trusted h if that window holds fewer). */
+#define BT_TAYLOR_MAX_H 32
+#define BT_TAYLOR_PASS 1.9   /* a fitted slope at least this agrees */
+typedef struct {
+	char name[16];                  /* block name, "X", or "all" */
+	size_t rows, cols;
+	double gv;                      /* gᵀv, the gradient under test */
+	double rem[BT_TAYLOR_MAX_H];    /* r(h) for each h */
+	int used[BT_TAYLOR_MAX_H];      /* in the fit */
+	size_t nused;
+	double slope;                   /* fitted; NAN with fewer than 3 points */
+	int ok;                         /* slope ≥ BT_TAYLOR_PASS */
+} bt_taylor_block;
+
+typedef struct {
+	size_t nh;
+	double h[BT_TAYLOR_MAX_H];      /* the steps (length along the unit v) */
+	double loss;
+	double floor_rel;
+	size_t nblocks;                 /* parameter blocks, X, then "all" */
+	bt_taylor_block blocks[BT_MAX_BLOCKS + 2];
+	int ok;                         /* every block ok */
+} bt_taylor_result;
+
+/* The steps 10^{-1}, 10^{-1.5}, …, 10^{-8} (15 values) into h (room for
+ * BT_TAYLOR_MAX_H); returns how many. */
+size_t bt_taylor_default_steps(double *h);
+/* Tests the gradient grad (nparams values) and dX (T×d), or, when both are
+ * NULL, the exact BPTT gradient. v from opt->seed; h: nh steps (1 to
+ * BT_TAYLOR_MAX_H), NULL for the default ones. */
+int bt_gradcheck_taylor(const bt_model *model, const bt_data *data,
+			const double *grad, const double *dX,
+			const bt_check_options *opt, const double *h, size_t nh,
+			bt_taylor_result *res);
+
+/* The error of each formula against the exact gradient as h varies (the
+ * V-shaped curve: truncation error falling as h^p, round-off rising as
+ * ε/h), along one random unit direction v over all parameters and inputs
+ * (opt->seed). Relative errors |f − gᵀv| / max(|f|, |gᵀv|). */
+typedef struct {
+	size_t nh;
+	double *h;            /* steps along v: the caller fills them */
+	double *central, *richardson, *stencil4;   /* relative errors */
+	double *taylor;       /* the Taylor remainder r(h) (see above) */
+	double exact;         /* gᵀv */
+	double loss;
+} bt_fd_sweep;
+
+int bt_fd_sweep_alloc(bt_fd_sweep **out, size_t nh);
+void bt_fd_sweep_free(bt_fd_sweep *s);
+int bt_gradcheck_sweep(const bt_model *model, const bt_data *data,
+		       const bt_check_options *opt, bt_fd_sweep *res);
 
 /* ---- step Jacobian -------------------------------------------------------------------- */
 /* J_t = ∂s_t/∂s_{t-1} (state_size × state_size) after bt_seq_forward, t = 1…T. */
@@ -549,6 +634,49 @@ void bt_bias_free(bt_bias_result *res);
  * the model. BT_ENUMERIC if a gradient is not finite. */
 int bt_bias_model(const bt_model *model, const bt_data *const *data,
 		  bt_bias_result *res);
+
+/* ---- gradient flow over time and lags (flow.c) ----------------------------- */
+/* With δ^{(j)}_t = ∂ℓ_t/∂s_{t−j} (the loss term at t, j steps back through
+ * the recurrence), everything below is a log10 norm of a sum of these, kept
+ * finite by renormalisation (exactly zero gives −inf). The state is h_t, or
+ * [h_t; c_t] for the LSTM; the _dc arrays (the part of the state after h)
+ * exist only when state_size > n, and are NULL otherwise. */
+typedef struct {
+	size_t T, S, n, nblocks;
+	size_t k;          /* the truncation of the _trunc arrays (T: none) */
+	size_t term;       /* t*, the loss term of the lag profile */
+	/* per step, index t−1, t = 1…T: δh_t = ∂L/∂h_t by full BPTT, and the
+	 * truncated one (the sum over the terms whose window holds s_t) */
+	double *log10_dh, *log10_dh_trunc, *log10_dc, *log10_dc_trunc;
+	/* lag profile of ℓ_{t*}, index τ = 0…T−1 (−inf for τ ≥ t*):
+	 * ‖∂ℓ_{t*}/∂h_{t*−τ}‖ full and truncated (zero for τ ≥ k), and
+	 * ‖∂ℓ_{t*}/∂x_{t*−τ}‖: total, truncated, its recurrent part (through
+	 * the states) and its direct part (attention's scores and context;
+	 * −inf for architectures without one), which truncation keeps */
+	double *lag_dh, *lag_dh_trunc, *lag_dc, *lag_dc_trunc;
+	double *lag_dx, *lag_dx_trunc, *lag_dx_rec, *lag_dx_direct;
+	/* the lag-τ part of ∂L/∂θ, Σ_t (step t−τ's parameter gradient given
+	 * δ^{(τ)}_t) = g_{k=τ+1} − g_{k=τ} with g_k the truncated gradient
+	 * (g_0 = 0): its norm over all parameters, index τ = 0…T−1, and per
+	 * block, index τ·nblocks + b. The readout's parameters (V, b_y, and
+	 * attention's W_a, V_c) are lag 0 only. The buckets sum to ∂L/∂θ. */
+	double *lag_grad, *lag_grad_block;
+	/* optional: NULL (as bt_flow_alloc leaves it), or T·nparams doubles
+	 * that the caller provides, to be filled with the lag-τ parts of ∂L/∂θ
+	 * themselves, row τ (as doubles: far lags may underflow to 0 or
+	 * overflow) */
+	double *buckets;
+} bt_flow_result;
+
+int bt_flow_alloc(bt_flow_result **out, const bt_model *model, size_t T);
+void bt_flow_free(bt_flow_result *res);
+/* Runs the model over the data and fills res (allocated for this model and
+ * the data's length). k: the truncation to set beside full BPTT (0 or
+ * k ≥ T: none); term: t* for the lag profile, 1…T, or 0 for the last step
+ * whose loss counts (T without a mask; 1 when none counts). O(T²·step) time, O(T·state)
+ * memory. */
+int bt_flow_lags(const bt_model *model, const bt_data *data, size_t k,
+		 size_t term, bt_flow_result *res);
 
 /* ---- text files (textio.c) ------------------------------------------------------ */
 /* Readers: strict; on failure they return BT_EFORMAT or BT_EIO and fill err

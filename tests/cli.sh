@@ -82,7 +82,7 @@ need_rc 0
 [ -s "$OUT" ] || fail_why "bptt --help printed nothing on stdout"
 result "bptt --help"
 
-for sub in init data grad check flow; do
+for sub in init data grad check flow jacobian; do
 	run "$sub" --help
 	need_rc 0
 	grep -q -- "$sub" "$OUT" || fail_why "stdout does not mention $sub: $(head -c 200 "$OUT")"
@@ -249,6 +249,116 @@ need_rc 0
 cmp -s "$OUT" f.txt || fail_why "stdout differs from -o FILE"
 result "flow without -o writes the same bytes to stdout"
 
+# flow --lags: the first dataset is byte for byte the plain flow, then the
+# datasets steps, lag_profile and lag_gradient, each with T rows.
+# dataset FILE NAME: the rows of the dataset that starts with "# NAME".
+dataset() {
+	awk -v N="$2" '
+		/^# / && prev_blank >= 2 { on = ($0 == "# " N) }
+		NR == 1 && $0 == "# " N { on = 1 }
+		/^$/ { prev_blank++; next }
+		{ prev_blank = 0 }
+		on && !/^#/ { print }' "$1"
+}
+for arch in rnn lstm attention; do
+	m=$arch.model
+	[ "$arch" = rnn ] && m=rnn-tanh.model
+	run flow --model "$m" --data rnn-tanh.data
+	need_rc 0
+	cp "$OUT" plain.txt
+	run flow --model "$m" --data rnn-tanh.data --lags -o lags.txt
+	need_rc 0
+	n=$(wc -l <plain.txt)
+	head -n "$n" lags.txt | cmp -s - plain.txt || fail_why "the first dataset differs from plain flow"
+	for ds in steps lag_profile lag_gradient; do
+		grep -qx "# $ds" lags.txt || fail_why "no '# $ds' dataset"
+		rows=$(dataset lags.txt "$ds" | wc -l)
+		[ "$rows" -eq 7 ] || fail_why "$ds has $rows rows, want 7"
+	done
+	grep -Eq '^# tau log10_norm log10_' lags.txt || fail_why "no lag_gradient header"
+	if [ "$arch" = lstm ]; then
+		grep -Eq '^# t log10_dh log10_dh_trunc log10_dc log10_dc_trunc$' lags.txt || fail_why "lstm: no dc columns in steps"
+	else
+		grep -Eq '^# t log10_dh log10_dh_trunc$' lags.txt || fail_why "$arch: steps header"
+	fi
+	# log10_dh in steps = log10 of norm_dh in the first dataset
+	dataset lags.txt steps >st.txt
+	awk 'NR == FNR { if ($0 !~ /^#/ && NF) v[$1] = $3; next }
+	     { e = v[$1] - $2; if (e > 1e-12 || e < -1e-12) { print "t = " $1 ": " v[$1] " vs " $2; bad = 1 } }
+	     END { exit bad }' plain.txt st.txt >"$CAP/awk" || fail_why "$(cat "$CAP/awk")"
+	result "flow --lags: $arch"
+done
+
+run flow --model rnn-tanh.model --data rnn-tanh.data --lags --truncate 3 -o lt.txt
+need_rc 0
+dataset lt.txt lag_profile | awk '
+	$1 < 3 && $3 != $4 { print "tau " $1 ": truncated differs inside the window"; bad = 1 }
+	$1 >= 3 && $4 != "-inf" { print "tau " $1 ": truncated " $4 ", want -inf"; bad = 1 }
+	END { exit bad }' >"$CAP/awk" || fail_why "$(cat "$CAP/awk")"
+dataset lt.txt lag_profile | awk '$8 != "-inf" { bad = 1 } END { exit bad }' || fail_why "rnn has a direct part"
+result "flow --lags --truncate 3: the lag profile is cut at tau = 3"
+
+run flow --model attention.model --data rnn-tanh.data --lags --truncate 2 --term 5 -o la.txt
+need_rc 0
+rows=$(dataset la.txt lag_profile | wc -l)
+[ "$rows" -eq 5 ] || fail_why "--term 5: $rows lag rows, want 5"
+dataset la.txt lag_profile | awk '$1 >= 2 && ($6 == "-inf" || $6 != $8) { print "tau " $1 ": truncated dx " $6 ", direct " $8; bad = 1 } END { exit bad }' >"$CAP/awk" || fail_why "$(cat "$CAP/awk")"
+result "flow --lags: attention keeps the direct part under truncation"
+
+run flow --arch gru --hidden 4 --length 9 --lags
+need_rc 0
+[ "$(dataset "$OUT" lag_gradient | wc -l)" -eq 9 ] || fail_why "no 9 lag rows"
+result "flow --arch gru --length 9 --lags builds its own model"
+
+# ---- check: methods, Taylor, sweep, a given gradient ------------------------------
+
+for meth in central richardson stencil4; do
+	run check --model gru.model --data gru.data --method "$meth"
+	need_rc 0
+	grep -q 'relative error = |exact - fd| / max(|exact|, |fd|)' "$OUT" || fail_why "no convention line"
+	grep -q 'opp.sign' "$OUT" || fail_why "no opp.sign column"
+	result "check --method $meth exits 0 and states the convention"
+done
+
+run check --model lstm.model --data lstm.data --method taylor
+need_rc 0
+grep -Eq '^all +[0-9]+x1 ' "$OUT" || fail_why "no 'all' row"
+awk '$1 == "W_f" && NF == 6 { s = $4 } END { if (!(s >= 1.9 && s <= 2.1)) { print "W_f slope " s; exit 1 } }' "$OUT" >"$CAP/awk" || fail_why "$(cat "$CAP/awk")"
+result "check --method taylor: slope 2 for the exact gradient"
+
+run grad --model rnn-tanh.model --data rnn-tanh.data --truncate 1 -o k1.grad
+need_rc 0
+run check --model rnn-tanh.model --data rnn-tanh.data --method taylor --grad k1.grad
+need_rc 1
+awk '$1 == "W" && NF == 6 { s = $4; v = $6 } END { if (!(s >= 0.9 && s <= 1.1) || v != "DISAGREE") { print "W slope " s " " v; exit 1 } }' "$OUT" >"$CAP/awk" || fail_why "$(cat "$CAP/awk")"
+awk '$1 == "V" && NF == 6 { v = $6 } END { exit v != "ok" }' "$OUT" || fail_why "V (exact under truncation) does not agree"
+result "check --method taylor --grad (truncated k = 1): slope 1 for W, exit 1"
+
+run check --model rnn-tanh.model --data rnn-tanh.data --grad rnn-tanh.grad
+need_rc 0
+result "check --grad of the exact gradient exits 0"
+
+# flip the sign of W's first entry
+wl=$(awk '$1 == "W" && NF == 3 { print NR + 1; exit }' rnn-tanh.grad)
+awk -v L="$wl" 'NR == L { $1 = -$1 } { print }' rnn-tanh.grad >flip.grad
+run check --model rnn-tanh.model --data rnn-tanh.data --grad flip.grad
+need_rc 1
+grep -Eq '^W .* 1 ! +DISAGREE' "$OUT" || fail_why "W not flagged with one opposite sign: $(grep '^W ' "$OUT")"
+grep -Eq '^U .* 0 +ok' "$OUT" || fail_why "U should agree: $(grep '^U ' "$OUT")"
+result "check --grad with a flipped sign: flagged, exit 1"
+
+run check --model rnn-tanh.model --data rnn-tanh.data --sweep -o sweep.txt
+need_rc 0
+head -n 1 sweep.txt | grep -q '^# h central richardson stencil4 taylor' || fail_why "header: $(head -n 1 sweep.txt)"
+rows=$(grep -Evc '^[[:space:]]*(#|$)' sweep.txt)
+[ "${rows:-0}" -eq 57 ] || fail_why "$rows rows, want 57"
+# the V: central's error at h = 1e-14 and 1 far above its minimum
+awk '!/^#/ && NF == 5 { if (min == "" || $2 < min) min = $2; if (first == "") first = $2; last = $2 }
+     END { if (!(first > 100 * min && last > 100 * min)) { print "no V: " first " " min " " last; exit 1 } }' sweep.txt >"$CAP/awk" || fail_why "$(cat "$CAP/awk")"
+run check --model rnn-tanh.model --data rnn-tanh.data --sweep
+cmp -s "$OUT" sweep.txt || fail_why "stdout differs from -o FILE"
+result "check --sweep writes the V-shaped error curve"
+
 # ---- usage errors ----------------------------------------------------------------
 
 usage() { # usage NAME PATTERN ARGS...: exit 2, stderr matches PATTERN (ERE)
@@ -279,6 +389,15 @@ usage "--activation relu with --arch linear" "activation|relu|linear" init --arc
 usage "--activation softsign" "softsign" init --arch rnn --activation softsign --input 3 --hidden 5 --output 2
 usage "--length 0" "length" data --input 3 --output 2 --length 0
 usage "check --order 3" "order" check $M --order 3
+usage "check --method nosuch" "method|nosuch" check $M --method nosuch
+usage "check --order 4 --method richardson" "order" check $M --order 4 --method richardson
+usage "check --method taylor --step" "taylor" check $M --method taylor --step 1e-3
+usage "check --sweep --method central" "sweep" check $M --sweep --method central
+usage "check -o without --sweep" "sweep" check $M -o x.txt
+usage "check --grad for another model" "another model|gradient" check --model gru.model --data gru.data --grad rnn-tanh.grad
+usage "flow --term without --lags" "term" flow $M --term 3
+usage "flow --lags --term 0" "term" flow $M --lags --term 0
+usage "flow --lags --term T+1" "term" flow $M --lags --term 8
 usage "--model of a missing file" "no-such.model" grad --model no-such.model --data rnn-tanh.data
 usage "--data of a missing file" "no-such.data" grad --model rnn-tanh.model --data no-such.data
 
