@@ -118,10 +118,25 @@ INCDIR = $(DESTDIR)$(PREFIX)/include/bptt
 PCDIR = $(LIBDIR)/pkgconfig
 SHAREDIR = $(DESTDIR)$(PREFIX)/share/bptt
 VERSION := $(shell sed -n 's/^\#define BT_VERSION "\(.*\)"/\1/p' src/bt.h)
-INSTALLED = $(BINDIR)/bptt $(LIBDIR)/libbptt.a $(INCDIR)/bt.h $(PCDIR)/bptt.pc
+MANDIR = $(DESTDIR)$(PREFIX)/share/man
+COMPDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+INSTALLED = $(BINDIR)/bptt $(LIBDIR)/libbptt.a $(INCDIR)/bt.h $(PCDIR)/bptt.pc \
+	$(MANDIR)/man1/bptt.1 $(MANDIR)/man5/bptt-files.5 $(COMPDIR)/bptt
 
-install: all
-	install -d $(BINDIR) $(LIBDIR) $(INCDIR) $(PCDIR) $(SHAREDIR)/lessons $(SHAREDIR)/plots $(SHAREDIR)/examples
+# bptt(1) and the bash completion are written by the command itself from the
+# table that gives its --help, so they cannot drift apart.
+build/man/bptt.1: bptt
+	@mkdir -p $(dir $@)
+	./bptt --man > $@
+build/bptt.bash: bptt
+	./bptt --completion > $@
+
+install: all build/man/bptt.1 build/bptt.bash
+	install -d $(BINDIR) $(LIBDIR) $(INCDIR) $(PCDIR) $(SHAREDIR)/lessons $(SHAREDIR)/plots $(SHAREDIR)/examples \
+		$(MANDIR)/man1 $(MANDIR)/man5 $(COMPDIR)
+	install -m 644 build/man/bptt.1 $(MANDIR)/man1/bptt.1
+	install -m 644 man/bptt-files.5 $(MANDIR)/man5/bptt-files.5
+	install -m 644 build/bptt.bash $(COMPDIR)/bptt
 	printf 'prefix=%s\nincludedir=$${prefix}/include/bptt\nlibdir=$${prefix}/lib\n\nName: bptt\nDescription: exact gradients of recurrent networks by backpropagation through time\nVersion: %s\nCflags: -I$${includedir} %s\nLibs: -L$${libdir} -lbptt %s\n' \
 		'$(PREFIX)' '$(VERSION)' '$(GSL_CFLAGS)' '$(GSL_LIBS)' > $(B)/bptt.pc
 	install -m 755 bptt $(BINDIR)/bptt

@@ -44,5 +44,6 @@ shell_test cli tests/cli.sh "./$bptt"
 shell_test lessons tests/lessons.sh "$dir"
 # installing is about the normal build only
 [ "$dir" = build ] && shell_test install tests/install.sh
+[ "$dir" = build ] && shell_test man tests/man.sh "./$bptt"
 echo "$passed $failed" > "$dir/results.txt"
 [ "$failed" = 0 ]

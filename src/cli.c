@@ -324,11 +324,138 @@ static void print_main_help(FILE *f)
 		   "1 a check that disagrees, 2 bad arguments or a refused file.\n");
 }
 
+/* ---- the man page and the bash completion, from the same table --------- */
+
+/* Roff-escapes s: backslashes, hyphens, and a leading dot or quote. */
+static void roff(FILE *f, const char *s)
+{
+	int bol = 1;
+	for (; *s; s++) {
+		if (bol && (*s == '.' || *s == '\''))
+			fputs("\\&", f);
+		if (*s == '\\')
+			fputs("\\e", f);
+		else if (*s == '-')
+			fputs("\\-", f);
+		else
+			fputc(*s, f);
+		bol = *s == '\n';
+	}
+}
+
+/* The same, with every run of blanks and newlines made one blank. */
+static void roff_flat(FILE *f, const char *s)
+{
+	char buf[1024];
+	size_t k = 0;
+	for (; *s && k + 1 < sizeof buf; s++) {
+		if (*s == ' ' || *s == '\n' || *s == '\t') {
+			if (k && buf[k - 1] != ' ')
+				buf[k++] = ' ';
+		} else {
+			buf[k++] = *s;
+		}
+	}
+	buf[k] = 0;
+	roff(f, buf);
+}
+
+static void print_man(FILE *f)
+{
+	fprintf(f, ".\\\" bptt(1), written by `bptt --man` from the table that also\n"
+		   ".\\\" gives `bptt COMMAND --help`, so the two cannot drift apart.\n"
+		   ".TH BPTT 1 \"\" \"bptt %s\" \"bptt manual\"\n", bt_version());
+	fprintf(f, ".SH NAME\nbptt \\- exact gradients of recurrent networks by backpropagation through time\n");
+	fprintf(f, ".SH SYNOPSIS\n");
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		fprintf(f, ".B bptt %s\n", commands[i]->name);
+		roff_flat(f, commands[i]->synopsis);
+		fputs("\n.br\n", f);
+	}
+	fprintf(f, ".B bptt\n\\-\\-help | \\-\\-version\n");
+	fprintf(f, ".SH DESCRIPTION\n"
+		   "bptt instantiates recurrent networks (vanilla, linear, residual, orthogonal,\n"
+		   "GRU, LSTM, attention), computes exact gradients by backpropagation through\n"
+		   "time, full and truncated, checks them against finite differences, and\n"
+		   "measures what governs gradient flow over time lags. Models, data and\n"
+		   "gradients are text files described in\n.BR bptt\\-files (5);\n"
+		   "instruments write whitespace\\-separated columns under a\n.B #\nheader line.\n");
+	fprintf(f, ".SH COMMANDS\n");
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		const command *c = commands[i];
+		fprintf(f, ".SS \"bptt %s\"\n", c->name);
+		roff(f, c->about);
+		fputs("\n.PP\n", f);
+		for (int j = 0; c->opts[j].name; j++) {
+			fputs(".TP\n.B ", f);
+			roff(f, c->opts[j].name);
+			if (c->opts[j].metavar) {
+				fputs(" \\fI", f);
+				roff(f, c->opts[j].metavar);
+				fputs("\\fR", f);
+			}
+			fputc('\n', f);
+			roff(f, c->opts[j].help);
+			fputc('\n', f);
+		}
+		if (!strcmp(c->name, "init")) {
+			fputs(".PP\nArchitectures:\n", f);
+			for (size_t k = 0; k < bt_cell_count(); k++) {
+				fprintf(f, ".TP\n.B %s\n", bt_cell_name(bt_cell_at(k)));
+				roff(f, bt_cell_summary(bt_cell_at(k)));
+				fputc('\n', f);
+			}
+		}
+	}
+	fprintf(f, ".SH EXIT STATUS\n.TP\n0\nsuccess\n.TP\n1\n"
+		   ".B bptt check\nfound a block beyond its tolerance\n.TP\n2\n"
+		   "bad arguments, a refused file, an output that could not be written, or a\n"
+		   "computation that produced a non\\-finite value (the message on standard\n"
+		   "error says which, with the file and line for a refused file)\n");
+	fprintf(f, ".SH ENVIRONMENT\n.TP\n.B OPENBLAS_NUM_THREADS\n"
+		   "When unset, bptt asks OpenBLAS for one thread (faster for these sizes).\n");
+	fprintf(f, ".SH SEE ALSO\n.BR bptt\\-files (5),\n.BR gnuplot (1)\n");
+}
+
+static void print_completion(FILE *f)
+{
+	fprintf(f, "# bash completion for bptt, written by `bptt --completion` from the\n"
+		   "# table that also gives `bptt COMMAND --help`.\n"
+		   "_bptt()\n{\n\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
+		   "\tif [ \"$COMP_CWORD\" -eq 1 ]; then\n\t\tCOMPREPLY=($(compgen -W \"");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "%s ", commands[i]->name);
+	fprintf(f, "--help --version\" -- \"$cur\"))\n\t\treturn\n\tfi\n"
+		   "\tcase $prev in\n"
+		   "\t-o|--model|--data|--grad) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
+		   "\t--arch) COMPREPLY=($(compgen -W \"");
+	for (size_t k = 0; k < bt_cell_count(); k++)
+		fprintf(f, "%s ", bt_cell_name(bt_cell_at(k)));
+	fprintf(f, "\" -- \"$cur\")); return ;;\n"
+		   "\t--activation) COMPREPLY=($(compgen -W \"tanh relu sigmoid identity\" -- \"$cur\")); return ;;\n"
+		   "\tesac\n\tcase ${COMP_WORDS[1]} in\n");
+	for (size_t i = 0; i < NCOMMANDS; i++) {
+		fprintf(f, "\t%s) COMPREPLY=($(compgen -W \"", commands[i]->name);
+		for (int j = 0; commands[i]->opts[j].name; j++)
+			fprintf(f, "%s ", commands[i]->opts[j].name);
+		fprintf(f, "\" -- \"$cur\")) ;;\n");
+	}
+	fprintf(f, "\tesac\n}\ncomplete -F _bptt bptt\n");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
 		print_main_help(stderr);
 		return EXIT_BAD;
+	}
+	if (!strcmp(argv[1], "--man")) {
+		print_man(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--completion")) {
+		print_completion(stdout);
+		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("bptt %s\n", bt_version());

@@ -13,7 +13,8 @@ if make -s install DESTDIR="$d/root" PREFIX=/opt/bptt > "$d/log" 2>&1; then ok "
 	bad "make install into DESTDIR" "$(tail -3 "$d/log")"; echo "install: $passed passed, $failed failed"; exit 1; fi
 (cd "$d/root" && find . -type f | sort) > "$before"
 for f in opt/bptt/bin/bptt opt/bptt/lib/libbptt.a opt/bptt/include/bptt/bt.h opt/bptt/lib/pkgconfig/bptt.pc \
-	 opt/bptt/share/bptt/examples/gradient.c; do
+	 opt/bptt/share/bptt/examples/gradient.c opt/bptt/share/man/man1/bptt.1 opt/bptt/share/man/man5/bptt-files.5 \
+	 opt/bptt/share/bash-completion/completions/bptt; do
 	[ -s "$d/root/$f" ] && ok "installed $f" || bad "installed $f"
 done
 ls "$d/root/opt/bptt/share/bptt/lessons/"*.md > /dev/null 2>&1 && ok "lesson texts installed" || bad "lesson texts installed"
