@@ -478,17 +478,20 @@ static int step_case(report *rep, const bt_model *R, const bt_model *Sm,
 		memset(gz, 0, N * sizeof(double));
 		tr->backward(&cz, sp, x, sr, cr, ds, dpz + B * S, dxz + B * d, gz);
 	}
-	/* …and with one square block transposed (W where Wᵀ belongs) */
-	for (size_t B = 0; B < nc; B++) {
-		const bt_block *bl = &R->blocks[B];
-		if (bl->rows != bl->cols || bl->rows < 2)
-			continue;
+	/* …and with one square block transposed (W where Wᵀ belongs), or
+	 * every square block (B = nc) */
+	for (size_t B = 0; B <= nc && n > 1; B++) {
 		memcpy(Rz->theta, R->theta, N * sizeof(double));
-		double *w = Rz->theta + bl->offset;
-		const double *w0 = R->theta + bl->offset;
-		for (size_t i = 0; i < bl->rows; i++)
-			for (size_t j = 0; j < bl->cols; j++)
-				w[i * bl->cols + j] = w0[j * bl->cols + i];
+		for (size_t j = 0; j < nc; j++) {
+			const bt_block *bl = &R->blocks[j];
+			if ((j != B && B != nc) || bl->rows != bl->cols)
+				continue;
+			double *w = Rz->theta + bl->offset;
+			const double *w0 = R->theta + bl->offset;
+			for (size_t i = 0; i < bl->rows; i++)
+				for (size_t k = 0; k < bl->cols; k++)
+					w[i * bl->cols + k] = w0[k * bl->cols + i];
+		}
 		bt_step cz = {Rz, NULL, NULL, xr};
 		memset(gz, 0, N * sizeof(double));
 		tr->backward(&cz, sp, x, sr, cr, ds, dpt + B * S, dxt + B * d, gz);
@@ -542,14 +545,13 @@ static int step_case(report *rep, const bt_model *R, const bt_model *Sm,
 		unsigned bits = classify(a, r, NULL, len, 1, &f);
 		bits &= ~(H_ROWS | H_COLS | H_TRANSPOSE);
 		unsigned long long path = 0, tpath = 0;
-		for (size_t B = 0; B < nc; B++) {
+		for (size_t B = 0; B <= nc; B++) {
 			const double *z = vec[v].z + B * str + vec[v].off;
 			const double *t = vec[v].t + B * str + vec[v].off;
-			const bt_block *bl = &R->blocks[B];
-			if (!near(z, r, len) && near(a, z, len))
+			int square = B == nc || (R->blocks[B].rows == R->blocks[B].cols);
+			if (B < nc && !near(z, r, len) && near(a, z, len))
 				path |= 1ull << B;
-			if (bl->rows == bl->cols && bl->rows > 1 &&
-			    !near(t, r, len) && near(a, t, len))
+			if (n > 1 && square && !near(t, r, len) && near(a, t, len))
 				tpath |= 1ull << B;
 		}
 		/* the direct path: r minus what is left with every block zeroed */
@@ -809,6 +811,9 @@ static int grade_tbptt(report *rep, void (*truncated)(const ex_tbptt *, size_t))
 		    (st = bt_gradient(M, data, 0, &L, g[FULL], dX[FULL])) != BT_OK ||
 		    (k > 1 && (st = bt_gradient(M, data, k - 1, &L, g[SHORT],
 						dX[SHORT])) != BT_OK) ||
+		    /* k − 1 = 0: only the readout's blocks */
+		    (k == 1 && (st = bt_gradient(M, data, 1, &L, g[SHORT],
+						 dX[SHORT])) != BT_OK) ||
 		    (st = bt_gradient(M, data, k + 1, &L, g[LONG], dX[LONG])) != BT_OK)
 			goto next;
 		phase('k');
@@ -816,6 +821,13 @@ static int grade_tbptt(report *rep, void (*truncated)(const ex_tbptt *, size_t))
 		ctx.dX = dX[STU];
 		memset(bufs, 0, 2 * S * sizeof(double));
 		truncated(&prob, k);
+		if (k == 1) {   /* the window k − 1 = 0 keeps only V and b_y */
+			memset(dX[SHORT], 0, NX * sizeof(double));
+			for (size_t i = 0; i < nb; i++)
+				memset(g[SHORT] + M->blocks[i].offset, 0,
+				       M->blocks[i].rows * M->blocks[i].cols *
+					       sizeof(double));
+		}
 		if (c == 0) {
 			for (size_t i = 0; i < M->nblocks; i++)
 				snprintf(rep->b[i].name, 16, "%s", M->blocks[i].name);
@@ -844,7 +856,7 @@ static int grade_tbptt(report *rep, void (*truncated)(const ex_tbptt *, size_t))
 				bits &= ~(H_ROWS | H_COLS | H_TRANSPOSE);
 				if (near(base[STU], base[FULL], cnt))
 					bits |= H_FULL;
-				if (k > 1 && near(base[STU], base[SHORT], cnt))
+				if (near(base[STU], base[SHORT], cnt))
 					bits |= H_SHORT;
 				if (near(base[STU], base[LONG], cnt))
 					bits |= H_LONG;
@@ -859,9 +871,6 @@ next:
 		bt_model_free(M);
 		bt_data_free(data);
 	}
-	if (rep->note[0])
-		for (size_t i = 0; i < rep->nb; i++)
-			rep->b[i].ok = 0;
 	gsl_rng_free(rng);
 	return st;
 }
@@ -873,7 +882,17 @@ static const char *lowest(const report *rep, unsigned long long mask)
 	for (size_t j = 0; j < rep->ncell; j++)
 		if (mask & (1ull << j))
 			return rep->b[j].name;
-	return "?";
+	return mask & (1ull << rep->ncell) ? "every W" : "?";
+}
+
+/* Whether some parameter block is wrong on one step: its δa is wrong, and
+ * dx and ds_prev are built from the same δa. */
+static int some_block_wrong(const report *rep)
+{
+	for (size_t j = 0; j < rep->ncell; j++)
+		if (rep->b[j].step.wrong)
+			return 1;
+	return 0;
 }
 
 /* The hint for a vector (dx, δh_{t-1}, δc_{t-1}). */
@@ -903,6 +922,9 @@ static void vector_hint(const report *rep, const diag *g, const char *what,
 		snprintf(why, sizeof why, "%s misses the direct path (the term without a matrix)", what);
 	else if (b & H_FACTOR)
 		snprintf(why, sizeof why, "%s off by a factor %.3g", what, g->factor);
+	else if (some_block_wrong(rep))
+		snprintf(why, sizeof why, "%s is wrong (fix the parameter blocks "
+			 "first: it is built from the same da)", what);
 	else
 		snprintf(why, sizeof why, "%s is wrong", what);
 	if (eq)
@@ -1063,6 +1085,8 @@ static void print_table(const report *rep)
 		state_hint(rep, s, sizeof s);
 		printf("note: %s (over a sequence every block depends on it)\n", s);
 	}
+	if (rep->note[0])
+		printf("note: %s\n", rep->note);
 	if (rep->null_differs)
 		printf("note: with ds_prev = NULL and dx = NULL the parameter gradients "
 		       "differ (NULL means: do not compute that one, not: change the others)\n");
@@ -1300,9 +1324,11 @@ int main(int argc, char **argv)
 		printf("FAIL: your code ran longer than %d s %s: an endless loop?\n",
 		       TIME_LIMIT, phase_text(last));
 	else if (WIFSIGNALED(status))
-		printf("FAIL: your code crashed (%s) %s: an index out of range?\n"
+		printf("FAIL: your code crashed (%s) %s: %s\n"
 		       "      (make grade EX=%s SANITIZE=1 shows where)\n",
-		       strsignal(WTERMSIG(status)), phase_text(last), rep.ex);
+		       strsignal(WTERMSIG(status)), phase_text(last),
+		       last == 'n' ? "writing through a NULL pointer?"
+				   : "an index out of range?", rep.ex);
 	else
 		printf("FAIL: your code stopped the grader (exit status %d) %s\n",
 		       WEXITSTATUS(status), phase_text(last));
