@@ -1,6 +1,7 @@
 #!/bin/sh
-# run-tests.sh BUILD_DIR BPTT TEST_BIN... — runs every Check suite and the
-# command's end-to-end tests; writes "PASSED FAILED" counts to
+# run-tests.sh BUILD_DIR BPTT TEST_BIN... — runs every Check suite, the
+# command's end-to-end tests, the lessons' and the exercise grader's
+# (tests/grade.sh); writes "PASSED FAILED" counts to
 # BUILD_DIR/results.txt and exits non-zero if anything failed.
 set -u
 dir=$1; bptt=$2; shift 2
@@ -45,6 +46,21 @@ if [ -f tests/lessons.sh ]; then
 	f=$(echo "$line" | sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p')
 	if [ -z "$p" ]; then
 		echo "tests/lessons.sh did not finish (exit $rc)"; echo "$out" | tail -20
+		failed=$((failed + 1))
+	else
+		passed=$((passed + p)); failed=$((failed + f))
+		[ "$rc" = 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
+	fi
+fi
+if [ -f tests/grade.sh ]; then
+	out=$(bash tests/grade.sh "$dir" 2>&1); rc=$?
+	echo "$out" | grep -E '^not ok' -A3 | head -20
+	line=$(echo "$out" | grep -E '^grade: [0-9]+ passed' | tail -1)
+	echo "$line"
+	p=$(echo "$line" | sed -n 's/grade: \([0-9]*\) passed.*/\1/p')
+	f=$(echo "$line" | sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p')
+	if [ -z "$p" ]; then
+		echo "tests/grade.sh did not finish (exit $rc)"; echo "$out" | tail -20
 		failed=$((failed + 1))
 	else
 		passed=$((passed + p)); failed=$((failed + f))
