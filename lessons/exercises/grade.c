@@ -1,7 +1,7 @@
 /* grade.c — the grader of the exercises in lessons/exercises/.
  *
  *     make grade EX=gru [STUDENT=path/to/ex_gru.c] [RESULT=file]
- *     grade [--exercise NAME] [--file PATH] [--result FILE]
+ *     grade [--exercise NAME] [--file PATH] [--result FILE] [--seed N]
  *
  * Linked with one exercise file (a student's, or a reference solution) and
  * the library; the file says which exercise it is (exercise.h).
@@ -1075,8 +1075,10 @@ static void print_table(const report *rep)
 	for (size_t i = 0; i < rep->nb; i++) {
 		char hint[800];
 		block_hint(rep, i, hint, sizeof hint);
-		printf("%-*s  %-13.3g %-6s %s\n", w, rep->b[i].name, rep->b[i].max_rel,
-		       rep->b[i].ok ? "PASS" : "FAIL", rep->b[i].ok && !rep->b[i].step.wrong ? "" : hint);
+		int quiet = rep->b[i].ok && !rep->b[i].step.wrong;
+		printf("%-*s  %-13.3g %s%s%s\n", w, rep->b[i].name, rep->b[i].max_rel,
+		       rep->b[i].ok ? "PASS" : "FAIL", quiet ? "" : "   ",
+		       quiet ? "" : hint);
 		pass += rep->b[i].ok != 0;
 	}
 	if (strcmp(rep->ex, "tbptt") && !rep->forward_changed &&
