@@ -1115,7 +1115,7 @@ static void print_table(const report *rep)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: grade [--exercise NAME] [--file PATH] [--result FILE]\n\n"
+		"usage: grade [--exercise NAME] [--file PATH] [--result FILE] [--seed N]\n\n"
 		"Grades the exercise file this program was linked with (make grade\n"
 		"EX=NAME [STUDENT=file.c] builds and runs it). Every block of the\n"
 		"gradient is checked against finite differences of the loss (the\n"
