@@ -43,7 +43,7 @@ LESSON_SRC := $(wildcard lessons/[0-9]*.c)
 LESSON_BIN := $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
 BIN := $(if $(filter 1,$(SANITIZE)),$(B)/bptt,bptt)
 
-.PHONY: all check plots debug clean deps deps-plots deps-fuzz fuzz fuzz-ci test-run debug-test bench demo install uninstall
+.PHONY: all check plots debug clean deps deps-plots deps-fuzz fuzz fuzz-ci test-run debug-test bench demo install uninstall grade grade-build
 all: $(BIN) $(LIB) $(LESSON_BIN) $(B)/bench/bench_bptt
 
 $(B)/src/%.o: src/%.c
@@ -68,6 +68,31 @@ $(B)/lessons/%: lessons/%.c lessons/lesson.h $(LIB)
 $(B)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(GSL_LIBS)
+
+# Auto-graded exercises (lessons/exercises/README.md):
+#     make grade EX=rnn|gru|lstm|tbptt [STUDENT=file.c] [RESULT=file] [SANITIZE=1]
+# links the student's file (default lessons/exercises/ex_EX.c) with the
+# grader and the library, and runs it; exit 0 when every block passes.
+EX ?=
+STUDENT ?= lessons/exercises/ex_$(EX).c
+GRADE_BIN ?= $(B)/grade/grade-$(EX)
+GRADE_CPPFLAGS = $(CPPFLAGS) -Ilessons/exercises
+
+$(B)/grade/grade.o: lessons/exercises/grade.c lessons/exercises/exercise.h src/bt.h src/cell.h
+	@mkdir -p $(dir $@)
+	$(CC) $(GRADE_CPPFLAGS) $(CSTD) $(CFLAGS) $(SAN) $(GSL_CFLAGS) -c $< -o $@
+
+grade: grade-build
+	@$(GRADE_BIN) --exercise $(EX) --file "$(STUDENT)" $(if $(RESULT),--result "$(RESULT)")
+
+# Only builds the grader for one file, as GRADE_BIN (for tests and scripts).
+grade-build: $(B)/grade/grade.o $(LIB)
+	@case "$(EX)" in rnn|gru|lstm|tbptt) ;; \
+	*) echo "usage: make grade EX=rnn|gru|lstm|tbptt [STUDENT=file.c] [RESULT=file]" >&2; exit 2 ;; esac
+	@test -f "$(STUDENT)" || { echo "make grade: no file $(STUDENT)" >&2; exit 2; }
+	@mkdir -p $(dir $(GRADE_BIN))
+	@$(CC) $(GRADE_CPPFLAGS) $(CSTD) $(CFLAGS) $(SAN) $(GSL_CFLAGS) -o $(GRADE_BIN) \
+		"$(STUDENT)" $(B)/grade/grade.o $(LIB) $(GSL_LIBS)
 
 deps:
 	@sh scripts/deps.sh build

@@ -1,6 +1,7 @@
 #!/bin/sh
-# run-tests.sh BUILD_DIR BPTT TEST_BIN... — runs every Check suite and the
-# command's end-to-end tests; writes "PASSED FAILED" counts to
+# run-tests.sh BUILD_DIR BPTT TEST_BIN... — runs every Check suite, the
+# command's end-to-end tests, the lessons' and the exercise grader's
+# (tests/grade.sh); writes "PASSED FAILED" counts to
 # BUILD_DIR/results.txt and exits non-zero if anything failed.
 set -u
 dir=$1; bptt=$2; shift 2
@@ -45,5 +46,6 @@ shell_test lessons tests/lessons.sh "$dir"
 # installing is about the normal build only
 [ "$dir" = build ] && shell_test install tests/install.sh
 [ "$dir" = build ] && shell_test man tests/man.sh "./$bptt"
+shell_test grade tests/grade.sh "$dir"
 echo "$passed $failed" > "$dir/results.txt"
 [ "$failed" = 0 ]
