@@ -206,5 +206,70 @@ if [ -f "$tmp/04_tbptt_blind.txt" ]; then
 	fi
 fi
 # --- end of lessons 01 and 04 ---
+# --- lessons 03 and 05 (branch lessonsD) ---
+# dnum FILE SEDEXPR: the first line a sed -n expression prints
+dnum() { sed -n "$2" "$1" | head -1; }
+# dwithin A B TOL: |A - B| <= TOL; dle A B TOL: A <= B + TOL (empty fails)
+dwithin() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { exit !(a != "" && b != "" && (a - b) <= t && (b - a) <= t) }'; }
+dle() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { exit !(a != "" && b != "" && a <= b + t) }'; }
+if [ -f "$tmp/03_eigenvalues.txt" ]; then
+	f=$tmp/03_eigenvalues.txt
+	n=$(dnum "$f" 's/^Two \([0-9]*\) x [0-9]* matrices.*/\1/p')
+	R=$(dnum "$f" 's/.*eigenvalues R e^{+-i theta}, R = \([-0-9.e+]*\), Q is.*/\1/p')
+	c=$(dnum "$f" 's/^c = \([-0-9.e+]*\) a non-normal one.*/\1/p')
+	read -r rn rm <<< "$(awk '/spectral radius rho/ { print $4, $5; exit }' "$f")"
+	read -r sn sm <<< "$(awk '/largest singular value s_max/ { print $5, $6; exit }' "$f")"
+	read -r hn hm <<< "$(awk '/Henrici departure from normality/ { print $5, $6; exit }' "$f")"
+	dep=$(awk -v n="$n" -v c="$c" 'BEGIN { if (n != "" && c != "") printf "%.15g", c * sqrt((n * n - 4 * int(n / 2) - n % 2) / 2) }')
+	if [ -n "$R" ] && dwithin "$rn" "$R" 1e-9 && dwithin "$rm" "$R" 1e-9 && dwithin "$sn" "$R" 1e-9; then
+		ok "03_eigenvalues: rho = R for both W, s_max = R for the normal W"
+	else bad "03_eigenvalues: rho '$rn' '$rm', normal s_max '$sn', R '$R'"; fi
+	if dle "$hn" 0 1e-12 && dwithin "$hm" "$dep" 1e-9; then
+		ok "03_eigenvalues: departure 0 (normal) and c sqrt(#ones) = $dep (non-normal)"
+	else bad "03_eigenvalues: departure '$hn', '$hm' against 0 and '$dep'"; fi
+	e1=$(dnum "$f" 's/.*distance between the two computed spectra: \([-0-9.e+]*\)$/\1/p')
+	e2=$(dnum "$f" 's/.*max |log10 |W^t|_2 - t log10 rho| = \([-0-9.e+]*\)$/\1/p')
+	e3=$(dnum "$f" 's/.*from an SVD; max |difference of log10 norms| = \([-0-9.e+]*\)$/\1/p')
+	e4=$(dnum "$f" 's/.*over both W and every lag = \([-0-9.e+]*\)$/\1/p')
+	if dle "$e1" 0 1e-10 && dle "$e2" 0 1e-10 && dle "$e3" 0 1e-9 && dle "$e4" 0 1e-9; then
+		ok "03_eigenvalues: same spectra; normal |W^t| = rho^t; powers = SVD of plain products = Jacobian products"
+	else bad "03_eigenvalues: spectra '$e1', normal powers '$e2', SVD route '$e3', Jacobian route '$e4'"; fi
+	pk=$(dnum "$f" 's/.*peaks at t = [0-9]* with |W^t|_2 = [-0-9.e+]* (log10 \([-0-9.e+]*\)),$/\1/p')
+	dle 0.5 "$pk" 0 && ok "03_eigenvalues: transient growth, peak log10 |W^t| = $pk > 0.5 although rho < 1" \
+		|| bad "03_eigenvalues: no transient growth ('$pk')"
+fi
+if [ -f "$tmp/05_tbptt_bias.txt" ]; then
+	f=$tmp/05_tbptt_bias.txt
+	sd=$(dnum "$f" 's/.*inputs x_t ~ N(0, \([-0-9.e+]*\)^2), loss.*/\1/p')
+	# the narrated rows "a k closed MC se z": closed form against
+	# -a^(2k+1) s^2 / (1 - a^2)^2, and MC within 4 standard errors of it
+	res=$(awk -v s="$sd" 'NF == 6 && $1 ~ /^0?\.[0-9]+$/ && $2 ~ /^[0-9]+$/ {
+		a = $1; k = $2; c = -a ^ (2 * k + 1) * s * s / (1 - a * a) ^ 2; n++
+		if ((($3 - c) / c) ^ 2 > 1e-9) badc++
+		if (($4 - c) ^ 2 > 16 * $5 * $5 || $4 >= 0) badm++
+	} END { print n + 0, badc + 0, badm + 0 }' "$f")
+	read -r nrows badc badm <<< "$res"
+	if [ -n "$sd" ] && [ "$nrows" -ge 6 ] && [ "$badc" = 0 ]; then
+		ok "05_tbptt_bias: $nrows narrated closed forms are -a^(2k+1) s^2/(1-a^2)^2"
+	else bad "05_tbptt_bias: closed form wrong in $badc of $nrows narrated rows (s '$sd')"; fi
+	if [ "$nrows" -ge 6 ] && [ "$badm" = 0 ]; then
+		ok "05_tbptt_bias: Monte Carlo negative and within 4 se of the closed form at $nrows narrated points"
+	else bad "05_tbptt_bias: Monte Carlo off by more than 4 se (or not negative) in $badm of $nrows narrated rows"; fi
+	# every row of the data file, against the closed form the lesson wrote
+	# and the count it narrates
+	all=$(dnum "$f" 's/^All \([0-9]*\) Monte-Carlo rows lie within.*/\1/p')
+	res=$(awk '/^# mc-/ { on = 1; next } /^# closed-|^# meta/ { on = 0 } on && NF == 5 && $1 !~ /^#/ {
+		n++; if (($3 - $2) ^ 2 > 16 * $4 * $4) b++ } END { print n + 0, b + 0 }' "$tmp/05_tbptt_bias/05_tbptt_bias.dat")
+	read -r drows dbad <<< "$res"
+	if [ -n "$all" ] && [ "$drows" = "$all" ] && [ "$dbad" = 0 ]; then
+		ok "05_tbptt_bias: all $drows Monte-Carlo rows of the data file within 4 se"
+	else bad "05_tbptt_bias: data file rows '$drows' (narrated '$all'), $dbad beyond 4 se"; fi
+	d1=$(dnum "$f" 's/.*sliding and chunked coincide: max |difference of rel. errors| = \([-0-9.e+]*\)$/\1/p')
+	dT=$(dnum "$f" 's/.*both are full BPTT: max rel. error = \([-0-9.e+]*\)$/\1/p')
+	if dle "$d1" 0 1e-12 && dle "$dT" 0 1e-12; then
+		ok "05_tbptt_bias: GRU sliding = chunked at k = 1 ($d1), both = full at k = T ($dT)"
+	else bad "05_tbptt_bias: GRU k = 1 difference '$d1', k = T error '$dT'"; fi
+fi
+# --- end of lessons 03 and 05 ---
 echo "lessons: $passed passed, $failed failed"
 [ "$failed" = 0 ]
