@@ -103,8 +103,8 @@ deps-plots:
 # The test command: unit tests and the command's end-to-end tests, then the
 # same under AddressSanitizer + UndefinedBehaviorSanitizer.
 check: deps
-	@$(MAKE) --no-print-directory test-run
-	@$(MAKE) --no-print-directory SANITIZE=1 test-run
+	@$(MAKE) --no-print-directory -j2 test-run
+	@$(MAKE) --no-print-directory -j2 SANITIZE=1 test-run
 	@$(MAKE) --no-print-directory fuzz-ci
 	@sh scripts/summary.sh build/results.txt build/debug/results.txt build/fuzz/results.txt
 
@@ -117,7 +117,7 @@ fuzz-ci:
 	else echo "fuzz: 0 passed, 1 failed"; tail -30 build/fuzz/log.txt; echo "0 1" > build/fuzz/results.txt; fi
 
 test-run: $(BIN) $(TEST_BIN) $(LESSON_BIN)
-	@sh scripts/run-tests.sh $(B) $(BIN) $(TEST_BIN)
+	@bash scripts/run-tests.sh $(B) $(BIN) $(TEST_BIN)
 
 debug:
 	@$(MAKE) --no-print-directory SANITIZE=1 all
