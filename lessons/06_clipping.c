@@ -250,8 +250,11 @@ int main(int argc, char **argv)
 	lesson_dataset(&lf, "meta", "eta clip start_w start_b steps");
 	lesson_row(&lf, 5, eta, c, w0, b0, (double)steps);
 
-	printf("Gradient descent theta <- theta - %g g from (w, b) = (%g, %g), %zu steps:\n\n",
-	       eta, w0, b0, steps);
+	double gs[2];
+	double Ls = loss_at(&u, w0, b0, gs);
+	printf("Gradient descent theta <- theta - %g g on (w, b) only (u, V, b_y stay fixed),\n"
+	       "%zu steps from (w, b) = (%g, %g), where L = %.4g and |g| = %.3g:\n\n",
+	       eta, steps, w0, b0, Ls, bt_vector_norm(gs, 2));
 	printf("  plain: the longest step is at iteration %zu, from (%.4f, %.4f) where\n"
 	       "    L = %.4g and the gradient is (%.4g, %.4g), norm %.4g:\n"
 	       "    a step of length %.4g to (%.4f, %.4f), where L = %.4g.\n",

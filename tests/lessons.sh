@@ -206,5 +206,42 @@ if [ -f "$tmp/04_tbptt_blind.txt" ]; then
 	fi
 fi
 # --- end of lessons 01 and 04 ---
+# --- lessons 06 and 12 (06_clipping, 12_lyapunov) ---
+# at_most A B TOL: A <= B + TOL;  near A B RTOL: |A − B| <= RTOL·max(|A|, |B|)
+at_most() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { exit !(a != "" && b != "" && a <= b + t) }'; }
+near() { awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; m = (a < 0 ? -a : a); n = (b < 0 ? -b : b); if (n > m) m = n; exit !(a != "" && b != "" && d <= r * m) }'; }
+if [ -f "$tmp/06_clipping.txt" ]; then
+	f=$tmp/06_clipping.txt
+	# the seed's example: 965 clipped at c = 10 is 10, same direction
+	read -r g1 o1 nb na cs <<< "$(sed -n 's/.*one parameter: *g = \([-0-9.e+]*\) *-> *\([-0-9.e+]*\) *(norm \([-0-9.e+]*\) -> \([-0-9.e+]*\), cosine \([-0-9.e+]*\)).*/\1 \2 \3 \4 \5/p' "$f")"
+	if [ "$g1" = 965 ] && [ "$o1" = 10 ] && [ "$nb" = 965 ] && [ "$na" = 10 ] && [ "$cs" = 1 ]; then
+		ok "06_clipping: the seed's 965 clipped at c = 10 is 10, cosine 1"
+	else bad "06_clipping: seed example '$g1 -> $o1, norm $nb -> $na, cosine $cs'"; fi
+	# (579, 772) by norm: g·c/|g| with |g| = 965, norm c, cosine 1; by value:
+	# (10, 10), cosine (579 + 772)·10 / (965·sqrt(200))
+	read -r a b n c <<< "$(sed -n 's/.*by norm, *c = 10: *(\([-0-9.e+]*\), \([-0-9.e+]*\)) *norm \([-0-9.e+]*\), cosine \([-0-9.e+]*\).*/\1 \2 \3 \4/p' "$f")"
+	read -r va vb vn vc <<< "$(sed -n 's/.*by value, c = 10: *(\([-0-9.e+]*\), \([-0-9.e+]*\)) *norm \([-0-9.e+]*\), cosine \([-0-9.e+]*\).*/\1 \2 \3 \4/p' "$f")"
+	if near "$a" "$(awk 'BEGIN { print 579 * 10 / 965 }')" 1e-6 && near "$b" "$(awk 'BEGIN { print 772 * 10 / 965 }')" 1e-6 \
+		&& near "$n" 10 1e-6 && near "$c" 1 1e-6 && [ "$va" = 10 ] && [ "$vb" = 10 ] \
+		&& near "$vn" "$(awk 'BEGIN { print sqrt(200) }')" 1e-5 \
+		&& near "$vc" "$(awk 'BEGIN { print (579 + 772) * 10 / (965 * sqrt(200)) }')" 1e-5; then
+		ok "06_clipping: (579, 772) by norm is (6, 8), norm 10, cosine 1; by value (10, 10), cosine $vc"
+	else bad "06_clipping: two-parameter example by norm '($a, $b) $n $c', by value '($va, $vb) $vn $vc'"; fi
+	# the plain run's largest gradient clipped at c: g·c/|g|, norm c, cosine 1
+	c=$(sed -n 's/.*Clipped at c = \([-0-9.e+]*\) that gradient.*/\1/p' "$f")
+	read -r gw gb gn <<< "$(sed -n 's/.*the gradient is (\([-0-9.e+]*\), \([-0-9.e+]*\)), norm \([-0-9.e+]*\):.*/\1 \2 \3/p' "$f")"
+	read -r cw cb <<< "$(sed -n 's/.*that gradient would have been (\([-0-9.e+]*\), \([-0-9.e+]*\)):.*/\1 \2/p' "$f")"
+	read -r cn cc <<< "$(sed -n 's/^ *norm \([-0-9.e+]*\), cosine \([-0-9.e+]*\), a step of.*/\1 \2/p' "$f")"
+	if near "$cw" "$(awk -v g="$gw" -v n="$gn" -v c="$c" 'BEGIN { print g * c / n }')" 2e-3 \
+		&& near "$cb" "$(awk -v g="$gb" -v n="$gn" -v c="$c" 'BEGIN { print g * c / n }')" 2e-3 \
+		&& near "$cn" "$c" 1e-6 && near "$cc" 1 1e-6 && near "$gn" "$(awk -v a="$gw" -v b="$gb" 'BEGIN { print sqrt(a * a + b * b) }')" 2e-3; then
+		ok "06_clipping: the wall's gradient ($gw, $gb) clipped at c = $c is g c/|g|, norm c, cosine 1"
+	else bad "06_clipping: the wall's gradient '($gw, $gb) $gn' clipped at '$c' gives '($cw, $cb) $cn $cc'"; fi
+	# no clipped step is longer than eta c
+	read -r lg ec <<< "$(sed -n 's/^ *is \([-0-9.e+]*\) (never more than eta c = \([-0-9.e+]*\)).*/\1 \2/p' "$f")"
+	if at_most "$lg" "$ec" 1e-12; then ok "06_clipping: longest clipped step $lg <= eta c = $ec"
+	else bad "06_clipping: longest clipped step '$lg' vs eta c '$ec'"; fi
+fi
+# --- end of lessons 06 and 12 ---
 echo "lessons: $passed passed, $failed failed"
 [ "$failed" = 0 ]
