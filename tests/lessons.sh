@@ -242,6 +242,32 @@ if [ -f "$tmp/06_clipping.txt" ]; then
 	if at_most "$lg" "$ec" 1e-12; then ok "06_clipping: longest clipped step $lg <= eta c = $ec"
 	else bad "06_clipping: longest clipped step '$lg' vs eta c '$ec'"; fi
 fi
+if [ -f "$tmp/12_lyapunov.txt" ]; then
+	f=$tmp/12_lyapunov.txt
+	# below g = 1 the state decays to 0 and J_t -> W (spectral radius g):
+	# every network's exponent is ln g; table rows: g, ln g, then "lambda (stderr)" per network
+	read -r rows worst <<< "$(awk '/^  g +ln g/ { on = 1; next } on && NF == 0 { exit }
+		on && $1 + 0 < 0.95 { for (i = 3; i <= NF; i += 2) { d = $i - log($1); if (d < 0) d = -d; if (d > w) w = d } n++ }
+		END { printf "%d %.3g\n", n, w + 0 }' "$f")"
+	if [ "${rows:-0}" -ge 2 ] && at_most "$worst" 0 2e-3; then
+		ok "12_lyapunov: lambda = ln g for every g < 1 and every network ($rows gains, largest |lambda - ln g| $worst)"
+	else bad "12_lyapunov: lambda vs ln g below g = 1: $rows rows, largest difference '$worst'"; fi
+	# the exponent against the slope of log10 |dh_T/dh_{T-tau}| (bt_jacobian_lags): slope·ln 10
+	# within 3 standard errors of lambda (+ 5e-4 for the ordered case, whose stderr is ~0)
+	rows=$(awk '/difference \/ stderr/ { on = 1; next } on && NF == 0 { exit } on && NF == 7 { print $1, $2, $3, $4, $6 }' "$f")
+	n=0; good=0; pos=0; neg=0
+	while read -r g sl sl10 l se; do
+		[ -n "$g" ] || continue
+		n=$((n + 1))
+		near "$sl10" "$(awk -v s="$sl" 'BEGIN { print s * log(10) }')" 1e-4 \
+			&& at_most "$(awk -v a="$sl10" -v b="$l" 'BEGIN { d = a - b; print d < 0 ? -d : d }')" \
+				"$(awk -v s="$se" 'BEGIN { print 3 * s }')" 5e-4 && good=$((good + 1))
+		awk -v l="$l" 'BEGIN { exit !(l > 0) }' && pos=$((pos + 1)) || neg=$((neg + 1))
+	done <<< "$rows"
+	if [ "$n" -ge 2 ] && [ "$good" = "$n" ] && [ "$pos" -ge 1 ] && [ "$neg" -ge 1 ]; then
+		ok "12_lyapunov: slope of the Jacobian product times ln 10 = lambda within 3 stderr ($n gains, ordered and chaotic)"
+	else bad "12_lyapunov: slope vs lambda: $good of $n agree, $pos chaotic, $neg ordered" "$rows"; fi
+fi
 # --- end of lessons 06 and 12 ---
 echo "lessons: $passed passed, $failed failed"
 [ "$failed" = 0 ]
