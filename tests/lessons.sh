@@ -271,5 +271,68 @@ if [ -f "$tmp/05_tbptt_bias.txt" ]; then
 	else bad "05_tbptt_bias: GRU k = 1 difference '$d1', k = T error '$dT'"; fi
 fi
 # --- end of lessons 03 and 05 ---
+# --- lessons 06 and 12 (06_clipping, 12_lyapunov) ---
+# at_most A B TOL: A <= B + TOL;  near A B RTOL: |A − B| <= RTOL·max(|A|, |B|)
+at_most() { awk -v a="$1" -v b="$2" -v t="$3" 'BEGIN { exit !(a != "" && b != "" && a <= b + t) }'; }
+near() { awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN { d = a - b; if (d < 0) d = -d; m = (a < 0 ? -a : a); n = (b < 0 ? -b : b); if (n > m) m = n; exit !(a != "" && b != "" && d <= r * m) }'; }
+if [ -f "$tmp/06_clipping.txt" ]; then
+	f=$tmp/06_clipping.txt
+	# the seed's example: 965 clipped at c = 10 is 10, same direction
+	read -r g1 o1 nb na cs <<< "$(sed -n 's/.*one parameter: *g = \([-0-9.e+]*\) *-> *\([-0-9.e+]*\) *(norm \([-0-9.e+]*\) -> \([-0-9.e+]*\), cosine \([-0-9.e+]*\)).*/\1 \2 \3 \4 \5/p' "$f")"
+	if [ "$g1" = 965 ] && [ "$o1" = 10 ] && [ "$nb" = 965 ] && [ "$na" = 10 ] && [ "$cs" = 1 ]; then
+		ok "06_clipping: the seed's 965 clipped at c = 10 is 10, cosine 1"
+	else bad "06_clipping: seed example '$g1 -> $o1, norm $nb -> $na, cosine $cs'"; fi
+	# (579, 772) by norm: g·c/|g| with |g| = 965, norm c, cosine 1; by value:
+	# (10, 10), cosine (579 + 772)·10 / (965·sqrt(200))
+	read -r a b n c <<< "$(sed -n 's/.*by norm, *c = 10: *(\([-0-9.e+]*\), \([-0-9.e+]*\)) *norm \([-0-9.e+]*\), cosine \([-0-9.e+]*\).*/\1 \2 \3 \4/p' "$f")"
+	read -r va vb vn vc <<< "$(sed -n 's/.*by value, c = 10: *(\([-0-9.e+]*\), \([-0-9.e+]*\)) *norm \([-0-9.e+]*\), cosine \([-0-9.e+]*\).*/\1 \2 \3 \4/p' "$f")"
+	if near "$a" "$(awk 'BEGIN { print 579 * 10 / 965 }')" 1e-6 && near "$b" "$(awk 'BEGIN { print 772 * 10 / 965 }')" 1e-6 \
+		&& near "$n" 10 1e-6 && near "$c" 1 1e-6 && [ "$va" = 10 ] && [ "$vb" = 10 ] \
+		&& near "$vn" "$(awk 'BEGIN { print sqrt(200) }')" 1e-5 \
+		&& near "$vc" "$(awk 'BEGIN { print (579 + 772) * 10 / (965 * sqrt(200)) }')" 1e-5; then
+		ok "06_clipping: (579, 772) by norm is (6, 8), norm 10, cosine 1; by value (10, 10), cosine $vc"
+	else bad "06_clipping: two-parameter example by norm '($a, $b) $n $c', by value '($va, $vb) $vn $vc'"; fi
+	# the plain run's largest gradient clipped at c: g·c/|g|, norm c, cosine 1
+	c=$(sed -n 's/.*Clipped at c = \([-0-9.e+]*\) that gradient.*/\1/p' "$f")
+	read -r gw gb gn <<< "$(sed -n 's/.*the gradient is (\([-0-9.e+]*\), \([-0-9.e+]*\)), norm \([-0-9.e+]*\):.*/\1 \2 \3/p' "$f")"
+	read -r cw cb <<< "$(sed -n 's/.*that gradient would have been (\([-0-9.e+]*\), \([-0-9.e+]*\)):.*/\1 \2/p' "$f")"
+	read -r cn cc <<< "$(sed -n 's/^ *norm \([-0-9.e+]*\), cosine \([-0-9.e+]*\), a step of.*/\1 \2/p' "$f")"
+	if near "$cw" "$(awk -v g="$gw" -v n="$gn" -v c="$c" 'BEGIN { print g * c / n }')" 2e-3 \
+		&& near "$cb" "$(awk -v g="$gb" -v n="$gn" -v c="$c" 'BEGIN { print g * c / n }')" 2e-3 \
+		&& near "$cn" "$c" 1e-6 && near "$cc" 1 1e-6 && near "$gn" "$(awk -v a="$gw" -v b="$gb" 'BEGIN { print sqrt(a * a + b * b) }')" 2e-3; then
+		ok "06_clipping: the wall's gradient ($gw, $gb) clipped at c = $c is g c/|g|, norm c, cosine 1"
+	else bad "06_clipping: the wall's gradient '($gw, $gb) $gn' clipped at '$c' gives '($cw, $cb) $cn $cc'"; fi
+	# no clipped step is longer than eta c
+	read -r lg ec <<< "$(sed -n 's/^ *is \([-0-9.e+]*\) (never more than eta c = \([-0-9.e+]*\)).*/\1 \2/p' "$f")"
+	if at_most "$lg" "$ec" 1e-12; then ok "06_clipping: longest clipped step $lg <= eta c = $ec"
+	else bad "06_clipping: longest clipped step '$lg' vs eta c '$ec'"; fi
+fi
+if [ -f "$tmp/12_lyapunov.txt" ]; then
+	f=$tmp/12_lyapunov.txt
+	# below g = 1 the state decays to 0 and J_t -> W (spectral radius g):
+	# every network's exponent is ln g; table rows: g, ln g, then "lambda (stderr)" per network
+	read -r rows worst <<< "$(awk '/^  g +ln g/ { on = 1; next } on && NF == 0 { exit }
+		on && $1 + 0 < 0.95 { for (i = 3; i <= NF; i += 2) { d = $i - log($1); if (d < 0) d = -d; if (d > w) w = d } n++ }
+		END { printf "%d %.3g\n", n, w + 0 }' "$f")"
+	if [ "${rows:-0}" -ge 2 ] && at_most "$worst" 0 2e-3; then
+		ok "12_lyapunov: lambda = ln g for every g < 1 and every network ($rows gains, largest |lambda - ln g| $worst)"
+	else bad "12_lyapunov: lambda vs ln g below g = 1: $rows rows, largest difference '$worst'"; fi
+	# the exponent against the slope of log10 |dh_T/dh_{T-tau}| (bt_jacobian_lags): slope·ln 10
+	# within 3 standard errors of lambda (+ 5e-4 for the ordered case, whose stderr is ~0)
+	rows=$(awk '/difference \/ stderr/ { on = 1; next } on && NF == 0 { exit } on && NF == 7 { print $1, $2, $3, $4, $6 }' "$f")
+	n=0; good=0; pos=0; neg=0
+	while read -r g sl sl10 l se; do
+		[ -n "$g" ] || continue
+		n=$((n + 1))
+		near "$sl10" "$(awk -v s="$sl" 'BEGIN { print s * log(10) }')" 1e-4 \
+			&& at_most "$(awk -v a="$sl10" -v b="$l" 'BEGIN { d = a - b; print d < 0 ? -d : d }')" \
+				"$(awk -v s="$se" 'BEGIN { print 3 * s }')" 5e-4 && good=$((good + 1))
+		awk -v l="$l" 'BEGIN { exit !(l > 0) }' && pos=$((pos + 1)) || neg=$((neg + 1))
+	done <<< "$rows"
+	if [ "$n" -ge 2 ] && [ "$good" = "$n" ] && [ "$pos" -ge 1 ] && [ "$neg" -ge 1 ]; then
+		ok "12_lyapunov: slope of the Jacobian product times ln 10 = lambda within 3 stderr ($n gains, ordered and chaotic)"
+	else bad "12_lyapunov: slope vs lambda: $good of $n agree, $pos chaotic, $neg ordered" "$rows"; fi
+fi
+# --- end of lessons 06 and 12 ---
 echo "lessons: $passed passed, $failed failed"
 [ "$failed" = 0 ]
