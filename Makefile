@@ -128,7 +128,7 @@ bench: all
 # The main job: every lesson, every figure (PNG and SVG), and
 # plots/out/index.html.
 plots: deps-plots
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j2 all
 	@sh scripts/plots.sh $(B)
 
 # The short demo of the command: init, grad, check and a figure of |dL/dh_t|.
