@@ -189,22 +189,25 @@ void numeric_fault(int st, const char *what)
  * Either --model FILE [--data FILE] or a model built here from --arch …
  * and random inputs of --length T. */
 
-bt_model *build_model(void)
+/* A new model from --arch, the sizes (required, or defaults d = 4, n = 16,
+ * m = 2) and the init options of the running subcommand. */
+bt_model *model_from_options(int sizes_required)
 {
-	if (get("--model")) {
-		static const char *const clash[] = {"--arch", "--input", "--hidden", "--output",
-			"--activation", "--scale", "--radius", "--orthogonal", "--forget-bias", "--seed"};
-		for (size_t i = 0; i < sizeof clash / sizeof clash[0]; i++)
-			if (get(clash[i]))
-				die_usage("%s: give either --model FILE or a model to build, not both", clash[i]);
-		return load_model();
-	}
-	const char *arch = get("--arch");
-	if (!arch)
-		die_usage("missing --model FILE (or --arch NAME to build one)");
+	const char *arch = need("--arch");
 	const bt_cell_type *type = bt_cell_lookup(arch);
-	if (!type)
-		die_usage("--arch: unknown architecture '%s'", arch);
+	if (!type) {
+		char names[512] = "";
+		for (size_t i = 0; i < bt_cell_count(); i++) {
+			strncat(names, " ", sizeof names - strlen(names) - 1);
+			strncat(names, bt_cell_name(bt_cell_at(i)), sizeof names - strlen(names) - 1);
+		}
+		die_usage("--arch: unknown architecture '%s'; one of:%s", arch, names);
+	}
+	if (sizes_required) {
+		need("--input");
+		need("--hidden");
+		need("--output");
+	}
 	bt_dims dims;
 	dims.d = get_count("--input", 4, 1, BT_MAX_DIM);
 	dims.n = get_count("--hidden", 16, 1, BT_MAX_DIM);
@@ -215,7 +218,7 @@ bt_model *build_model(void)
 		if (!bt_cell_has_activation(type))
 			die_usage("--activation: architecture '%s' takes no activation", arch);
 		if ((act = bt_activation_from_name(a)) < 0)
-			die_usage("--activation: unknown activation '%s'", a);
+			die_usage("--activation: unknown activation '%s' (tanh, relu, sigmoid, identity)", a);
 	}
 	bt_init_options opt;
 	bt_init_options_default(&opt);
@@ -228,8 +231,28 @@ bt_model *build_model(void)
 		die_usage("--scale/--radius: the recurrent matrix of '%s' is orthogonal by construction", arch);
 	opt.orthogonal = get("--orthogonal") != NULL;
 	opt.forget_bias = get_real("--forget-bias", opt.forget_bias, -1e6, 1e6);
+	const char *structure = get("--structure");
+	if (structure) {
+		if (!strcmp(structure, "normal"))
+			opt.structure = BT_STRUCTURE_NORMAL;
+		else if (!strcmp(structure, "nonnormal"))
+			opt.structure = BT_STRUCTURE_NONNORMAL;
+		else
+			die_usage("--structure: unknown structure '%s' (normal, nonnormal)", structure);
+		if (!bt_cell_single_w(type))
+			die_usage("--structure: architecture '%s' has no single recurrent matrix W "
+				  "to shape (rnn, linear, residual, attention have one)", arch);
+		if (opt.scale > 0)
+			die_usage("--structure and --scale: the eigenvalues' modulus is --radius R");
+		if (opt.orthogonal)
+			die_usage("--structure and --orthogonal: give one of them, not both");
+	}
+	if (get("--nonnormality") && opt.structure != BT_STRUCTURE_NONNORMAL)
+		die_usage("--nonnormality: only with --structure nonnormal");
+	opt.nonnormality = get_real("--nonnormality", opt.nonnormality, 0.0, 1e6);
 	if (bt_cell_param_count(type, dims) > (double)BT_MAX_NUMBERS)
-		die("the model would have more than 10^9 parameters");
+		die("sizes d=%zu n=%zu m=%zu give %.0f parameters, more than a file may hold (10^9)",
+		    dims.d, dims.n, dims.m, bt_cell_param_count(type, dims));
 	bt_model *m;
 	int st = bt_model_alloc(&m, type, dims, (bt_activation)act);
 	if (st == BT_OK)
@@ -237,6 +260,22 @@ bt_model *build_model(void)
 	if (st != BT_OK)
 		die("cannot build the model: %s", bt_strerror(st));
 	return m;
+}
+
+bt_model *build_model(void)
+{
+	if (get("--model")) {
+		static const char *const clash[] = {"--arch", "--input", "--hidden", "--output",
+			"--activation", "--scale", "--radius", "--orthogonal", "--forget-bias", "--seed",
+			"--structure", "--nonnormality"};
+		for (size_t i = 0; i < sizeof clash / sizeof clash[0]; i++)
+			if (get(clash[i]))
+				die_usage("%s: give either --model FILE or a model to build, not both", clash[i]);
+		return load_model();
+	}
+	if (!get("--arch"))
+		die_usage("missing --model FILE (or --arch NAME to build one)");
+	return model_from_options(0);
 }
 
 bt_data *build_data(const bt_model *m)

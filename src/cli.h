@@ -42,6 +42,9 @@ double get_real(const char *name, double dflt, double lo, double hi);
 
 bt_model *load_model(void);             /* --model FILE */
 bt_data *load_data(const bt_model *m);  /* --data FILE, checked against m */
+/* A new model from --arch, the sizes (required, or the defaults d = 4,
+ * n = 16, m = 2) and the subcommand's init options. */
+bt_model *model_from_options(int sizes_required);
 /* --model FILE, or a model built from --arch and the sizes and init options */
 bt_model *build_model(void);
 /* --data FILE, or random inputs of --length T (--data-seed) */
@@ -69,6 +72,8 @@ void numeric_fault(int st, const char *what);
 	{"--radius", "R", "build a model: spectral radius of W"}, \
 	{"--orthogonal", NULL, "build a model: Haar orthogonal recurrent matrices"}, \
 	{"--forget-bias", "B", "build a model: lstm forget bias (default 1)"}, \
+	{"--structure", "KIND", "build a model: W normal or nonnormal with eigenvalues of modulus --radius (see bptt init)"}, \
+	{"--nonnormality", "c", "build a model: strength of the non-normal part (with --structure nonnormal)"}, \
 	{"--seed", "S", "seed of the model built here (default 20140901)"}, \
 	{"--length", "T", "random data: length (default 100)"}, \
 	{"--data-seed", "S", "random data: seed (default 1)"}

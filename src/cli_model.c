@@ -38,70 +38,7 @@ static int model_writer(FILE *f, const void *ctx)
 static int run_init(const char **val)
 {
 	(void)val;
-	const char *arch = need("--arch");
-	const bt_cell_type *type = bt_cell_lookup(arch);
-	if (!type) {
-		char names[512] = "";
-		for (size_t i = 0; i < bt_cell_count(); i++) {
-			strncat(names, " ", sizeof names - strlen(names) - 1);
-			strncat(names, bt_cell_name(bt_cell_at(i)), sizeof names - strlen(names) - 1);
-		}
-		die_usage("--arch: unknown architecture '%s'; one of:%s", arch, names);
-	}
-	bt_dims dims;
-	need("--input");
-	need("--hidden");
-	need("--output");
-	dims.d = get_count("--input", 0, 1, BT_MAX_DIM);
-	dims.n = get_count("--hidden", 0, 1, BT_MAX_DIM);
-	dims.m = get_count("--output", 0, 1, BT_MAX_DIM);
-	int act = BT_ACT_TANH;
-	const char *a = get("--activation");
-	if (a) {
-		if (!bt_cell_has_activation(type))
-			die_usage("--activation: architecture '%s' takes no activation", arch);
-		if ((act = bt_activation_from_name(a)) < 0)
-			die_usage("--activation: unknown activation '%s' (tanh, relu, sigmoid, identity)", a);
-	}
-	bt_init_options opt;
-	bt_init_options_default(&opt);
-	opt.seed = get_count("--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
-	opt.scale = get_real("--scale", 0.0, 1e-300, 1e6);
-	opt.radius = get_real("--radius", 0.0, 1e-300, 1e6);
-	if (opt.scale > 0 && opt.radius > 0)
-		die_usage("--scale and --radius: give one of them, not both");
-	if ((opt.scale > 0 || opt.radius > 0) && !bt_cell_takes_scale(type))
-		die_usage("--scale/--radius: the recurrent matrix of '%s' is orthogonal by construction", arch);
-	opt.orthogonal = get("--orthogonal") != NULL;
-	opt.forget_bias = get_real("--forget-bias", opt.forget_bias, -1e6, 1e6);
-	const char *structure = get("--structure");
-	if (structure) {
-		if (!strcmp(structure, "normal"))
-			opt.structure = BT_STRUCTURE_NORMAL;
-		else if (!strcmp(structure, "nonnormal"))
-			opt.structure = BT_STRUCTURE_NONNORMAL;
-		else
-			die_usage("--structure: unknown structure '%s' (normal, nonnormal)", structure);
-		if (!bt_cell_single_w(type))
-			die_usage("--structure: architecture '%s' has no single recurrent matrix W "
-				  "to shape (rnn, linear, residual, attention have one)", arch);
-		if (opt.scale > 0)
-			die_usage("--structure and --scale: the eigenvalues' modulus is --radius R");
-		if (opt.orthogonal)
-			die_usage("--structure and --orthogonal: give one of them, not both");
-	}
-	if (get("--nonnormality") && opt.structure != BT_STRUCTURE_NONNORMAL)
-		die_usage("--nonnormality: only with --structure nonnormal");
-	opt.nonnormality = get_real("--nonnormality", opt.nonnormality, 0.0, 1e6);
-	if (bt_cell_param_count(type, dims) > (double)BT_MAX_NUMBERS)
-		die("sizes d=%zu n=%zu m=%zu give %.0f parameters, more than a file may hold (10^9)",
-		    dims.d, dims.n, dims.m, bt_cell_param_count(type, dims));
-	bt_model *m;
-	int st = bt_model_alloc(&m, type, dims, (bt_activation)act);
-	if (st != BT_OK)
-		die("cannot create the model: %s", bt_strerror(st));
-	if ((st = bt_model_init(m, &opt)) != BT_OK)
-		die("cannot initialise the model: %s (is the matrix zero?)", bt_strerror(st));
+	bt_model *m = model_from_options(1);
 	write_out(model_writer, m);
 	bt_model_free(m);
 	return 0;
