@@ -405,6 +405,9 @@ typedef struct {
 	double *log10_step;       /* log10 ‖J_t‖₂ */
 	double log10_smax;        /* log10 s_max(W), NAN for gated cells */
 	double lipschitz;         /* L_φ used in the bound */
+	int skip_steps;           /* set by the caller: skip the per-step norms
+				     (log10_step and log10_prod_steps are then NaN)
+				     unless the bound is made of them (gru, lstm) */
 } bt_jacobian_result;
 
 int bt_jacobian_alloc(bt_jacobian_result **out, size_t T);

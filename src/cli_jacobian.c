@@ -15,6 +15,7 @@
 
 static const optdef jacobian_opts[] = {
 	SOURCE_OPTS,
+	{"--no-step-norms", NULL, "skip the 2-norms of the step Jacobians (columns 5 and 7 are then NaN) unless the bound needs them (gru, lstm): faster"},
 	{"-o", "FILE", "write the columns to FILE (atomically) instead of standard output"},
 	{"--help", NULL, "show this help"},
 	{NULL, NULL, NULL}};
@@ -54,6 +55,7 @@ static int run_jacobian(const char **val)
 	bt_jacobian_result *r;
 	if (bt_jacobian_alloc(&r, d->T) != BT_OK)
 		die("out of memory");
+	r->skip_steps = get("--no-step-norms") != NULL;
 	numeric_fault(bt_jacobian_lags(m, d, r), "jacobian");
 	jac_ctx c = {m, d, r};
 	write_out(jacobian_writer, &c);

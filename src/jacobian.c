@@ -123,6 +123,7 @@ static int lags(const bt_model *model, const bt_data *data, size_t r0,
 	res->lipschitz = L;
 	res->log10_smax = lsm;
 	int kind = model->type->bound;
+	int want_steps = !res->skip_steps || kind == BT_BOUND_STEPS || isnan(lsm);
 	/* a fixed, irregular start for the power iterations */
 	for (size_t i = 0; i < S; i++) {
 		gsl_vector_set(u, i, 1.0 + 0.37 * sin(1.0 + (double)i));
@@ -140,11 +141,16 @@ static int lags(const bt_model *model, const bt_data *data, size_t r0,
 				st = BT_ENUMERIC;
 				goto done;
 			}
-		/* ‖J_t‖₂ */
-		double sj = bt_norm2_warm(J, uj, w, 200);
-		res->log10_step[t - 1] = log10(sj);
-		steps += log10(sj);
-		res->log10_prod_steps[tau - 1] = steps;
+		/* ‖J_t‖₂ (always when the bound is made of them) */
+		if (want_steps) {
+			double sj = bt_norm2_warm(J, uj, w, 200);
+			res->log10_step[t - 1] = log10(sj);
+			steps += log10(sj);
+			res->log10_prod_steps[tau - 1] = steps;
+		} else {
+			res->log10_step[t - 1] = NAN;
+			res->log10_prod_steps[tau - 1] = NAN;
+		}
 		/* P̃ ← P̃ J_t, renormalised */
 		gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, P, J, 0.0, Q);
 		gsl_matrix *tmp = P;
@@ -159,6 +165,11 @@ static int lags(const bt_model *model, const bt_data *data, size_t r0,
 			}
 			/* the per-step norms and bounds still go on */
 			for (size_t r = tau + 1; r <= T; r++) {
+				if (!want_steps) {
+					res->log10_step[T - r] = NAN;
+					res->log10_prod_steps[r - 1] = NAN;
+					continue;
+				}
 				bt_seq_jacobian(q, model, data, T - r + 1, J);
 				double sr = bt_norm2_warm(J, uj, w, 200);
 				res->log10_step[T - r] = log10(sr);

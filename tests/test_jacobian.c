@@ -270,6 +270,37 @@ START_TEST(test_block_lstm_closed_form)
 }
 END_TEST
 
+/* skip_steps leaves the product's norms unchanged, and skips the step norms
+ * only where the bound does not need them (gru and lstm keep them). */
+START_TEST(test_skip_steps)
+{
+	size_t T = 12;
+	bt_model *m = tu_model(var[_i].arch, var[_i].act, 2, 4, 1, 0.5, 21);
+	bt_data *d = tu_data(T, 2, 1, 0, 8);
+	bt_jacobian_result *a, *b;
+	ck_assert_int_eq(bt_jacobian_alloc(&a, T), BT_OK);
+	ck_assert_int_eq(bt_jacobian_alloc(&b, T), BT_OK);
+	b->skip_steps = 1;
+	ck_assert_int_eq(bt_jacobian_lags(m, d, a), BT_OK);
+	ck_assert_int_eq(bt_jacobian_lags(m, d, b), BT_OK);
+	int needs = !strcmp(var[_i].arch, "gru") || !strcmp(var[_i].arch, "lstm");
+	for (size_t i = 0; i < T; i++) {
+		ck_assert(a->log10_norm2[i] == b->log10_norm2[i] ||
+			  (isinf(a->log10_norm2[i]) && isinf(b->log10_norm2[i])));
+		ck_assert(a->log10_bound[i] == b->log10_bound[i] ||
+			  (isinf(a->log10_bound[i]) && isinf(b->log10_bound[i])));
+		if (needs)
+			ck_assert(a->log10_step[i] == b->log10_step[i]);
+		else
+			ck_assert(isnan(b->log10_step[i]) && isnan(b->log10_prod_steps[i]));
+	}
+	bt_jacobian_free(a);
+	bt_jacobian_free(b);
+	bt_model_free(m);
+	bt_data_free(d);
+}
+END_TEST
+
 int main(void)
 {
 	for (size_t i = 0; i < bt_cell_count(); i++) {
@@ -285,6 +316,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_direct_product, 0, (int)nvar);
 	tcase_add_loop_test(tc, test_long_closed_form, 0, 2);
+	tcase_add_loop_test(tc, test_skip_steps, 0, (int)nvar);
 	tcase_add_loop_test(tc, test_tanh_long_finite, 0, (int)nvar);
 	tcase_add_loop_test(tc, test_block_direct, 0, (int)nvar);
 	tcase_add_test(tc, test_block_lstm_closed_form);
