@@ -155,6 +155,8 @@ typedef struct {
 } bt_init_options;
 enum { BT_STRUCTURE_GAUSSIAN = 0, BT_STRUCTURE_NORMAL, BT_STRUCTURE_NONNORMAL };
 #define BT_DEFAULT_SEED 20140901UL
+/* Fills opt with the defaults: seed BT_DEFAULT_SEED, Gaussian, no rescaling,
+ * forget bias 1. */
 void bt_init_options_default(bt_init_options *opt);
 
 /* Fills the parameters, repeatably from the seed: recurrent matrices
@@ -173,6 +175,9 @@ typedef struct {
 	double *M;   /* T mask values (0 or 1), or NULL for all ones */
 } bt_data;
 
+/* Allocates data of length T (X, Y zero; with_mask: a mask M of ones) into
+ * *out, owned by the caller (bt_data_free; NULL is fine). BT_EINVAL on sizes
+ * of zero or above the spec's limits, BT_ENOMEM. bt_data_copy: a deep copy. */
 int bt_data_alloc(bt_data **out, size_t T, size_t d, size_t m, int with_mask);
 void bt_data_free(bt_data *data);
 int bt_data_copy(bt_data **out, const bt_data *src);
@@ -261,6 +266,7 @@ typedef struct {
 			     1 to 64 (values outside are clamped); default 4 */
 	unsigned long seed;
 } bt_check_options;
+/* Fills opt with the defaults documented above. */
 void bt_check_options_default(bt_check_options *opt);
 
 typedef struct {
@@ -371,6 +377,8 @@ typedef struct {
 	double loss;
 } bt_fd_sweep;
 
+/* A sweep over nh steps, owned by the caller (bt_fd_sweep_free; NULL is
+ * fine); bt_gradcheck_sweep fills it (a status). */
 int bt_fd_sweep_alloc(bt_fd_sweep **out, size_t nh);
 void bt_fd_sweep_free(bt_fd_sweep *s);
 int bt_gradcheck_sweep(const bt_model *model, const bt_data *data,
@@ -410,6 +418,8 @@ typedef struct {
 				     unless the bound is made of them (gru, lstm) */
 } bt_jacobian_result;
 
+/* A result for T lags, owned by the caller (bt_jacobian_free; NULL is fine).
+ * BT_EINVAL for T = 0 or above BT_MAX_T, BT_ENOMEM. */
 int bt_jacobian_alloc(bt_jacobian_result **out, size_t T);
 void bt_jacobian_free(bt_jacobian_result *res);
 /* Runs the model over the data (T = data length) and fills res (allocated
@@ -504,6 +514,7 @@ typedef struct {
 	size_t blocks;       /* K, 2…T−B; 0 (the default): 10 */
 	unsigned long seed;  /* the random initial tangent vectors; default 1 */
 } bt_lyapunov_options;
+/* Fills opt with the defaults documented above. */
 void bt_lyapunov_options_default(bt_lyapunov_options *opt);
 
 typedef struct {
@@ -671,6 +682,8 @@ typedef struct {
 	double *buckets;
 } bt_flow_result;
 
+/* A result for this model and length, owned by the caller (bt_flow_free;
+ * NULL is fine). BT_EINVAL on bad sizes, BT_ENOMEM. */
 int bt_flow_alloc(bt_flow_result **out, const bt_model *model, size_t T);
 void bt_flow_free(bt_flow_result *res);
 /* Runs the model over the data and fills res (allocated for this model and
