@@ -63,6 +63,17 @@ static void parse_options(const command *c, int argc, char **argv,
 			if (strlen(c->opts[j].name) == alen &&
 			    !strncmp(c->opts[j].name, a, alen))
 				k = j;
+		if (k < 0 && a[0] != '-')
+			/* a positional argument: the first unset slot whose
+			 * name is not an option ("TASK") */
+			for (int j = 0; c->opts[j].name; j++)
+				if (c->opts[j].name[0] != '-' && !val[j]) {
+					val[j] = a;
+					k = -2;
+					break;
+				}
+		if (k == -2)
+			continue;
 		if (k < 0) {
 			if (a[0] == '-')
 				die_usage("unknown option '%.*s'", (int)alen, a);
@@ -328,6 +339,7 @@ static const command *const commands[] = {
 	&cmd_lyapunov,
 	&cmd_bias,
 	&cmd_clip,
+	&cmd_task,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
