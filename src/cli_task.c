@@ -5,7 +5,7 @@
 #include "cli.h"
 
 static const optdef task_opts[] = {
-	{"TASK", NULL, "adding, copy or linear (the first argument that is not an option)"},
+	{"TASK", "adding|copy|linear", "the task: the first argument that is not an option"},
 	{"--length", "T", "sequence length (adding, linear; copy: 2K + D, instead of --delay)"},
 	{"--seed", "S", "random seed (default 20140901); same seed, same bytes"},
 	{"--symbols", "K", "copy: symbols to remember (default 10)"},
