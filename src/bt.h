@@ -186,6 +186,59 @@ int bt_data_check(const bt_model *model, const bt_data *data);
 /* Random data for demos and tests: x_t i.i.d. N(0,1), y_t i.i.d. N(0,1). */
 int bt_data_random(bt_data *data, unsigned long seed);
 
+/* ---- tasks with known baselines (task.c) ------------------------------------ */
+/* Data sets generated from a seed (GSL MT19937), each with a loss mask M
+ * (1 where a target counts) and the error of a network without memory.
+ *   adding  d = 2, m = 1: x_t = (u_t, marker_t), u_t ~ U(0,1) i.i.d.;
+ *           exactly two markers, one uniform in steps 1…⌊T/2⌋ and one in
+ *           ⌊T/2⌋+1…T (the convention of Le et al. 2015 and Arjovsky et al.
+ *           2016; Hochreiter & Schmidhuber 1997 put both earlier);
+ *           y_T = the sum of the two marked values, μ_T = 1, μ_t = y_t = 0
+ *           before. Baseline: predicting 1 gives MSE = Var(u₁ + u₂) = 1/6,
+ *           loss ½(ŷ − y)² = 1/12 per sequence. T ≥ 2.
+ *   copy    alphabet A ≥ 2, K ≥ 1 symbols, delay D ≥ 1, T = 2K + D (opt T
+ *           is ignored); d = A + 2 one-hot (symbols, blank A, go A+1), m = A
+ *           one-hot: the K symbols (i.i.d. uniform) at steps 1…K, blanks,
+ *           go at step K + D, blanks; targets the K symbols at steps
+ *           K+D+1…T, where μ = 1 (0 elsewhere). Baseline (memoryless, the
+ *           best constant ŷ = (1/A, …)): ‖ŷ − y‖² = 1 − 1/A per recalled
+ *           step, loss K(1 − 1/A)/2 per sequence.
+ *   linear  d = m = 1: x_t ~ N(0, s²) i.i.d. (Ziggurat), h_0 = 0,
+ *           h_t = a h_{t−1} + b x_t, y_t = h_t, μ_t = 1 (for the bias
+ *           lessons). Baseline: predicting 0 gives MSE = (1/T) Σ_t Var h_t,
+ *           Var h_t = b²s²(1 − a^{2t})/(1 − a²) (stationary b²s²/(1 − a²)). */
+enum { BT_TASK_ADDING = 0, BT_TASK_COPY, BT_TASK_LINEAR };
+/* Name ("adding", "copy", "linear") → kind; -1 if unknown. */
+int bt_task_from_name(const char *name);
+const char *bt_task_name(int kind);
+
+typedef struct {
+	int kind;               /* BT_TASK_* (default adding) */
+	size_t T;               /* length, adding and linear (default 100) */
+	unsigned long seed;     /* default BT_DEFAULT_SEED */
+	size_t symbols;         /* copy: K (default 10) */
+	size_t alphabet;        /* copy: A (default 8) */
+	size_t delay;           /* copy: D (default 100) */
+	double a, b, s;         /* linear (defaults 0.9, 1, 1) */
+} bt_task_options;
+void bt_task_options_default(bt_task_options *opt);
+
+typedef struct {
+	double baseline_mse;    /* the memoryless baseline's squared error per
+				   counted step, ‖ŷ − y‖² (summed over the m
+				   outputs), in expectation */
+	double baseline_loss;   /* its expected loss Σ_t μ_t ½‖ŷ_t − y_t‖² */
+	char description[320];  /* one line: what the data is */
+	char baseline[320];     /* one line: the baseline, in words */
+} bt_task_info;
+
+/* Allocates *out (with a mask) and fills it; the same options give the
+ * same data bit for bit. info may be NULL. BT_EINVAL on sizes out of
+ * range (or more than BT_MAX_NUMBERS numbers), non-finite a, b or s, or
+ * s < 0; BT_ENUMERIC when the linear task's y overflows. */
+int bt_task_generate(bt_data **out, const bt_task_options *opt,
+		     bt_task_info *info);
+
 /* ---- forward pass, loss, full BPTT (seq.c) ------------------------------------ */
 typedef struct bt_seq bt_seq;
 

@@ -63,6 +63,17 @@ static void parse_options(const command *c, int argc, char **argv,
 			if (strlen(c->opts[j].name) == alen &&
 			    !strncmp(c->opts[j].name, a, alen))
 				k = j;
+		if (k < 0 && a[0] != '-')
+			/* a positional argument: the first unset slot whose
+			 * name is not an option ("TASK") */
+			for (int j = 0; c->opts[j].name; j++)
+				if (c->opts[j].name[0] != '-' && !val[j]) {
+					val[j] = a;
+					k = -2;
+					break;
+				}
+		if (k == -2)
+			continue;
 		if (k < 0) {
 			if (a[0] == '-')
 				die_usage("unknown option '%.*s'", (int)alen, a);
@@ -328,6 +339,7 @@ static const command *const commands[] = {
 	&cmd_lyapunov,
 	&cmd_bias,
 	&cmd_clip,
+	&cmd_task,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -336,9 +348,12 @@ static void print_help(const command *c)
 	printf("usage: bptt %s %s\n\n%s\n\noptions:\n", c->name, c->synopsis, c->about);
 	for (int j = 0; c->opts[j].name; j++) {
 		char lhs[64];
-		snprintf(lhs, sizeof lhs, "%s%s%s", c->opts[j].name,
-			 c->opts[j].metavar ? " " : "",
-			 c->opts[j].metavar ? c->opts[j].metavar : "");
+		if (c->opts[j].name[0] != '-' && c->opts[j].metavar)
+			snprintf(lhs, sizeof lhs, "%s", c->opts[j].metavar);  /* a positional */
+		else
+			snprintf(lhs, sizeof lhs, "%s%s%s", c->opts[j].name,
+				 c->opts[j].metavar ? " " : "",
+				 c->opts[j].metavar ? c->opts[j].metavar : "");
 		printf("  %-18s %s\n", lhs, c->opts[j].help);
 	}
 	if (!strcmp(c->name, "init")) {
@@ -475,8 +490,16 @@ static void print_completion(FILE *f)
 		   "\tesac\n\tcase ${COMP_WORDS[1]} in\n");
 	for (size_t i = 0; i < NCOMMANDS; i++) {
 		fprintf(f, "\t%s) COMPREPLY=($(compgen -W \"", commands[i]->name);
-		for (int j = 0; commands[i]->opts[j].name; j++)
-			fprintf(f, "%s ", commands[i]->opts[j].name);
+		for (int j = 0; commands[i]->opts[j].name; j++) {
+			const optdef *o = &commands[i]->opts[j];
+			if (o->name[0] != '-') {   /* a positional: its choices */
+				for (const char *c = o->metavar; c && *c; c++)
+					fputc(*c == '|' ? ' ' : *c, f);
+				fputc(' ', f);
+			} else {
+				fprintf(f, "%s ", o->name);
+			}
+		}
 		fprintf(f, "\" -- \"$cur\")) ;;\n");
 	}
 	fprintf(f, "\tesac\n}\ncomplete -F _bptt bptt\n");

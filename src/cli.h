@@ -82,6 +82,6 @@ void numeric_fault(int st, const char *what);
 /* The subcommands. */
 extern const command cmd_init, cmd_data, cmd_grad, cmd_check, cmd_flow,
 	cmd_jacobian;
-extern const command cmd_spectrum, cmd_lyapunov, cmd_bias, cmd_clip;
+extern const command cmd_spectrum, cmd_lyapunov, cmd_bias, cmd_clip, cmd_task;
 
 #endif

@@ -730,6 +730,49 @@ run clip --grad g965.grad --norm 1 -o -
 need_rc 2
 result "clip -o - (the report owns standard output): exit 2"
 
+# ---- task -------------------------------------------------------------------------
+
+run task --help
+need_rc 0
+grep -q -- "adding" "$OUT" || fail_why "task --help does not mention adding"
+result "bptt task --help"
+
+run task adding --length 20 -o add.data
+need_rc 0
+head -n 1 add.data | grep -q '^bptt-data 1' || fail_why "no bptt-data 1 header"
+grep -Eq '^M[[:space:]]+20[[:space:]]+1' add.data || fail_why "no 'M 20 1' block"
+grep -q '1/6' "$ERR" || fail_why "stderr does not state the baseline 1/6: $(head -c 300 "$ERR")"
+run init --arch rnn --input 2 --hidden 4 --output 1 -o add.model
+need_rc 0
+run grad --model add.model --data add.data
+need_rc 0
+grep -q '^bptt-grad 1' "$OUT" || fail_why "grad on the adding data wrote no gradient"
+result "task adding --length 20 reads back with grad (d = 2, m = 1)"
+
+run task adding --length 20 -o -
+need_rc 0
+cmp -s "$OUT" add.data || fail_why "-o - differs from -o FILE (or is not the same seed's data)"
+result "task -o - writes the clean file to stdout"
+
+run task copy --symbols 3 --alphabet 4 --delay 5 -o copy.data
+need_rc 0
+grep -Eq '^X[[:space:]]+11[[:space:]]+6' copy.data || fail_why "copy: no 'X 11 6' block"
+run task linear --length 30 --a 0.5 --seed 4 -o lin.data
+need_rc 0
+grep -Eq '^Y[[:space:]]+30[[:space:]]+1' lin.data || fail_why "linear: no 'Y 30 1' block"
+result "task copy and linear"
+
+for bad in "task" "task nosuch --length 5" "task adding" "task adding --length 1" "task adding --length 5 --a 0.5" \
+	"task copy --symbols 2" "task copy --symbols 2 --delay 3 --length 9" "task copy --alphabet 1 --delay 3" \
+	"task linear --length 5 --s -1" "task linear --length 5 --delay 2" "task adding copy --length 5" \
+	"task adding --length 5 --bogus"; do
+	run $bad -o task-none.data
+	need_rc 2
+	[ -s "$ERR" ] || fail_why "no message on stderr"
+	[ -e task-none.data ] && fail_why "task-none.data written"
+	result "$bad: exit 2"
+done
+
 # ---- summary --------------------------------------------------------------------------
 
 echo "cli: $passed passed, $failed failed"
