@@ -19,6 +19,10 @@
 #include "cell.h"
 
 enum kind { K_MODEL, K_DATA, K_GRAD };
+
+/* Allocations of more numbers than this (64 MiB of doubles) are first
+ * checked against the size of the file. */
+#define BIG_ALLOC (8.0 * 1024 * 1024)
 static const char *const kind_word[] = {"bptt-model", "bptt-data", "bptt-grad"};
 static const char *const kind_noun[] = {"model", "data", "gradient"};
 
@@ -49,6 +53,7 @@ typedef struct {
 	char **fields;
 	size_t nf, fcap;
 	int failed;
+	double size;       /* the file's size in bytes, or -1 when unknown */
 } reader;
 
 static int fail(reader *r, long line, const char *fmt, ...)
@@ -244,6 +249,14 @@ static int finish_header(reader *r, parsed *p, int at_eof)
 		return fail(r, p->dims_line,
 			    "dims %zu %zu %zu give %.0f parameters, more than 10^9",
 			    p->dims.d, p->dims.n, p->dims.m, total);
+	/* every number takes at least two bytes (a digit and a separator): a
+	 * large model that the file is too short to hold is refused before
+	 * anything is allocated (small ones are read, and refused where the file
+	 * ends) */
+	if (r->size >= 0 && 2 * total > r->size && total > BIG_ALLOC)
+		return fail(r, p->dims_line,
+			    "dims %zu %zu %zu need %.0f numbers, but the file has only %.0f bytes",
+			    p->dims.d, p->dims.n, p->dims.m, total, r->size);
 	int st = bt_model_alloc(&p->model, p->type, p->dims,
 				p->act_line ? (bt_activation)p->activation : BT_ACT_TANH);
 	if (st != BT_OK) {
@@ -338,6 +351,12 @@ static int block(reader *r, parsed *p)
 				return fail(r, line,
 					    "block '%s' has %zu rows, but block '%s' (line %ld) has %zu",
 					    name, rows, data_names[j], p->arr_line[j], p->rows[j]);
+		long here = ftell(r->f);
+		if (r->size >= 0 && here >= 0 && 2 * count > r->size - (double)here &&
+		    count > BIG_ALLOC)
+			return fail(r, line,
+				    "block '%s' declares %zu×%zu numbers, but only %.0f bytes of the file remain",
+				    name, rows, cols, r->size - (double)here);
 		p->arr[di] = malloc((size_t)count * sizeof(double));
 		if (!p->arr[di]) {
 			fail(r, line, "out of memory for block '%s' (%zu×%zu)", name,
@@ -382,6 +401,8 @@ static int parse(const char *path, enum kind kind, parsed *p, bt_error *err)
 		set_error(err, path, 0, "cannot open: %s", strerror(errno));
 		return BT_EIO;
 	}
+	struct stat sb;
+	r.size = (fstat(fileno(r.f), &sb) == 0 && S_ISREG(sb.st_mode)) ? (double)sb.st_size : -1;
 	int st = BT_OK, k = next_line(&r);
 	if (k == 0)
 		st = fail(&r, r.lineno > 0 ? r.lineno : 1,

@@ -723,6 +723,35 @@ START_TEST(test_accept_grad)
 }
 END_TEST
 
+/* A tiny file that declares a huge model or block is refused at the line
+ * that declares it, before the numbers are allocated (found by the fuzzer:
+ * dims 2 8227 71011 made the reader allocate 5 GB). */
+START_TEST(test_refuse_short_file)
+{
+	char dir[] = "/tmp/bptt-short-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char path[256];
+	snprintf(path, sizeof path, "%s/m.txt", dir);
+	FILE *f = fopen(path, "w");
+	fputs("bptt-model 1\narch orthogonal\ndims 2 08227 71011\n0\n", f);
+	fclose(f);
+	bt_model *m = NULL;
+	bt_error e;
+	ck_assert_int_eq(bt_model_read(&m, path, &e), BT_EFORMAT);
+	ck_assert_int_eq(e.line, 3);
+	ck_assert_msg(strstr(e.msg, "bytes") != NULL, "message: %s", e.msg);
+	f = fopen(path, "w");
+	fputs("bptt-data 1\nX 50000000 2\n1 2\n", f);
+	fclose(f);
+	bt_data *d = NULL;
+	ck_assert_int_eq(bt_data_read(&d, path, &e), BT_EFORMAT);
+	ck_assert_int_eq(e.line, 2);
+	ck_assert_msg(strstr(e.msg, "bytes") != NULL, "message: %s", e.msg);
+	remove(path);
+	rmdir(dir);
+}
+END_TEST
+
 START_TEST(test_read_missing_file)
 {
 	char dir[600], p[700];
@@ -1209,6 +1238,7 @@ static Suite *textio_suite(void)
 	tcase_add_test(tc, test_accept_data);
 	tcase_add_test(tc, test_accept_grad);
 	tcase_add_test(tc, test_read_missing_file);
+	tcase_add_test(tc, test_refuse_short_file);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("refuse");
