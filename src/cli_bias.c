@@ -175,10 +175,18 @@ static int run_scalar(void)
 			die("a = %g: the burn-in (%zu steps) and --length %zu make sequences longer than 10^8 steps; give a shorter --burn-in",
 			    a[i], burn[i], T);
 	}
+	bt_dims one = {1, 1, 1};
 	for (size_t i = 0; i < na; i++)
-		for (size_t j = 0; j < nk; j++)
-			numeric_fault(bt_bias_scalar(a[i], b, s, k[j], T, burn[i], N, seed,
-						     &r[i * nk + j]), "bias");
+		need_memory(bt_cell_lookup("linear"), one, burn[i] + T, 1, BT_TASK_BIAS);
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nk; j++) {
+			int st = bt_bias_scalar(a[i], b, s, k[j], T, burn[i], N, seed,
+						&r[i * nk + j]);
+			if (st == BT_ECANCELED && na * nk > 1)
+				fprintf(stderr, "%s: a = %g, k = %zu: row %zu of %zu\n",
+					"bptt bias", a[i], k[j], i * nk + j + 1, na * nk);
+			numeric_fault(st, "bias");
+		}
 	scalar_ctx c = {na, nk, a, k, burn, r, b, s, T, seed};
 	write_out(scalar_writer, &c);
 	free(a);
@@ -246,6 +254,7 @@ static int run_model(void)
 		dseed = get_count("--data-seed", 1, 0, ULONG_MAX);
 		if ((double)T * (double)(m->dims.d + m->dims.m) > (double)BT_MAX_NUMBERS)
 			die("--length %zu: more than 10^9 numbers of data", T);
+		need_task(m, T);
 		data = malloc(ndata * sizeof *data);
 		if (!data)
 			die("out of memory");
@@ -260,7 +269,14 @@ static int run_model(void)
 	bt_bias_result *r;
 	if (bt_bias_alloc(&r, k, nk, ndata) != BT_OK)
 		die("out of memory");
-	numeric_fault(bt_bias_model(m, (const bt_data *const *)data, r), "bias");
+	int st = bt_bias_model(m, (const bt_data *const *)data, r);
+	if (st == BT_ENUMERIC)   /* where: in the first data set that has a fault */
+		for (size_t i = 0; i < ndata; i++) {
+			bt_fault f;
+			if (bt_fault_locate(m, data[i], 0, &f) == BT_OK && f.pass != BT_FAULT_NONE)
+				numeric_fault_at(st, "bias", m, data[i], 0);
+		}
+	numeric_fault(st, "bias");
 	model_ctx c = {m, data[0], r, dseed, get("--data") != NULL};
 	write_out(model_writer, &c);
 	bt_bias_free(r);
@@ -275,7 +291,10 @@ static int run_model(void)
 static int run_bias(const char **val)
 {
 	(void)val;
-	return get("--scalar") ? run_scalar() : run_model();
+	if (get("--scalar"))
+		return run_scalar();
+	plan_task(BT_TASK_BIAS, get("--data") ? 1 : get_count("--datasets", 8, 1, 100000));
+	return run_model();
 }
 
 const command cmd_bias = {"bias",

@@ -62,6 +62,7 @@ static int run_clip(const char **val)
 			die_error(&e);
 		g = m->theta;
 	} else {
+		plan_task(BT_TASK_GRADIENT, 1);
 		m = build_model();
 		bt_data *d = build_data(m);
 		size_t k = get_count("--truncate", 0, 1, ULLONG_MAX);
@@ -70,7 +71,7 @@ static int run_clip(const char **val)
 		dX = malloc(T * m->dims.d * sizeof(double));
 		if (!g || !dX)
 			die("out of memory");
-		numeric_fault(bt_gradient(m, d, k, &loss, g, dX), "clip");
+		numeric_fault_at(bt_gradient(m, d, k, &loss, g, dX), "clip", m, d, k);
 		bt_data_free(d);
 	}
 	double *out = malloc(m->nparams * sizeof(double));

@@ -41,12 +41,13 @@ static int run_grad(const char **val)
 	bt_model *m = load_model();
 	bt_data *d = load_data(m);
 	size_t k = get_count("--truncate", 0, 1, ULLONG_MAX);
+	need_memory(m->type, m->dims, d->T, 1, BT_TASK_GRADIENT);
 	double *g = malloc(m->nparams * sizeof(double));
 	double *dX = malloc(d->T * d->d * sizeof(double));
 	if (!g || !dX)
 		die("out of memory");
 	grad_ctx c = {m, 0, g, dX, d->T};
-	numeric_fault(bt_gradient(m, d, k, &c.loss, g, dX), "grad");
+	numeric_fault_at(bt_gradient(m, d, k, &c.loss, g, dX), "grad", m, d, k);
 	write_out(grad_writer, &c);
 	free(g);
 	free(dX);
@@ -121,7 +122,7 @@ static int check_entries(const bt_model *m, const bt_data *d,
 		"Richardson extrapolation (4 D(h/2) - D(h))/3 of central differences, error O(h^4)",
 		"five-point stencil (-L(+2h) + 8L(+h) - 8L(-h) + L(-2h))/12h, error O(h^4)"};
 	bt_check_result r;
-	numeric_fault(bt_gradcheck_gradient(m, d, g, gX, opt, &r), "check");
+	numeric_fault_at(bt_gradcheck_gradient(m, d, g, gX, opt, &r), "check", m, d, 0);
 	printf("%s against %s,\nstep h = %.3g * max(1,|x|); an entry agrees when "
 	       "|exact - fd| <= atol + rtol * max(|exact|,|fd|),\nwith rtol %g, atol %.3g; loss %.17g\n",
 	       g ? "the gradient in --grad" : "exact BPTT gradient", formula[r.method],
@@ -150,7 +151,7 @@ static int check_taylor(const bt_model *m, const bt_data *d,
 			const double *gX)
 {
 	bt_taylor_result r;
-	numeric_fault(bt_gradcheck_taylor(m, d, g, gX, opt, NULL, 0, &r), "check");
+	numeric_fault_at(bt_gradcheck_taylor(m, d, g, gX, opt, NULL, 0, &r), "check", m, d, 0);
 	printf("Taylor remainder test of the %s along one random unit direction v\n"
 	       "per block (zero elsewhere), over X, and over everything (all); seed %lu:\n"
 	       "  r(h) = (|L(theta+hv) - L(theta) - h g.v| + |L(theta-hv) - L(theta) + h g.v|) / 2\n"
@@ -223,6 +224,7 @@ static int run_check(const char **val)
 	(void)val;
 	bt_model *m = load_model();
 	bt_data *d = load_data(m);
+	need_memory(m->type, m->dims, d->T, 1, BT_TASK_CHECK);
 	bt_check_options opt;
 	bt_check_options_default(&opt);
 	opt.rtol = get_real("--rtol", opt.rtol, 0, 1);
@@ -261,7 +263,7 @@ static int run_check(const char **val)
 			die("out of memory");
 		for (size_t i = 0; i < nh; i++)
 			s->h[i] = pow(10.0, -14.0 + (double)i / 4);
-		numeric_fault(bt_gradcheck_sweep(m, d, &opt, s), "check --sweep");
+		numeric_fault_at(bt_gradcheck_sweep(m, d, &opt, s), "check --sweep", m, d, 0);
 		sweep_ctx c = {m, d, s, opt.seed};
 		write_out(sweep_writer, &c);
 		bt_fd_sweep_free(s);
@@ -283,7 +285,7 @@ static int run_check(const char **val)
 	} else if (get("--directions")) {
 		opt.directions = get_count("--directions", 4, 1, 64);
 		bt_check_dir_result r;
-		numeric_fault(bt_gradcheck_directional(m, d, &opt, &r), "check");
+		numeric_fault_at(bt_gradcheck_directional(m, d, &opt, &r), "check", m, d, 0);
 		printf("exact gradient g against %s differences of L along %zu random unit directions v\n",
 		       bt_fd_method_name(opt.order == 4 ? BT_FD_STENCIL4 : opt.method), r.ndir);
 		printf("relative error = |g.v - fd| / max(|g.v|, |fd|)\n");
@@ -428,6 +430,7 @@ static int flow_writer(FILE *f, const void *ctx)
 static int run_flow(const char **val)
 {
 	(void)val;
+	plan_task(get("--lags") ? BT_TASK_FLOW_LAGS : BT_TASK_FLOW, 1);
 	bt_model *m = build_model();
 	bt_data *d = build_data(m);
 	size_t k = get_count("--truncate", 0, 1, ULLONG_MAX);
@@ -438,7 +441,7 @@ static int run_flow(const char **val)
 	double L;
 	if (bt_seq_alloc(&q, m, d->T) != BT_OK)
 		die("out of memory");
-	numeric_fault(bt_seq_forward(q, m, d, &L), "flow");
+	numeric_fault_at(bt_seq_forward(q, m, d, &L), "flow", m, d, k);
 	if (k && k < d->T)
 		numeric_fault(bt_seq_backward_truncated(q, m, d, k, NULL, NULL), "flow");
 	else
@@ -447,7 +450,7 @@ static int run_flow(const char **val)
 	if (get("--lags")) {
 		if (bt_flow_alloc(&r, m, d->T) != BT_OK)
 			die("out of memory");
-		numeric_fault(bt_flow_lags(m, d, k, term, r), "flow --lags");
+		numeric_fault_at(bt_flow_lags(m, d, k, term, r), "flow --lags", m, d, k);
 	}
 	flow_ctx c = {m, d, q, d->T, k && k < d->T ? k : 0, r};
 	write_out(flow_writer, &c);

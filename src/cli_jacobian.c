@@ -49,12 +49,13 @@ static int jacobian_writer(FILE *f, const void *ctx)
 static int run_jacobian(const char **val)
 {
 	(void)val;
+	plan_task(BT_TASK_JACOBIAN, 1);
 	bt_model *m = build_model();
 	bt_data *d = build_data(m);
 	bt_jacobian_result *r;
 	if (bt_jacobian_alloc(&r, d->T) != BT_OK)
 		die("out of memory");
-	numeric_fault(bt_jacobian_lags(m, d, r), "jacobian");
+	numeric_fault_at(bt_jacobian_lags(m, d, r), "jacobian", m, d, 0);
 	jac_ctx c = {m, d, r};
 	write_out(jacobian_writer, &c);
 	bt_jacobian_free(r);

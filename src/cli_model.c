@@ -96,6 +96,7 @@ static int run_init(const char **val)
 	if (bt_cell_param_count(type, dims) > (double)BT_MAX_NUMBERS)
 		die("sizes d=%zu n=%zu m=%zu give %.0f parameters, more than a file may hold (10^9)",
 		    dims.d, dims.n, dims.m, bt_cell_param_count(type, dims));
+	need_memory(type, dims, 0, 1, BT_TASK_MODEL);
 	bt_model *m;
 	int st = bt_model_alloc(&m, type, dims, (bt_activation)act);
 	if (st != BT_OK)
@@ -154,6 +155,7 @@ static int run_data(const char **val)
 	unsigned long seed = get_count("--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
 	if ((double)T * (double)(d + m + 1) > (double)BT_MAX_NUMBERS)
 		die("--length %zu with d = %zu and m = %zu: more than 10^9 numbers", T, d, m);
+	need_bytes(8.0 * (double)T * (double)(d + m + 1), "data of T=%zu steps with d=%zu, m=%zu", T, d, m);
 	bt_data *data;
 	int mask = get("--mask") != NULL;
 	if (bt_data_alloc(&data, T, d, m, mask) != BT_OK)

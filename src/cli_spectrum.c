@@ -68,6 +68,7 @@ static int spectrum_writer(FILE *f, const void *ctx)
 static int run_spectrum(const char **val)
 {
 	(void)val;
+	plan_task(BT_TASK_SPECTRUM, 1);
 	bt_model *m = build_model();
 	bt_data *d = build_data(m);
 	size_t step = get_count("--step", 0, 1, BT_MAX_T);
@@ -75,7 +76,7 @@ static int run_spectrum(const char **val)
 		die_usage("--step %zu: beyond the data's length T = %zu", step, d->T);
 	gsl_matrix *A;
 	int is_w;
-	numeric_fault(bt_spectrum_source(m, d, step, &A, &is_w), "spectrum");
+	numeric_fault_at(bt_spectrum_source(m, d, step, &A, &is_w), "spectrum", m, d, 0);
 	bt_spectrum_result *r;
 	if (bt_spectrum_alloc(&r, A->size1, is_w ? d->T : 0) != BT_OK)
 		die("out of memory");
