@@ -15,6 +15,8 @@
 #include "cell.h"
 #include "progress.h"
 
+#define BT_MEMORY_SLACK 65536.0
+
 /* ---- the memory limit -------------------------------------------------- */
 
 static double memory_limit;
@@ -95,7 +97,7 @@ double bt_memory_estimate(const bt_cell_type *ty, bt_dims dims, size_t T_in,
 	double base = P + K * data, need;
 	switch (task) {
 	case BT_TASK_MODEL:
-		return 8 * P;
+		return 8 * P + BT_MEMORY_SLACK;
 	case BT_TASK_GRADIENT:
 		/* a second gradient: clipping's output */
 		need = base + seq + 2 * grads;
@@ -135,7 +137,10 @@ double bt_memory_estimate(const bt_cell_type *ty, bt_dims dims, size_t T_in,
 	default:
 		return 0;
 	}
-	return 8 * need;
+	/* and a constant for what does not grow with the sizes: small
+	 * vectors, the random number generators' state, the allocator's own
+	 * bookkeeping */
+	return 8 * need + BT_MEMORY_SLACK;
 }
 
 /* ---- cancelling and progress ------------------------------------------- */

@@ -65,7 +65,8 @@ START_TEST(test_exploding_state)
 	size_t entry = 0, want = first_overflow(W, U, b, d, &entry);
 	ck_assert_msg(want > 100 && want < 900, "the plain loop overflows at %zu", want);
 
-	double g[9], dX[900], L;
+	double g[11], dX[900], L;
+	ck_assert_uint_eq(m->nparams, 11);
 	ck_assert_int_eq(bt_gradient(m, d, 0, &L, g, dX), BT_ENUMERIC);
 	ck_assert(isfinite(L));
 	bt_fault f;
@@ -142,7 +143,8 @@ START_TEST(test_backward_only)
 	/* independently: e_T h_T overflows */
 	double hT = U[0] * d->X[6], yT = V[0] * U[0] * d->X[6] + V[1] * U[1] * d->X[6];
 	ck_assert(!isfinite((yT - d->Y[6]) * hT));
-	double g[9], dX[7];
+	double g[11], dX[7];
+	ck_assert_uint_eq(m->nparams, 11);
 	ck_assert_int_eq(bt_gradient(m, d, 0, &L, g, dX), BT_ENUMERIC);
 	bt_fault f;
 	ck_assert_int_eq(bt_fault_locate(m, d, 0, &f), BT_OK);
