@@ -3,6 +3,7 @@
  *
  * Exit status: 0 success, 1 a check that disagrees beyond its tolerance,
  * 2 bad arguments, a refused file, or a failure to compute or write. */
+#include <ctype.h>
 #include <errno.h>
 #include <float.h>
 #include <limits.h>
@@ -199,9 +200,13 @@ void numeric_fault(int st, const char *what)
 {
 	if (st == BT_ECANCELED)
 		die_interrupted();
+	/* "in flow --lags", not "in flow" when the command is bptt flow */
+	char in[80] = "";
+	if (strcmp(what, cmdname + (strncmp(cmdname, "bptt ", 5) ? 0 : 5)))
+		snprintf(in, sizeof in, " in %s", what);
 	if (st == BT_ENUMERIC)
-		die("%s: a non-finite value appeared (the state or the loss "
-		    "overflowed); nothing written", what);
+		die("a non-finite value appeared%s (the state or the loss "
+		    "overflowed); nothing written", in);
 	if (st != BT_OK)
 		die("%s failed: %s", what, bt_strerror(st));
 }
@@ -252,6 +257,15 @@ void numeric_fault_at(int st, const char *what, const bt_model *m,
 static volatile sig_atomic_t got_signal;
 static const char *prog_what;
 static size_t prog_done, prog_total;
+static char prog_context[160];
+
+void progress_context(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(prog_context, sizeof prog_context, fmt, ap);
+	va_end(ap);
+}
 
 static void on_signal(int sig)
 {
@@ -277,6 +291,8 @@ void die_interrupted(void)
 {
 	int sig = got_signal ? got_signal : SIGINT;
 	fprintf(stderr, "%s: interrupted", cmdname);
+	if (prog_context[0])
+		fprintf(stderr, " at %s", prog_context);
 	if (prog_what)
 		fprintf(stderr, " after %zu of %zu %s", prog_done, prog_total, prog_what);
 	fprintf(stderr, "; nothing written\n");
@@ -353,7 +369,7 @@ static void set_memory_limit(void)
 	errno = 0;
 	double x = strtod(v, &end);
 	static const char units[] = "KMGT";
-	const char *u = *end ? strchr(units, *end == 'k' ? 'K' : *end) : NULL;
+	const char *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
 	if (*end && u) {
 		x *= pow(1024.0, (double)(u - units + 1));
 		end++;
@@ -679,13 +695,17 @@ int cli_main(int argc, char **argv)
 		values = val;
 		parse_options(c, argc - 2, argv + 2, val);
 		set_memory_limit();
-		struct sigaction sa;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_signal;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		sigaction(SIGHUP, &sa, NULL);
+		/* a signal ignored when the command started (nohup, a
+		 * background job of a script) stays ignored */
+		static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+		for (size_t s = 0; s < sizeof sigs / sizeof sigs[0]; s++) {
+			struct sigaction sa, old;
+			memset(&sa, 0, sizeof sa);
+			sa.sa_handler = on_signal;
+			sigemptyset(&sa.sa_mask);
+			if (sigaction(sigs[s], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+				sigaction(sigs[s], &sa, NULL);
+		}
 		bt_set_progress(on_progress, NULL);
 		return c->run(val);
 	}

@@ -71,6 +71,9 @@ void numeric_fault_at(int st, const char *what, const bt_model *m,
 /* After SIGINT (or SIGTERM, SIGHUP): "interrupted after N of M …; nothing
  * written", then the signal's own exit (status 128 + signal). */
 _Noreturn void die_interrupted(void);
+/* Where a command that runs several computations is ("a = 0.9, k = 2 (row
+ * 2 of 10)"), for die_interrupted's message. */
+void progress_context(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Stops with a message naming the sizes and the estimate when a task
  * (BT_TASK_*) on this architecture and these sizes needs more memory than

@@ -180,12 +180,10 @@ static int run_scalar(void)
 		need_memory(bt_cell_lookup("linear"), one, burn[i] + T, 1, BT_TASK_BIAS);
 	for (size_t i = 0; i < na; i++)
 		for (size_t j = 0; j < nk; j++) {
-			int st = bt_bias_scalar(a[i], b, s, k[j], T, burn[i], N, seed,
-						&r[i * nk + j]);
-			if (st == BT_ECANCELED && na * nk > 1)
-				fprintf(stderr, "%s: a = %g, k = %zu: row %zu of %zu\n",
-					"bptt bias", a[i], k[j], i * nk + j + 1, na * nk);
-			numeric_fault(st, "bias");
+			progress_context("a = %g, k = %zu (row %zu of %zu)", a[i], k[j],
+					 i * nk + j + 1, na * nk);
+			numeric_fault(bt_bias_scalar(a[i], b, s, k[j], T, burn[i], N, seed,
+						     &r[i * nk + j]), "bias");
 		}
 	scalar_ctx c = {na, nk, a, k, burn, r, b, s, T, seed};
 	write_out(scalar_writer, &c);
