@@ -3,8 +3,9 @@
 # As root, installs what is missing with apt-get; otherwise prints the one
 # command that does and stops.
 set -u
-# gnuplot is needed by the tests too: they render every figure once.
-pkgs="gcc make pkg-config libgsl-dev libopenblas-dev check gnuplot-nox"
+# gnuplot is needed by the tests too: they render every figure once;
+# valgrind runs the command's leak checks (tests/leaks.sh).
+pkgs="gcc make pkg-config libgsl-dev libopenblas-dev check gnuplot-nox valgrind"
 # the fuzzer is clang's libFuzzer
 [ "${1:-build}" = fuzz ] && pkgs="$pkgs clang libclang-rt-dev"
 

@@ -45,5 +45,7 @@ shell_test lessons tests/lessons.sh "$dir"
 # installing is about the normal build only
 [ "$dir" = build ] && shell_test install tests/install.sh
 [ "$dir" = build ] && shell_test man tests/man.sh "./$bptt"
+# valgrind's memcheck: the normal build only (it cannot run a sanitized one)
+[ "$dir" = build ] && shell_test leaks tests/leaks.sh "./$bptt"
 echo "$passed $failed" > "$dir/results.txt"
 [ "$failed" = 0 ]

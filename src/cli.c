@@ -23,8 +23,71 @@ static const char *cmdname = "bptt";
 
 void (*cli_exit_hook)(int status);
 
+/* ---- ownership ------------------------------------------------------------ */
+
+typedef struct {
+	void *p;
+	void (*free_fn)(void *);
+} owned;
+static owned owns[256];
+static size_t nowns;
+
+static void free_model(void *p) { bt_model_free(p); }
+static void free_data(void *p) { bt_data_free(p); }
+
+void *own_with(void *p, void (*free_fn)(void *))
+{
+	if (!p)
+		return NULL;
+	if (nowns == sizeof owns / sizeof owns[0]) {
+		free_fn(p);
+		die("internal error: more than %zu objects at once", nowns);
+	}
+	owns[nowns].p = p;
+	owns[nowns].free_fn = free_fn;
+	nowns++;
+	return p;
+}
+
+void *own_mem(void *p) { return own_with(p, free); }
+bt_model *own_model(bt_model *m) { return own_with(m, free_model); }
+bt_data *own_data(bt_data *d) { return own_with(d, free_data); }
+
+void release(void *p)
+{
+	if (!p)
+		return;
+	for (size_t i = nowns; i-- > 0;)
+		if (owns[i].p == p) {
+			owns[i].free_fn(p);
+			memmove(owns + i, owns + i + 1, (nowns - i - 1) * sizeof owns[0]);
+			nowns--;
+			return;
+		}
+	fprintf(stderr, "%s: internal error: releasing %p, which is not owned\n", cmdname, p);
+	abort();
+}
+
+/* Frees everything still owned, the newest first. */
+static void release_all(void)
+{
+	while (nowns > 0) {
+		nowns--;
+		owns[nowns].free_fn(owns[nowns].p);
+	}
+}
+
+void *xmalloc(size_t bytes)
+{
+	void *p = malloc(bytes ? bytes : 1);
+	if (!p)
+		die("out of memory (%zu bytes)", bytes);
+	return own_mem(p);
+}
+
 void cli_exit(int status)
 {
+	release_all();
 	if (cli_exit_hook)
 		cli_exit_hook(status);
 	exit(status);
@@ -170,7 +233,7 @@ bt_model *load_model(void)
 	bt_error e;
 	if (bt_model_read(&m, need("--model"), &e) != BT_OK)
 		die_error(&e);
-	return m;
+	return own_model(m);
 }
 
 bt_data *load_data(const bt_model *m)
@@ -180,6 +243,7 @@ bt_data *load_data(const bt_model *m)
 	const char *path = need("--data");
 	if (bt_data_read(&d, path, &e) != BT_OK)
 		die_error(&e);
+	own_data(d);
 	if (m && d->d != m->dims.d)
 		die("%s: X has %zu columns, but the model's input size d is %zu",
 		    path, d->d, m->dims.d);
@@ -297,6 +361,7 @@ void die_interrupted(void)
 		fprintf(stderr, " after %zu of %zu %s", prog_done, prog_total, prog_what);
 	fprintf(stderr, "; nothing written\n");
 	fflush(NULL);
+	release_all();
 	if (cli_exit_hook)
 		cli_exit_hook(128 + sig);
 	signal(sig, SIG_DFL);
@@ -339,10 +404,10 @@ void need_task(const bt_model *m, size_t T)
 void need_memory(const bt_cell_type *type, bt_dims dims, size_t T,
 		 size_t sets, int task)
 {
-	char sets_s[48] = "";
+	char sets_s[64] = "";
 	if (sets > 1)
 		snprintf(sets_s, sizeof sets_s, " x %zu data sets", sets);
-	char T_s[48] = "";
+	char T_s[96] = "";
 	if (T)
 		snprintf(T_s, sizeof T_s, ", T=%zu%s", T, sets_s);
 	need_bytes(bt_memory_estimate(type, dims, T, sets, task),
@@ -435,6 +500,7 @@ bt_model *build_model(void)
 		die("the model would have more than 10^9 parameters");
 	bt_model *m;
 	int st = bt_model_alloc(&m, type, dims, (bt_activation)act);
+	own_model(m);
 	if (st == BT_OK)
 		st = bt_model_init(m, &opt);
 	if (st != BT_OK)
@@ -459,6 +525,7 @@ bt_data *build_data(const bt_model *m)
 	need_task(m, T);
 	if (bt_data_alloc(&d, T, m->dims.d, m->dims.m, 0) != BT_OK)
 		die("cannot allocate the data");
+	own_data(d);
 	bt_data_random(d, seed);
 	return d;
 }
@@ -707,7 +774,12 @@ int cli_main(int argc, char **argv)
 				sigaction(sigs[s], &sa, NULL);
 		}
 		bt_set_progress(on_progress, NULL);
-		return c->run(val);
+		int rc = c->run(val);
+		if (nowns) {
+			fprintf(stderr, "%s: internal error: %zu objects not freed\n", cmdname, nowns);
+			abort();
+		}
+		return rc;
 	}
 	fprintf(stderr, "bptt: unknown command '%s' (see 'bptt --help')\n", argv[1]);
 	return EXIT_BAD;

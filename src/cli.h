@@ -33,6 +33,20 @@ int cli_main(int argc, char **argv);
 extern void (*cli_exit_hook)(int status);
 _Noreturn void cli_exit(int status);
 
+/* What the command allocates is owned until it is released: a refusal
+ * (die and the like) frees everything still owned before it exits, so that
+ * no refusal leaks, and a command that returns with something still owned
+ * is an internal error. own_with registers p with the function that frees
+ * it and returns p (NULL is not registered); release frees an owned p and
+ * forgets it (NULL does nothing). */
+void *own_with(void *p, void (*free_fn)(void *));
+void *own_mem(void *p);                   /* malloc'd */
+bt_model *own_model(bt_model *m);
+bt_data *own_data(bt_data *d);
+void release(void *p);
+/* malloc that stops with "out of memory" and owns the block. */
+void *xmalloc(size_t bytes);
+
 /* Messages on stderr, prefixed with the subcommand's name; exit status 2. */
 _Noreturn void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -12,6 +12,10 @@
 #include <gsl/gsl_randist.h>
 #include "cli.h"
 
+static void free_sweep(void *p) { bt_fd_sweep_free(p); }
+static void free_seq(void *p) { bt_seq_free(p); }
+static void free_flow(void *p) { bt_flow_free(p); }
+
 /* ---- bptt grad ------------------------------------------------------------ */
 
 static const optdef grad_opts[] = {
@@ -42,17 +46,15 @@ static int run_grad(const char **val)
 	bt_data *d = load_data(m);
 	size_t k = get_count("--truncate", 0, 1, ULLONG_MAX);
 	need_memory(m->type, m->dims, d->T, 1, BT_TASK_GRADIENT);
-	double *g = malloc(m->nparams * sizeof(double));
-	double *dX = malloc(d->T * d->d * sizeof(double));
-	if (!g || !dX)
-		die("out of memory");
+	double *g = xmalloc(m->nparams * sizeof(double));
+	double *dX = xmalloc(d->T * d->d * sizeof(double));
 	grad_ctx c = {m, 0, g, dX, d->T};
 	numeric_fault_at(bt_gradient(m, d, k, &c.loss, g, dX), "grad", m, d, k);
 	write_out(grad_writer, &c);
-	free(g);
-	free(dX);
-	bt_model_free(m);
-	bt_data_free(d);
+	release(g);
+	release(dX);
+	release(m);
+	release(d);
 	return 0;
 }
 
@@ -96,17 +98,17 @@ static void load_given(const bt_model *m, const bt_data *d, double **g,
 	bt_error e;
 	if (bt_grad_read(&gm, &loss, dX, &T, path, &e) != BT_OK)
 		die_error(&e);
+	own_model(gm);
+	own_mem(*dX);
 	if (gm->type != m->type || gm->dims.d != m->dims.d ||
 	    gm->dims.n != m->dims.n || gm->dims.m != m->dims.m ||
 	    (bt_cell_has_activation(m->type) && gm->activation != m->activation))
 		die("%s: the gradient is for another model (arch, dims or activation differ)", path);
 	if (T != d->T)
 		die("%s: X has %zu rows, but the data's length T is %zu", path, T, d->T);
-	*g = malloc(m->nparams * sizeof(double));
-	if (!*g)
-		die("out of memory");
+	*g = xmalloc(m->nparams * sizeof(double));
 	memcpy(*g, gm->theta, m->nparams * sizeof(double));
-	bt_model_free(gm);
+	release(gm);
 }
 
 static const char convention[] =
@@ -261,14 +263,15 @@ static int run_check(const char **val)
 		size_t nh = 57;
 		if (bt_fd_sweep_alloc(&s, nh) != BT_OK)
 			die("out of memory");
+		own_with(s, free_sweep);
 		for (size_t i = 0; i < nh; i++)
 			s->h[i] = pow(10.0, -14.0 + (double)i / 4);
 		numeric_fault_at(bt_gradcheck_sweep(m, d, &opt, s), "check --sweep", m, d, 0);
 		sweep_ctx c = {m, d, s, opt.seed};
 		write_out(sweep_writer, &c);
-		bt_fd_sweep_free(s);
-		bt_model_free(m);
-		bt_data_free(d);
+		release(s);
+		release(m);
+		release(d);
 		return 0;
 	}
 	double *g = NULL, *gX = NULL;
@@ -302,10 +305,10 @@ static int run_check(const char **val)
 	} else {
 		ok = check_entries(m, d, &opt, g, gX);
 	}
-	free(g);
-	free(gX);
-	bt_model_free(m);
-	bt_data_free(d);
+	release(g);
+	release(gX);
+	release(m);
+	release(d);
 	return ok ? 0 : EXIT_DISAGREE;
 }
 
@@ -441,6 +444,7 @@ static int run_flow(const char **val)
 	double L;
 	if (bt_seq_alloc(&q, m, d->T) != BT_OK)
 		die("out of memory");
+	own_with(q, free_seq);
 	numeric_fault_at(bt_seq_forward(q, m, d, &L), "flow", m, d, k);
 	if (k && k < d->T)
 		numeric_fault(bt_seq_backward_truncated(q, m, d, k, NULL, NULL), "flow");
@@ -450,14 +454,15 @@ static int run_flow(const char **val)
 	if (get("--lags")) {
 		if (bt_flow_alloc(&r, m, d->T) != BT_OK)
 			die("out of memory");
+		own_with(r, free_flow);
 		numeric_fault_at(bt_flow_lags(m, d, k, term, r), "flow --lags", m, d, k);
 	}
 	flow_ctx c = {m, d, q, d->T, k && k < d->T ? k : 0, r};
 	write_out(flow_writer, &c);
-	bt_flow_free(r);
-	bt_seq_free(q);
-	bt_model_free(m);
-	bt_data_free(d);
+	release(r);
+	release(q);
+	release(m);
+	release(d);
 	return 0;
 }
 

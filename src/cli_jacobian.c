@@ -46,6 +46,8 @@ static int jacobian_writer(FILE *f, const void *ctx)
 	return ferror(f) ? BT_EIO : BT_OK;
 }
 
+static void free_jacobian(void *p) { bt_jacobian_free(p); }
+
 static int run_jacobian(const char **val)
 {
 	(void)val;
@@ -55,12 +57,13 @@ static int run_jacobian(const char **val)
 	bt_jacobian_result *r;
 	if (bt_jacobian_alloc(&r, d->T) != BT_OK)
 		die("out of memory");
+	own_with(r, free_jacobian);
 	numeric_fault_at(bt_jacobian_lags(m, d, r), "jacobian", m, d, 0);
 	jac_ctx c = {m, d, r};
 	write_out(jacobian_writer, &c);
-	bt_jacobian_free(r);
-	bt_model_free(m);
-	bt_data_free(d);
+	release(r);
+	release(m);
+	release(d);
 	return 0;
 }
 

@@ -42,6 +42,8 @@ static int lyapunov_writer(FILE *f, const void *ctx)
 	return ferror(f) ? BT_EIO : BT_OK;
 }
 
+static void free_lyapunov(void *p) { bt_lyapunov_free(p); }
+
 static int run_lyapunov(const char **val)
 {
 	(void)val;
@@ -77,6 +79,7 @@ static int run_lyapunov(const char **val)
 	int st = bt_lyapunov_alloc(&r, m, T, &o);
 	if (st != BT_OK)
 		die("lyapunov: %s", bt_strerror(st));
+	own_with(r, free_lyapunov);
 	st = bt_lyapunov(m, d, r);
 	if (st == BT_ENUMERIC) {
 		/* an exploding state: where it first overflowed */
@@ -93,9 +96,9 @@ static int run_lyapunov(const char **val)
 		die("lyapunov failed: %s", bt_strerror(st));
 	lyap_ctx c = {m, d, r};
 	write_out(lyapunov_writer, &c);
-	bt_lyapunov_free(r);
-	bt_model_free(m);
-	bt_data_free(d);
+	release(r);
+	release(m);
+	release(d);
 	return 0;
 }
 

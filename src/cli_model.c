@@ -101,10 +101,11 @@ static int run_init(const char **val)
 	int st = bt_model_alloc(&m, type, dims, (bt_activation)act);
 	if (st != BT_OK)
 		die("cannot create the model: %s", bt_strerror(st));
+	own_model(m);
 	if ((st = bt_model_init(m, &opt)) != BT_OK)
 		die("cannot initialise the model: %s (is the matrix zero?)", bt_strerror(st));
 	write_out(model_writer, m);
-	bt_model_free(m);
+	release(m);
 	return 0;
 }
 
@@ -160,6 +161,7 @@ static int run_data(const char **val)
 	int mask = get("--mask") != NULL;
 	if (bt_data_alloc(&data, T, d, m, mask) != BT_OK)
 		die("cannot allocate %zu×(%zu+%zu) numbers", T, d, m);
+	own_data(data);
 	bt_data_random(data, seed);
 	if (mask) {
 		gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
@@ -169,7 +171,7 @@ static int run_data(const char **val)
 		gsl_rng_free(r);
 	}
 	write_out(data_writer, data);
-	bt_data_free(data);
+	release(data);
 	return 0;
 }
 
