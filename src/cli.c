@@ -116,7 +116,8 @@ void die(const char *fmt, ...)
 }
 
 /* Where the memory limit comes from, for messages. */
-static const char *limit_source = "the memory available; set BPTT_MAX_MEMORY to change it";
+static const char default_limit_source[] = "the memory available; set BPTT_MAX_MEMORY to change it";
+static const char *limit_source = default_limit_source;
 
 void die_error(const bt_error *e)
 {
@@ -718,6 +719,18 @@ static void print_completion(FILE *f)
 
 int cli_main(int argc, char **argv)
 {
+	/* as the process started: a harness may call this more than once */
+	cmdname = "bptt";
+	current = NULL;
+	values = NULL;
+	nowns = 0;
+	planned_task = BT_TASK_MODEL;
+	planned_sets = 1;
+	prog_what = NULL;
+	prog_done = prog_total = 0;
+	prog_context[0] = '\0';
+	got_signal = 0;
+	limit_source = default_limit_source;
 	if (argc < 2) {
 		print_main_help(stderr);
 		return EXIT_BAD;
