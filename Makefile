@@ -43,7 +43,7 @@ LESSON_SRC := $(wildcard lessons/[0-9]*.c)
 LESSON_BIN := $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
 BIN := $(if $(filter 1,$(SANITIZE)),$(B)/bptt,bptt)
 
-.PHONY: all check plots debug clean deps deps-plots deps-fuzz fuzz fuzz-textio fuzz-cli fuzz-ci test-run debug-test bench demo install uninstall
+.PHONY: all check plots debug clean deps deps-plots deps-fuzz deps-coverage coverage fuzz fuzz-textio fuzz-cli fuzz-ci test-run debug-test bench demo install uninstall
 all: $(BIN) $(LIB) $(LESSON_BIN) $(B)/bench/bench_bptt
 
 $(B)/src/%.o: src/%.c
@@ -215,3 +215,24 @@ fuzz-cli: deps-fuzz build/fuzz/fuzz_cli build/fuzz/cli.dict
 
 deps-fuzz:
 	@sh scripts/deps.sh fuzz
+deps-coverage:
+	@sh scripts/deps.sh coverage
+
+# Line and branch coverage of src/ by the unit tests and the command's
+# end-to-end tests (cli.sh, man.sh): everything built with --coverage (-O0) under build/cov/,
+# the tests run, then gcovr writes build/coverage/index.html (a page per
+# file) and build/coverage/summary.txt, and prints the summary.
+COV = build/cov
+coverage: deps-coverage
+	@rm -rf $(COV) build/coverage
+	@$(MAKE) --no-print-directory B=$(COV) OPT="-O0 -g --coverage" BIN=$(COV)/bptt $(COV)/bptt $(TEST_SRC:tests/%.c=$(COV)/tests/%) >/dev/null
+	@for t in $(TEST_SRC:tests/%.c=$(COV)/tests/%); do $$t 2>&1 | grep -E '^[0-9]+%: Checks' | sed "s|^|$$(basename $$t): |"; done
+	@bash tests/cli.sh $(COV)/bptt | tail -1
+	@bash tests/man.sh $(COV)/bptt | tail -1
+	@mkdir -p build/coverage
+	@gcovr -r . --filter 'src/' --html-details build/coverage/index.html --html-title "bptt: coverage of src/" \
+		$(COV) >/dev/null
+	@gcovr -r . --filter 'src/' --branches $(COV) > build/coverage/branches.txt
+	@gcovr -r . --filter 'src/' $(COV) > build/coverage/lines.txt
+	@gcovr -r . --filter 'src/' --print-summary $(COV) -o /dev/null | tee build/coverage/summary.txt
+	@echo "report: build/coverage/index.html (per file: build/coverage/lines.txt, branches.txt)"

@@ -730,6 +730,27 @@ run clip --grad g965.grad --norm 1 -o -
 need_rc 2
 result "clip -o - (the report owns standard output): exit 2"
 
+# ---- jacobian end to end -----------------------------------------------------------------
+
+run jacobian --arch rnn --hidden 5 --length 12 --seed 3 -o jac.txt
+need_rc 0
+head -n 1 jac.txt | grep -q '^# lag log10_norm2 log10_normF log10_bound log10_prod_steps t log10_step_norm2$' ||
+	fail_why "header: $(head -n 1 jac.txt)"
+awk '!/^#/ && NF { n++; if ($1 != n || NF != 7 || $6 != 12 - n + 1 || $2 > $4 + 1e-9 || $2 > $3 + 1e-9) bad = 1 }
+	END { exit !(n == 12 && !bad) }' jac.txt || fail_why "rows: $(grep -v '^#' jac.txt | head -3)"
+result "jacobian: T rows, lag 1..T, t = T - lag + 1, 2-norm below the Frobenius norm and the bound"
+
+run jacobian --model rnn-tanh.model --data rnn-tanh.data
+need_rc 0
+T=$(awk '$1 == "X" { print $2; exit }' rnn-tanh.data)
+[ "$(grep -vc '^#' "$OUT")" = "$T" ] || fail_why "$(grep -vc '^#' "$OUT") rows, the data has T = $T"
+grep -q "model rnn-tanh.model, data rnn-tanh.data" "$OUT" || fail_why "no description of the model and data"
+result "jacobian --model --data: one row per step of the data"
+
+run jacobian --model rnn-tanh.model --arch rnn
+need_rc 2
+result "jacobian --model with --arch: refused"
+
 # ---- bad input: numeric faults, memory, interrupts ---------------------------------------
 
 # A linear model whose state explodes: W = diag(3, 2), U = (1, 1), x_t = 1,
