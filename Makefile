@@ -43,7 +43,7 @@ LESSON_SRC := $(wildcard lessons/[0-9]*.c)
 LESSON_BIN := $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
 BIN := $(if $(filter 1,$(SANITIZE)),$(B)/bptt,bptt)
 
-.PHONY: all check plots debug clean deps deps-plots deps-fuzz fuzz fuzz-ci test-run debug-test bench demo install uninstall grade grade-build
+.PHONY: all check plots debug clean deps deps-plots deps-fuzz deps-coverage coverage fuzz fuzz-textio fuzz-cli fuzz-ci test-run debug-test bench demo install uninstall grade grade-build
 all: $(BIN) $(LIB) $(LESSON_BIN) $(B)/bench/bench_bptt
 
 $(B)/src/%.o: src/%.c
@@ -108,13 +108,21 @@ check: deps
 	@$(MAKE) --no-print-directory fuzz-ci
 	@sh scripts/summary.sh build/results.txt build/debug/results.txt build/fuzz/results.txt
 
-# A bounded fuzz run for the test command: a crash fails it (the input is
-# kept under build/fuzz/ and belongs in fuzz/regressions/).
+# A bounded fuzz run for the test command, about a minute: the text reader
+# for 25 s and the command line for 30 s (FUZZ_CI_TIME sets the second, the
+# first is 5 s less). A crash fails it: the input is kept under build/fuzz/
+# and belongs in fuzz/regressions/ or fuzz/regressions-cli/.
+FUZZ_CI_TIME ?= 30
 fuzz-ci:
 	@mkdir -p build/fuzz
-	@if $(MAKE) --no-print-directory fuzz FUZZ_TIME=$${FUZZ_CI_TIME:-30} > build/fuzz/log.txt 2>&1; then \
-		echo "fuzz: 1 passed, 0 failed ($$(grep -o 'Done [0-9]* runs' build/fuzz/run.txt))"; echo "1 0" > build/fuzz/results.txt; \
-	else echo "fuzz: 0 passed, 1 failed"; tail -30 build/fuzz/log.txt; echo "0 1" > build/fuzz/results.txt; fi
+	@p=0; f=0; \
+	if $(MAKE) --no-print-directory fuzz-textio FUZZ_TIME_TEXTIO=$$(( $(FUZZ_CI_TIME) - 5 )) > build/fuzz/log.txt 2>&1; then \
+		p=$$((p + 1)); echo "fuzz-textio: ok ($$(grep -o 'Done [0-9]* runs' build/fuzz/run.txt))"; \
+	else f=$$((f + 1)); echo "fuzz-textio: FAILED"; tail -30 build/fuzz/log.txt; fi; \
+	if $(MAKE) --no-print-directory fuzz-cli FUZZ_TIME_CLI=$(FUZZ_CI_TIME) > build/fuzz/log-cli.txt 2>&1; then \
+		p=$$((p + 1)); echo "fuzz-cli: ok ($$(grep -o 'Done [0-9]* runs' build/fuzz/run-cli.txt))"; \
+	else f=$$((f + 1)); echo "fuzz-cli: FAILED"; tail -40 build/fuzz/log-cli.txt; fi; \
+	echo "fuzz: $$p passed, $$f failed"; echo "$$p $$f" > build/fuzz/results.txt
 
 test-run: $(BIN) $(TEST_BIN) $(LESSON_BIN)
 	@bash scripts/run-tests.sh $(B) $(BIN) $(TEST_BIN)
@@ -182,24 +190,74 @@ clean:
 
 -include $(LIB_OBJ:.o=.d) $(CLI_SRC:src/%.c=$(B)/src/%.d) $(TEST_BIN:=.d)
 
-# Fuzzing the text reader with libFuzzer (clang): `make fuzz FUZZ_TIME=600`.
-# The corpus starts from fuzz/seeds/ and files the command writes.
+# Fuzzing with libFuzzer (clang): `make fuzz FUZZ_TIME=600` runs each target
+# for FUZZ_TIME seconds. fuzz_textio reads any input as a model, data and a
+# gradient file; its corpus starts from fuzz/seeds/ and files the command
+# writes. fuzz_cli runs any argument vector through the command (a forked
+# child per input, fuzz/fuzz_cli.c); its corpus starts from fuzz/seeds-cli/,
+# with a dictionary of the command's words. Inputs that once failed are in
+# fuzz/regressions/ and fuzz/regressions-cli/, read first on every run.
 FUZZ_TIME ?= 60
+FUZZ_TIME_TEXTIO ?= $(FUZZ_TIME)
+FUZZ_TIME_CLI ?= $(FUZZ_TIME)
 FUZZ_CC ?= clang
 FUZZ_FLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L -Isrc $(GSL_CFLAGS)
 build/fuzz/fuzz_textio: fuzz/fuzz_textio.c $(LIB_SRC) $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_textio.c $(LIB_SRC) $(GSL_LIBS)
+build/fuzz/fuzz_cli: fuzz/fuzz_cli.c $(LIB_SRC) $(CLI_SRC) $(wildcard src/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -DBPTT_NO_MAIN -o $@ fuzz/fuzz_cli.c $(CLI_SRC) $(LIB_SRC) $(GSL_LIBS)
 
-fuzz: deps-fuzz build/fuzz/fuzz_textio bptt
+fuzz: fuzz-textio fuzz-cli
+
+fuzz-textio: deps-fuzz build/fuzz/fuzz_textio bptt
 	@mkdir -p build/fuzz/corpus
 	@cp fuzz/seeds/* build/fuzz/corpus/
 	@for a in rnn gru lstm attention orthogonal; do ./bptt init --arch $$a --input 2 --hidden 2 --output 1 -o build/fuzz/corpus/init_$$a.txt; done
 	@./bptt data --input 2 --output 1 --length 3 --mask -o build/fuzz/corpus/data.txt
 	@./bptt grad --model build/fuzz/corpus/init_gru.txt --data build/fuzz/corpus/data.txt -o build/fuzz/corpus/grad.txt
-	@echo "fuzzing the text reader for $(FUZZ_TIME) s"
-	@cd build/fuzz && { ./fuzz_textio -max_total_time=$(FUZZ_TIME) -max_len=4096 -rss_limit_mb=4096 \
+	@echo "fuzzing the text reader for $(FUZZ_TIME_TEXTIO) s"
+	@cd build/fuzz && { ./fuzz_textio -max_total_time=$(FUZZ_TIME_TEXTIO) -max_len=4096 -rss_limit_mb=4096 \
 		-print_final_stats=1 corpus ../../fuzz/regressions > run.txt 2>&1; rc=$$?; tail -12 run.txt; exit $$rc; }
+
+# The dictionary: every subcommand and option (from the table behind
+# --help, through --completion), the fixture files, numbers at the edges.
+build/fuzz/cli.dict: bptt
+	@mkdir -p $(dir $@)
+	@{ ./bptt --completion | sed -n 's/.*compgen -W "\([^"]*\)".*/\1/p' | tr ' ' '\n' | grep . | sort -u; \
+	  ls fuzz/cli-files; printf '%s\n' -o - /dev/null /dev/full 0 1 2 -1 1e308 1e-308 nan inf 100000 100001 \
+		100000000 18446744073709551616 0x10 1,2,3 ,; } | \
+	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | awk '{ print "\"" $$0 "\""; print "\"\\x0a" $$0 "\\x0a\"" }' > $@
+
+fuzz-cli: deps-fuzz build/fuzz/fuzz_cli build/fuzz/cli.dict
+	@mkdir -p build/fuzz/corpus-cli
+	@cp fuzz/seeds-cli/* build/fuzz/corpus-cli/
+	@echo "fuzzing the command line for $(FUZZ_TIME_CLI) s"
+	@cd build/fuzz && { FUZZ_CLI_FILES=../../fuzz/cli-files ./fuzz_cli -max_total_time=$(FUZZ_TIME_CLI) -max_len=512 \
+		-rss_limit_mb=4096 -timeout=30 -dict=cli.dict -print_final_stats=1 corpus-cli ../../fuzz/regressions-cli \
+		> run-cli.txt 2>&1; rc=$$?; tail -12 run-cli.txt; exit $$rc; }
 
 deps-fuzz:
 	@sh scripts/deps.sh fuzz
+deps-coverage:
+	@sh scripts/deps.sh coverage
+
+# Line and branch coverage of src/ by the unit tests and the command's
+# end-to-end tests (cli.sh, man.sh): everything built with --coverage (-O0) under build/cov/,
+# the tests run, then gcovr writes build/coverage/index.html (a page per
+# file) and build/coverage/summary.txt, and prints the summary.
+COV = build/cov
+coverage: deps-coverage
+	@rm -rf $(COV) build/coverage
+	@$(MAKE) --no-print-directory B=$(COV) OPT="-O0 -g --coverage" BIN=$(COV)/bptt $(COV)/bptt $(TEST_SRC:tests/%.c=$(COV)/tests/%) >/dev/null
+	@for t in $(TEST_SRC:tests/%.c=$(COV)/tests/%); do $$t 2>&1 | grep -E '^[0-9]+%: Checks' | sed "s|^|$$(basename $$t): |"; done
+	@bash tests/cli.sh $(COV)/bptt | tail -1
+	@bash tests/man.sh $(COV)/bptt | tail -1
+	@mkdir -p build/coverage
+	@gcovr -r . --filter 'src/' --html-details build/coverage/index.html --html-title "bptt: coverage of src/" \
+		$(COV) >/dev/null
+	@gcovr -r . --filter 'src/' --branches $(COV) > build/coverage/branches.txt
+	@gcovr -r . --filter 'src/' $(COV) > build/coverage/lines.txt
+	@gcovr -r . --filter 'src/' --print-summary $(COV) -o /dev/null | tee build/coverage/summary.txt
+	@echo "report: build/coverage/index.html (per file: build/coverage/lines.txt, branches.txt)"

@@ -18,10 +18,17 @@ static void check_error(int st, const bt_error *e)
 		abort();
 }
 
+static void remove_file(void)
+{
+	unlink(path);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!path[0])
+	if (!path[0]) {
 		snprintf(path, sizeof path, "/tmp/bptt-fuzz-%ld.txt", (long)getpid());
+		atexit(remove_file);
+	}
 	FILE *f = fopen(path, "wb");
 	if (!f)
 		return 0;

@@ -1,12 +1,15 @@
 #!/bin/sh
-# deps.sh build|plots — make sure the Debian packages bptt needs are there.
+# deps.sh build|plots|fuzz|coverage — make sure the Debian packages bptt needs are there.
 # As root, installs what is missing with apt-get; otherwise prints the one
 # command that does and stops.
 set -u
-# gnuplot is needed by the tests too: they render every figure once.
-pkgs="gcc make pkg-config libgsl-dev libopenblas-dev check gnuplot-nox"
+# gnuplot is needed by the tests too: they render every figure once;
+# valgrind runs the command's leak checks (tests/leaks.sh).
+pkgs="gcc make pkg-config libgsl-dev libopenblas-dev check gnuplot-nox valgrind"
 # the fuzzer is clang's libFuzzer
 [ "${1:-build}" = fuzz ] && pkgs="$pkgs clang libclang-rt-dev"
+# make coverage: gcov comes with gcc, gcovr writes the report
+[ "${1:-build}" = coverage ] && pkgs="$pkgs gcovr"
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then

@@ -28,6 +28,8 @@ start cli bash tests/cli.sh "./$bptt"
 if [ "$dir" = build ]; then
 	[ -f tests/install.sh ] && start install bash tests/install.sh
 	[ -f tests/man.sh ] && start man bash tests/man.sh "./$bptt"
+	# valgrind's memcheck cannot run a sanitized build
+	[ -f tests/leaks.sh ] && start leaks bash tests/leaks.sh "./$bptt"
 fi
 wait
 

@@ -17,6 +17,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include "bt.h"
+#include "progress.h"
 
 double bt_bias_scalar_closed(double a, double b, double s, size_t k)
 {
@@ -73,6 +74,8 @@ int bt_bias_scalar(double a, double b, double s, size_t k, size_t T,
 	bt_seq *q = NULL;
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	double *g0 = NULL, *gk = NULL;
+	bt_progress pr;
+	bt_progress_begin(&pr, "sequences", sequences);
 	int st = rng ? scalar_model(&mod, a, b) : BT_ENOMEM;
 	if (st == BT_OK)
 		st = bt_data_alloc(&D, len, 1, 1, 1);
@@ -96,6 +99,8 @@ int bt_bias_scalar(double a, double b, double s, size_t k, size_t T,
 	/* Welford: running mean and sum of squared deviations */
 	double mean = 0, m2 = 0;
 	for (size_t i = 0; i < sequences; i++) {
+		if ((st = bt_progress_poll(&pr, i)) != BT_OK)
+			goto done;
 		for (size_t t = 0; t < len; t++)
 			D->X[t] = gsl_ran_gaussian_ziggurat(rng, s);
 		memset(g0, 0, mod->nparams * sizeof(double));
@@ -117,6 +122,7 @@ int bt_bias_scalar(double a, double b, double s, size_t k, size_t T,
 	res->std_error = sqrt(m2 / (double)(sequences - 1) / (double)sequences);
 	res->sequences = sequences;
 done:
+	bt_progress_end(&pr);
 	free(g0);
 	free(gk);
 	bt_seq_free(q);
@@ -201,7 +207,7 @@ static void mean_se(const double *x, size_t N, double *mean, double *se)
 /* One data set: the full gradient, then both truncations for every k. */
 static int bias_one(const bt_model *model, const bt_data *data,
 		    bt_bias_result *r, size_t i, double *gfull, double *g,
-		    double *diff)
+		    double *diff, const bt_progress *pr)
 {
 	size_t P = model->nparams;
 	bt_seq *q;
@@ -221,6 +227,8 @@ static int bias_one(const bt_model *model, const bt_data *data,
 	double nfull = bt_vector_norm(gfull, P);
 	for (size_t j = 0; j < r->nk; j++)
 		for (int h = 0; h < BT_TRUNC_METHODS; h++) {
+			if ((st = bt_progress_poll(pr, (i * r->nk + j) * BT_TRUNC_METHODS + (size_t)h)) != BT_OK)
+				goto done;
 			memset(g, 0, P * sizeof(double));
 			st = h == BT_TRUNC_SLIDING
 				     ? bt_seq_backward_truncated(q, model, data, r->k[j], g, NULL)
@@ -253,9 +261,12 @@ int bt_bias_model(const bt_model *model, const bt_data *const *data,
 	double *g = malloc(P * sizeof(double));
 	double *diff = malloc(P * sizeof(double));
 	int st = gfull && g && diff ? BT_OK : BT_ENOMEM;
+	bt_progress pr;
+	bt_progress_begin(&pr, "truncated gradients", r->ndata * r->nk * BT_TRUNC_METHODS);
 	for (size_t i = 0; st == BT_OK && i < r->ndata; i++)
-		st = data[i] ? bias_one(model, data[i], r, i, gfull, g, diff)
+		st = data[i] ? bias_one(model, data[i], r, i, gfull, g, diff, &pr)
 			     : BT_EINVAL;
+	bt_progress_end(&pr);
 	for (size_t j = 0; st == BT_OK && j < r->nk; j++)
 		for (int h = 0; h < BT_TRUNC_METHODS; h++) {
 			mean_se(r->rel[h] + j * r->ndata, r->ndata,

@@ -35,7 +35,9 @@ enum {
 	BT_ENOMEM = 2,   /* allocation failed */
 	BT_EFORMAT = 3,  /* a text file breaks the format; see bt_error */
 	BT_EIO = 4,      /* reading or writing failed; see bt_error */
-	BT_ENUMERIC = 5  /* a non-finite value appeared */
+	BT_ENUMERIC = 5, /* a non-finite value appeared; bt_fault_locate says where */
+	BT_ECANCELED = 6 /* stopped by bt_cancel_request (e.g. on SIGINT) or the
+			    progress hook */
 };
 
 /* Message for a status (static string). */
@@ -769,6 +771,96 @@ int bt_grad_write(FILE *f, const bt_model *model, double loss,
 typedef int (*bt_write_fn)(FILE *f, const void *ctx);
 int bt_write_atomic(const char *path, bt_write_fn fn, const void *ctx,
 		    bt_error *err);
+
+/* ---- resources: a memory limit, cancelling, progress (resource.c) -------- */
+/* A limit on the memory one request may take, in bytes; 0 (the default)
+ * means none. The readers refuse a file whose declared sizes alone exceed
+ * it (BT_EFORMAT, naming the line), and bt_memory_estimate says what a
+ * computation will take, so that a program can refuse a request before it
+ * allocates instead of being killed half-way. */
+void bt_set_memory_limit(double bytes);
+double bt_memory_limit(void);
+/* "512 B", "3.2 KiB", "7.5 GiB", … (binary units) into buf. */
+void bt_format_bytes(double bytes, char *buf, size_t size);
+/* The memory available now: MemAvailable of /proc/meminfo, else the
+ * available physical pages (sysconf); 0 when neither is known. */
+double bt_memory_available(void);
+
+/* The computations bt_memory_estimate knows. */
+enum {
+	BT_TASK_MODEL = 0,    /* the parameters alone (bt_model_alloc, init) */
+	BT_TASK_GRADIENT,     /* bt_gradient, truncated or chunked, and clipping */
+	BT_TASK_CHECK,        /* bt_gradcheck*, the Taylor test, the sweep */
+	BT_TASK_FLOW,         /* a forward and a backward pass kept (bptt flow) */
+	BT_TASK_FLOW_LAGS,    /* bt_flow_lags */
+	BT_TASK_JACOBIAN,     /* bt_jacobian_lags */
+	BT_TASK_SPECTRUM,     /* bt_spectrum_source + bt_spectrum_matrix */
+	BT_TASK_LYAPUNOV,     /* bt_lyapunov (streams: T only for the data) */
+	BT_TASK_BIAS          /* bt_bias_model, bt_bias_scalar */
+};
+/* Bytes a task needs for a model of this architecture and sizes with
+ * `sets` data sets (at least 1) of length T: the parameters, the data, and
+ * the workspaces the task allocates (states, caches, gradients, copies,
+ * S×S matrices, the attention readout's scratch). A double, so that absurd
+ * sizes do not overflow; an estimate of the large buffers, not of every
+ * small one. */
+double bt_memory_estimate(const bt_cell_type *type, bt_dims dims, size_t T,
+			  size_t sets, int task);
+
+/* Cancelling: bt_cancel_request() (async-signal-safe: a signal handler may
+ * call it) makes every long loop of the library stop at its next poll and
+ * return BT_ECANCELED, until bt_cancel_reset(). The loops that poll: the
+ * forward and backward passes (each step), the truncated and chunked
+ * backward passes, the checker (each finite difference), bt_flow_lags,
+ * bt_jacobian_lags (each lag), ‖Wᵗ‖ in bt_spectrum_matrix, bt_lyapunov
+ * (each step), bt_bias_scalar (each sequence), bt_bias_model (each
+ * gradient), the readers (each line) and bt_write_atomic (before it
+ * renames). */
+void bt_cancel_request(void);
+void bt_cancel_reset(void);
+int bt_cancel_requested(void);
+
+/* Progress: the hook (NULL: none) is called at every poll of the outermost
+ * long loop running (a loop inside another one does not report) with what
+ * it counts ("steps of the forward pass", "lags", "sequences", …), how many
+ * of them are done and how many there are. A non-zero return cancels, as
+ * bt_cancel_request does. Process-wide; the nesting is per thread. */
+typedef int (*bt_progress_fn)(void *ctx, const char *what, size_t done,
+			      size_t total);
+void bt_set_progress(bt_progress_fn fn, void *ctx);
+
+/* ---- numeric faults (fault.c) ---------------------------------------------- */
+/* Where a non-finite value first appears when the model runs over the
+ * data: the forward pass step by step (at each step the state s_t, then
+ * the output ŷ_t, the loss term ℓ_t and the running loss), then, if all of
+ * that is finite, the backward pass in its own order (full BPTT from t = T
+ * down to 1, or with truncate = k ≥ 1 the spec's sliding windows term by
+ * term): at each step δs_t = ∂L/∂s_t, the gradient blocks, ∂L/∂x_t. */
+enum { BT_FAULT_NONE = 0, BT_FAULT_FORWARD, BT_FAULT_BACKWARD };
+typedef struct {
+	int pass;            /* BT_FAULT_NONE: every value finite */
+	size_t step;         /* t, 1…T, where it appeared */
+	size_t term;         /* truncated backward: the loss term whose window
+				was running (0 otherwise) */
+	char quantity[48];   /* "state h_t", "cell state c_t", "output yhat_t",
+				"loss term l_t", "loss L", "gradient dL/dh_t",
+				"gradient dL/dc_t", "gradient of block W",
+				"gradient dL/dx_t" */
+	size_t index;        /* the first non-finite entry, from 1 (a block:
+				row-major) */
+	size_t count;        /* of how many */
+	double value;        /* its value: inf, -inf or NaN */
+	char block[16];      /* the parameter block: backward, the gradient's
+				block; forward, the one block without which
+				(set to zero) the step's state or output is
+				finite; "" when none is */
+} bt_fault;
+
+/* Runs the model over the data once more and fills f (BT_OK whether or not
+ * something was found; f->pass says). For a program that got BT_ENUMERIC
+ * and wants to say where. */
+int bt_fault_locate(const bt_model *model, const bt_data *data,
+		    size_t truncate, bt_fault *f);
 
 #ifdef __cplusplus
 }

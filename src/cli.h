@@ -25,6 +25,28 @@ typedef struct {
 	int (*run)(const char **val);
 } command;
 
+/* The command, for main and for a harness that runs it in-process. */
+int cli_main(int argc, char **argv);
+
+/* How the command ends on a refusal: exit(status), or, when it is set, the
+ * hook (which must not return; the fuzzing harness's child _exits). */
+extern void (*cli_exit_hook)(int status);
+_Noreturn void cli_exit(int status);
+
+/* What the command allocates is owned until it is released: a refusal
+ * (die and the like) frees everything still owned before it exits, so that
+ * no refusal leaks, and a command that returns with something still owned
+ * is an internal error. own_with registers p with the function that frees
+ * it and returns p (NULL is not registered); release frees an owned p and
+ * forgets it (NULL does nothing). */
+void *own_with(void *p, void (*free_fn)(void *));
+void *own_mem(void *p);                   /* malloc'd */
+bt_model *own_model(bt_model *m);
+bt_data *own_data(bt_data *d);
+void release(void *p);
+/* malloc that stops with "out of memory" and owns the block. */
+void *xmalloc(size_t bytes);
+
 /* Messages on stderr, prefixed with the subcommand's name; exit status 2. */
 _Noreturn void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -56,8 +78,33 @@ void put_num(FILE *f, double x, int last);
 
 /* To -o FILE atomically, or to standard output. */
 void write_out(bt_write_fn fn, const void *ctx);
-/* Stops with a message when st is not BT_OK. */
+/* Stops with a message when st is not BT_OK; BT_ECANCELED says how far the
+ * computation got (die_interrupted). */
 void numeric_fault(int st, const char *what);
+/* The same, and for BT_ENUMERIC runs bt_fault_locate on the model and data
+ * (truncation k) to say at which step, in what and in which block. */
+void numeric_fault_at(int st, const char *what, const bt_model *m,
+		      const bt_data *d, size_t k);
+/* After SIGINT (or SIGTERM, SIGHUP): "interrupted after N of M …; nothing
+ * written", then the signal's own exit (status 128 + signal). */
+_Noreturn void die_interrupted(void);
+/* Where a command that runs several computations is ("a = 0.9, k = 2 (row
+ * 2 of 10)"), for die_interrupted's message. */
+void progress_context(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Stops with a message naming the sizes and the estimate when a task
+ * (BT_TASK_*) on this architecture and these sizes needs more memory than
+ * the limit (BPTT_MAX_MEMORY, by default the memory available). */
+void need_memory(const bt_cell_type *type, bt_dims dims, size_t T,
+		 size_t sets, int task);
+/* The task (BT_TASK_*) and number of data sets that build_model and
+ * build_data check the memory for, before they allocate (default: the
+ * model alone). */
+void plan_task(int task, size_t sets);
+/* need_memory for the planned task on this model over data of length T. */
+void need_task(const bt_model *m, size_t T);
+/* The same for a number of bytes that something described needs. */
+void need_bytes(double bytes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The options that build_model and build_data read. */
 #define SOURCE_OPTS \

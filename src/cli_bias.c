@@ -29,10 +29,8 @@ static size_t split_list(const char *name, const char *v, char ***items)
 	size_t n = 1;
 	for (const char *p = v; *p; p++)
 		n += *p == ',';
-	char *copy = malloc(strlen(v) + 1);
-	char **it = malloc(n * sizeof(char *));
-	if (!copy || !it)
-		die("out of memory");
+	char *copy = xmalloc(strlen(v) + 1);
+	char **it = xmalloc(n * sizeof(char *));
 	strcpy(copy, v);
 	size_t i = 0;
 	for (char *p = copy;; p++) {
@@ -54,17 +52,15 @@ static double *real_list(const char *name, size_t *n)
 	const char *v = need(name);
 	char **it;
 	*n = split_list(name, v, &it);
-	double *x = malloc(*n * sizeof(double));
-	if (!x)
-		die("out of memory");
+	double *x = xmalloc(*n * sizeof(double));
 	for (size_t i = 0; i < *n; i++) {
 		char *end;
 		x[i] = strtod(it[i], &end);
 		if (*end || !isfinite(x[i]))
 			die_usage("%s: '%s' is not a finite number", name, it[i]);
 	}
-	free(it[0]);
-	free(it);
+	release(it[0]);
+	release(it);
 	return x;
 }
 
@@ -78,9 +74,7 @@ static size_t *k_list(size_t dflt_kmax, size_t *n)
 		const char *v = get("--k");
 		char **it;
 		*n = split_list("--k", v, &it);
-		k = malloc(*n * sizeof(size_t));
-		if (!k)
-			die("out of memory");
+		k = xmalloc(*n * sizeof(size_t));
 		for (size_t i = 0; i < *n; i++) {
 			char *end;
 			const char *s = it[i];
@@ -91,14 +85,12 @@ static size_t *k_list(size_t dflt_kmax, size_t *n)
 				die_usage("--k: %s is out of range (1 to %ld)", s, BT_MAX_T);
 			k[i] = (size_t)x;
 		}
-		free(it[0]);
-		free(it);
+		release(it[0]);
+		release(it);
 		return k;
 	}
 	size_t K = get_count("--kmax", dflt_kmax, 1, 100000);
-	k = malloc(K * sizeof(size_t));
-	if (!k)
-		die("out of memory");
+	k = xmalloc(K * sizeof(size_t));
 	for (size_t i = 0; i < K; i++)
 		k[i] = i + 1;
 	*n = K;
@@ -164,10 +156,8 @@ static int run_scalar(void)
 	size_t kmax = 0;
 	for (size_t j = 0; j < nk; j++)
 		kmax = k[j] > kmax ? k[j] : kmax;
-	size_t *burn = malloc(na * sizeof(size_t));
-	bt_bias_scalar_result *r = malloc(na * nk * sizeof *r);
-	if (!burn || !r)
-		die("out of memory");
+	size_t *burn = xmalloc(na * sizeof(size_t));
+	bt_bias_scalar_result *r = xmalloc(na * nk * sizeof *r);
 	for (size_t i = 0; i < na; i++) {
 		burn[i] = get("--burn-in") ? get_count("--burn-in", 0, 0, BT_MAX_T)
 					   : bt_bias_scalar_burn_in(a[i], kmax);
@@ -175,16 +165,22 @@ static int run_scalar(void)
 			die("a = %g: the burn-in (%zu steps) and --length %zu make sequences longer than 10^8 steps; give a shorter --burn-in",
 			    a[i], burn[i], T);
 	}
+	bt_dims one = {1, 1, 1};
 	for (size_t i = 0; i < na; i++)
-		for (size_t j = 0; j < nk; j++)
+		need_memory(bt_cell_lookup("linear"), one, burn[i] + T, 1, BT_TASK_BIAS);
+	for (size_t i = 0; i < na; i++)
+		for (size_t j = 0; j < nk; j++) {
+			progress_context("a = %g, k = %zu (row %zu of %zu)", a[i], k[j],
+					 i * nk + j + 1, na * nk);
 			numeric_fault(bt_bias_scalar(a[i], b, s, k[j], T, burn[i], N, seed,
 						     &r[i * nk + j]), "bias");
+		}
 	scalar_ctx c = {na, nk, a, k, burn, r, b, s, T, seed};
 	write_out(scalar_writer, &c);
-	free(a);
-	free(k);
-	free(burn);
-	free(r);
+	release(a);
+	release(k);
+	release(burn);
+	release(r);
 	return 0;
 }
 
@@ -223,6 +219,23 @@ static int model_writer(FILE *f, const void *ctx)
 	return ferror(f) ? BT_EIO : BT_OK;
 }
 
+/* The random data sets, freed together. */
+typedef struct {
+	size_t n;
+	bt_data **d;
+} datasets;
+
+static void free_datasets(void *p)
+{
+	datasets *s = p;
+	for (size_t i = 0; i < s->n; i++)
+		bt_data_free(s->d[i]);
+	free(s->d);
+	free(s);
+}
+
+static void free_bias(void *p) { bt_bias_free(p); }
+
 static int run_model(void)
 {
 	static const char *const only_scalar[] = {"--a", "--b", "--s", "--sequences", "--burn-in"};
@@ -233,12 +246,11 @@ static int run_model(void)
 	size_t ndata = 1;
 	bt_data **data;
 	unsigned long dseed = 0;
+	datasets *sets = NULL;
 	if (get("--data")) {
 		if (get("--datasets"))
 			die_usage("--datasets: not with --data FILE (that file is the one data set)");
-		data = malloc(sizeof *data);
-		if (!data)
-			die("out of memory");
+		data = xmalloc(sizeof *data);
 		data[0] = build_data(m);
 	} else {
 		ndata = get_count("--datasets", 8, 1, 100000);
@@ -246,12 +258,19 @@ static int run_model(void)
 		dseed = get_count("--data-seed", 1, 0, ULONG_MAX);
 		if ((double)T * (double)(m->dims.d + m->dims.m) > (double)BT_MAX_NUMBERS)
 			die("--length %zu: more than 10^9 numbers of data", T);
-		data = malloc(ndata * sizeof *data);
+		need_task(m, T);
+		/* one owner for all the data sets */
+		sets = calloc(1, sizeof *sets);
+		if (!sets)
+			die("out of memory");
+		own_with(sets, free_datasets);
+		sets->d = data = calloc(ndata, sizeof *data);
 		if (!data)
 			die("out of memory");
 		for (size_t i = 0; i < ndata; i++) {
 			if (bt_data_alloc(&data[i], T, m->dims.d, m->dims.m, 0) != BT_OK)
 				die("cannot allocate the data");
+			sets->n = i + 1;
 			bt_data_random(data[i], dseed + i);
 		}
 	}
@@ -260,22 +279,36 @@ static int run_model(void)
 	bt_bias_result *r;
 	if (bt_bias_alloc(&r, k, nk, ndata) != BT_OK)
 		die("out of memory");
-	numeric_fault(bt_bias_model(m, (const bt_data *const *)data, r), "bias");
+	own_with(r, free_bias);
+	int st = bt_bias_model(m, (const bt_data *const *)data, r);
+	if (st == BT_ENUMERIC)   /* where: in the first data set that has a fault */
+		for (size_t i = 0; i < ndata; i++) {
+			bt_fault f;
+			if (bt_fault_locate(m, data[i], 0, &f) == BT_OK && f.pass != BT_FAULT_NONE)
+				numeric_fault_at(st, "bias", m, data[i], 0);
+		}
+	numeric_fault(st, "bias");
 	model_ctx c = {m, data[0], r, dseed, get("--data") != NULL};
 	write_out(model_writer, &c);
-	bt_bias_free(r);
-	free(k);
-	for (size_t i = 0; i < ndata; i++)
-		bt_data_free(data[i]);
-	free(data);
-	bt_model_free(m);
+	release(r);
+	release(k);
+	if (sets) {
+		release(sets);
+	} else {
+		release(data[0]);
+		release(data);
+	}
+	release(m);
 	return 0;
 }
 
 static int run_bias(const char **val)
 {
 	(void)val;
-	return get("--scalar") ? run_scalar() : run_model();
+	if (get("--scalar"))
+		return run_scalar();
+	plan_task(BT_TASK_BIAS, get("--data") ? 1 : get_count("--datasets", 8, 1, 100000));
+	return run_model();
 }
 
 const command cmd_bias = {"bias",

@@ -60,22 +60,21 @@ static int run_clip(const char **val)
 		bt_error e;
 		if (bt_grad_read(&m, &loss, &dX, &T, source, &e) != BT_OK)
 			die_error(&e);
+		own_model(m);
+		own_mem(dX);
 		g = m->theta;
 	} else {
+		plan_task(BT_TASK_GRADIENT, 1);
 		m = build_model();
 		bt_data *d = build_data(m);
 		size_t k = get_count("--truncate", 0, 1, ULLONG_MAX);
 		T = d->T;
-		g = malloc(m->nparams * sizeof(double));
-		dX = malloc(T * m->dims.d * sizeof(double));
-		if (!g || !dX)
-			die("out of memory");
-		numeric_fault(bt_gradient(m, d, k, &loss, g, dX), "clip");
-		bt_data_free(d);
+		g = xmalloc(m->nparams * sizeof(double));
+		dX = xmalloc(T * m->dims.d * sizeof(double));
+		numeric_fault_at(bt_gradient(m, d, k, &loss, g, dX), "clip", m, d, k);
+		release(d);
 	}
-	double *out = malloc(m->nparams * sizeof(double));
-	if (!out)
-		die("out of memory");
+	double *out = xmalloc(m->nparams * sizeof(double));
 	bt_clip_result r;
 	int st = by_norm ? bt_clip_norm(g, m->nparams, c, out, &r)
 			 : bt_clip_value(g, m->nparams, c, out, &r);
@@ -100,10 +99,10 @@ static int run_clip(const char **val)
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die("write failed on standard output");
 	if (!source)
-		free(g);
-	free(out);
-	free(dX);
-	bt_model_free(m);
+		release(g);
+	release(out);
+	release(dX);
+	release(m);
 	return 0;
 }
 

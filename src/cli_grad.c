@@ -12,6 +12,10 @@
 #include <gsl/gsl_randist.h>
 #include "cli.h"
 
+static void free_sweep(void *p) { bt_fd_sweep_free(p); }
+static void free_seq(void *p) { bt_seq_free(p); }
+static void free_flow(void *p) { bt_flow_free(p); }
+
 /* ---- bptt grad ------------------------------------------------------------ */
 
 static const optdef grad_opts[] = {
@@ -41,17 +45,16 @@ static int run_grad(const char **val)
 	bt_model *m = load_model();
 	bt_data *d = load_data(m);
 	size_t k = get_count("--truncate", 0, 1, ULLONG_MAX);
-	double *g = malloc(m->nparams * sizeof(double));
-	double *dX = malloc(d->T * d->d * sizeof(double));
-	if (!g || !dX)
-		die("out of memory");
+	need_memory(m->type, m->dims, d->T, 1, BT_TASK_GRADIENT);
+	double *g = xmalloc(m->nparams * sizeof(double));
+	double *dX = xmalloc(d->T * d->d * sizeof(double));
 	grad_ctx c = {m, 0, g, dX, d->T};
-	numeric_fault(bt_gradient(m, d, k, &c.loss, g, dX), "grad");
+	numeric_fault_at(bt_gradient(m, d, k, &c.loss, g, dX), "grad", m, d, k);
 	write_out(grad_writer, &c);
-	free(g);
-	free(dX);
-	bt_model_free(m);
-	bt_data_free(d);
+	release(g);
+	release(dX);
+	release(m);
+	release(d);
 	return 0;
 }
 
@@ -95,17 +98,17 @@ static void load_given(const bt_model *m, const bt_data *d, double **g,
 	bt_error e;
 	if (bt_grad_read(&gm, &loss, dX, &T, path, &e) != BT_OK)
 		die_error(&e);
+	own_model(gm);
+	own_mem(*dX);
 	if (gm->type != m->type || gm->dims.d != m->dims.d ||
 	    gm->dims.n != m->dims.n || gm->dims.m != m->dims.m ||
 	    (bt_cell_has_activation(m->type) && gm->activation != m->activation))
 		die("%s: the gradient is for another model (arch, dims or activation differ)", path);
 	if (T != d->T)
 		die("%s: X has %zu rows, but the data's length T is %zu", path, T, d->T);
-	*g = malloc(m->nparams * sizeof(double));
-	if (!*g)
-		die("out of memory");
+	*g = xmalloc(m->nparams * sizeof(double));
 	memcpy(*g, gm->theta, m->nparams * sizeof(double));
-	bt_model_free(gm);
+	release(gm);
 }
 
 static const char convention[] =
@@ -121,7 +124,7 @@ static int check_entries(const bt_model *m, const bt_data *d,
 		"Richardson extrapolation (4 D(h/2) - D(h))/3 of central differences, error O(h^4)",
 		"five-point stencil (-L(+2h) + 8L(+h) - 8L(-h) + L(-2h))/12h, error O(h^4)"};
 	bt_check_result r;
-	numeric_fault(bt_gradcheck_gradient(m, d, g, gX, opt, &r), "check");
+	numeric_fault_at(bt_gradcheck_gradient(m, d, g, gX, opt, &r), "check", m, d, 0);
 	printf("%s against %s,\nstep h = %.3g * max(1,|x|); an entry agrees when "
 	       "|exact - fd| <= atol + rtol * max(|exact|,|fd|),\nwith rtol %g, atol %.3g; loss %.17g\n",
 	       g ? "the gradient in --grad" : "exact BPTT gradient", formula[r.method],
@@ -150,7 +153,7 @@ static int check_taylor(const bt_model *m, const bt_data *d,
 			const double *gX)
 {
 	bt_taylor_result r;
-	numeric_fault(bt_gradcheck_taylor(m, d, g, gX, opt, NULL, 0, &r), "check");
+	numeric_fault_at(bt_gradcheck_taylor(m, d, g, gX, opt, NULL, 0, &r), "check", m, d, 0);
 	printf("Taylor remainder test of the %s along one random unit direction v\n"
 	       "per block (zero elsewhere), over X, and over everything (all); seed %lu:\n"
 	       "  r(h) = (|L(theta+hv) - L(theta) - h g.v| + |L(theta-hv) - L(theta) + h g.v|) / 2\n"
@@ -223,6 +226,7 @@ static int run_check(const char **val)
 	(void)val;
 	bt_model *m = load_model();
 	bt_data *d = load_data(m);
+	need_memory(m->type, m->dims, d->T, 1, BT_TASK_CHECK);
 	bt_check_options opt;
 	bt_check_options_default(&opt);
 	opt.rtol = get_real("--rtol", opt.rtol, 0, 1);
@@ -259,14 +263,15 @@ static int run_check(const char **val)
 		size_t nh = 57;
 		if (bt_fd_sweep_alloc(&s, nh) != BT_OK)
 			die("out of memory");
+		own_with(s, free_sweep);
 		for (size_t i = 0; i < nh; i++)
 			s->h[i] = pow(10.0, -14.0 + (double)i / 4);
-		numeric_fault(bt_gradcheck_sweep(m, d, &opt, s), "check --sweep");
+		numeric_fault_at(bt_gradcheck_sweep(m, d, &opt, s), "check --sweep", m, d, 0);
 		sweep_ctx c = {m, d, s, opt.seed};
 		write_out(sweep_writer, &c);
-		bt_fd_sweep_free(s);
-		bt_model_free(m);
-		bt_data_free(d);
+		release(s);
+		release(m);
+		release(d);
 		return 0;
 	}
 	double *g = NULL, *gX = NULL;
@@ -283,7 +288,7 @@ static int run_check(const char **val)
 	} else if (get("--directions")) {
 		opt.directions = get_count("--directions", 4, 1, 64);
 		bt_check_dir_result r;
-		numeric_fault(bt_gradcheck_directional(m, d, &opt, &r), "check");
+		numeric_fault_at(bt_gradcheck_directional(m, d, &opt, &r), "check", m, d, 0);
 		printf("exact gradient g against %s differences of L along %zu random unit directions v\n",
 		       bt_fd_method_name(opt.order == 4 ? BT_FD_STENCIL4 : opt.method), r.ndir);
 		printf("relative error = |g.v - fd| / max(|g.v|, |fd|)\n");
@@ -300,10 +305,10 @@ static int run_check(const char **val)
 	} else {
 		ok = check_entries(m, d, &opt, g, gX);
 	}
-	free(g);
-	free(gX);
-	bt_model_free(m);
-	bt_data_free(d);
+	release(g);
+	release(gX);
+	release(m);
+	release(d);
 	return ok ? 0 : EXIT_DISAGREE;
 }
 
@@ -428,6 +433,7 @@ static int flow_writer(FILE *f, const void *ctx)
 static int run_flow(const char **val)
 {
 	(void)val;
+	plan_task(get("--lags") ? BT_TASK_FLOW_LAGS : BT_TASK_FLOW, 1);
 	bt_model *m = build_model();
 	bt_data *d = build_data(m);
 	size_t k = get_count("--truncate", 0, 1, ULLONG_MAX);
@@ -438,7 +444,8 @@ static int run_flow(const char **val)
 	double L;
 	if (bt_seq_alloc(&q, m, d->T) != BT_OK)
 		die("out of memory");
-	numeric_fault(bt_seq_forward(q, m, d, &L), "flow");
+	own_with(q, free_seq);
+	numeric_fault_at(bt_seq_forward(q, m, d, &L), "flow", m, d, k);
 	if (k && k < d->T)
 		numeric_fault(bt_seq_backward_truncated(q, m, d, k, NULL, NULL), "flow");
 	else
@@ -447,14 +454,15 @@ static int run_flow(const char **val)
 	if (get("--lags")) {
 		if (bt_flow_alloc(&r, m, d->T) != BT_OK)
 			die("out of memory");
-		numeric_fault(bt_flow_lags(m, d, k, term, r), "flow --lags");
+		own_with(r, free_flow);
+		numeric_fault_at(bt_flow_lags(m, d, k, term, r), "flow --lags", m, d, k);
 	}
 	flow_ctx c = {m, d, q, d->T, k && k < d->T ? k : 0, r};
 	write_out(flow_writer, &c);
-	bt_flow_free(r);
-	bt_seq_free(q);
-	bt_model_free(m);
-	bt_data_free(d);
+	release(r);
+	release(q);
+	release(m);
+	release(d);
 	return 0;
 }
 

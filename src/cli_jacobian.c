@@ -47,21 +47,25 @@ static int jacobian_writer(FILE *f, const void *ctx)
 	return ferror(f) ? BT_EIO : BT_OK;
 }
 
+static void free_jacobian(void *p) { bt_jacobian_free(p); }
+
 static int run_jacobian(const char **val)
 {
 	(void)val;
+	plan_task(BT_TASK_JACOBIAN, 1);
 	bt_model *m = build_model();
 	bt_data *d = build_data(m);
 	bt_jacobian_result *r;
 	if (bt_jacobian_alloc(&r, d->T) != BT_OK)
 		die("out of memory");
+	own_with(r, free_jacobian);
 	r->skip_steps = get("--no-step-norms") != NULL;
-	numeric_fault(bt_jacobian_lags(m, d, r), "jacobian");
+	numeric_fault_at(bt_jacobian_lags(m, d, r), "jacobian", m, d, 0);
 	jac_ctx c = {m, d, r};
 	write_out(jacobian_writer, &c);
-	bt_jacobian_free(r);
-	bt_model_free(m);
-	bt_data_free(d);
+	release(r);
+	release(m);
+	release(d);
 	return 0;
 }
 

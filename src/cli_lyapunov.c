@@ -1,6 +1,7 @@
 /* cli_lyapunov.c — bptt lyapunov: the leading Lyapunov exponents. */
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
 #include "cli.h"
 
 static const optdef lyapunov_opts[] = {
@@ -41,6 +42,8 @@ static int lyapunov_writer(FILE *f, const void *ctx)
 	return ferror(f) ? BT_EIO : BT_OK;
 }
 
+static void free_lyapunov(void *p) { bt_lyapunov_free(p); }
+
 static int run_lyapunov(const char **val)
 {
 	(void)val;
@@ -49,6 +52,7 @@ static int run_lyapunov(const char **val)
 	unsigned long long B = get_count("--burn-in", 0, 0, BT_MAX_T - 1);
 	unsigned long long K = get_count("--blocks", 10, 2, BT_MAX_T);
 	unsigned long seed = get_count("--tangent-seed", 1, 0, ULONG_MAX);
+	plan_task(BT_TASK_LYAPUNOV, 1);
 	bt_model *m = build_model();
 	bt_data *d = build_data(m);
 	size_t S = m->state_size, T = d->T;
@@ -75,17 +79,26 @@ static int run_lyapunov(const char **val)
 	int st = bt_lyapunov_alloc(&r, m, T, &o);
 	if (st != BT_OK)
 		die("lyapunov: %s", bt_strerror(st));
+	own_with(r, free_lyapunov);
 	st = bt_lyapunov(m, d, r);
-	if (st == BT_ENUMERIC)
+	if (st == BT_ENUMERIC) {
+		/* an exploding state: where it first overflowed */
+		bt_fault f;
+		if (bt_fault_locate(m, d, 0, &f) == BT_OK && f.pass == BT_FAULT_FORWARD &&
+		    strncmp(f.quantity, "output", 6) && strncmp(f.quantity, "loss", 4))
+			numeric_fault_at(st, "lyapunov", m, d, 0);
 		die("lyapunov: a step Jacobian or a tangent vector is not finite "
 		    "(the state overflowed); nothing written");
+	}
+	if (st == BT_ECANCELED)
+		die_interrupted();
 	if (st != BT_OK)
 		die("lyapunov failed: %s", bt_strerror(st));
 	lyap_ctx c = {m, d, r};
 	write_out(lyapunov_writer, &c);
-	bt_lyapunov_free(r);
-	bt_model_free(m);
-	bt_data_free(d);
+	release(r);
+	release(m);
+	release(d);
 	return 0;
 }
 

@@ -40,7 +40,7 @@ static int run_init(const char **val)
 	(void)val;
 	bt_model *m = model_from_options(1);
 	write_out(model_writer, m);
-	bt_model_free(m);
+	release(m);
 	return 0;
 }
 
@@ -91,10 +91,12 @@ static int run_data(const char **val)
 	unsigned long seed = get_count("--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
 	if ((double)T * (double)(d + m + 1) > (double)BT_MAX_NUMBERS)
 		die("--length %zu with d = %zu and m = %zu: more than 10^9 numbers", T, d, m);
+	need_bytes(8.0 * (double)T * (double)(d + m + 1), "data of T=%zu steps with d=%zu, m=%zu", T, d, m);
 	bt_data *data;
 	int mask = get("--mask") != NULL;
 	if (bt_data_alloc(&data, T, d, m, mask) != BT_OK)
 		die("cannot allocate %zu×(%zu+%zu) numbers", T, d, m);
+	own_data(data);
 	bt_data_random(data, seed);
 	if (mask) {
 		gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
@@ -104,7 +106,7 @@ static int run_data(const char **val)
 		gsl_rng_free(r);
 	}
 	write_out(data_writer, data);
-	bt_data_free(data);
+	release(data);
 	return 0;
 }
 

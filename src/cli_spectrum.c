@@ -65,9 +65,13 @@ static int spectrum_writer(FILE *f, const void *ctx)
 	return ferror(f) ? BT_EIO : BT_OK;
 }
 
+static void free_matrix(void *p) { gsl_matrix_free(p); }
+static void free_spectrum(void *p) { bt_spectrum_free(p); }
+
 static int run_spectrum(const char **val)
 {
 	(void)val;
+	plan_task(BT_TASK_SPECTRUM, 1);
 	bt_model *m = build_model();
 	bt_data *d = build_data(m);
 	size_t step = get_count("--step", 0, 1, BT_MAX_T);
@@ -75,17 +79,19 @@ static int run_spectrum(const char **val)
 		die_usage("--step %zu: beyond the data's length T = %zu", step, d->T);
 	gsl_matrix *A;
 	int is_w;
-	numeric_fault(bt_spectrum_source(m, d, step, &A, &is_w), "spectrum");
+	numeric_fault_at(bt_spectrum_source(m, d, step, &A, &is_w), "spectrum", m, d, 0);
+	own_with(A, free_matrix);
 	bt_spectrum_result *r;
 	if (bt_spectrum_alloc(&r, A->size1, is_w ? d->T : 0) != BT_OK)
 		die("out of memory");
+	own_with(r, free_spectrum);
 	numeric_fault(bt_spectrum_matrix(A, r), "spectrum");
 	spec_ctx c = {m, d, r, is_w, step ? step : d->T};
 	write_out(spectrum_writer, &c);
-	bt_spectrum_free(r);
-	gsl_matrix_free(A);
-	bt_model_free(m);
-	bt_data_free(d);
+	release(r);
+	release(A);
+	release(m);
+	release(d);
 	return 0;
 }
 

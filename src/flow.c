@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_cblas.h>
+#include "progress.h"
 #include "seq_internal.h"
 
 #define DROP (-280.0)   /* log10 of the smallest share a bucket keeps */
@@ -154,6 +155,8 @@ int bt_flow_lags(const bt_model *model, const bt_data *data, size_t k,
 	res->k = k;
 	res->term = term;
 	bt_seq *q = NULL;
+	bt_progress pr;
+	bt_progress_begin(&pr, "lags", T);
 	double *D = malloc(T * S * sizeof(double)),      /* ṽ of δ^{(j)}_t */
 	       *ell = malloc(T * sizeof(double)),        /* its log10 scale */
 	       *accF = calloc(T * S, sizeof(double)), *lF = malloc(T * sizeof(double)),
@@ -193,6 +196,8 @@ int bt_flow_lags(const bt_model *model, const bt_data *data, size_t k,
 	double ldir = renorm(xdir, T * d);   /* xdir's rows are read scaled */
 
 	for (size_t j = 0; j < T; j++) {
+		if ((st = bt_progress_poll(&pr, j)) != BT_OK)
+			goto done;
 		/* the bucket's scale: 1 at lag 0 (the readout's terms are
 		 * already in), the largest δ^{(j)}_t further back */
 		double B = 0;
@@ -307,6 +312,7 @@ int bt_flow_lags(const bt_model *model, const bt_data *data, size_t k,
 		}
 	}
 done:
+	bt_progress_end(&pr);
 	free(D);
 	free(ell);
 	free(accF);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_randist.h>
+#include "progress.h"
 #include "seq_internal.h"
 
 static const char *const method_names[] = {"central", "richardson", "stencil4"};
@@ -201,6 +202,8 @@ int bt_gradcheck_gradient(const bt_model *model, const bt_data *data,
 	bt_model *pm = NULL;
 	bt_data *pd = NULL;
 	bt_seq *seq = NULL;
+	bt_progress pr;
+	bt_progress_begin(&pr, "finite differences", N + NX);
 	if (!g || !gX || !f) {
 		st = BT_ENOMEM;
 		goto done;
@@ -223,9 +226,12 @@ int bt_gradcheck_gradient(const bt_model *model, const bt_data *data,
 	for (size_t b = 0; b < model->nblocks; b++) {
 		const bt_block *bl = &model->blocks[b];
 		size_t cnt = bl->rows * bl->cols;
-		for (size_t i = 0; i < cnt; i++)
+		for (size_t i = 0; i < cnt; i++) {
+			if ((st = bt_progress_poll(&pr, bl->offset + i)) != BT_OK)
+				goto done;
 			f[i] = fd_entry(&c, pm->theta + bl->offset + i, opt.step,
 					opt.method);
+		}
 		bt_check_block *r = &res->blocks[res->nblocks++];
 		snprintf(r->name, sizeof r->name, "%s", bl->name);
 		r->rows = bl->rows;
@@ -233,8 +239,11 @@ int bt_gradcheck_gradient(const bt_model *model, const bt_data *data,
 		compare(r, g + bl->offset, f, cnt, res->atol, res->rtol);
 		res->ok &= r->ok;
 	}
-	for (size_t i = 0; i < NX; i++)
+	for (size_t i = 0; i < NX; i++) {
+		if ((st = bt_progress_poll(&pr, N + i)) != BT_OK)
+			goto done;
 		f[i] = fd_entry(&c, pd->X + i, opt.step, opt.method);
+	}
 	bt_check_block *r = &res->blocks[res->nblocks++];
 	snprintf(r->name, sizeof r->name, "X");
 	r->rows = data->T;
@@ -243,6 +252,7 @@ int bt_gradcheck_gradient(const bt_model *model, const bt_data *data,
 	res->ok &= r->ok;
 	st = c.status;
 done:
+	bt_progress_end(&pr);
 	free(g);
 	free(gX);
 	free(f);
@@ -292,6 +302,8 @@ int bt_gradcheck_directional(const bt_model *model, const bt_data *data,
 	bt_seq *seq = NULL;
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	double L;
+	bt_progress pr;
+	bt_progress_begin(&pr, "directions", ndir);
 	if (!g || !v || !rng) {
 		st = BT_ENOMEM;
 		goto done;
@@ -314,6 +326,8 @@ int bt_gradcheck_directional(const bt_model *model, const bt_data *data,
 	res->ndir = ndir;
 	res->ok = 1;
 	for (size_t k = 0; k < ndir; k++) {
+		if ((st = bt_progress_poll(&pr, k)) != BT_OK)
+			goto done;
 		double nv = 0, gv = 0;
 		for (size_t i = 0; i < NT; i++) {
 			v[i] = gsl_ran_gaussian(rng, 1.0);
@@ -338,6 +352,7 @@ int bt_gradcheck_directional(const bt_model *model, const bt_data *data,
 	}
 	st = c.status;
 done:
+	bt_progress_end(&pr);
 	free(g);
 	free(v);
 	gsl_rng_free(rng);
@@ -463,6 +478,8 @@ int bt_gradcheck_taylor(const bt_model *model, const bt_data *data,
 	bt_seq *seq = NULL;
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	double L0;
+	bt_progress pr;
+	bt_progress_begin(&pr, "Taylor remainders", 0);
 	if (!g || !v || !rng) {
 		st = BT_ENOMEM;
 		goto done;
@@ -483,6 +500,7 @@ int bt_gradcheck_taylor(const bt_model *model, const bt_data *data,
 	res->loss = L0;
 	res->floor_rel = TAYLOR_FLOOR;
 	res->ok = 1;
+	pr.total = (model->nblocks + 2) * nh;
 	double lh[BT_TAYLOR_MAX_H], lr[BT_TAYLOR_MAX_H];
 	for (size_t i = 0; i < nh; i++)
 		lh[i] = log10(h[i]);
@@ -517,6 +535,8 @@ int bt_gradcheck_taylor(const bt_model *model, const bt_data *data,
 		loss_ctx c = {seq, pm, pd, BT_OK};
 		dir_ctx dc = {&c, pm, pd, model, data, v, N, NX};
 		for (size_t i = 0; i < nh; i++) {
+			if ((st = bt_progress_poll(&pr, b * nh + i)) != BT_OK)
+				goto done;
 			/* both sides, r± = L(θ ± hv) − L(θ) ∓ h gᵀv: one side alone
 			 * can cross zero where its h² and h³ terms cancel */
 			c.status = BT_OK;
@@ -536,6 +556,7 @@ int bt_gradcheck_taylor(const bt_model *model, const bt_data *data,
 		res->ok &= r->ok;
 	}
 done:
+	bt_progress_end(&pr);
 	free(g);
 	free(v);
 	gsl_rng_free(rng);
@@ -606,6 +627,8 @@ int bt_gradcheck_sweep(const bt_model *model, const bt_data *data,
 	bt_seq *seq = NULL;
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	double L0;
+	bt_progress pr;
+	bt_progress_begin(&pr, "steps h", 0);
 	if (!g || !v || !rng) {
 		st = BT_ENOMEM;
 		goto done;
@@ -624,7 +647,10 @@ int bt_gradcheck_sweep(const bt_model *model, const bt_data *data,
 	res->loss = L0;
 	loss_ctx c = {seq, pm, pd, BT_OK};
 	dir_ctx dc = {&c, pm, pd, model, data, v, N, NX};
+	pr.total = res->nh;
 	for (size_t i = 0; i < res->nh; i++) {
+		if ((st = bt_progress_poll(&pr, i)) != BT_OK)
+			goto done;
 		double h = res->h[i];
 		res->central[i] = rel_err(fd_combine(BT_FD_CENTRAL, h, at_dir, &dc), gv);
 		res->richardson[i] = rel_err(fd_combine(BT_FD_RICHARDSON, h, at_dir, &dc), gv);
@@ -634,6 +660,7 @@ int bt_gradcheck_sweep(const bt_model *model, const bt_data *data,
 	}
 	st = c.status;
 done:
+	bt_progress_end(&pr);
 	free(g);
 	free(v);
 	gsl_rng_free(rng);

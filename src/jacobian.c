@@ -17,6 +17,7 @@
 #include <string.h>
 #include <gsl/gsl_blas.h>
 #include "linalg.h"
+#include "progress.h"
 #include "seq_internal.h"
 
 int bt_jacobian_alloc(bt_jacobian_result **out, size_t T)
@@ -104,6 +105,8 @@ static int lags(const bt_model *model, const bt_data *data, size_t r0,
 		return BT_EINVAL;
 	int whole = r0 == 0 && c0 == 0 && nr == S && nc == S;
 	bt_seq *q = NULL;
+	bt_progress pr;
+	bt_progress_begin(&pr, "lags", T);
 	gsl_matrix *J = gsl_matrix_alloc(S, S), *P = gsl_matrix_alloc(S, S),
 		   *Q = gsl_matrix_alloc(S, S);
 	gsl_vector *u = gsl_vector_alloc(S), *uj = gsl_vector_alloc(S),
@@ -134,6 +137,8 @@ static int lags(const bt_model *model, const bt_data *data, size_t r0,
 	gsl_matrix_set_identity(P);
 	double ell = 0, steps = 0;
 	for (size_t tau = 1; tau <= T; tau++) {
+		if ((st = bt_progress_poll(&pr, tau - 1)) != BT_OK)
+			goto done;
 		size_t t = T - tau + 1;
 		bt_seq_jacobian(q, model, data, t, J);
 		for (size_t i = 0; i < S * S; i++)
@@ -203,6 +208,7 @@ static int lags(const bt_model *model, const bt_data *data, size_t r0,
 		res->log10_bound[tau - 1] = b;
 	}
 done:
+	bt_progress_end(&pr);
 	gsl_matrix_free(J);
 	gsl_matrix_free(P);
 	gsl_matrix_free(Q);

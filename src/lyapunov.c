@@ -25,6 +25,7 @@
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_randist.h>
 #include "cell.h"
+#include "progress.h"
 
 void bt_lyapunov_options_default(bt_lyapunov_options *opt)
 {
@@ -170,6 +171,8 @@ int bt_lyapunov(const bt_model *model, const bt_data *data,
 	gsl_matrix *J = gsl_matrix_alloc(S, S);
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	int st = BT_OK;
+	bt_progress pr;
+	bt_progress_begin(&pr, "steps", T);
 	if (!s_prev || !s || !cache || !scratch || !aux || !Q || !Z || !r ||
 	    !sum || !J || !rng) {
 		st = BT_ENOMEM;
@@ -188,6 +191,8 @@ int bt_lyapunov(const bt_model *model, const bt_data *data,
 	memset(s_prev, 0, S * sizeof(double));   /* s_0 = 0 */
 	size_t b = 0, block_end = N / K;         /* block b: steps u ∈ [bN/K, (b+1)N/K) */
 	for (size_t t = 1; t <= T; t++) {
+		if ((st = bt_progress_poll(&pr, t - 1)) != BT_OK)
+			goto done;
 		const double *x = data->X + (t - 1) * dm->d;
 		ty->forward(&c, s_prev, x, s, cache);
 		ty->jacobian(&c, s_prev, x, s, cache, J);
@@ -239,6 +244,7 @@ int bt_lyapunov(const bt_model *model, const bt_data *data,
 	}
 	sort_descending(res, r + k);   /* r's last K doubles: a row buffer */
 done:
+	bt_progress_end(&pr);
 	free(s_prev);
 	free(s);
 	free(cache);

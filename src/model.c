@@ -40,6 +40,7 @@ const char *bt_strerror(int status)
 	case BT_EFORMAT: return "malformed file";
 	case BT_EIO: return "input/output error";
 	case BT_ENUMERIC: return "non-finite value";
+	case BT_ECANCELED: return "cancelled";
 	}
 	return "unknown error";
 }

@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "progress.h"
 #include "seq_internal.h"
 
 int bt_seq_alloc(bt_seq **out, const bt_model *model, size_t T_max)
@@ -122,7 +123,12 @@ int bt_seq_forward(bt_seq *q, const bt_model *model, const bt_data *data,
 	}
 	memset(q->states, 0, q->S * sizeof(double));
 	double L = 0;
+	bt_progress pr;
+	int st = BT_OK;
+	bt_progress_begin(&pr, "steps of the forward pass", data->T);
 	for (size_t t = 1; t <= data->T; t++) {
+		if ((st = bt_progress_poll(&pr, t - 1)) != BT_OK)
+			break;
 		const double *x = data->X + (t - 1) * dm->d;
 		double *s = q->states + t * q->S;
 		ty->forward(&q->step, s - q->S, x, s, q->cache + (t - 1) * q->C);
@@ -143,6 +149,9 @@ int bt_seq_forward(bt_seq *q, const bt_model *model, const bt_data *data,
 			L += mu * 0.5 * sq;
 		}
 	}
+	bt_progress_end(&pr);
+	if (st != BT_OK)
+		return st;
 	if (loss)
 		*loss = L;
 	return isfinite(L) ? BT_OK : BT_ENUMERIC;
@@ -206,7 +215,12 @@ int bt_seq_backward_split(bt_seq *q, const bt_model *model,
 	memset(q->dstates, 0, (T + 1) * S * sizeof(double));
 	bt_seq_bind(q, model);
 	bt_seq_backward_begin(q);
+	bt_progress pr;
+	int st = BT_OK;
+	bt_progress_begin(&pr, "steps of the backward pass", T);
 	for (size_t t = T; t >= 1; t--) {
+		if ((st = bt_progress_poll(&pr, T - t)) != BT_OK)
+			break;
 		double *ds = q->dstates + t * S;
 		/* δh_t += Vᵀ μ_t (ŷ_t − y_t); δh_t already holds the future's part */
 		bt_seq_readout_backward(q, model, data, t, grad, ds,
@@ -216,9 +230,11 @@ int bt_seq_backward_split(bt_seq *q, const bt_model *model,
 			     q->cache + (t - 1) * q->C, ds, ds - S,
 			     dX ? dX + (t - 1) * dm->d : NULL, grad);
 	}
-	bt_seq_backward_end(q, model, grad);
+	bt_progress_end(&pr);
+	if (st == BT_OK)
+		bt_seq_backward_end(q, model, grad);
 	free(gtmp);
-	return BT_OK;
+	return st;
 }
 
 int bt_seq_jacobian(const bt_seq *q, const bt_model *model,

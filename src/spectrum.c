@@ -18,6 +18,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_linalg.h>
 #include "linalg.h"
+#include "progress.h"
 #include "seq_internal.h"
 
 int bt_spectrum_alloc(bt_spectrum_result **out, size_t n, size_t T)
@@ -190,7 +191,11 @@ static int powers(const gsl_matrix *A, bt_spectrum_result *res)
 		gsl_vector_set(u, i, 1.0 + 0.37 * sin(1.0 + (double)i));
 	gsl_matrix_memcpy(P, A);
 	double ell = 0;
+	bt_progress pr;
+	bt_progress_begin(&pr, "powers of the matrix", T);
 	for (size_t t = 1; t <= T; t++) {
+		if ((st = bt_progress_poll(&pr, t - 1)) != BT_OK)
+			break;
 		if (t > 1) {
 			/* P̃ ← P̃ A */
 			gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, P, A, 0.0, Q);
@@ -207,12 +212,15 @@ static int powers(const gsl_matrix *A, bt_spectrum_result *res)
 		}
 		if (!isfinite(f)) {
 			st = BT_ENUMERIC;
-			goto done;
+			break;
 		}
 		gsl_matrix_scale(P, 1.0 / f);
 		ell += log10(f);
 		res->log10_norm_power[t - 1] = ell + log10(bt_norm2_warm(P, u, w, 200));
 	}
+	bt_progress_end(&pr);
+	if (st != BT_OK)
+		goto done;
 	/* the two bounds ρᵗ ≤ ‖Aᵗ‖₂ ≤ s_maxᵗ */
 	for (size_t t = 1; t <= T; t++) {
 		res->log10_radius_power[t - 1] = res->radius > 0 ? (double)t * log10(res->radius) : -INFINITY;

@@ -6,6 +6,7 @@
  * forward pass. */
 #include <stdlib.h>
 #include <string.h>
+#include "progress.h"
 #include "seq_internal.h"
 
 int bt_seq_backward_truncated(bt_seq *q, const bt_model *model,
@@ -37,7 +38,12 @@ int bt_seq_backward_truncated_split(bt_seq *q, const bt_model *model,
 	memset(q->dstates, 0, (q->T + 1) * S * sizeof(double));
 	bt_seq_bind(q, model);
 	bt_seq_backward_begin(q);
+	bt_progress pr;
+	int st = BT_OK;
+	bt_progress_begin(&pr, "loss terms of the truncated backward pass", q->T);
 	for (size_t t = 1; t <= q->T; t++) {
+		if ((st = bt_progress_poll(&pr, t - 1)) != BT_OK)
+			break;
 		/* δs_t = Vᵀ μ_t (ŷ_t − y_t) for this term alone; an extra
 		 * readout's direct paths to x_1 … x_t are never cut */
 		memset(cur, 0, S * sizeof(double));
@@ -64,7 +70,9 @@ int bt_seq_backward_truncated_split(bt_seq *q, const bt_model *model,
 			prev = tmp;
 		}
 	}
-	bt_seq_backward_end(q, model, grad);
+	bt_progress_end(&pr);
+	if (st == BT_OK)
+		bt_seq_backward_end(q, model, grad);
 	free(gtmp);
-	return BT_OK;
+	return st;
 }

@@ -15,6 +15,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "progress.h"
 #include "seq_internal.h"
 
 int bt_seq_backward_chunked(bt_seq *q, const bt_model *model,
@@ -36,7 +37,12 @@ int bt_seq_backward_chunked(bt_seq *q, const bt_model *model,
 	memset(q->dstates, 0, (T + 1) * S * sizeof(double));
 	bt_seq_bind(q, model);
 	bt_seq_backward_begin(q);
+	bt_progress pr;
+	int st = BT_OK;
+	bt_progress_begin(&pr, "steps of the chunked backward pass", T);
 	for (size_t t = T; t >= 1; t--) {
+		if ((st = bt_progress_poll(&pr, T - t)) != BT_OK)
+			break;
 		double *ds = q->dstates + t * S;
 		/* a chunk starts at t = 1, k+1, 2k+1, …: s_{t-1} is a constant
 		 * for every term of the chunk */
@@ -49,9 +55,11 @@ int bt_seq_backward_chunked(bt_seq *q, const bt_model *model,
 			     q->cache + (t - 1) * q->C, ds, start ? NULL : ds - S,
 			     dX ? dX + (t - 1) * dm->d : NULL, grad);
 	}
-	bt_seq_backward_end(q, model, grad);
+	bt_progress_end(&pr);
+	if (st == BT_OK)
+		bt_seq_backward_end(q, model, grad);
 	free(gtmp);
-	return BT_OK;
+	return st;
 }
 
 static int all_finite(const double *p, size_t k)

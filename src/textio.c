@@ -54,6 +54,7 @@ typedef struct {
 	size_t nf, fcap;
 	int failed;
 	double size;       /* the file's size in bytes, or -1 when unknown */
+	int status;       /* a status other than BT_EFORMAT (BT_ECANCELED), or 0 */
 } reader;
 
 static int fail(reader *r, long line, const char *fmt, ...)
@@ -75,6 +76,12 @@ static int fail(reader *r, long line, const char *fmt, ...)
 static int next_line(reader *r)
 {
 	for (;;) {
+		if (bt_cancel_requested()) {
+			set_error(r->err, r->path, r->lineno, "interrupted while reading");
+			r->failed = 1;
+			r->status = BT_ECANCELED;
+			return -1;
+		}
 		errno = 0;
 		ssize_t len = getline(&r->line, &r->cap, r->f);
 		if (len < 0) {
@@ -257,6 +264,15 @@ static int finish_header(reader *r, parsed *p, int at_eof)
 		return fail(r, p->dims_line,
 			    "dims %zu %zu %zu need %.0f numbers, but the file has only %.0f bytes",
 			    p->dims.d, p->dims.n, p->dims.m, total, r->size);
+	double limit = bt_memory_limit();
+	if (limit > 0 && 8 * total > limit) {
+		char need[32], lim[32];
+		bt_format_bytes(8 * total, need, sizeof need);
+		bt_format_bytes(limit, lim, sizeof lim);
+		return fail(r, p->dims_line,
+			    "dims %zu %zu %zu give %.0f parameters, %s, more than the memory limit of %s",
+			    p->dims.d, p->dims.n, p->dims.m, total, need, lim);
+	}
 	int st = bt_model_alloc(&p->model, p->type, p->dims,
 				p->act_line ? (bt_activation)p->activation : BT_ACT_TANH);
 	if (st != BT_OK) {
@@ -330,6 +346,15 @@ static int block(reader *r, parsed *p)
 	if ((double)p->numbers + count > (double)BT_MAX_NUMBERS)
 		return fail(r, line, "block '%s' would bring the file past 10^9 numbers",
 			    name);
+	double limit = bt_memory_limit(), bytes = 8 * ((double)p->numbers + count);
+	if (limit > 0 && bytes > limit) {
+		char need[32], lim[32];
+		bt_format_bytes(bytes, need, sizeof need);
+		bt_format_bytes(limit, lim, sizeof lim);
+		return fail(r, line,
+			    "block '%s' (%zu×%zu) brings the file's numbers to %s, more than the memory limit of %s",
+			    name, rows, cols, need, lim);
+	}
 	/* where do the numbers go? */
 	int di = -1;
 	if (p->kind != K_MODEL)
@@ -461,6 +486,8 @@ static int parse(const char *path, enum kind kind, parsed *p, bt_error *err)
 	free(r.line);
 	free(r.fields);
 	fclose(r.f);
+	if (st != BT_OK && r.status)
+		st = r.status;
 	if (st != BT_OK)
 		parsed_free(p);
 	return st;
@@ -583,6 +610,26 @@ int bt_write_atomic(const char *path, bt_write_fn fn, const void *ctx,
 				  bt_strerror(st));
 		return st;
 	}
+	/* an existing path that is not a regular file (/dev/null, a terminal,
+	 * a pipe) is written in place: renaming over it would replace it */
+	struct stat ps;
+	if (stat(path, &ps) == 0 && !S_ISREG(ps.st_mode)) {
+		if (S_ISDIR(ps.st_mode)) {
+			set_error(err, path, 0, "cannot write: it is a directory");
+			return BT_EIO;
+		}
+		FILE *f = fopen(path, "w");
+		if (!f) {
+			set_error(err, path, 0, "cannot write: %s", strerror(errno));
+			return BT_EIO;
+		}
+		int st = fn(f, ctx);
+		if (fclose(f) != 0 && !st)
+			st = BT_EIO;
+		if (st)
+			set_error(err, path, 0, "write failed: %s", bt_strerror(st));
+		return st;
+	}
 	size_t len = strlen(path);
 	char *tmp = malloc(len + 16);
 	if (!tmp) {
@@ -618,14 +665,22 @@ int bt_write_atomic(const char *path, bt_write_fn fn, const void *ctx,
 	} else {
 		close(fd);
 	}
+	/* interrupted while writing: the old file stays as it was */
+	if (st == BT_OK && bt_cancel_requested()) {
+		st = BT_ECANCELED;
+		saved = 0;
+	}
 	if (st == BT_OK && rename(tmp, path) != 0) {
 		st = BT_EIO;
 		saved = errno;
 	}
 	if (st != BT_OK) {
 		unlink(tmp);
-		set_error(err, path, 0, "cannot write: %s",
-			  saved ? strerror(saved) : bt_strerror(st));
+		if (st == BT_ECANCELED)
+			set_error(err, path, 0, "interrupted: not written");
+		else
+			set_error(err, path, 0, "cannot write: %s",
+				  saved ? strerror(saved) : bt_strerror(st));
 	}
 	free(tmp);
 	return st;

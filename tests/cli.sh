@@ -772,6 +772,149 @@ for bad in "task" "task nosuch --length 5" "task adding" "task adding --length 1
 	[ -e task-none.data ] && fail_why "task-none.data written"
 	result "$bad: exit 2"
 done
+# ---- jacobian end to end -----------------------------------------------------------------
+
+run jacobian --arch rnn --hidden 5 --length 12 --seed 3 -o jac.txt
+need_rc 0
+head -n 1 jac.txt | grep -q '^# lag log10_norm2 log10_normF log10_bound log10_prod_steps t log10_step_norm2$' ||
+	fail_why "header: $(head -n 1 jac.txt)"
+awk '!/^#/ && NF { n++; if ($1 != n || NF != 7 || $6 != 12 - n + 1 || $2 > $4 + 1e-9 || $2 > $3 + 1e-9) bad = 1 }
+	END { exit !(n == 12 && !bad) }' jac.txt || fail_why "rows: $(grep -v '^#' jac.txt | head -3)"
+result "jacobian: T rows, lag 1..T, t = T - lag + 1, 2-norm below the Frobenius norm and the bound"
+
+run jacobian --model rnn-tanh.model --data rnn-tanh.data
+need_rc 0
+T=$(awk '$1 == "X" { print $2; exit }' rnn-tanh.data)
+[ "$(grep -vc '^#' "$OUT")" = "$T" ] || fail_why "$(grep -vc '^#' "$OUT") rows, the data has T = $T"
+grep -q "model rnn-tanh.model, data rnn-tanh.data" "$OUT" || fail_why "no description of the model and data"
+result "jacobian --model --data: one row per step of the data"
+
+run jacobian --model rnn-tanh.model --arch rnn
+need_rc 2
+result "jacobian --model with --arch: refused"
+
+# ---- bad input: numeric faults, memory, interrupts ---------------------------------------
+
+# A linear model whose state explodes: W = diag(3, 2), U = (1, 1), x_t = 1,
+# so h_t = ((3^t - 1)/2, 2^t - 1); the loss counts the first 40 steps only
+# (a mask), so it stays finite while the state overflows. The step where
+# 3h + 1 first overflows a double, by awk's own arithmetic:
+printf '%s\n' 'bptt-model 1' 'arch linear' 'dims 1 2 1' 'W 2 2' '3 0' '0 2' 'U 2 1' 1 1 \
+	'b 2 1' 0 0 'V 1 2' '0.5 -0.25' 'b_y 1 1' 0.125 > boom.model
+awk 'BEGIN { print "bptt-data 1"; print "X 700 1"; for (t = 1; t <= 700; t++) print 1;
+	print "Y 700 1"; for (t = 1; t <= 700; t++) print 0;
+	print "M 700 1"; for (t = 1; t <= 700; t++) print (t <= 40) }' > boom.data
+want=$(awk 'BEGIN { h = 0; for (t = 1; t < 2000; t++) { h = 3 * h + 1; if (h > 1.7976931348623157e308) { print t; exit } } }')
+echo old > keep.grad
+run grad --model boom.model --data boom.data -o keep.grad
+need_rc 2
+grep -q "^bptt grad: a non-finite value first appeared at step $want in the state h_t (entry 1 of 2 is inf; forward pass), through the parameter block W (with W zero the step stays finite); nothing written$" "$ERR" ||
+	fail_why "want step $want, block W; stderr: $(cat "$ERR")"
+[ "$(cat keep.grad)" = old ] || fail_why "keep.grad changed"
+ls -a | grep -q '^\.keep\.grad\.' && fail_why "a temporary file was left"
+result "grad: an exploding state is reported with its step ($want), the state and block W; nothing written"
+
+run check --model boom.model --data boom.data
+need_rc 2
+grep -q "at step $want in the state h_t" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+result "check: the same fault, the same step"
+
+# The forward pass finite, the gradient not: W = 0, h_t = 1.3e250 x_t,
+# V = 1e-150, so e_t is about 1e100 and dL/dV = sum e_t h_t overflows at
+# t = T, the first step that full BPTT reaches (truncated: the first loss
+# term's window).
+printf '%s\n' 'bptt-model 1' 'arch linear' 'dims 1 2 1' 'W 2 2' '0 0' '0 0' 'U 2 1' 1.3e250 -0.9e250 \
+	'b 2 1' 0 0 'V 1 2' '1.1e-150 0.7e-150' 'b_y 1 1' 0 > back.model
+run data --input 1 --output 1 --length 6 -o back.data
+need_rc 0
+run grad --model back.model --data back.data
+need_rc 2
+grep -q "at step 6 in the gradient of block V (.*backward pass, the forward pass is finite); nothing written" "$ERR" ||
+	fail_why "stderr: $(cat "$ERR")"
+run grad --model back.model --data back.data --truncate 2
+need_rc 2
+grep -q "at step 1 in the gradient of block V (.*backward pass, the forward pass is finite), the loss term at step 1 going back through its window of 2" "$ERR" ||
+	fail_why "--truncate 2: stderr: $(cat "$ERR")"
+result "grad: a gradient that overflows in the backward pass is named by step and block"
+
+# Memory: refused before anything is allocated, with the sizes and the
+# estimate, quickly.
+start=$(date +%s)
+run jacobian --arch lstm --hidden 60000
+need_rc 2
+grep -Eq "^bptt jacobian: arch lstm with d=4 n=60000 m=2 \(14401320002 parameters\), T=100: this needs about [0-9.]+ [KMGTP]iB of memory, more than the limit of [0-9.]+ [KMGTP]?i?B \(the memory available; set BPTT_MAX_MEMORY to change it\); nothing done$" "$ERR" ||
+	fail_why "stderr: $(cat "$ERR")"
+[ $(( $(date +%s) - start )) -le 5 ] || fail_why "took more than 5 s"
+result "jacobian --arch lstm --hidden 60000: refused for memory at once"
+
+printf 'bptt-data 1\n# a file that declares more than it may hold\nX 50000000 1\n1\n2\n' > huge.data
+BPTT_MAX_MEMORY=64M run grad --model boom.model --data huge.data -o keep.grad
+need_rc 2
+grep -q "^huge.data:3: block 'X' (50000000×1) brings the file's numbers to 381 MiB, more than the memory limit of 64 MiB (set by BPTT_MAX_MEMORY)$" "$ERR" ||
+	fail_why "stderr: $(cat "$ERR")"
+[ "$(cat keep.grad)" = old ] || fail_why "keep.grad changed"
+result "a data file declaring T = 5e7: refused at its line for memory (BPTT_MAX_MEMORY=64M)"
+
+BPTT_MAX_MEMORY=20K run grad --model boom.model --data boom.data
+need_rc 2
+grep -Eq "^bptt grad: arch linear with d=1 n=2 m=1 \(11 parameters\), T=700: this needs about [0-9.]+ KiB of memory, more than the limit of 20 KiB \(set by BPTT_MAX_MEMORY\); nothing done$" "$ERR" ||
+	fail_why "stderr: $(cat "$ERR")"
+result "grad: the task's estimate above BPTT_MAX_MEMORY is refused with the sizes"
+
+for bad in 12X -5 1.5Q K ''; do
+	BPTT_MAX_MEMORY=$bad run grad --model boom.model --data boom.data
+	need_rc 2
+	grep -q "BPTT_MAX_MEMORY: '$bad' is not a size" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	result "BPTT_MAX_MEMORY='$bad' is refused"
+done
+BPTT_MAX_MEMORY=unlimited run data --input 1 --output 1 --length 3
+need_rc 0
+BPTT_MAX_MEMORY=1.5g run data --input 1 --output 1 --length 3
+need_rc 0
+BPTT_MAX_MEMORY=70KiB run data --input 1 --output 1 --length 3
+need_rc 0
+BPTT_MAX_MEMORY=70KiB run data --input 1 --output 1 --length 3000
+need_rc 2
+result "BPTT_MAX_MEMORY: unlimited, 1.5g, 70KiB"
+
+# Interrupts: a long run with -o over an existing file, stopped by SIGINT
+# (or SIGTERM) after a second: the signal's exit status, how far it got,
+# the old file as it was, no temporary file.
+interrupt() { # interrupt SIGNAL NAME PATTERN ARGS...
+	sig=$1 name=$2 pat=$3
+	shift 3
+	echo old > long.out
+	timeout --preserve-status -k 30 -s "$sig" 1 "$BPTT" "$@" -o long.out >"$OUT" 2>"$ERR"
+	rc=$?
+	need_rc $((128 + $(kill -l "$sig")))
+	grep -Eq "$pat" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	[ "$(cat long.out)" = old ] || fail_why "long.out changed"
+	ls -a | grep -q '^\.long\.out\.' && fail_why "a temporary file was left: $(ls -a)"
+	result "$name"
+}
+interrupt INT "bias --scalar stopped by SIGINT: how far, nothing written" \
+	"^bptt bias: interrupted at a = 0.9, k = 1 \(row 1 of 2\) after [0-9]+ of 100000000 sequences; nothing written$" \
+	bias --scalar --a 0.9 --k 1,2 --sequences 100000000
+interrupt INT "lyapunov stopped by SIGINT" \
+	"^bptt lyapunov: interrupted after [0-9]+ of 3000000 steps; nothing written$" \
+	lyapunov --arch rnn --input 1 --output 1 --hidden 8 --length 3000000
+interrupt TERM "flow --lags stopped by SIGTERM" \
+	"^bptt flow: interrupted after [0-9]+ of 30000 (lags|steps of the (forward|backward) pass); nothing written$" \
+	flow --arch gru --hidden 12 --length 30000 --lags
+
+# ---- -o onto something that is not a regular file -------------------------------------
+# (a FIFO here; the same path protects /dev/null: renaming over it would
+# replace the device)
+mkfifo fifo.out
+timeout 10 cat fifo.out > fifo.copy &
+reader=$!
+run init --arch rnn --input 2 --hidden 3 --output 1 -o fifo.out
+need_rc 0
+wait $reader
+[ -p fifo.out ] || fail_why "fifo.out is no longer a FIFO"
+head -c 12 fifo.copy | grep -q '^bptt-model 1' || fail_why "nothing came through the FIFO"
+result "init -o FIFO writes through it and leaves it a FIFO"
+rm -f fifo.out fifo.copy
 
 # ---- summary --------------------------------------------------------------------------
 

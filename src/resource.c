@@ -1,0 +1,195 @@
+/* resource.c — what a request may take: a memory limit with estimates of
+ * what each computation needs, and cancelling of long loops with progress.
+ *
+ * Estimates count the buffers that grow with the sizes, in doubles × 8:
+ *     model      P                                  (parameters)
+ *     data       T·(d + m + 1)                      per data set
+ *     workspace  (T+1)·(2S + C) + T·m + R(T) + …    (bt_seq: states,
+ *                state gradients, caches, outputs, the readout's scratch)
+ * and per task what it adds (gradients, copies, S×S matrices). */
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "cell.h"
+#include "progress.h"
+
+#define BT_MEMORY_SLACK 65536.0
+
+/* ---- the memory limit -------------------------------------------------- */
+
+static double memory_limit;
+
+void bt_set_memory_limit(double bytes)
+{
+	memory_limit = bytes > 0 && !isnan(bytes) ? bytes : 0;
+}
+
+double bt_memory_limit(void)
+{
+	return memory_limit;
+}
+
+void bt_format_bytes(double bytes, char *buf, size_t size)
+{
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	int u = 0;
+	while (bytes >= 1024 && u < 6) {
+		bytes /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%.0f B", bytes);
+	else
+		snprintf(buf, size, "%.*f %s", bytes < 10 ? 1 : 0, bytes, unit[u]);
+}
+
+double bt_memory_available(void)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	if (f) {
+		char line[256];
+		unsigned long long kb;
+		while (fgets(line, sizeof line, f))
+			if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
+				fclose(f);
+				return (double)kb * 1024.0;
+			}
+		fclose(f);
+	}
+#ifdef _SC_AVPHYS_PAGES
+	long pages = sysconf(_SC_AVPHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+	if (pages > 0 && size > 0)
+		return (double)pages * (double)size;
+#endif
+	return 0;
+}
+
+/* The sequence workspace of bt_seq_alloc, in doubles. */
+static double seq_doubles(const bt_cell_type *ty, const bt_dims *dm, double T)
+{
+	double S = (double)ty->state_size(dm), C = (double)ty->cache_size(dm);
+	double A = ty->aux_size ? (double)ty->aux_size(dm) : 0;
+	double R = 0;
+	if (ty->readout_scratch_size) {
+		/* the cell's size function takes a size_t: past 10^8 steps it
+		 * is linear in T, so scale it rather than overflow */
+		double T0 = T < 1e8 ? T : 1e8;
+		R = (double)ty->readout_scratch_size(dm, (size_t)T0) * (T / T0);
+	}
+	return (T + 1) * (2 * S + C) + T * (double)dm->m + R +
+	       (double)ty->scratch_size(dm) + 2 * A + 2 * S + (double)dm->m;
+}
+
+double bt_memory_estimate(const bt_cell_type *ty, bt_dims dims, size_t T_in,
+			  size_t sets, int task)
+{
+	if (!ty)
+		return 0;
+	const bt_dims *dm = &dims;
+	double T = (double)T_in, P = bt_cell_param_count(ty, dims);
+	double d = (double)dims.d, m = (double)dims.m, n = (double)dims.n;
+	double S = (double)ty->state_size(dm);
+	double K = sets ? (double)sets : 1;
+	double data = T * (d + m + 1), seq = seq_doubles(ty, dm, T);
+	double grads = P + T * d;            /* ∂L/∂θ and ∂L/∂X */
+	double base = P + K * data, need;
+	switch (task) {
+	case BT_TASK_MODEL:
+		return 8 * P + BT_MEMORY_SLACK;
+	case BT_TASK_GRADIENT:
+		/* a second gradient: clipping's output */
+		need = base + seq + 2 * grads;
+		break;
+	case BT_TASK_CHECK:
+		/* the exact gradient, the differences, a copy of the model and
+		 * of the data to perturb, directions v over everything */
+		need = base + seq + P + data + 4 * grads;
+		break;
+	case BT_TASK_FLOW:
+		need = base + seq;
+		break;
+	case BT_TASK_FLOW_LAGS:
+		/* a second workspace; δ, the full and truncated sums (T×S
+		 * each); the per-lag norms; the direct ∂ℓ/∂x */
+		need = base + 2 * seq + 3 * T * S + T * (16 + (double)BT_MAX_BLOCKS) +
+		       T * d + 3 * P;
+		break;
+	case BT_TASK_JACOBIAN:
+		/* J_t, the product and its copy; W for the bound */
+		need = base + seq + 3 * S * S + n * n + 5 * T;
+		break;
+	case BT_TASK_SPECTRUM:
+		/* the matrix, the SVD's and the Schur form's copies, the
+		 * powers' two products */
+		need = base + seq + 8 * S * S + 3 * T;
+		break;
+	case BT_TASK_LYAPUNOV:
+		/* streamed: J_t and the tangent vectors (k ≤ S of them, and
+		 * their product with J_t) */
+		need = base + 3 * S * S;
+		break;
+	case BT_TASK_BIAS:
+		/* per data set in turn: a workspace, three gradients */
+		need = base + seq + 3 * P;
+		break;
+	default:
+		return 0;
+	}
+	/* and a constant for what does not grow with the sizes: small
+	 * vectors, the random number generators' state, the allocator's own
+	 * bookkeeping */
+	return 8 * need + BT_MEMORY_SLACK;
+}
+
+/* ---- cancelling and progress ------------------------------------------- */
+
+static volatile sig_atomic_t cancel_flag;
+static bt_progress_fn progress_fn;
+static void *progress_ctx;
+static _Thread_local int depth;
+
+void bt_cancel_request(void)
+{
+	cancel_flag = 1;
+}
+
+void bt_cancel_reset(void)
+{
+	cancel_flag = 0;
+}
+
+int bt_cancel_requested(void)
+{
+	return cancel_flag != 0;
+}
+
+void bt_set_progress(bt_progress_fn fn, void *ctx)
+{
+	progress_fn = fn;
+	progress_ctx = ctx;
+}
+
+void bt_progress_begin(bt_progress *p, const char *what, size_t total)
+{
+	p->what = what;
+	p->total = total;
+	p->level = depth;
+	depth = p->level + 1;
+}
+
+int bt_progress_poll(const bt_progress *p, size_t done)
+{
+	if (cancel_flag)
+		return BT_ECANCELED;
+	if (p->level == 0 && progress_fn &&
+	    progress_fn(progress_ctx, p->what, done, p->total))
+		return BT_ECANCELED;
+	return BT_OK;
+}
+
+void bt_progress_end(const bt_progress *p)
+{
+	depth = p->level;
+}

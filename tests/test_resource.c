@@ -1,0 +1,482 @@
+/* test_resource.c — what a request may take (resource.c): memory estimates
+ * against the memory the computation really holds, the memory limit in
+ * the readers, cancelling and progress in every long loop.
+ *
+ *  - bt_memory_estimate, for every architecture and task, is at least the
+ *    largest amount the task has allocated at any of its polls (measured
+ *    with the allocator's own count: mallinfo2, or ASan's when it runs),
+ *    plus the model and data it counts, and not wildly more;
+ *  - a model or data file whose declared sizes exceed the limit is refused
+ *    at the line that declares them; without a limit it reads;
+ *  - bt_cancel_request stops each long loop with BT_ECANCELED, the progress
+ *    hook sees the outermost loop only and can cancel at a given step;
+ *  - a cancelled bt_write_atomic leaves the old file and no temporary. */
+#define _DEFAULT_SOURCE
+#include <dirent.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <unistd.h>
+#include "testutil.h"
+
+/* ---- bytes held by the allocator ------------------------------------------ */
+
+extern size_t __sanitizer_get_current_allocated_bytes(void) __attribute__((weak));
+
+static double held(void)
+{
+	if (__sanitizer_get_current_allocated_bytes)
+		return (double)__sanitizer_get_current_allocated_bytes();
+	struct mallinfo2 mi = mallinfo2();
+	return (double)mi.uordblks + (double)mi.hblkhd;
+}
+
+static double peak;
+static int sample(void *ctx, const char *what, size_t done, size_t total)
+{
+	(void)ctx;
+	(void)what;
+	(void)done;
+	(void)total;
+	double h = held();
+	if (h > peak)
+		peak = h;
+	return 0;
+}
+
+/* ---- formatting and the limit ------------------------------------------------- */
+
+START_TEST(test_format_bytes)
+{
+	char b[32];
+	bt_format_bytes(0, b, sizeof b);
+	ck_assert_str_eq(b, "0 B");
+	bt_format_bytes(1023, b, sizeof b);
+	ck_assert_str_eq(b, "1023 B");
+	bt_format_bytes(1536, b, sizeof b);
+	ck_assert_str_eq(b, "1.5 KiB");
+	bt_format_bytes(64.0 * 1024 * 1024, b, sizeof b);
+	ck_assert_str_eq(b, "64 MiB");
+	bt_format_bytes(7.5 * 1024 * 1024 * 1024, b, sizeof b);
+	ck_assert_str_eq(b, "7.5 GiB");
+	bt_format_bytes(1e30, b, sizeof b);
+	ck_assert_msg(strstr(b, "EiB") != NULL, "%s", b);
+	bt_set_memory_limit(12345);
+	ck_assert(bt_memory_limit() == 12345);
+	bt_set_memory_limit(-3);
+	ck_assert(bt_memory_limit() == 0);
+	bt_set_memory_limit(NAN);
+	ck_assert(bt_memory_limit() == 0);
+	ck_assert(bt_memory_available() > 0);
+}
+END_TEST
+
+/* ---- estimates against what the tasks hold ---------------------------------------- */
+
+static const int tasks[] = {BT_TASK_GRADIENT, BT_TASK_CHECK, BT_TASK_FLOW_LAGS,
+			    BT_TASK_JACOBIAN, BT_TASK_SPECTRUM, BT_TASK_LYAPUNOV,
+			    BT_TASK_BIAS};
+#define NTASKS (sizeof tasks / sizeof tasks[0])
+
+START_TEST(test_estimate_covers)
+{
+	const bt_cell_type *type = bt_cell_at((size_t)_i / NTASKS);
+	int task = tasks[(size_t)_i % NTASKS];
+	/* sizes at which the buffers that grow are far above the estimate's
+	 * constant for small ones (64 KiB) */
+	size_t T = task == BT_TASK_FLOW_LAGS ? 300 : task == BT_TASK_BIAS ? 600 : 1500;
+	bt_model *m = tu_model(bt_cell_name(type), BT_ACT_TANH, 3, 40, 2, 0.3 / sqrt(10.0), 5);
+	bt_data *d = tu_data(T, 3, 2, 0, 6), *d2 = tu_data(T, 3, 2, 0, 7);
+	size_t P = m->nparams, sets = task == BT_TASK_BIAS ? 2 : 1;
+	double *g = malloc(P * sizeof(double)), *dX = malloc(T * 3 * sizeof(double));
+	ck_assert(g && dX);
+	double L, base = held();
+	int is_w = 0;
+	peak = base;
+	bt_set_progress(sample, NULL);
+	int st = BT_OK;
+	switch (task) {
+	case BT_TASK_GRADIENT:
+		st = bt_gradient(m, d, 0, &L, g, dX);
+		break;
+	case BT_TASK_CHECK: {
+		/* the directional check holds what the per-entry one does
+		 * (the same copies and gradients) and more: directions v */
+		bt_check_dir_result r;
+		st = bt_gradcheck_directional(m, d, NULL, &r);
+		break;
+	}
+	case BT_TASK_FLOW_LAGS: {
+		bt_flow_result *r;
+		ck_assert_int_eq(bt_flow_alloc(&r, m, T), BT_OK);
+		st = bt_flow_lags(m, d, 5, 0, r);
+		bt_flow_free(r);
+		break;
+	}
+	case BT_TASK_JACOBIAN: {
+		bt_jacobian_result *r;
+		ck_assert_int_eq(bt_jacobian_alloc(&r, T), BT_OK);
+		st = bt_jacobian_lags(m, d, r);
+		bt_jacobian_free(r);
+		break;
+	}
+	case BT_TASK_SPECTRUM: {
+		gsl_matrix *A;
+		bt_spectrum_result *r;
+		ck_assert_int_eq(bt_spectrum_source(m, d, 0, &A, &is_w), BT_OK);
+		ck_assert_int_eq(bt_spectrum_alloc(&r, A->size1, T), BT_OK);
+		st = bt_spectrum_matrix(A, r);
+		bt_spectrum_free(r);
+		gsl_matrix_free(A);
+		break;
+	}
+	case BT_TASK_LYAPUNOV: {
+		bt_lyapunov_result *r;
+		ck_assert_int_eq(bt_lyapunov_alloc(&r, m, T, NULL), BT_OK);
+		st = bt_lyapunov(m, d, r);
+		bt_lyapunov_free(r);
+		break;
+	}
+	case BT_TASK_BIAS: {
+		size_t k[3] = {1, 4, 9};
+		const bt_data *ds[2] = {d, d2};
+		bt_bias_result *r;
+		ck_assert_int_eq(bt_bias_alloc(&r, k, 3, 2), BT_OK);
+		st = bt_bias_model(m, ds, r);
+		bt_bias_free(r);
+		break;
+	}
+	}
+	bt_set_progress(NULL, NULL);
+	ck_assert_int_eq(st, BT_OK);
+	/* what the task held at its largest, and what the estimate counts
+	 * besides: the model, the data sets, the caller's gradients */
+	double used = peak - base + 8.0 * (double)P + 8.0 * (double)sets * (double)T * 6;
+	if (task == BT_TASK_GRADIENT)
+		used += 8.0 * (double)(P + T * 3);
+	double est = bt_memory_estimate(type, m->dims, T, sets, task);
+	ck_assert_msg(peak > base, "%s task %d: no poll saw the task's memory", bt_cell_name(type), task);
+	ck_assert_msg(est >= used, "%s task %d: estimate %.0f below the %.0f bytes held",
+		      bt_cell_name(type), task, est, used);
+	/* the spectrum of W needs no forward pass: the estimate is for J_t */
+	ck_assert_msg(is_w || est <= 4 * used + 2 * 65536, "%s task %d: estimate %.0f far above the %.0f bytes held",
+		      bt_cell_name(type), task, est, used);
+	free(g);
+	free(dX);
+	bt_model_free(m);
+	bt_data_free(d);
+	bt_data_free(d2);
+}
+END_TEST
+
+/* Estimates grow as the sizes say: linearly in T for the workspaces,
+ * quadratically in the state size for the S×S matrices; absurd sizes give
+ * large finite numbers, not overflow. */
+START_TEST(test_estimate_scaling)
+{
+	const bt_cell_type *lstm = bt_cell_lookup("lstm"), *att = bt_cell_lookup("attention");
+	bt_dims dm = {4, 16, 2};
+	double g1 = bt_memory_estimate(lstm, dm, 1000, 1, BT_TASK_GRADIENT);
+	double g2 = bt_memory_estimate(lstm, dm, 2000, 1, BT_TASK_GRADIENT);
+	double P = bt_cell_param_count(lstm, dm);
+	double g0 = bt_memory_estimate(lstm, dm, 0, 1, BT_TASK_GRADIENT);
+	ck_assert(g0 >= 8 * 3 * P);
+	ck_assert(fabs((g2 - g1) - (g1 - g0)) < 0.01 * g1);   /* linear in T */
+	bt_dims big = {4, 60000, 2};
+	double j = bt_memory_estimate(lstm, big, 100, 1, BT_TASK_JACOBIAN);
+	ck_assert(j > 3.0 * 8 * 120000.0 * 120000.0 && isfinite(j));
+	ck_assert(bt_memory_estimate(lstm, big, 100, 1, BT_TASK_MODEL) >= 8 * bt_cell_param_count(lstm, big));
+	ck_assert(bt_memory_estimate(lstm, big, 100, 1, BT_TASK_MODEL) <= 8 * bt_cell_param_count(lstm, big) + 65536);
+	bt_dims top = {BT_MAX_DIM, BT_MAX_DIM, BT_MAX_DIM};
+	for (int t = BT_TASK_MODEL; t <= BT_TASK_BIAS; t++)
+		ck_assert(isfinite(bt_memory_estimate(att, top, BT_MAX_T, 100000, t)));
+	/* the data sets count */
+	ck_assert(bt_memory_estimate(att, dm, 100, 8, BT_TASK_BIAS) >
+		  bt_memory_estimate(att, dm, 100, 1, BT_TASK_BIAS) + 8.0 * 7 * 100 * 7 - 1);
+	ck_assert(bt_memory_estimate(NULL, dm, 10, 1, BT_TASK_GRADIENT) == 0);
+	ck_assert(bt_memory_estimate(att, dm, 10, 1, 99) == 0);
+}
+END_TEST
+
+/* ---- the limit in the readers -------------------------------------------------- */
+
+static char dir[256];
+
+static void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(test_reader_limit)
+{
+	char data[512], model[512];
+	snprintf(data, sizeof data, "%s/d.txt", dir);
+	snprintf(model, sizeof model, "%s/m.txt", dir);
+	/* 3 × 2 + 3 × 1 numbers: X is 48 bytes, X and Y 72 */
+	write_text(data, "bptt-data 1\n# two blocks\nX 3 2\n1 2\n3 4\n5 6\nY 3 1\n1\n2\n3\n");
+	bt_data *d = NULL;
+	bt_error e;
+	bt_set_memory_limit(60);
+	ck_assert_int_eq(bt_data_read(&d, data, &e), BT_EFORMAT);
+	ck_assert_ptr_null(d);
+	ck_assert_int_eq(e.line, 7);
+	ck_assert_msg(strstr(e.msg, "memory limit") && strstr(e.msg, "'Y'"), "%s", e.msg);
+	bt_set_memory_limit(40);
+	ck_assert_int_eq(bt_data_read(&d, data, &e), BT_EFORMAT);
+	ck_assert_int_eq(e.line, 3);
+	bt_set_memory_limit(72);
+	ck_assert_int_eq(bt_data_read(&d, data, &e), BT_OK);
+	bt_data_free(d);
+	/* a model: the parameters, at the dims line */
+	bt_model *m = tu_model("rnn", BT_ACT_TANH, 2, 3, 1, 0.5, 1);
+	FILE *f = fopen(model, "w");
+	ck_assert_int_eq(bt_model_write(f, m), BT_OK);
+	fclose(f);
+	bt_set_memory_limit(8.0 * (double)m->nparams - 1);
+	bt_model *r = NULL;
+	ck_assert_int_eq(bt_model_read(&r, model, &e), BT_EFORMAT);
+	ck_assert_int_eq(e.line, 3);
+	ck_assert_msg(strstr(e.msg, "memory limit"), "%s", e.msg);
+	bt_set_memory_limit(0);
+	ck_assert_int_eq(bt_model_read(&r, model, &e), BT_OK);
+	bt_model_free(r);
+	bt_model_free(m);
+}
+END_TEST
+
+/* ---- cancelling and progress -------------------------------------------------------- */
+
+static const char *seen_what;
+static size_t seen_calls, seen_total, stop_at;
+static int count_and_stop(void *ctx, const char *what, size_t done, size_t total)
+{
+	(void)ctx;
+	if (!seen_what)
+		seen_what = what;
+	/* bt_gradient's two passes are both outermost, one after the other;
+	 * anything else is one loop */
+	if (strcmp(what, seen_what) && !strcmp(seen_what, "steps of the forward pass"))
+		seen_what = what;
+	ck_assert_msg(!strcmp(what, seen_what), "an inner loop reported: %s after %s", what, seen_what);
+	ck_assert_uint_le(done, total);
+	seen_calls++;
+	seen_total = total;
+	return stop_at && done >= stop_at;
+}
+
+/* Each long computation: the hook sees its outermost loop (name, total),
+ * stops it at a given count; a cancel request stops it at once. */
+static bt_progress_fn hook;   /* the hook the test has set */
+
+enum { C_GRADIENT, C_TRUNCATED, C_CHUNKED, C_CHECK, C_DIRECTIONS, C_TAYLOR,
+       C_SWEEP, C_FLOW, C_JACOBIAN, C_SPECTRUM, C_LYAPUNOV, C_BIAS_SCALAR,
+       C_BIAS_MODEL, NCASES };
+
+static int run_case(int c, const bt_model *m, const bt_data *d)
+{
+	double L, *g = malloc(m->nparams * sizeof(double)), *dX = malloc(d->T * d->d * sizeof(double));
+	int st = BT_EINVAL;
+	bt_check_options opt;
+	bt_check_options_default(&opt);
+	switch (c) {
+	case C_GRADIENT:
+		st = bt_gradient(m, d, 0, &L, g, dX);
+		break;
+	case C_TRUNCATED:
+	case C_CHUNKED: {
+		bt_seq *q;
+		ck_assert_int_eq(bt_seq_alloc(&q, m, d->T), BT_OK);
+		/* the forward pass without the hook: the backward one reports */
+		bt_set_progress(NULL, NULL);
+		st = bt_seq_forward(q, m, d, &L);
+		bt_set_progress(hook, NULL);
+		if (st == BT_OK)
+			st = c == C_TRUNCATED ? bt_seq_backward_truncated(q, m, d, 3, g, dX)
+					      : bt_seq_backward_chunked(q, m, d, 3, g, dX);
+		bt_seq_free(q);
+		break;
+	}
+	case C_CHECK: {
+		bt_check_result r;
+		st = bt_gradcheck(m, d, &opt, &r);
+		break;
+	}
+	case C_DIRECTIONS: {
+		bt_check_dir_result r;
+		opt.directions = 6;
+		st = bt_gradcheck_directional(m, d, &opt, &r);
+		break;
+	}
+	case C_TAYLOR: {
+		bt_taylor_result r;
+		st = bt_gradcheck_taylor(m, d, NULL, NULL, &opt, NULL, 0, &r);
+		break;
+	}
+	case C_SWEEP: {
+		bt_fd_sweep *s;
+		ck_assert_int_eq(bt_fd_sweep_alloc(&s, 9), BT_OK);
+		for (size_t i = 0; i < 9; i++)
+			s->h[i] = pow(10.0, -1.0 - (double)i);
+		st = bt_gradcheck_sweep(m, d, &opt, s);
+		bt_fd_sweep_free(s);
+		break;
+	}
+	case C_FLOW: {
+		bt_flow_result *r;
+		ck_assert_int_eq(bt_flow_alloc(&r, m, d->T), BT_OK);
+		st = bt_flow_lags(m, d, 4, 0, r);
+		bt_flow_free(r);
+		break;
+	}
+	case C_JACOBIAN: {
+		bt_jacobian_result *r;
+		ck_assert_int_eq(bt_jacobian_alloc(&r, d->T), BT_OK);
+		st = bt_jacobian_lags(m, d, r);
+		bt_jacobian_free(r);
+		break;
+	}
+	case C_SPECTRUM: {
+		gsl_matrix *A;
+		bt_spectrum_result *r;
+		ck_assert_int_eq(bt_spectrum_source(m, d, 0, &A, NULL), BT_OK);
+		ck_assert_int_eq(bt_spectrum_alloc(&r, A->size1, d->T), BT_OK);
+		st = bt_spectrum_matrix(A, r);
+		bt_spectrum_free(r);
+		gsl_matrix_free(A);
+		break;
+	}
+	case C_LYAPUNOV: {
+		bt_lyapunov_result *r;
+		ck_assert_int_eq(bt_lyapunov_alloc(&r, m, d->T, NULL), BT_OK);
+		st = bt_lyapunov(m, d, r);
+		bt_lyapunov_free(r);
+		break;
+	}
+	case C_BIAS_SCALAR: {
+		bt_bias_scalar_result r;
+		st = bt_bias_scalar(0.7, 1.0, 1.0, 2, 50, 20, 30, 1, &r);
+		break;
+	}
+	case C_BIAS_MODEL: {
+		size_t k[2] = {1, 5};
+		const bt_data *ds[1] = {d};
+		bt_bias_result *r;
+		ck_assert_int_eq(bt_bias_alloc(&r, k, 2, 1), BT_OK);
+		st = bt_bias_model(m, ds, r);
+		bt_bias_free(r);
+		break;
+	}
+	}
+	free(g);
+	free(dX);
+	return st;
+}
+
+static const char *const case_what[NCASES] = {
+	"steps of the backward pass", "loss terms of the truncated backward pass",
+	"steps of the chunked backward pass", "finite differences", "directions",
+	"Taylor remainders", "steps h", "lags", "lags", "powers of the matrix", "steps",
+	"sequences", "truncated gradients"};
+
+START_TEST(test_cancel_each)
+{
+	int c = _i;
+	bt_model *m = tu_model("rnn", BT_ACT_TANH, 2, 3, 2, 0.5, 3);
+	bt_data *d = tu_data(20, 2, 2, 0, 3);
+	/* runs to the end with the hook watching */
+	seen_what = NULL;
+	seen_calls = 0;
+	stop_at = 0;
+	bt_set_progress(hook = count_and_stop, NULL);
+	ck_assert_int_eq(run_case(c, m, d), BT_OK);
+	ck_assert_msg(seen_what && !strcmp(seen_what, case_what[c]), "case %d reported '%s' last", c,
+		      seen_what ? seen_what : "(nothing)");
+	size_t calls = seen_calls, total = seen_total;
+	ck_assert_uint_ge(calls, 2);
+	/* the hook stops it after a few */
+	seen_what = NULL;
+	seen_calls = 0;
+	stop_at = 2;
+	ck_assert_int_eq(run_case(c, m, d), BT_ECANCELED);
+	ck_assert_uint_eq(seen_calls, 3);   /* done = 0, 1, 2 */
+	ck_assert_uint_eq(seen_total, total);
+	bt_set_progress(hook = NULL, NULL);
+	/* a cancel request stops it before anything, and is kept until reset */
+	bt_cancel_request();
+	ck_assert(bt_cancel_requested());
+	ck_assert_int_eq(run_case(c, m, d), BT_ECANCELED);
+	ck_assert_int_eq(run_case(c, m, d), BT_ECANCELED);
+	bt_cancel_reset();
+	ck_assert(!bt_cancel_requested());
+	ck_assert_int_eq(run_case(c, m, d), BT_OK);
+	bt_model_free(m);
+	bt_data_free(d);
+}
+END_TEST
+
+static int write_hello(FILE *f, const void *ctx)
+{
+	(void)ctx;
+	/* the interrupt arrives while the file is being written */
+	bt_cancel_request();
+	return fputs("hello\n", f) < 0 ? BT_EIO : BT_OK;
+}
+
+START_TEST(test_cancel_io)
+{
+	char path[512], line[64];
+	snprintf(path, sizeof path, "%s/out.txt", dir);
+	write_text(path, "old\n");
+	bt_error e;
+	ck_assert_int_eq(bt_write_atomic(path, write_hello, NULL, &e), BT_ECANCELED);
+	ck_assert_msg(strstr(e.msg, "interrupted"), "%s", e.msg);
+	bt_cancel_reset();
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+	fclose(f);
+	ck_assert_str_eq(line, "old\n");
+	/* nothing else in the directory: no .out.txt.XXXXXX */
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	while ((de = readdir(dp)))
+		ck_assert_msg(strncmp(de->d_name, ".out.txt.", 9) != 0, "left %s", de->d_name);
+	closedir(dp);
+	/* the readers stop too */
+	bt_model *m = NULL;
+	write_text(path, "bptt-model 1\narch rnn\n");
+	bt_cancel_request();
+	ck_assert_int_eq(bt_model_read(&m, path, &e), BT_ECANCELED);
+	ck_assert_ptr_null(m);
+	ck_assert_msg(strstr(e.msg, "interrupted"), "%s", e.msg);
+	bt_cancel_reset();
+	ck_assert_str_eq(bt_strerror(BT_ECANCELED), "cancelled");
+}
+END_TEST
+
+int main(void)
+{
+	snprintf(dir, sizeof dir, "%s/bptt-resource.XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (!mkdtemp(dir))
+		return 1;
+	Suite *s = suite_create("resource");
+	TCase *tc = tcase_create("resource");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, test_format_bytes);
+	tcase_add_loop_test(tc, test_estimate_covers, 0, (int)(bt_cell_count() * NTASKS));
+	tcase_add_test(tc, test_estimate_scaling);
+	tcase_add_test(tc, test_reader_limit);
+	tcase_add_loop_test(tc, test_cancel_each, 0, NCASES);
+	tcase_add_test(tc, test_cancel_io);
+	suite_add_tcase(s, tc);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		failed++;
+	return failed ? 1 : 0;
+}
