@@ -200,6 +200,17 @@ int bt_seq_backward_split(bt_seq *q, const bt_model *model,
 			  const bt_data *data, double *grad, double *dX,
 			  double *dX_direct)
 {
+	return bt_seq_backward_sweep(q, model, data, 0, grad, dX, dX_direct,
+				     "steps of the backward pass");
+}
+
+/* One backward sweep from step T to 1. chunk = 0: full BPTT; chunk = k:
+ * the carry δs_{t-1} is dropped where a chunk of k steps starts (t = 1,
+ * k+1, 2k+1, …), so s_{t-1} is a constant for every term of the chunk. */
+int bt_seq_backward_sweep(bt_seq *q, const bt_model *model,
+			  const bt_data *data, size_t chunk, double *grad,
+			  double *dX, double *dX_direct, const char *label)
+{
 	if (bt_data_check(model, data) != BT_OK || data->T != q->T)
 		return BT_EINVAL;
 	const bt_cell_type *ty = model->type;
@@ -217,17 +228,19 @@ int bt_seq_backward_split(bt_seq *q, const bt_model *model,
 	bt_seq_backward_begin(q);
 	bt_progress pr;
 	int st = BT_OK;
-	bt_progress_begin(&pr, "steps of the backward pass", T);
+	bt_progress_begin(&pr, label, T);
 	for (size_t t = T; t >= 1; t--) {
 		if ((st = bt_progress_poll(&pr, T - t)) != BT_OK)
 			break;
 		double *ds = q->dstates + t * S;
-		/* δh_t += Vᵀ μ_t (ŷ_t − y_t); δh_t already holds the future's part */
+		int cut = chunk && (t - 1) % chunk == 0;
+		/* δh_t += Vᵀ μ_t (ŷ_t − y_t); δh_t already holds the future's part
+		 * (within the chunk) */
 		bt_seq_readout_backward(q, model, data, t, grad, ds,
 					dX_direct ? dX_direct : dX);
 		ty->backward(&q->step, q->states + (t - 1) * S,
 			     data->X + (t - 1) * dm->d, q->states + t * S,
-			     q->cache + (t - 1) * q->C, ds, ds - S,
+			     q->cache + (t - 1) * q->C, ds, cut ? NULL : ds - S,
 			     dX ? dX + (t - 1) * dm->d : NULL, grad);
 	}
 	bt_progress_end(&pr);
@@ -300,8 +313,11 @@ static int all_finite(const double *p, size_t k)
 	return 1;
 }
 
-int bt_gradient(const bt_model *model, const bt_data *data, size_t truncate,
-		double *loss, double *grad, double *dX)
+/* Forward pass, then the backward pass that `kind` names (full, sliding
+ * window or chunks of k), with grad and dX zeroed first and checked finite
+ * after. */
+int bt_gradient_kind(const bt_model *model, const bt_data *data, int kind,
+		     size_t k, double *loss, double *grad, double *dX)
 {
 	bt_seq *q;
 	int st = bt_data_check(model, data);
@@ -315,15 +331,23 @@ int bt_gradient(const bt_model *model, const bt_data *data, size_t truncate,
 		memset(dX, 0, data->T * data->d * sizeof(double));
 	st = bt_seq_forward(q, model, data, loss);
 	if (st == BT_OK) {
-		if (truncate == 0 || truncate >= data->T)
+		if (kind == BT_BACKWARD_CHUNKED)
+			st = bt_seq_backward_chunked(q, model, data, k, grad, dX);
+		else if (k == 0 || k >= data->T)
 			st = bt_seq_backward(q, model, data, grad, dX);
 		else
-			st = bt_seq_backward_truncated(q, model, data, truncate,
-						       grad, dX);
+			st = bt_seq_backward_truncated(q, model, data, k, grad, dX);
 	}
 	if (st == BT_OK && ((grad && !all_finite(grad, model->nparams)) ||
 			    (dX && !all_finite(dX, data->T * data->d))))
 		st = BT_ENUMERIC;
 	bt_seq_free(q);
 	return st;
+}
+
+int bt_gradient(const bt_model *model, const bt_data *data, size_t truncate,
+		double *loss, double *grad, double *dX)
+{
+	return bt_gradient_kind(model, data, BT_BACKWARD_SLIDING, truncate,
+				loss, grad, dX);
 }

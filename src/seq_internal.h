@@ -35,4 +35,17 @@ int bt_seq_readout_backward(bt_seq *q, const bt_model *model,
 			    const bt_data *data, size_t t, double *grad,
 			    double *dh, double *dX_direct);
 
+/* The backward sweep shared by full and chunked BPTT (seq.c): chunk = 0
+ * never cuts; chunk = k drops the carry where a chunk of k steps starts.
+ * label names the loop for progress and interruption messages. */
+int bt_seq_backward_sweep(bt_seq *q, const bt_model *model,
+			  const bt_data *data, size_t chunk, double *grad,
+			  double *dX, double *dX_direct, const char *label);
+
+/* bt_gradient and bt_gradient_chunked: forward, the chosen backward pass,
+ * zeroed and checked outputs. */
+enum { BT_BACKWARD_SLIDING = 0, BT_BACKWARD_CHUNKED };
+int bt_gradient_kind(const bt_model *model, const bt_data *data, int kind,
+		     size_t k, double *loss, double *grad, double *dX);
+
 #endif
