@@ -835,6 +835,33 @@ BPTT_MAX_MEMORY=70KiB run data --input 1 --output 1 --length 3000
 need_rc 2
 result "BPTT_MAX_MEMORY: unlimited, 1.5g, 70KiB"
 
+# Odd invocations: each refused with a message, or answered, never a crash.
+run
+need_rc 2
+grep -q "^usage: bptt COMMAND" "$ERR" || fail_why "no usage on stderr: $(head -c 200 "$ERR")"
+result "bptt without a command: usage on stderr, exit 2"
+run --version
+need_rc 0
+grep -Eq '^bptt [0-9]+\.[0-9]+\.[0-9]+$' "$OUT" || fail_why "stdout: $(cat "$OUT")"
+result "bptt --version"
+run help grad
+need_rc 0
+grep -q "^usage: bptt grad " "$OUT" || fail_why "stdout: $(head -c 200 "$OUT")"
+result "bptt help grad"
+for bad in "jacobian --arch rnn --scale 2 --radius 1" "jacobian --model rnn-tanh.model --data rnn-tanh.data --length 5" \
+	"jacobian --arch rnn --input 100000 --length 100000" "flow --arch rnn --activation softsign" \
+	"bias --arch gru --hidden 2 --datasets 100000 --length 100000" "grad --model=rnn-tanh.model --data" \
+	"grad --truncate=3=4 --model rnn-tanh.model" "init --orthogonal=1 --arch rnn"; do
+	BPTT_MAX_MEMORY=256M run $bad
+	need_rc 2
+	[ "$(wc -l < "$ERR")" -ge 1 ] && [ "$(tail -c 1 "$ERR" | od -An -c | tr -d ' ')" = '\n' ] ||
+		fail_why "no message ending in a newline: $(cat "$ERR")"
+	result "$bad: refused"
+done
+BPTT_MAX_MEMORY=256M run bias --arch gru --hidden 2 --datasets 100000 --length 100000
+grep -q "T=100000 x 100000 data sets: this needs about" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+result "bias: the memory estimate counts every data set"
+
 # Interrupts: a long run with -o over an existing file, stopped by SIGINT
 # (or SIGTERM) after a second: the signal's exit status, how far it got,
 # the old file as it was, no temporary file.
