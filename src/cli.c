@@ -335,6 +335,8 @@ void progress_context(const char *fmt, ...)
 static void on_signal(int sig)
 {
 	if (got_signal) {
+		/* the second one: at once, but without a temporary file */
+		bt_write_atomic_abort();
 		signal(sig, SIG_DFL);
 		raise(sig);
 		return;
