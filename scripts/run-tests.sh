@@ -5,8 +5,15 @@
 set -u
 dir=$1; bptt=$2; shift 2
 passed=0; failed=0; bad=""
+# The suites run JOBS at a time (default: the number of processors), each
+# into its own log; the logs are then read in order.
+logs=$(mktemp -d "${TMPDIR:-/tmp}/bptt-tests.XXXXXX") || exit 1
+trap 'rm -rf "$logs"' EXIT
+for t in "$@"; do printf '%s\n' "$t"; done |
+	xargs -P "${JOBS:-$(nproc 2>/dev/null || echo 1)}" -I{} \
+		sh -c 'log="$2/$(basename "$1")"; "$1" > "$log" 2>&1; echo $? > "$log.rc"' _ {} "$logs"
 for t in "$@"; do
-	out=$("$t" 2>&1); rc=$?
+	out=$(cat "$logs/$(basename "$t")"); rc=$(cat "$logs/$(basename "$t").rc")
 	echo "$out" | grep -E '^[0-9]+%: Checks' | sed "s|^|$(basename "$t"): |"
 	echo "$out" | grep -E ':[EF]:' | head -20
 	line=$(echo "$out" | grep -E '^[0-9]+%: Checks' | tail -1)
