@@ -17,6 +17,7 @@ case $BPTT in
 /*) ;;
 *) BPTT=$PWD/$BPTT ;;
 esac
+ROOT=$(cd "$(dirname "$0")/.." && pwd)   # the source tree (fuzz/ fixtures and regressions)
 if [ ! -x "$BPTT" ]; then
 	echo "cli.sh: $BPTT is not an executable" >&2
 	echo "cli: 0 passed, 1 failed"
@@ -861,6 +862,27 @@ done
 BPTT_MAX_MEMORY=256M run bias --arch gru --hidden 2 --datasets 100000 --length 100000
 grep -q "T=100000 x 100000 data sets: this needs about" "$ERR" || fail_why "stderr: $(cat "$ERR")"
 result "bias: the memory estimate counts every data set"
+
+# Inputs that once failed the command-line fuzzer (or a sanitizer), one
+# argument per line, replayed here against the fuzzer's fixtures: each must
+# end with 0, 2 (with a message) or, for check, 1; no temporary file left.
+for f in "$ROOT"/fuzz/regressions-cli/*; do
+	[ -f "$f" ] || continue
+	rm -rf replay && mkdir replay && cp "$ROOT"/fuzz/cli-files/* replay/ || { fail_why "no fixtures"; break; }
+	args=()
+	while IFS= read -r a || [ -n "$a" ]; do args+=("$a"); done < "$f"
+	(cd replay && BPTT_MAX_MEMORY=64M "$BPTT" "${args[@]}" >"$OUT" 2>"$ERR")
+	rc=$?
+	case $rc in
+	0) ;;
+	1) [ "${args[0]}" = check ] || fail_why "exit 1 from ${args[0]}" ;;
+	2) [ -s "$ERR" ] || fail_why "exit 2 without a message" ;;
+	*) fail_why "exit status $rc: $(head -c 600 "$ERR")" ;;
+	esac
+	ls -a replay | grep -Eq '^\..+\.[A-Za-z0-9]{6}$' && fail_why "a temporary file was left"
+	result "fuzz regression $(basename "$f"): bptt ${args[*]}"
+done
+rm -rf replay
 
 # Interrupts: a long run with -o over an existing file, stopped by SIGINT
 # (or SIGTERM) after a second: the signal's exit status, how far it got,
