@@ -235,7 +235,7 @@ fuzz-cli: deps-fuzz build/fuzz/fuzz_cli build/fuzz/cli.dict
 	@cp fuzz/seeds-cli/* build/fuzz/corpus-cli/
 	@echo "fuzzing the command line for $(FUZZ_TIME_CLI) s"
 	@cd build/fuzz && { FUZZ_CLI_FILES=../../fuzz/cli-files ./fuzz_cli -max_total_time=$(FUZZ_TIME_CLI) -max_len=512 \
-		-rss_limit_mb=4096 -timeout=30 -dict=cli.dict -print_final_stats=1 corpus-cli ../../fuzz/regressions-cli \
+		-rss_limit_mb=4096 -timeout=30 -dict=cli.dict -print_final_stats=1 -artifact_prefix=$$PWD/ corpus-cli ../../fuzz/regressions-cli \
 		> run-cli.txt 2>&1; rc=$$?; tail -12 run-cli.txt; exit $$rc; }
 
 deps-fuzz:

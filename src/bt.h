@@ -771,6 +771,11 @@ int bt_grad_write(FILE *f, const bt_model *model, double loss,
 typedef int (*bt_write_fn)(FILE *f, const void *ctx);
 int bt_write_atomic(const char *path, bt_write_fn fn, const void *ctx,
 		    bt_error *err);
+/* Async-signal-safe: removes the temporary file of a bt_write_atomic in
+ * progress, for a signal handler that is about to end the program (the
+ * file being replaced is untouched). The writers above stop with
+ * BT_ECANCELED between rows when cancelling is asked for. */
+void bt_write_atomic_abort(void);
 
 /* ---- resources: a memory limit, cancelling, progress (resource.c) -------- */
 /* A limit on the memory one request may take, in bytes; 0 (the default)

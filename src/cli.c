@@ -346,6 +346,8 @@ void progress_context(const char *fmt, ...)
 static void on_signal(int sig)
 {
 	if (got_signal) {
+		/* the second one: at once, but without a temporary file */
+		bt_write_atomic_abort();
 		signal(sig, SIG_DFL);
 		raise(sig);
 		return;
@@ -737,10 +739,22 @@ static void print_man(FILE *f)
 	}
 	fprintf(f, ".SH EXIT STATUS\n.TP\n0\nsuccess\n.TP\n1\n"
 		   ".B bptt check\nfound a block beyond its tolerance\n.TP\n2\n"
-		   "bad arguments, a refused file, an output that could not be written, or a\n"
+		   "bad arguments, a refused file, an output that could not be written, a\n"
 		   "computation that produced a non\\-finite value (the message on standard\n"
-		   "error says which, with the file and line for a refused file)\n");
-	fprintf(f, ".SH ENVIRONMENT\n.TP\n.B OPENBLAS_NUM_THREADS\n"
+		   "error says which, with the file and line for a refused file, the step,\n"
+		   "quantity and parameter block for a non\\-finite value), or a request that\n"
+		   "needs more memory than the limit (the message gives the sizes and the\n"
+		   "estimate)\n.TP\n130, 143, 129\n"
+		   "stopped by SIGINT, SIGTERM or SIGHUP: the command says how far it got,\n"
+		   "writes nothing and leaves an existing output file as it was; a second\n"
+		   "signal ends it at once\n");
+	fprintf(f, ".SH ENVIRONMENT\n.TP\n.B BPTT_MAX_MEMORY\n"
+		   "The most memory a request may need, in bytes or with a suffix K, M, G or T\n"
+		   "(powers of 1024; e.g. 512M, 4G), or unlimited. Default: the memory\n"
+		   "available when the command starts (MemAvailable in /proc/meminfo). A file\n"
+		   "whose declared sizes exceed it is refused at that line; a computation whose\n"
+		   "estimate exceeds it is refused before anything is allocated.\n"
+		   ".TP\n.B OPENBLAS_NUM_THREADS\n"
 		   "When unset, bptt asks OpenBLAS for one thread (faster for these sizes).\n");
 	fprintf(f, ".SH SEE ALSO\n.BR bptt\\-files (5),\n.BR gnuplot (1)\n");
 }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -545,13 +546,19 @@ int bt_grad_read(bt_model **grad, double *loss, double **dX, size_t *T_out,
 
 /* ---- writers ------------------------------------------------------------------------- */
 
-static void write_matrix(FILE *f, const char *name, const double *a,
-			 size_t rows, size_t cols)
+/* Row by row; stops (returning BT_ECANCELED) when cancelling is asked for,
+ * so that a long write is interrupted too. */
+static int write_matrix(FILE *f, const char *name, const double *a,
+			size_t rows, size_t cols)
 {
 	fprintf(f, "%s %zu %zu\n", name, rows, cols);
-	for (size_t i = 0; i < rows; i++)
+	for (size_t i = 0; i < rows; i++) {
+		if (bt_cancel_requested())
+			return BT_ECANCELED;
 		for (size_t j = 0; j < cols; j++)
 			fprintf(f, "%.17g%c", a[i * cols + j], j + 1 < cols ? ' ' : '\n');
+	}
+	return BT_OK;
 }
 
 static void write_model_header(FILE *f, const char *word, const bt_model *m)
@@ -562,28 +569,31 @@ static void write_model_header(FILE *f, const char *word, const bt_model *m)
 		fprintf(f, "activation %s\n", bt_activation_name(m->activation));
 }
 
-static void write_blocks(FILE *f, const bt_model *m, const double *base)
+static int write_blocks(FILE *f, const bt_model *m, const double *base)
 {
-	for (size_t i = 0; i < m->nblocks; i++)
-		write_matrix(f, m->blocks[i].name, base + m->blocks[i].offset,
-			     m->blocks[i].rows, m->blocks[i].cols);
+	int st = BT_OK;
+	for (size_t i = 0; st == BT_OK && i < m->nblocks; i++)
+		st = write_matrix(f, m->blocks[i].name, base + m->blocks[i].offset,
+				  m->blocks[i].rows, m->blocks[i].cols);
+	return st;
 }
 
 int bt_model_write(FILE *f, const bt_model *model)
 {
 	write_model_header(f, "bptt-model", model);
-	write_blocks(f, model, model->theta);
-	return ferror(f) ? BT_EIO : BT_OK;
+	int st = write_blocks(f, model, model->theta);
+	return st ? st : ferror(f) ? BT_EIO : BT_OK;
 }
 
 int bt_data_write(FILE *f, const bt_data *data)
 {
 	fprintf(f, "bptt-data 1\n");
-	write_matrix(f, "X", data->X, data->T, data->d);
-	write_matrix(f, "Y", data->Y, data->T, data->m);
-	if (data->M)
-		write_matrix(f, "M", data->M, data->T, 1);
-	return ferror(f) ? BT_EIO : BT_OK;
+	int st = write_matrix(f, "X", data->X, data->T, data->d);
+	if (st == BT_OK)
+		st = write_matrix(f, "Y", data->Y, data->T, data->m);
+	if (st == BT_OK && data->M)
+		st = write_matrix(f, "M", data->M, data->T, 1);
+	return st ? st : ferror(f) ? BT_EIO : BT_OK;
 }
 
 int bt_grad_write(FILE *f, const bt_model *model, double loss,
@@ -591,12 +601,24 @@ int bt_grad_write(FILE *f, const bt_model *model, double loss,
 {
 	write_model_header(f, "bptt-grad", model);
 	fprintf(f, "loss %.17g\n", loss);
-	write_blocks(f, model, grad);
-	write_matrix(f, "X", dX, T, model->dims.d);
-	return ferror(f) ? BT_EIO : BT_OK;
+	int st = write_blocks(f, model, grad);
+	if (st == BT_OK)
+		st = write_matrix(f, "X", dX, T, model->dims.d);
+	return st ? st : ferror(f) ? BT_EIO : BT_OK;
 }
 
 /* ---- atomic output ------------------------------------------------------------------------ */
+
+/* The temporary file being written, for bt_write_atomic_abort (a signal
+ * handler's last act): valid while pending is set. */
+static char pending_tmp[4096];
+static volatile sig_atomic_t pending;
+
+void bt_write_atomic_abort(void)
+{
+	if (pending)
+		unlink(pending_tmp);
+}
 
 int bt_write_atomic(const char *path, bt_write_fn fn, const void *ctx,
 		    bt_error *err)
@@ -648,6 +670,10 @@ int bt_write_atomic(const char *path, bt_write_fn fn, const void *ctx,
 		free(tmp);
 		return BT_EIO;
 	}
+	if (strlen(tmp) < sizeof pending_tmp) {
+		memcpy(pending_tmp, tmp, strlen(tmp) + 1);
+		pending = 1;
+	}
 	mode_t mask = umask(0);
 	umask(mask);
 	fchmod(fd, 0666 & ~mask);
@@ -674,6 +700,7 @@ int bt_write_atomic(const char *path, bt_write_fn fn, const void *ctx,
 		st = BT_EIO;
 		saved = errno;
 	}
+	pending = 0;
 	if (st != BT_OK) {
 		unlink(tmp);
 		if (st == BT_ECANCELED)

@@ -17,6 +17,7 @@ case $BPTT in
 /*) ;;
 *) BPTT=$PWD/$BPTT ;;
 esac
+ROOT=$(cd "$(dirname "$0")/.." && pwd)   # the source tree (fuzz/ fixtures and regressions)
 if [ ! -x "$BPTT" ]; then
 	echo "cli.sh: $BPTT is not an executable" >&2
 	echo "cli: 0 passed, 1 failed"
@@ -876,6 +877,54 @@ need_rc 0
 BPTT_MAX_MEMORY=70KiB run data --input 1 --output 1 --length 3000
 need_rc 2
 result "BPTT_MAX_MEMORY: unlimited, 1.5g, 70KiB"
+
+# Odd invocations: each refused with a message, or answered, never a crash.
+run
+need_rc 2
+grep -q "^usage: bptt COMMAND" "$ERR" || fail_why "no usage on stderr: $(head -c 200 "$ERR")"
+result "bptt without a command: usage on stderr, exit 2"
+run --version
+need_rc 0
+grep -Eq '^bptt [0-9]+\.[0-9]+\.[0-9]+$' "$OUT" || fail_why "stdout: $(cat "$OUT")"
+result "bptt --version"
+run help grad
+need_rc 0
+grep -q "^usage: bptt grad " "$OUT" || fail_why "stdout: $(head -c 200 "$OUT")"
+result "bptt help grad"
+for bad in "jacobian --arch rnn --scale 2 --radius 1" "jacobian --model rnn-tanh.model --data rnn-tanh.data --length 5" \
+	"jacobian --arch rnn --input 100000 --length 100000" "flow --arch rnn --activation softsign" \
+	"bias --arch gru --hidden 2 --datasets 100000 --length 100000" "grad --model=rnn-tanh.model --data" \
+	"grad --truncate=3=4 --model rnn-tanh.model" "init --orthogonal=1 --arch rnn"; do
+	BPTT_MAX_MEMORY=256M run $bad
+	need_rc 2
+	[ "$(wc -l < "$ERR")" -ge 1 ] && [ "$(tail -c 1 "$ERR" | od -An -c | tr -d ' ')" = '\n' ] ||
+		fail_why "no message ending in a newline: $(cat "$ERR")"
+	result "$bad: refused"
+done
+BPTT_MAX_MEMORY=256M run bias --arch gru --hidden 2 --datasets 100000 --length 100000
+grep -q "T=100000 x 100000 data sets: this needs about" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+result "bias: the memory estimate counts every data set"
+
+# Inputs that once failed the command-line fuzzer (or a sanitizer), one
+# argument per line, replayed here against the fuzzer's fixtures: each must
+# end with 0, 2 (with a message) or, for check, 1; no temporary file left.
+for f in "$ROOT"/fuzz/regressions-cli/*; do
+	[ -f "$f" ] || continue
+	rm -rf replay && mkdir replay && cp "$ROOT"/fuzz/cli-files/* replay/ || { fail_why "no fixtures"; break; }
+	args=()
+	while IFS= read -r a || [ -n "$a" ]; do args+=("$a"); done < "$f"
+	(cd replay && BPTT_MAX_MEMORY=64M "$BPTT" "${args[@]}" >"$OUT" 2>"$ERR")
+	rc=$?
+	case $rc in
+	0) ;;
+	1) [ "${args[0]}" = check ] || fail_why "exit 1 from ${args[0]}" ;;
+	2) [ -s "$ERR" ] || fail_why "exit 2 without a message" ;;
+	*) fail_why "exit status $rc: $(head -c 600 "$ERR")" ;;
+	esac
+	ls -a replay | grep -Eq '^\..+\.[A-Za-z0-9]{6}$' && fail_why "a temporary file was left"
+	result "fuzz regression $(basename "$f"): bptt ${args[*]}"
+done
+rm -rf replay
 
 # Interrupts: a long run with -o over an existing file, stopped by SIGINT
 # (or SIGTERM) after a second: the signal's exit status, how far it got,

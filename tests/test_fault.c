@@ -195,6 +195,60 @@ START_TEST(test_state_gradient)
 }
 END_TEST
 
+/* The same model under truncation: the sliding windows start with the
+ * loss term at t = 1, whose δh_1 overflows first. */
+START_TEST(test_state_gradient_window)
+{
+	const double W[4] = {0, 0, 0, 0}, U[2] = {1, 0}, b[2] = {0, 0},
+		     V[2] = {1e300, 0};
+	bt_model *m = linear_model(W, U, b, V, 0.0);
+	bt_data *d = tu_data(5, 1, 1, 0, 11);
+	for (size_t t = 0; t < 5; t++) {
+		d->X[t] = 1e-300;
+		d->Y[t] = -1e10;
+	}
+	bt_fault f;
+	ck_assert_int_eq(bt_fault_locate(m, d, 2, &f), BT_OK);
+	ck_assert_int_eq(f.pass, BT_FAULT_BACKWARD);
+	ck_assert_uint_eq(f.step, 1);
+	ck_assert_uint_eq(f.term, 1);
+	ck_assert_str_eq(f.quantity, "gradient dL/dh_t");
+	bt_model_free(m);
+	bt_data_free(d);
+}
+END_TEST
+
+/* Every block finite, ∂L/∂x_t = Uᵀ δa_t not: U = (1e308, 0), x_t =
+ * 1e-308 so h_t = (1, 0); y_t = −10 so δa_t = (11, 0) and Uᵀ δa_t = 1.1e309. */
+START_TEST(test_input_gradient)
+{
+	const double W[4] = {0, 0, 0, 0}, U[2] = {1e308, 0}, b[2] = {0, 0},
+		     V[2] = {1, 0};
+	bt_model *m = linear_model(W, U, b, V, 0.0);
+	bt_data *d = tu_data(4, 1, 1, 0, 2);
+	for (size_t t = 0; t < 4; t++) {
+		d->X[t] = 1e-308;
+		d->Y[t] = -10;
+	}
+	ck_assert(!isfinite(U[0] * 11.0));
+	double L;
+	ck_assert_int_eq(bt_loss(m, d, &L), BT_OK);
+	bt_fault f;
+	ck_assert_int_eq(bt_fault_locate(m, d, 0, &f), BT_OK);
+	ck_assert_int_eq(f.pass, BT_FAULT_BACKWARD);
+	ck_assert_uint_eq(f.step, 4);
+	ck_assert_str_eq(f.quantity, "gradient dL/dx_t");
+	ck_assert_uint_eq(f.index, 1);
+	ck_assert_uint_eq(f.count, 1);
+	ck_assert_int_eq(bt_fault_locate(m, d, 2, &f), BT_OK);
+	ck_assert_int_eq(f.pass, BT_FAULT_BACKWARD);
+	ck_assert_str_eq(f.quantity, "gradient dL/dx_t");
+	ck_assert_uint_eq(f.term, 1);
+	bt_model_free(m);
+	bt_data_free(d);
+}
+END_TEST
+
 /* Every architecture on ordinary data: nothing to report. */
 START_TEST(test_clean)
 {
@@ -267,6 +321,8 @@ int main(void)
 	tcase_add_test(tc, test_output_and_loss);
 	tcase_add_test(tc, test_backward_only);
 	tcase_add_test(tc, test_state_gradient);
+	tcase_add_test(tc, test_state_gradient_window);
+	tcase_add_test(tc, test_input_gradient);
 	tcase_add_loop_test(tc, test_clean, 0, (int)bt_cell_count());
 	tcase_add_loop_test(tc, test_huge_input, 0, (int)bt_cell_count());
 	tcase_add_test(tc, test_refusals);

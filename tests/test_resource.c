@@ -424,6 +424,70 @@ static int write_hello(FILE *f, const void *ctx)
 	return fputs("hello\n", f) < 0 ? BT_EIO : BT_OK;
 }
 
+/* A data file being written when the interrupt arrives: the writer stops
+ * between rows. */
+static int write_data_cancelled(FILE *f, const void *ctx)
+{
+	bt_cancel_request();
+	return bt_data_write(f, ctx);
+}
+
+/* A second signal's handler removing the temporary file mid-write. */
+static int write_and_abort(FILE *f, const void *ctx)
+{
+	(void)ctx;
+	fputs("half\n", f);
+	bt_write_atomic_abort();
+	return BT_OK;
+}
+
+static void assert_only(const char *path, const char *content, const char *tmp_prefix)
+{
+	char line[64];
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+	fclose(f);
+	ck_assert_str_eq(line, content);
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	while ((de = readdir(dp)))
+		ck_assert_msg(strncmp(de->d_name, tmp_prefix, strlen(tmp_prefix)) != 0, "left %s", de->d_name);
+	closedir(dp);
+}
+
+START_TEST(test_cancel_writers)
+{
+	char path[512];
+	snprintf(path, sizeof path, "%s/w.txt", dir);
+	write_text(path, "old\n");
+	bt_data *d = tu_data(50, 3, 2, 1, 1);
+	bt_error e;
+	ck_assert_int_eq(bt_write_atomic(path, write_data_cancelled, d, &e), BT_ECANCELED);
+	bt_cancel_reset();
+	assert_only(path, "old\n", ".w.txt.");
+	/* the writers themselves, on a stream */
+	FILE *f = tmpfile();
+	bt_model *m = tu_model("gru", BT_ACT_TANH, 2, 3, 1, 0.5, 1);
+	double *g = calloc(m->nparams, sizeof(double)), dX[6] = {0};
+	bt_cancel_request();
+	ck_assert_int_eq(bt_data_write(f, d), BT_ECANCELED);
+	ck_assert_int_eq(bt_model_write(f, m), BT_ECANCELED);
+	ck_assert_int_eq(bt_grad_write(f, m, 1.0, g, dX, 3), BT_ECANCELED);
+	bt_cancel_reset();
+	ck_assert_int_eq(bt_grad_write(f, m, 1.0, g, dX, 3), BT_OK);
+	fclose(f);
+	/* the temporary file removed under the writer: the old file stays */
+	ck_assert_int_eq(bt_write_atomic(path, write_and_abort, NULL, &e), BT_EIO);
+	assert_only(path, "old\n", ".w.txt.");
+	bt_write_atomic_abort();   /* nothing pending: nothing happens */
+	assert_only(path, "old\n", ".w.txt.");
+	free(g);
+	bt_model_free(m);
+	bt_data_free(d);
+}
+END_TEST
+
 START_TEST(test_cancel_io)
 {
 	char path[512], line[64];
@@ -469,6 +533,7 @@ int main(void)
 	tcase_add_test(tc, test_reader_limit);
 	tcase_add_loop_test(tc, test_cancel_each, 0, NCASES);
 	tcase_add_test(tc, test_cancel_io);
+	tcase_add_test(tc, test_cancel_writers);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
