@@ -615,6 +615,30 @@ int bt_seq_backward_chunked(bt_seq *seq, const bt_model *model,
 int bt_gradient_chunked(const bt_model *model, const bt_data *data, size_t k,
 			double *loss, double *grad, double *dX);
 
+/* ---- batched BPTT (batch.c) ------------------------------------------------ */
+/* B sequences at once, full BPTT. The result is the sum of the B
+ * single-sequence results: *loss = Σ_b L_b, grad = Σ_b ∂L_b/∂θ and, for each
+ * b with dX and dX[b] not NULL, dX[b] = ∂L_b/∂X_b (T_b×d). Sequences of one
+ * length T step together: the recurrent architectures keep the B states as
+ * an n×B matrix and use matrix–matrix products (BLAS-3); an architecture
+ * without batched kernels, or sequences of unequal lengths, are done one
+ * sequence at a time (same result). */
+typedef struct bt_batch bt_batch;
+/* A workspace for up to B sequences of length up to T_max. */
+int bt_batch_alloc(bt_batch **out, const bt_model *model, size_t B,
+		   size_t T_max);
+void bt_batch_free(bt_batch *ws);
+/* Zeroes grad and the dX[b] given, then forward and backward over
+ * data[0 … B−1]. BT_EINVAL on B = 0, B or a length over the workspace's,
+ * data that do not fit the model; BT_ENUMERIC on a non-finite loss or
+ * gradient; BT_ECANCELED when cancelled. */
+int bt_batch_gradient(bt_batch *ws, const bt_model *model,
+		      const bt_data *const *data, size_t B, double *loss,
+		      double *grad, double *const *dX);
+/* Convenience: allocates the workspace for this call. */
+int bt_gradient_batch(const bt_model *model, const bt_data *const *data,
+		      size_t B, double *loss, double *grad, double *const *dX);
+
 /* ---- norms and gradient clipping (clip.c) ------------------------------------ */
 /* Euclidean norm ‖v‖ of N values, computed as s·‖v/s‖ with s = max|v_i|,
  * so it neither overflows nor underflows where the result is a double. */
