@@ -774,7 +774,9 @@ static void print_man(FILE *f)
 		   "needs more memory than the limit (the message gives the sizes and the\n"
 		   "estimate)\n.TP\n130, 143, 129\n"
 		   "stopped by SIGINT, SIGTERM or SIGHUP: the command says how far it got,\n"
-		   "writes nothing and leaves an existing output file as it was; a second\n"
+		   "writes nothing and leaves an existing output file as it was (except\n"
+		   ".B bptt train,\n"
+		   "which writes the model after its last completed step, complete); a second\n"
 		   "signal ends it at once\n");
 	fprintf(f, ".SH ENVIRONMENT\n.TP\n.B BPTT_MAX_MEMORY\n"
 		   "The most memory a request may need, in bytes or with a suffix K, M, G or T\n"
