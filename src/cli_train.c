@@ -90,7 +90,7 @@ static int on_step(void *ctx, const bt_train_report *r)
 {
 	run_ctx *c = ctx;
 	double t = now() - c->t0;
-	double *row = c->row + c->n * NCOL;
+	double row[NCOL];
 	row[C_STEP] = (double)r->step;
 	row[C_EXAMPLES] = (double)r->examples;
 	row[C_LOSS] = r->loss;
@@ -98,6 +98,8 @@ static int on_step(void *ctx, const bt_train_report *r)
 	row[C_NORM] = r->grad_norm;
 	row[C_CLIPPED] = r->clipped;
 	row[C_SECONDS] = t;
+	if (c->row)   /* kept for --curve only */
+		memcpy(c->row + c->n * NCOL, row, sizeof row);
 	c->n++;
 	if (c->tty && (t - c->last_print >= 0.1 || r->step == c->steps)) {
 		c->last_print = t;
@@ -305,15 +307,17 @@ static int run_train(const char **val)
 
 	/* memory: the training workspaces, the held-out set, the curve */
 	double E = o.data ? 0 : (double)o.eval_size;
+	double curve = get("--curve") ? 8.0 * NCOL * (double)o.steps : 0;
 	need_bytes(bt_memory_estimate(model->type, model->dims, T, o.batch, BT_TASK_TRAIN) +
-			   8.0 * E * (double)T * (double)(d + m + 1) + 8.0 * NCOL * (double)o.steps,
+			   8.0 * E * (double)T * (double)(d + m + 1) + curve,
 		   "training arch %s with d=%zu n=%zu m=%zu (%.0f parameters), T=%zu, batch %zu, "
 		   "%.0f held-out sequences, %zu steps", bt_cell_name(model->type), model->dims.d,
 		   model->dims.n, model->dims.m, (double)model->nparams, T, o.batch, E, o.steps);
 
 	run_ctx c;
 	memset(&c, 0, sizeof c);
-	c.row = xmalloc(o.steps * NCOL * sizeof(double));
+	if (get("--curve"))
+		c.row = xmalloc(o.steps * NCOL * sizeof(double));
 	c.steps = o.steps;
 	c.tty = !get("--quiet") && isatty(STDERR_FILENO);
 	c.o = &o;
@@ -353,7 +357,8 @@ static int run_train(const char **val)
 			res.steps, res.examples, secs, mse, res.eval_step,
 			res.reached_target ? "; reached --target-mse" : "");
 	}
-	release(c.row);
+	if (c.row)
+		release(c.row);
 	release(model);
 	if (data)
 		release(data);

@@ -8,6 +8,8 @@
  * from the formulas written out here, the estimators' from bt_gradient
  * (full and sliding window, tested in test_grad and test_tbptt against an
  * independent reference), the loop's from bt_gradient and hand updates. */
+#define _DEFAULT_SOURCE
+#include <malloc.h>
 #include "testutil.h"
 
 /* ==== optimizers ========================================================= */
@@ -660,6 +662,64 @@ START_TEST(test_task_fill)
 }
 END_TEST
 
+/* The memory estimate for training (BT_TASK_TRAIN with sets = B, plus the
+ * held-out data) is at least what bt_train holds at its polls, measured
+ * with the allocator's own count (mallinfo2, or ASan's when it runs), and
+ * not wildly more. */
+extern size_t __sanitizer_get_current_allocated_bytes(void) __attribute__((weak));
+
+static double held(void)
+{
+	if (__sanitizer_get_current_allocated_bytes)
+		return (double)__sanitizer_get_current_allocated_bytes();
+	struct mallinfo2 mi = mallinfo2();
+	return (double)mi.uordblks + (double)mi.hblkhd;
+}
+
+static double peak;
+static int sample(void *ctx, const char *what, size_t done, size_t total)
+{
+	(void)ctx;
+	(void)what;
+	(void)done;
+	(void)total;
+	double h = held();
+	if (h > peak)
+		peak = h;
+	return 0;
+}
+
+START_TEST(test_memory_estimate)
+{
+	const size_t T = 300, B = 5, E = 7;
+	bt_model *mod = arch_model(_i, 2, 9, 1, 900 + (unsigned long)_i);
+	const bt_estimator ests[] = {{BT_EST_FULL, 0, 0, 0, 0, 0}, {BT_EST_TBPTT, 0, 7, 9, 0, 0}};
+	for (size_t e = 0; e < 2; e++) {
+		bt_train_options o;
+		bt_train_options_default(&o);
+		o.task.kind = BT_TASK_ADDING;
+		o.task.T = T;
+		o.batch = B;
+		o.eval_size = E;
+		o.steps = 2;
+		o.estimator = ests[e];
+		double before = held();
+		peak = before;
+		bt_set_progress(sample, NULL);
+		ck_assert_int_eq(bt_train(mod, &o, NULL), BT_OK);
+		bt_set_progress(NULL, NULL);
+		double need = peak - before + 8.0 * (double)mod->nparams;
+		double est = bt_memory_estimate(mod->type, mod->dims, T, B, BT_TASK_TRAIN) +
+			     8.0 * (double)E * (double)T * (2 + 1 + 1);
+		ck_assert_msg(est >= need, "%s: the estimate %.0f bytes is below the %.0f held",
+			      bt_cell_name(mod->type), est, need);
+		ck_assert_msg(est <= 10 * need, "%s: the estimate %.0f bytes is more than 10 times "
+			      "the %.0f held", bt_cell_name(mod->type), est, need);
+	}
+	bt_model_free(mod);
+}
+END_TEST
+
 /* An LSTM learns the adding problem at T = 50: held-out MSE below 0.01
  * (the memoryless baseline is 1/6) within a fixed, seeded budget of 600
  * steps. The settings (n = 24, B = 32, Adam 0.02, clip-norm 1) reach it
@@ -733,6 +793,7 @@ static Suite *train_suite(void)
 	tcase_add_test(tl, test_loop_target);
 	tcase_add_test(tl, test_loop_refusals);
 	tcase_add_test(tl, test_task_fill);
+	tcase_add_loop_test(tl, test_memory_estimate, 0, NARCH);
 	suite_add_tcase(s, tl);
 	TCase *tt = tcase_create("learning");
 	tcase_set_timeout(tt, 300);
