@@ -1034,6 +1034,17 @@ awk '!/^#/ && NF != 7 { bad = 1 } !/^#/ && (($1 % 10 == 0) != ($4 != "NaN")) { b
 	fail_why "rows: not 7 columns, or held-out MSE not exactly every 10 steps: $(head -5 r1.dat)"
 result "train twice: the same model bytes and curve"
 
+# the progress line: on a terminal only (a pseudo-terminal from script(1))
+grep -q "$(printf '\r')" "$ERR" && fail_why "a carriage return on stderr that is not a terminal"
+grep -q "ETA" "$ERR" && fail_why "a progress line on stderr that is not a terminal: $(cat "$ERR")"
+if command -v script >/dev/null 2>&1; then
+	script -qfc "'$BPTT' $TR -o tty.model" /dev/null > tty.txt 2>&1
+	grep -q "$(printf '\r').*step 30/30  loss [0-9.e-]*  |g| [0-9.e+-]*.*steps/s  ETA" tty.txt ||
+		fail_why "no progress line on a terminal: $(od -c tty.txt | head -5)"
+	cmp -s tty.model r1.model || fail_why "on a terminal the model differs"
+fi
+result "train: a progress line rewritten with \\r on a terminal only"
+
 run $TR --data-seed 2 -o r3.model
 need_rc 0
 cmp -s r1.model r3.model && fail_why "--data-seed 2 gives the same model"
