@@ -240,6 +240,15 @@ typedef struct {
  * s < 0; BT_ENUMERIC when the linear task's y overflows. */
 int bt_task_generate(bt_data **out, const bt_task_options *opt,
 		     bt_task_info *info);
+/* The sizes of the task's data (T, d, m) without making it; BT_EINVAL as
+ * bt_task_generate. */
+int bt_task_shape(const bt_task_options *opt, size_t *T, size_t *d, size_t *m);
+/* Fills data (allocated with a mask and the task's sizes) in place from rng,
+ * which it seeds with opt->seed first: the same numbers bit for bit as
+ * bt_task_generate, without allocating (for a training loop that draws a
+ * minibatch every step). BT_EINVAL on other sizes or no mask. */
+int bt_task_fill(bt_data *data, const bt_task_options *opt, gsl_rng *rng,
+		 bt_task_info *info);
 
 /* ---- forward pass, loss, full BPTT (seq.c) ------------------------------------ */
 typedef struct bt_seq bt_seq;
@@ -666,6 +675,178 @@ int bt_clip_norm(const double *g, size_t N, double c, double *out,
 int bt_clip_value(const double *g, size_t N, double c, double *out,
 		  bt_clip_result *res);
 
+/* ---- gradient estimators for training (estimate.c) -------------------------- */
+/* What a training step computes from one sequence, the parameters fixed
+ * during the call:
+ *   BT_EST_FULL    full BPTT (bt_seq_backward; minibatches go through
+ *                  bt_batch_gradient);
+ *   BT_EST_WINDOW  the spec's sliding window k (bt_seq_backward_truncated);
+ *   BT_EST_TBPTT   Williams & Peng's TBPTT(k1, k2): segments of k1 steps; at
+ *                  the end t of each segment its loss terms are
+ *                  backpropagated through s_t … s_{t−k2+1} only (summed
+ *                  over segments). With k2 < k1 a term of the segment older
+ *                  than the window (at u ≤ t − k2) keeps only its readout's
+ *                  gradient (V, b_y; attention's direct paths): its state
+ *                  is a constant. k1 = 1, k2 = k is the sliding window;
+ *                  k1 = k2 ≥ T is full BPTT;
+ *   BT_EST_ARTBP   Tallec & Ollivier's randomized truncation: every step
+ *                  boundary of the backward pass is cut with probability c,
+ *                  independently (mean truncation length 1/c); where it is
+ *                  not cut the gradient flowing further back is divided by
+ *                  1 − c, which makes E[ĝ] = ∂L/∂θ exactly. unweighted = 1
+ *                  drops the division: plain random truncation, biased (for
+ *                  comparison). c = 0 is full BPTT. */
+enum { BT_EST_FULL = 0, BT_EST_WINDOW, BT_EST_TBPTT, BT_EST_ARTBP };
+typedef struct {
+	int kind;         /* BT_EST_* (default FULL: all zero) */
+	size_t k;         /* WINDOW: k ≥ 1 */
+	size_t k1, k2;    /* TBPTT: both ≥ 1, k1 ≠ k2 allowed */
+	double c;         /* ARTBP: 0 ≤ c < 1 */
+	int unweighted;   /* ARTBP: no 1/(1 − c) (biased) */
+} bt_estimator;
+/* BT_OK when the estimator's fields are in range, BT_EINVAL otherwise. */
+int bt_estimator_check(const bt_estimator *est);
+
+/* After bt_seq_forward: add TBPTT(k1, k2)'s gradient into grad and dX (either
+ * may be NULL). bt_seq_dstate afterwards gives at s_t the sum over segments
+ * of the gradient that reached it. O((T/k1)·k2·step). */
+int bt_seq_backward_tbptt(bt_seq *seq, const bt_model *model,
+			  const bt_data *data, size_t k1, size_t k2,
+			  double *grad, double *dX);
+/* After bt_seq_forward: add ARTBP's estimate into grad and dX. One uniform
+ * draw from rng per step boundary, t = T … 1 in this order (whatever c), so
+ * the same rng state gives the same cuts. reweight: divide by 1 − c where
+ * not cut (unbiased) or not (biased). */
+int bt_seq_backward_artbp(bt_seq *seq, const bt_model *model,
+			  const bt_data *data, double c, int reweight,
+			  gsl_rng *rng, double *grad, double *dX);
+/* After bt_seq_forward: the estimator's backward pass (rng: ARTBP only). */
+int bt_seq_backward_estimate(bt_seq *seq, const bt_model *model,
+			     const bt_data *data, const bt_estimator *est,
+			     gsl_rng *rng, double *grad, double *dX);
+/* Convenience, like bt_gradient: zeroes grad and dX, forward, the
+ * estimator's backward pass; ARTBP's cuts from an MT19937 seeded with seed.
+ * BT_ENUMERIC on a non-finite loss or gradient. */
+int bt_gradient_estimate(const bt_model *model, const bt_data *data,
+			 const bt_estimator *est, unsigned long seed,
+			 double *loss, double *grad, double *dX);
+
+/* ---- optimizers (train.c) ----------------------------------------------------- */
+/* A type record (as GSL's minimizers) and a state. A step takes the
+ * parameters θ and a gradient g (N values each) and updates θ in place;
+ * t counts the steps from 1:
+ *   sgd    v ← μ v + g,  θ ← θ − η v                 (classical momentum; μ = 0
+ *                                                      is plain SGD, v_0 = 0)
+ *          Nesterov: v ← μ v + g,  θ ← θ − η (g + μ v)
+ *   adam   m ← β₁ m + (1 − β₁) g,  v ← β₂ v + (1 − β₂) g²  (m_0 = v_0 = 0)
+ *          θ ← θ − η m̂ / (√v̂ + ε),  m̂ = m / (1 − β₁ᵗ),  v̂ = v / (1 − β₂ᵗ)
+ *          (Kingma & Ba 2015, with bias correction). */
+typedef struct bt_optimizer_type bt_optimizer_type;
+extern const bt_optimizer_type *const bt_optimizer_sgd;
+extern const bt_optimizer_type *const bt_optimizer_adam;
+/* "sgd", "adam" → the record; NULL if unknown. */
+const bt_optimizer_type *bt_optimizer_lookup(const char *name);
+const char *bt_optimizer_name(const bt_optimizer_type *type);
+
+typedef struct {
+	double lr;        /* η > 0: default 0.01 (sgd), 1e-3 (adam) */
+	double momentum;  /* sgd: μ, 0 ≤ μ < 1; default 0 */
+	int nesterov;     /* sgd: Nesterov's form; default 0 */
+	double beta1;     /* adam: β₁ in [0, 1), default 0.9 */
+	double beta2;     /* adam: β₂ in [0, 1), default 0.999 */
+	double eps;       /* adam: ε > 0, default 1e-8 */
+} bt_optimizer_options;
+/* The defaults above for this type (sgd's when type is NULL). */
+void bt_optimizer_options_default(bt_optimizer_options *opt,
+				  const bt_optimizer_type *type);
+
+typedef struct bt_optimizer bt_optimizer;
+/* A state for N parameters (zero moments, t = 0), options copied.
+ * BT_EINVAL on N = 0 or options out of range. */
+int bt_optimizer_alloc(bt_optimizer **out, const bt_optimizer_type *type,
+		       size_t N, const bt_optimizer_options *opt);
+void bt_optimizer_free(bt_optimizer *opt);
+/* One step: θ updated in place from g. BT_EINVAL on NULL arguments,
+ * BT_ENUMERIC when g is not finite (θ is then untouched). */
+int bt_optimizer_step(bt_optimizer *opt, double *theta, const double *g);
+/* Back to zero moments and t = 0. */
+void bt_optimizer_reset(bt_optimizer *opt);
+
+/* ---- training (train.c) ------------------------------------------------------- */
+/* bt_train: minibatch training of a model in place. Each step:
+ *   1. a fresh minibatch of B sequences from the task generator, sequence
+ *      b of step s from a seed mixed from (seed, s, b), so that a run
+ *      repeats bit for bit (or, with a fixed data set, B sequences taken
+ *      in turn from it);
+ *   2. g = (1/B) Σ_b ĝ_b, the estimator's gradient of each sequence at the
+ *      same parameters (full BPTT through bt_batch_gradient);
+ *   3. ‖g‖ recorded, then clipping (bt_clip_norm or bt_clip_value);
+ *   4. one optimizer step.
+ * So an update is once per minibatch, for every estimator: TBPTT(k1, k2)
+ * sums its segments' gradients over the whole sequence at fixed parameters
+ * and the state is carried across segments within the forward pass (not
+ * Williams & Peng's online form, which would update after every segment).
+ * Evaluation: the held-out MSE, ‖ŷ − y‖² per counted step (μ = 1) over a
+ * fixed set of eval_size sequences generated once from seeds disjoint
+ * from the training ones (with a fixed data set: over that set itself). */
+enum { BT_CLIP_NONE = 0, BT_CLIP_NORM, BT_CLIP_VALUE };
+
+typedef struct {
+	size_t step;         /* 1 … steps */
+	size_t examples;     /* sequences used so far */
+	double loss;         /* minibatch: mean loss per sequence */
+	double mse;          /* minibatch: ‖ŷ − y‖² per counted step */
+	double grad_norm;    /* ‖g‖ before clipping */
+	int clipped;         /* clipping changed g */
+	double eval_mse;     /* held-out MSE after this step's update, NaN when
+				not evaluated at this step */
+} bt_train_report;
+/* Called after every step; a non-zero return stops training (BT_ECANCELED). */
+typedef int (*bt_train_fn)(void *ctx, const bt_train_report *r);
+
+typedef struct {
+	bt_task_options task;        /* the minibatches' task (its seed is
+					ignored: seeds come from `seed`) */
+	const bt_data *const *data;  /* or a fixed data set of ndata sequences
+					(NULL: the task) */
+	size_t ndata;
+	size_t batch;                /* B ≥ 1, default 32 */
+	size_t steps;                /* default 1000 */
+	const bt_optimizer_type *optimizer;   /* default adam */
+	bt_optimizer_options opt;    /* default: adam's */
+	int clip;                    /* BT_CLIP_*, default none */
+	double clip_threshold;       /* c > 0 */
+	bt_estimator estimator;      /* default full BPTT */
+	unsigned long seed;          /* minibatches, held-out set, ARTBP cuts;
+					default 1 */
+	size_t eval_every;           /* evaluate every N steps and after the
+					last; 0 (default): after the last only */
+	size_t eval_size;            /* held-out sequences, default 256 */
+	double target_mse;           /* > 0: stop after an evaluation below it;
+					0 (default): never */
+	bt_train_fn callback;        /* may be NULL */
+	void *ctx;
+} bt_train_options;
+void bt_train_options_default(bt_train_options *opt);
+
+typedef struct {
+	size_t steps;          /* completed steps (the model is after these) */
+	size_t examples;
+	double eval_mse;       /* the last held-out MSE, NaN if none */
+	size_t eval_step;      /* the step it was measured after */
+	int reached_target;    /* stopped because eval_mse < target_mse */
+	double baseline_mse;   /* the task's memoryless baseline (bt_task_info);
+				  NaN with a fixed data set */
+} bt_train_result;
+
+/* Trains model in place. BT_EINVAL on options out of range or data that do
+ * not fit; BT_ENUMERIC on a non-finite loss or gradient (the model is
+ * after the last good step); BT_ECANCELED when bt_cancel_requested() (polled
+ * between steps and inside them) or the callback stops it: the model is
+ * then complete and usable, after res->steps steps. res may be NULL. */
+int bt_train(bt_model *model, const bt_train_options *opt,
+	     bt_train_result *res);
+
 /* ---- bias of truncated gradients (bias.c) ------------------------------------ */
 /* The spec's scalar reference: h_t = a h_{t-1} + b x_t, x_t i.i.d. N(0, s²),
  * ℓ_t = ½ h_t², stationary h. The expected per-step gradient with respect
@@ -825,7 +1006,10 @@ enum {
 	BT_TASK_JACOBIAN,     /* bt_jacobian_lags */
 	BT_TASK_SPECTRUM,     /* bt_spectrum_source + bt_spectrum_matrix */
 	BT_TASK_LYAPUNOV,     /* bt_lyapunov (streams: T only for the data) */
-	BT_TASK_BIAS          /* bt_bias_model, bt_bias_scalar */
+	BT_TASK_BIAS,         /* bt_bias_model, bt_bias_scalar */
+	BT_TASK_TRAIN         /* bt_train with sets = the minibatch B (the E
+				 held-out sequences are data: E·T·(d + m + 1)
+				 doubles more) */
 };
 /* Bytes a task needs for a model of this architecture and sizes with
  * `sets` data sets (at least 1) of length T: the parameters, the data, and

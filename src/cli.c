@@ -365,15 +365,36 @@ static int on_progress(void *ctx, const char *what, size_t done, size_t total)
 	return 0;
 }
 
+int interrupted_by(void)
+{
+	return got_signal;
+}
+
 void die_interrupted(void)
 {
-	int sig = got_signal ? got_signal : SIGINT;
 	fprintf(stderr, "%s: interrupted", cmdname);
 	if (prog_context[0])
 		fprintf(stderr, " at %s", prog_context);
 	if (prog_what)
 		fprintf(stderr, " after %zu of %zu %s", prog_done, prog_total, prog_what);
 	fprintf(stderr, "; nothing written\n");
+	end_by_signal();
+}
+
+void die_interrupted_msg(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: interrupted ", cmdname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	end_by_signal();
+}
+
+void end_by_signal(void)
+{
+	int sig = got_signal ? got_signal : SIGINT;
 	fflush(NULL);
 	release_all();
 	if (cli_exit_hook)
@@ -471,6 +492,12 @@ static void set_memory_limit(void)
  * m = 2) and the init options of the running subcommand. */
 bt_model *model_from_options(int sizes_required)
 {
+	bt_dims dflt = {4, 16, 2};
+	return model_from_options_sized(sizes_required, dflt);
+}
+
+bt_model *model_from_options_sized(int sizes_required, bt_dims dflt)
+{
 	const char *arch = need("--arch");
 	const bt_cell_type *type = bt_cell_lookup(arch);
 	if (!type) {
@@ -487,9 +514,9 @@ bt_model *model_from_options(int sizes_required)
 		need("--output");
 	}
 	bt_dims dims;
-	dims.d = get_count("--input", 4, 1, BT_MAX_DIM);
-	dims.n = get_count("--hidden", 16, 1, BT_MAX_DIM);
-	dims.m = get_count("--output", 2, 1, BT_MAX_DIM);
+	dims.d = get_count("--input", dflt.d, 1, BT_MAX_DIM);
+	dims.n = get_count("--hidden", dflt.n, 1, BT_MAX_DIM);
+	dims.m = get_count("--output", dflt.m, 1, BT_MAX_DIM);
 	int act = BT_ACT_TANH;
 	const char *a = get("--activation");
 	if (a) {
@@ -616,6 +643,7 @@ static const command *const commands[] = {
 	&cmd_bias,
 	&cmd_clip,
 	&cmd_task,
+	&cmd_train,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -746,7 +774,9 @@ static void print_man(FILE *f)
 		   "needs more memory than the limit (the message gives the sizes and the\n"
 		   "estimate)\n.TP\n130, 143, 129\n"
 		   "stopped by SIGINT, SIGTERM or SIGHUP: the command says how far it got,\n"
-		   "writes nothing and leaves an existing output file as it was; a second\n"
+		   "writes nothing and leaves an existing output file as it was (except\n"
+		   ".B bptt train,\n"
+		   "which writes the model after its last completed step, complete); a second\n"
 		   "signal ends it at once\n");
 	fprintf(f, ".SH ENVIRONMENT\n.TP\n.B BPTT_MAX_MEMORY\n"
 		   "The most memory a request may need, in bytes or with a suffix K, M, G or T\n"

@@ -67,6 +67,12 @@ bt_data *load_data(const bt_model *m);  /* --data FILE, checked against m */
 /* A new model from --arch, the sizes (required, or the defaults d = 4,
  * n = 16, m = 2) and the subcommand's init options. */
 bt_model *model_from_options(int sizes_required);
+/* The same with other default sizes (bptt train: the task's d and m). */
+bt_model *model_from_options_sized(int sizes_required, bt_dims dflt);
+/* bt_task_options from --length, --symbols, --alphabet, --delay, --a, --b,
+ * --s for the task called name (cli_task.c); the seed is left at its
+ * default. */
+void task_from_options(const char *name, bt_task_options *o);
 /* --model FILE, or a model built from --arch and the sizes and init options */
 bt_model *build_model(void);
 /* --data FILE, or random inputs of --length T (--data-seed) */
@@ -88,6 +94,13 @@ void numeric_fault_at(int st, const char *what, const bt_model *m,
 /* After SIGINT (or SIGTERM, SIGHUP): "interrupted after N of M …; nothing
  * written", then the signal's own exit (status 128 + signal). */
 _Noreturn void die_interrupted(void);
+/* For a command that writes something when interrupted (bptt train): the
+ * message after "interrupted ", then the signal's own exit. */
+_Noreturn void die_interrupted_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Frees everything owned and ends by the signal received (SIGINT if none). */
+_Noreturn void end_by_signal(void);
+/* The signal (SIGINT, SIGTERM, SIGHUP) that asked the command to stop, or 0. */
+int interrupted_by(void);
 /* Where a command that runs several computations is ("a = 0.9, k = 2 (row
  * 2 of 10)"), for die_interrupted's message. */
 void progress_context(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -129,6 +142,7 @@ void need_bytes(double bytes, const char *fmt, ...) __attribute__((format(printf
 /* The subcommands. */
 extern const command cmd_init, cmd_data, cmd_grad, cmd_check, cmd_flow,
 	cmd_jacobian;
-extern const command cmd_spectrum, cmd_lyapunov, cmd_bias, cmd_clip, cmd_task;
+extern const command cmd_spectrum, cmd_lyapunov, cmd_bias, cmd_clip, cmd_task,
+	cmd_train;
 
 #endif

@@ -30,12 +30,8 @@ static void only_for(const char *opt, int kind, int want)
 			  bt_task_name(kind));
 }
 
-static int run_task(const char **val)
+void task_from_options(const char *name, bt_task_options *o)
 {
-	(void)val;
-	const char *name = get("TASK");
-	if (!name)
-		die_usage("missing the task: adding, copy or linear");
 	int kind = bt_task_from_name(name);
 	if (kind < 0)
 		die_usage("unknown task '%s' (adding, copy or linear)", name);
@@ -46,36 +42,45 @@ static int run_task(const char **val)
 	only_for("--b", kind, BT_TASK_LINEAR);
 	only_for("--s", kind, BT_TASK_LINEAR);
 
-	bt_task_options o;
-	bt_task_options_default(&o);
-	o.kind = kind;
-	o.seed = get_count("--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
+	bt_task_options_default(o);
+	o->kind = kind;
 	if (kind == BT_TASK_COPY) {
-		o.symbols = get_count("--symbols", o.symbols, 1, BT_MAX_T);
-		o.alphabet = get_count("--alphabet", o.alphabet, 2, BT_MAX_DIM - 2);
+		o->symbols = get_count("--symbols", o->symbols, 1, BT_MAX_T);
+		o->alphabet = get_count("--alphabet", o->alphabet, 2, BT_MAX_DIM - 2);
 		if (!get("--delay") && !get("--length"))
 			die_usage("missing --delay D (or --length T = 2K + D)");
 		if (get("--delay")) {
-			o.delay = get_count("--delay", 0, 1, BT_MAX_T);
+			o->delay = get_count("--delay", 0, 1, BT_MAX_T);
 			if (get("--length") &&
-			    get_count("--length", 0, 1, BT_MAX_T) != 2 * o.symbols + o.delay)
-				die_usage("--length must be 2K + D = %zu", 2 * o.symbols + o.delay);
+			    get_count("--length", 0, 1, BT_MAX_T) != 2 * o->symbols + o->delay)
+				die_usage("--length must be 2K + D = %zu", 2 * o->symbols + o->delay);
 		} else {
 			size_t T = get_count("--length", 0, 1, BT_MAX_T);
-			if (T <= 2 * o.symbols)
+			if (T <= 2 * o->symbols)
 				die_usage("--length %zu leaves no delay: it must exceed 2K = %zu",
-					  T, 2 * o.symbols);
-			o.delay = T - 2 * o.symbols;
+					  T, 2 * o->symbols);
+			o->delay = T - 2 * o->symbols;
 		}
 	} else {
 		need("--length");
-		o.T = get_count("--length", 0, kind == BT_TASK_ADDING ? 2 : 1, BT_MAX_T);
+		o->T = get_count("--length", 0, kind == BT_TASK_ADDING ? 2 : 1, BT_MAX_T);
 		if (kind == BT_TASK_LINEAR) {
-			o.a = get_real("--a", o.a, -1e6, 1e6);
-			o.b = get_real("--b", o.b, -1e6, 1e6);
-			o.s = get_real("--s", o.s, 0, 1e6);
+			o->a = get_real("--a", o->a, -1e6, 1e6);
+			o->b = get_real("--b", o->b, -1e6, 1e6);
+			o->s = get_real("--s", o->s, 0, 1e6);
 		}
 	}
+}
+
+static int run_task(const char **val)
+{
+	(void)val;
+	const char *name = get("TASK");
+	if (!name)
+		die_usage("missing the task: adding, copy or linear");
+	bt_task_options o;
+	task_from_options(name, &o);
+	o.seed = get_count("--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
 	bt_data *data;
 	bt_task_info info;
 	int st = bt_task_generate(&data, &o, &info);

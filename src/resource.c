@@ -134,6 +134,14 @@ double bt_memory_estimate(const bt_cell_type *ty, bt_dims dims, size_t T_in,
 		/* per data set in turn: a workspace, three gradients */
 		need = base + seq + 3 * P;
 		break;
+	case BT_TASK_TRAIN:
+		/* sets = the minibatch B: its data, the batched workspace's
+		 * states and caches for every sequence, one more workspace for
+		 * the other estimators and evaluation; the gradient, its
+		 * clipped copy, the batch's own, two moments (the held-out set
+		 * is data only: the caller adds it) */
+		need = base + (K + 1) * seq + 6 * P;
+		break;
 	default:
 		return 0;
 	}

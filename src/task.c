@@ -48,16 +48,10 @@ const char *bt_task_name(int kind)
 /* Adding problem: x_t = (u_t, marker_t), u_t ~ U(0,1); one marker uniform
  * in steps 1…⌊T/2⌋, one uniform in ⌊T/2⌋+1…T; y_T = u_p + u_q, the two
  * marked values; y_t = 0 and μ_t = 0 for t < T, μ_T = 1. */
-static int adding(bt_data **out, const bt_task_options *o, gsl_rng *r,
+static int adding(bt_data *D, const bt_task_options *o, gsl_rng *r,
 		  bt_task_info *info)
 {
 	size_t T = o->T;
-	if (T < 2)
-		return BT_EINVAL;
-	int st = bt_data_alloc(out, T, 2, 1, 1);
-	if (st != BT_OK)
-		return st;
-	bt_data *D = *out;
 	for (size_t t = 0; t < T; t++) {
 		D->X[2 * t] = gsl_rng_uniform(r);
 		D->M[t] = 0.0;
@@ -87,20 +81,11 @@ static int adding(bt_data **out, const bt_task_options *o, gsl_rng *r,
  * symbols (i.i.d. uniform), steps K+1…K+D−1 blank, step K+D the go marker,
  * steps K+D+1…T blank. Targets are one-hot of size A: the K symbols in
  * order at steps K+D+1…T (μ = 1 there), zero elsewhere (μ = 0). */
-static int copy(bt_data **out, const bt_task_options *o, gsl_rng *r,
+static int copy(bt_data *D, const bt_task_options *o, gsl_rng *r,
 		bt_task_info *info)
 {
 	size_t K = o->symbols, A = o->alphabet, Dl = o->delay;
-	if (K < 1 || A < 2 || Dl < 1 || A + 2 > (size_t)BT_MAX_DIM ||
-	    (double)K * 2 + (double)Dl > (double)BT_MAX_T)
-		return BT_EINVAL;
 	size_t T = 2 * K + Dl, d = A + 2;
-	if ((double)T * (double)(d + A + 1) > (double)BT_MAX_NUMBERS)
-		return BT_EINVAL;
-	int st = bt_data_alloc(out, T, d, A, 1);
-	if (st != BT_OK)
-		return st;
-	bt_data *D = *out;
 	for (size_t t = 0; t < T; t++)
 		D->M[t] = 0.0;
 	for (size_t k = 0; k < K; k++) {
@@ -129,16 +114,10 @@ static int copy(bt_data **out, const bt_task_options *o, gsl_rng *r,
 
 /* Scalar linear-Gaussian: x_t ~ N(0, s²) i.i.d., h_0 = 0,
  * h_t = a h_{t−1} + b x_t, y_t = h_t; μ_t = 1 everywhere. */
-static int linear(bt_data **out, const bt_task_options *o, gsl_rng *r,
+static int linear(bt_data *D, const bt_task_options *o, gsl_rng *r,
 		  bt_task_info *info)
 {
 	size_t T = o->T;
-	if (!isfinite(o->a) || !isfinite(o->b) || !isfinite(o->s) || o->s < 0)
-		return BT_EINVAL;
-	int st = bt_data_alloc(out, T, 1, 1, 1);
-	if (st != BT_OK)
-		return st;
-	bt_data *D = *out;
 	double h = 0, v = 0, sum = 0, a2 = o->a * o->a, bs2 = o->b * o->b * o->s * o->s;
 	for (size_t t = 0; t < T; t++) {
 		D->X[t] = gsl_ran_gaussian_ziggurat(r, o->s);
@@ -149,11 +128,8 @@ static int linear(bt_data **out, const bt_task_options *o, gsl_rng *r,
 		sum += v;
 	}
 	for (size_t t = 0; t < T; t++)
-		if (!isfinite(D->Y[t])) {
-			bt_data_free(D);
-			*out = NULL;
+		if (!isfinite(D->Y[t]))
 			return BT_ENUMERIC;
-		}
 	info->baseline_mse = sum / (double)T;
 	info->baseline_loss = 0.5 * sum;
 	snprintf(info->description, sizeof info->description,
@@ -173,6 +149,66 @@ static int linear(bt_data **out, const bt_task_options *o, gsl_rng *r,
 	return BT_OK;
 }
 
+int bt_task_shape(const bt_task_options *opt, size_t *T, size_t *d, size_t *m)
+{
+	if (!opt)
+		return BT_EINVAL;
+	switch (opt->kind) {
+	case BT_TASK_ADDING:
+	case BT_TASK_LINEAR:
+		if (opt->T < (opt->kind == BT_TASK_ADDING ? 2u : 1u) ||
+		    opt->T > (size_t)BT_MAX_T)
+			return BT_EINVAL;
+		if (opt->kind == BT_TASK_LINEAR &&
+		    (!isfinite(opt->a) || !isfinite(opt->b) || !isfinite(opt->s) || opt->s < 0))
+			return BT_EINVAL;
+		*T = opt->T;
+		*d = opt->kind == BT_TASK_ADDING ? 2 : 1;
+		*m = 1;
+		return BT_OK;
+	case BT_TASK_COPY: {
+		size_t K = opt->symbols, A = opt->alphabet, Dl = opt->delay;
+		if (K < 1 || A < 2 || Dl < 1 || A + 2 > (size_t)BT_MAX_DIM ||
+		    (double)K * 2 + (double)Dl > (double)BT_MAX_T)
+			return BT_EINVAL;
+		size_t TT = 2 * K + Dl;
+		if ((double)TT * (double)(A + 2 + A + 1) > (double)BT_MAX_NUMBERS)
+			return BT_EINVAL;
+		*T = TT;
+		*d = A + 2;
+		*m = A;
+		return BT_OK;
+	}
+	default:
+		return BT_EINVAL;
+	}
+}
+
+int bt_task_fill(bt_data *data, const bt_task_options *opt, gsl_rng *rng,
+		 bt_task_info *info)
+{
+	bt_task_info scratch;
+	if (!info)
+		info = &scratch;
+	memset(info, 0, sizeof *info);
+	size_t T, d, m;
+	int st = bt_task_shape(opt, &T, &d, &m);
+	if (st != BT_OK)
+		return st;
+	if (!data || !rng || !data->M || data->T != T || data->d != d || data->m != m)
+		return BT_EINVAL;
+	memset(data->X, 0, T * d * sizeof(double));
+	memset(data->Y, 0, T * m * sizeof(double));
+	for (size_t t = 0; t < T; t++)
+		data->M[t] = 1.0;
+	gsl_rng_set(rng, opt->seed);
+	switch (opt->kind) {
+	case BT_TASK_ADDING: return adding(data, opt, rng, info);
+	case BT_TASK_COPY: return copy(data, opt, rng, info);
+	default: return linear(data, opt, rng, info);
+	}
+}
+
 int bt_task_generate(bt_data **out, const bt_task_options *opt,
 		     bt_task_info *info)
 {
@@ -181,22 +217,22 @@ int bt_task_generate(bt_data **out, const bt_task_options *opt,
 	if (!info)
 		info = &scratch;
 	memset(info, 0, sizeof *info);
-	if (!opt)
-		return BT_EINVAL;
-	if (opt->kind != BT_TASK_COPY &&
-	    (opt->T < 1 || opt->T > (size_t)BT_MAX_T))
-		return BT_EINVAL;
+	size_t T, d, m;
+	int st = bt_task_shape(opt, &T, &d, &m);
+	if (st != BT_OK)
+		return st;
 	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
 	if (!r)
 		return BT_ENOMEM;
-	gsl_rng_set(r, opt->seed);
-	int st;
-	switch (opt->kind) {
-	case BT_TASK_ADDING: st = adding(out, opt, r, info); break;
-	case BT_TASK_COPY: st = copy(out, opt, r, info); break;
-	case BT_TASK_LINEAR: st = linear(out, opt, r, info); break;
-	default: st = BT_EINVAL;
-	}
+	bt_data *D = NULL;
+	st = bt_data_alloc(&D, T, d, m, 1);
+	if (st == BT_OK)
+		st = bt_task_fill(D, opt, r, info);
 	gsl_rng_free(r);
-	return st;
+	if (st != BT_OK) {
+		bt_data_free(D);
+		return st;
+	}
+	*out = D;
+	return BT_OK;
 }

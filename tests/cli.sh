@@ -951,6 +951,157 @@ interrupt TERM "flow --lags stopped by SIGTERM" \
 	"^bptt flow: interrupted after [0-9]+ of 30000 (lags|steps of the (forward|backward) pass); nothing written$" \
 	flow --arch gru --hidden 12 --length 30000 --lags
 
+# ---- bptt train ---------------------------------------------------------------------------
+
+run train --help
+need_rc 0
+grep -q "^usage: bptt train " "$OUT" || fail_why "stdout: $(head -c 200 "$OUT")"
+for o in --tbptt --artbp --truncate --clip-norm --curve --target-mse; do
+	grep -q -- "$o" "$OUT" || fail_why "--help does not list $o"
+done
+result "train --help"
+
+TR="train --task adding --length 12 --arch gru --hidden 5 --batch 4 --steps 30 --eval-every 10 --eval-size 16"
+run init --arch rnn --input 3 --hidden 4 --output 1 -o d3.model
+need_rc 0
+run data --input 2 --output 1 --length 9 -o tr.data
+need_rc 0
+# every refusal: exit 2, one message naming the option, nothing written
+while IFS='|' read -r args pat; do
+	rm -f refused.model
+	run $args -o refused.model
+	need_rc 2
+	grep -qF -- "$pat" "$ERR" || fail_why "want '$pat' in: $(cat "$ERR")"
+	[ "$(wc -l < "$ERR")" -eq 1 ] || fail_why "not one line: $(cat "$ERR")"
+	[ -e refused.model ] && fail_why "refused.model was written"
+	ls -a | grep -q '^\.refused\.model\.' && fail_why "a temporary file was left"
+	result "train refuses: $args"
+done <<'REFUSALS'
+train --arch rnn --steps 5|missing --task NAME (adding, copy, linear) or --data FILE
+train --task adding --length 12 --data tr.data --arch rnn|--task and --data: give one of them
+train --task nope --length 12 --arch rnn|unknown task 'nope'
+train --task adding --arch rnn|missing --length
+train --task adding --length 12|missing --model FILE (or --arch NAME to build one)
+train --task adding --length 12 --arch rnn --steps 0|--steps: 0 is out of range
+train --task adding --length 12 --arch rnn --steps 1.5|--steps: '1.5' is not a whole number
+train --task adding --length 12 --arch rnn --batch 0|--batch: 0 is out of range
+train --task adding --length 12 --arch rnn --lr -1|--lr: -1 is out of range
+train --task adding --length 12 --arch rnn --lr 0|--lr: the learning rate must be positive
+train --task adding --length 12 --arch rnn --lr abc|--lr: 'abc' is not a finite number
+train --task adding --length 12 --arch rnn --optimizer rmsprop|--optimizer: unknown optimizer 'rmsprop' (adam or sgd)
+train --task adding --length 12 --arch rnn --momentum 0.9|--momentum: only with --optimizer sgd
+train --task adding --length 12 --arch rnn --optimizer sgd --momentum 1|--momentum: MU must be below 1
+train --task adding --length 12 --arch rnn --truncate 3 --artbp 0.1|give one estimator, not 2
+train --task adding --length 12 --arch rnn --truncate 3 --tbptt 2,3 --artbp 0.1|give one estimator, not 3
+train --task adding --length 12 --arch rnn --truncate 0|--truncate: 0 is out of range
+train --task adding --length 12 --arch rnn --tbptt 5|--tbptt: '5' is not k1,k2
+train --task adding --length 12 --arch rnn --tbptt 5,|--tbptt: '5,' is not k1,k2
+train --task adding --length 12 --arch rnn --tbptt ,5|--tbptt: ',5' is not k1,k2
+train --task adding --length 12 --arch rnn --tbptt 3,x|--tbptt: '3,x' is not k1,k2
+train --task adding --length 12 --arch rnn --tbptt 1,2,3|--tbptt: '1,2,3' is not k1,k2
+train --task adding --length 12 --arch rnn --tbptt -1,2|--tbptt: '-1,2' is not k1,k2
+train --task adding --length 12 --arch rnn --tbptt 0,3|--tbptt: k1 0 is out of range
+train --task adding --length 12 --arch rnn --tbptt 3,0|--tbptt: k2 0 is out of range
+train --task adding --length 12 --arch rnn --artbp 1|--artbp: the cut probability c must be below 1
+train --task adding --length 12 --arch rnn --artbp -0.1|--artbp: -0.1 is out of range
+train --task adding --length 12 --arch rnn --clip-norm 1 --clip-value 1|--clip-norm and --clip-value: give one of them
+train --task adding --length 12 --arch rnn --clip-norm 0|--clip-norm: the threshold must be positive
+train --task adding --length 12 --arch rnn --target-mse 0|--target-mse: must be positive
+train --task adding --length 12 --arch rnn --eval-every x|--eval-every: 'x' is not a whole number
+train --data tr.data --arch rnn --batch 4|--batch: with --data FILE there is no task
+train --data tr.data --arch rnn --length 4|--length: with --data FILE there is no task
+train --task adding --length 12 --model d3.model|the adding task has d = 2 inputs and m = 1 outputs, the model d = 3, m = 1
+train --task adding --length 12 --model d3.model --arch rnn|--arch: give either --model FILE or a model to build, not both
+train --data tr.data --model d3.model|tr.data: X has 2 columns, but the model's input size d is 3
+train --task copy --length 12 --arch rnn --a 0.5|--a is for the linear task, not copy
+REFUSALS
+
+# repeatable: the same arguments give the same model and the same curve
+# (every column but the last, seconds of wall time)
+run $TR -o r1.model --curve r1.dat
+need_rc 0
+grep -Eq "^bptt train: 30 steps \(120 sequences\) in [0-9.]+ s; held-out MSE [0-9.e-]+ per counted step \(the memoryless baseline: 0.1667\) after step 30$" "$ERR" ||
+	fail_why "final line: $(cat "$ERR")"
+run $TR -o r2.model --curve r2.dat
+need_rc 0
+cmp -s r1.model r2.model || fail_why "two runs wrote different models"
+head -n 1 r1.model | grep -q '^bptt-model 1' || fail_why "no model header"
+[ "$(awk '/^#/ { print; next } { $NF = ""; print }' r1.dat)" = "$(awk '/^#/ { print; next } { $NF = ""; print }' r2.dat)" ] ||
+	fail_why "two runs wrote different curves"
+grep -q '^# step examples train_loss heldout_mse grad_norm clipped seconds$' r1.dat || fail_why "curve header: $(head -2 r1.dat)"
+[ "$(grep -vc '^#' r1.dat)" -eq 30 ] || fail_why "want 30 rows: $(grep -vc '^#' r1.dat)"
+awk '!/^#/ && NF != 7 { bad = 1 } !/^#/ && (($1 % 10 == 0) != ($4 != "NaN")) { bad = 1 } END { exit bad }' r1.dat ||
+	fail_why "rows: not 7 columns, or held-out MSE not exactly every 10 steps: $(head -5 r1.dat)"
+result "train twice: the same model bytes and curve"
+
+# the progress line: on a terminal only (a pseudo-terminal from script(1))
+grep -q "$(printf '\r')" "$ERR" && fail_why "a carriage return on stderr that is not a terminal"
+grep -q "ETA" "$ERR" && fail_why "a progress line on stderr that is not a terminal: $(cat "$ERR")"
+if command -v script >/dev/null 2>&1; then
+	script -qfc "'$BPTT' $TR -o tty.model" /dev/null > tty.txt 2>&1
+	grep -q "$(printf '\r').*step 30/30  loss [0-9.e-]*  |g| [0-9.e+-]*.*steps/s  ETA" tty.txt ||
+		fail_why "no progress line on a terminal: $(od -c tty.txt | head -5)"
+	cmp -s tty.model r1.model || fail_why "on a terminal the model differs"
+fi
+result "train: a progress line rewritten with \\r on a terminal only"
+
+run $TR --data-seed 2 -o r3.model
+need_rc 0
+cmp -s r1.model r3.model && fail_why "--data-seed 2 gives the same model"
+run $TR --quiet
+need_rc 0
+cmp -s "$OUT" r1.model || fail_why "stdout differs from -o FILE"
+[ -s "$ERR" ] && fail_why "--quiet, yet stderr: $(cat "$ERR")"
+result "train: another --data-seed differs; without -o the model goes to stdout; --quiet"
+
+for est in "--truncate 3" "--tbptt 4,2" "--artbp 0.3" "--optimizer sgd --momentum 0.9 --nesterov --clip-value 0.5"; do
+	run $TR $est -o e.model
+	need_rc 0
+	head -n 1 e.model | grep -q '^bptt-model 1' || fail_why "no model"
+	cmp -s e.model r1.model && fail_why "$est gives full BPTT's model"
+	result "train $est"
+done
+
+run train --data tr.data --arch lstm --hidden 3 --steps 20 --optimizer sgd --lr 0.05 -o td.model
+need_rc 0
+grep -q "MSE on the data" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+run grad --model td.model --data tr.data -o td.grad
+need_rc 0
+result "train --data FILE: the model fits the data (bptt grad reads both)"
+
+run train --task adding --length 12 --arch gru --hidden 5 --batch 4 --steps 1000 --eval-every 1 --eval-size 16 \
+	--target-mse 1e6 --curve t.dat -o t.model
+need_rc 0
+[ "$(grep -vc '^#' t.dat)" -eq 1 ] || fail_why "want 1 row: $(cat t.dat)"
+grep -q "reached --target-mse" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+result "train --target-mse stops at the first evaluation below it"
+
+BPTT_MAX_MEMORY=2M run train --task adding --length 1000 --arch lstm --hidden 64 --batch 64 -o big.model
+need_rc 2
+grep -Eq "^bptt train: training arch lstm with d=2 n=64 m=1 \(17217 parameters\), T=1000, batch 64, 256 held-out sequences, 1000 steps: this needs about .* more than the limit of 2.0 MiB" "$ERR" ||
+	fail_why "stderr: $(cat "$ERR")"
+[ -e big.model ] && fail_why "big.model written"
+result "train: refused for memory with the sizes"
+
+# SIGINT (SIGTERM) during a long run: the model after the last completed
+# step, complete (bptt grad reads it), the curve up to it, no temporary
+# file, the signal's status
+run data --input 2 --output 1 --length 5 -o l5.data
+for sig in INT TERM; do
+	echo old > long.model
+	timeout --preserve-status -k 30 -s "$sig" 1.5 "$BPTT" train --task adding --length 40 --arch lstm \
+		--hidden 16 --steps 100000000 --curve long.dat -o long.model >"$OUT" 2>"$ERR"
+	rc=$?
+	need_rc $((128 + $(kill -l "$sig")))
+	grep -Eq "^bptt train: interrupted after [0-9]+ of 100000000 steps; the model after step [0-9]+ written to long.model, the curve to long.dat$" "$ERR" ||
+		fail_why "stderr: $(cat "$ERR")"
+	n=$(sed -n 's/.*after step \([0-9]*\) written.*/\1/p' "$ERR")
+	"$BPTT" grad --model long.model --data l5.data -o /dev/null 2>"$ERR" || fail_why "bptt grad: $(cat "$ERR")"
+	[ "$(grep -vc '^#' long.dat)" = "$n" ] || fail_why "curve rows $(grep -vc '^#' long.dat), steps $n"
+	ls -a | grep -Eq '^\.long\.(model|dat)\.' && fail_why "a temporary file was left: $(ls -a)"
+	result "train stopped by SIG$sig: a complete model and curve, status $((128 + $(kill -l "$sig")))"
+done
+
 # ---- -o onto something that is not a regular file -------------------------------------
 # (a FIFO here; the same path protects /dev/null: renaming over it would
 # replace the device)

@@ -90,6 +90,8 @@ vg 0 "bias --scalar" bias --scalar --a 0.5,-0.3 --kmax 2 --sequences 3 --length 
 vg 0 "bias on a model, two data sets" bias --arch residual --hidden 3 --length 8 --datasets 2 --kmax 3
 vg 0 "clip --grad --norm -o" clip --grad g.grad --norm 0.1 -o clipped.grad
 vg 0 "clip computed --value" clip --model rnn.model --data six.data --value 0.01
+vg 0 "train gru --tbptt, a curve" train --task adding --length 6 --arch gru --hidden 3 --batch 2 --steps 3 \
+	--eval-size 2 --tbptt 2,3 --curve t.dat -o t.model
 
 # ---- refusals: exit() with models, data, lists and results allocated -------------
 vg 2 "unknown option" grad --model gru.model --data six.data --bogus
@@ -106,6 +108,9 @@ vg 2 "-o into a missing directory, after computing" grad --model gru.model --dat
 vg 2 "bias --k 0, after the lists" bias --scalar --a 0.5,0.2 --k 2,0
 vg 2 "spectrum --step beyond T" spectrum --model gru.model --data six.data --step 9
 vg 2 "clip --grad with a bad threshold" clip --grad g.grad --norm -1
+vg 2 "train --tbptt malformed, after the model" train --task adding --length 6 --arch lstm --hidden 3 --tbptt 1,2,3
+vg 2 "train: a numeric fault after some steps" train --task linear --length 20 --arch linear --hidden 1 \
+	--steps 20 --optimizer sgd --lr 1
 
 echo "leaks: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
