@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+"""torch_bench.py — PyTorch's time for what bench_speed times in bptt.
+
+usage: /usr/bin/python3 bench/torch_bench.py [--quick | --full] [--arch LIST]
+           [--n LIST] [--B LIST] [--T T] [-o FILE]
+
+For each architecture (torch.nn.RNN with tanh, nn.GRU, nn.LSTM), hidden size
+n and batch B: float64, one thread (torch.set_num_threads(1)), d = n inputs,
+an nn.Linear(n, 1) readout, T steps, loss ½ Σ (ŷ − y)², inputs with
+requires_grad so that the backward pass also computes ∂L/∂x; the best and
+median wall-clock time of one forward + backward (gradients set to None
+between runs, as an optimiser step would). The fused nn.RNN/GRU/LSTM modules
+are PyTorch's fastest CPU path for these cells.
+
+Prints a table and writes columns `arch n B best_ms median_ms runs` to FILE
+(read by bench_speed --torch). Without torch it prints one line saying how
+to install it and exits 0: PyTorch is optional.
+
+Note: PyTorch's GRU applies the reset gate after the matrix product
+(r ⊙ (W_h h + b_hn)), bptt's the form of Cho et al. (before it); the work
+is the same matrix products.
+"""
+import os
+import statistics
+import sys
+import time
+
+
+def parse(argv):
+    opt = {"plan": "normal", "arch": ["rnn", "gru", "lstm"], "n": [16, 64, 256],
+           "B": [1, 32], "T": 1000, "o": None}
+    i = 1
+    while i < len(argv):
+        a = argv[i]
+        if a in ("--help", "-h"):
+            print(__doc__.strip())
+            sys.exit(0)
+        elif a in ("--quick", "--full"):
+            opt["plan"] = a[2:]
+            i += 1
+            continue
+        if i + 1 >= len(argv):
+            sys.exit(f"torch_bench: {a} needs a value")
+        v = argv[i + 1]
+        if a == "--arch":
+            opt["arch"] = v.split(",")
+        elif a in ("--n", "--B"):
+            opt[a[2:]] = [int(x) for x in v.split(",")]
+        elif a == "--T":
+            opt["T"] = int(v)
+        elif a == "-o":
+            opt["o"] = v
+        else:
+            sys.exit(f"torch_bench: unknown option {a}")
+        i += 2
+    return opt
+
+
+# the same repeat plans as bench_speed: (budget s, min runs, max runs, heavy s)
+PLANS = {"quick": (0.4, 3, 15, 1.0), "normal": (2.0, 5, 50, 4.0),
+         "full": (6.0, 11, 200, 20.0)}
+
+
+def repeat(plan, fn):
+    budget, min_reps, max_reps, heavy = plan
+    t = []
+    total = 0.0
+    while len(t) < max_reps:
+        t0 = time.perf_counter()
+        fn()
+        t.append(time.perf_counter() - t0)
+        total += t[-1]
+        if t[0] > heavy and len(t) >= 2:
+            break
+        if total >= budget and len(t) >= min_reps:
+            break
+    return min(t), statistics.median(t), len(t)
+
+
+def main():
+    opt = parse(sys.argv)
+    try:
+        import torch
+    except ImportError:
+        print("PyTorch is not installed for /usr/bin/python3: no comparison "
+              "(install it with: apt-get install python3-torch)")
+        return 0
+    torch.set_num_threads(1)
+    torch.manual_seed(1)
+    dtype = torch.float64
+    plan = PLANS[opt["plan"]]
+    T = opt["T"]
+    cls = {"rnn": lambda n: torch.nn.RNN(n, n, nonlinearity="tanh"),
+           "gru": lambda n: torch.nn.GRU(n, n),
+           "lstm": lambda n: torch.nn.LSTM(n, n)}
+    print(f"PyTorch {torch.__version__}, float64, {torch.get_num_threads()} thread, "
+          f"T = {T}, d = n, m = 1; load average "
+          + " ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print(f"{'arch':5} {'n':>5} {'B':>3} {'best ms':>10} {'median ms':>10} {'runs':>4}")
+    rows = []
+    for arch in opt["arch"]:
+        if arch not in cls:
+            sys.exit(f"torch_bench: no PyTorch module for {arch}")
+        for n in opt["n"]:
+            for B in opt["B"]:
+                cell = cls[arch](n).to(dtype)
+                readout = torch.nn.Linear(n, 1).to(dtype)
+                x = torch.randn(T, B, n, dtype=dtype).requires_grad_(True)
+                y = torch.randn(T, B, 1, dtype=dtype)
+
+                def step():
+                    x.grad = None
+                    for p in list(cell.parameters()) + list(readout.parameters()):
+                        p.grad = None
+                    h, _ = cell(x)
+                    loss = 0.5 * ((readout(h) - y) ** 2).sum()
+                    loss.backward()
+
+                best, median, runs = repeat(plan, step)
+                rows.append((arch, n, B, 1e3 * best, 1e3 * median, runs))
+                print(f"{arch:5} {n:5d} {B:3d} {1e3 * best:10.3f} {1e3 * median:10.3f} {runs:4d}",
+                      flush=True)
+    if opt["o"]:
+        with open(opt["o"], "w") as f:
+            f.write(f"# torch_bench: PyTorch {torch.__version__}, float64, one thread, T = {T}\n")
+            f.write("# arch n B best_ms median_ms runs\n")
+            for r in rows:
+                f.write("%s %d %d %.6g %.6g %d\n" % r)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
