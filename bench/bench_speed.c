@@ -48,6 +48,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -63,17 +64,26 @@ typedef struct {
 	double budget;  /* keep repeating while the total is under this (s) */
 	int min_reps;   /* at least this many, unless one run exceeds heavy */
 	int max_reps;
-	double heavy;   /* a run longer than this (s) stops at two runs */
+	double heavy;   /* a first run longer than this (s) ... */
+	int heavy_reps; /* ... stops after this many */
 } plan;
 
-static const plan PLAN_QUICK = {0.4, 3, 15, 1.0};
-static const plan PLAN_NORMAL = {2.0, 5, 50, 4.0};
-static const plan PLAN_FULL = {6.0, 11, 200, 20.0};
+static const plan PLAN_QUICK = {0.4, 3, 15, 1.0, 1};
+static const plan PLAN_NORMAL = {2.0, 5, 50, 4.0, 2};
+static const plan PLAN_FULL = {6.0, 11, 200, 20.0, 3};
+
+/* Best and median of the repeats, wall-clock and CPU time (seconds). On a
+ * shared machine the wall-clock time includes waiting for a core; the CPU
+ * time of one thread does not, and is the figure the ratios use. */
+typedef struct {
+	double wall, wall_median, cpu, cpu_median;
+	int reps;
+} timing;
 
 typedef struct {
 	char arch[16];
 	size_t n, B;
-	double best, median;   /* ms */
+	double best, median, cpu;   /* ms; cpu NaN when the file has none */
 } torch_row;
 
 static torch_row *torch_rows;
@@ -163,11 +173,15 @@ static void read_torch(const char *path)
 	char line[256];
 	while (fgets(line, sizeof line, f)) {
 		torch_row r;
+		int runs;
 		if (line[0] == '#')
 			continue;
-		if (sscanf(line, "%15s %zu %zu %lf %lf", r.arch, &r.n, &r.B,
-			   &r.best, &r.median) != 5)
+		int k = sscanf(line, "%15s %zu %zu %lf %lf %d %lf", r.arch, &r.n,
+			       &r.B, &r.best, &r.median, &runs, &r.cpu);
+		if (k < 5)
 			continue;
+		if (k < 7)
+			r.cpu = NAN;
 		torch_row *t = realloc(torch_rows, (ntorch + 1) * sizeof *t);
 		if (!t)
 			break;
@@ -186,32 +200,74 @@ static const torch_row *find_torch(const char *arch, size_t n, size_t B)
 	return NULL;
 }
 
-/* Runs fn until the plan says stop; best and median in seconds. */
-typedef int (*timed_fn)(void *ctx);
-static int repeat(const plan *p, timed_fn fn, void *ctx, double *best,
-		  double *median, int *reps)
+static double cpu_self(void)
 {
-	double t[256], total = 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + 1e-9 * ts.tv_nsec;
+}
+
+/* CPU time (user + system) of the children waited for so far. */
+static double cpu_children(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_CHILDREN, &ru);
+	return ru.ru_utime.tv_sec + 1e-6 * ru.ru_utime.tv_usec +
+	       ru.ru_stime.tv_sec + 1e-6 * ru.ru_stime.tv_usec;
+}
+
+static double median_of(double *t, int r)
+{
+	qsort(t, r, sizeof(double), cmp);
+	return r % 2 ? t[r / 2] : 0.5 * (t[r / 2 - 1] + t[r / 2]);
+}
+
+typedef struct {
+	char arch[16];
+	size_t n, B;
+	double cpu, wall, median;   /* ms: best CPU, best and median wall-clock */
+	double gflops, ns;           /* from the best CPU time */
+	int reps;
+	double torch, ratio;         /* PyTorch's best (CPU) ms, PyTorch/bptt */
+	double mb;                   /* process: the files' size */
+} row;
+
+/* PyTorch's time for the row (CPU time when the file has it) and the
+ * ratio PyTorch/bptt, best against best. */
+static void torch_ratio(row *w)
+{
+	const torch_row *tr = find_torch(w->arch, w->n, w->B);
+	w->torch = !tr ? NAN : isnan(tr->cpu) ? tr->best : tr->cpu;
+	w->ratio = w->torch / w->cpu;
+}
+
+/* Runs fn until the plan says stop. children: fn runs a process, whose
+ * CPU time is counted (instead of this process's). */
+typedef int (*timed_fn)(void *ctx);
+static int repeat(const plan *p, timed_fn fn, void *ctx, int children,
+		  timing *out)
+{
+	double w[256], c[256], total = 0;
 	int r = 0;
 	int max = p->max_reps < 256 ? p->max_reps : 256;
 	while (r < max) {
-		double t0 = now();
+		double c0 = children ? cpu_children() : cpu_self(), t0 = now();
 		int st = fn(ctx);
-		t[r] = now() - t0;
+		w[r] = now() - t0;
+		c[r] = (children ? cpu_children() : cpu_self()) - c0;
 		if (st)
 			return st;
-		total += t[r++];
-		if (t[0] > p->heavy && r >= 2)
+		total += w[r++];
+		if (w[0] > p->heavy && r >= p->heavy_reps)
 			break;
 		if (total >= p->budget && r >= p->min_reps)
 			break;
-		if (t[0] > p->heavy && total >= 2 * p->heavy)
-			break;
 	}
-	qsort(t, r, sizeof(double), cmp);
-	*best = t[0];
-	*median = r % 2 ? t[r / 2] : 0.5 * (t[r / 2 - 1] + t[r / 2]);
-	*reps = r;
+	out->reps = r;
+	out->wall_median = median_of(w, r);
+	out->wall = w[0];
+	out->cpu_median = median_of(c, r);
+	out->cpu = c[0];
 	return 0;
 }
 
@@ -239,13 +295,6 @@ static int run_batch(void *c)
 				 g->B, &g->loss, g->grad, g->dX);
 }
 
-typedef struct {
-	char arch[16];
-	size_t n, B;
-	double best, median, gflops, ns;
-	int reps;
-	double torch, ratio;
-} row;
 
 static int time_gradient(const plan *p, const char *arch, size_t n, size_t T,
 			 size_t B, row *out)
@@ -277,23 +326,20 @@ static int time_gradient(const plan *p, const char *arch, size_t n, size_t T,
 	}
 	if (B > 1 && (st = bt_batch_alloc(&g.ws, g.model, B, T)))
 		goto done;
-	double best, median;
-	int reps;
-	st = repeat(p, B > 1 ? run_batch : run_single, &g, &best, &median,
-		    &reps);
+	timing tm;
+	st = repeat(p, B > 1 ? run_batch : run_single, &g, 0, &tm);
 	if (st)
 		goto done;
 	snprintf(out->arch, sizeof out->arch, "%s", arch);
 	out->n = n;
 	out->B = B;
-	out->best = 1e3 * best;
-	out->median = 1e3 * median;
-	out->reps = reps;
-	out->gflops = 1e-9 * flops(arch, n, n, 1, T, B) / best;
-	out->ns = 1e9 * best / ((double)B * T * n * n);
-	const torch_row *tr = find_torch(arch, n, B);
-	out->torch = tr ? tr->best : NAN;
-	out->ratio = tr ? tr->best / out->best : NAN;
+	out->cpu = 1e3 * tm.cpu;
+	out->wall = 1e3 * tm.wall;
+	out->median = 1e3 * tm.wall_median;
+	out->reps = tm.reps;
+	out->gflops = 1e-9 * flops(arch, n, n, 1, T, B) / tm.cpu;
+	out->ns = 1e9 * tm.cpu / ((double)B * T * n * n);
+	torch_ratio(out);
 done:
 	bt_batch_free(g.ws);
 	for (size_t b = 0; g.data && b < B; b++)
@@ -354,10 +400,9 @@ static double blas_rate(const plan *p, size_t M, size_t N, size_t K)
 	b.inner = one > 0.02 ? 1 : (int)(0.02 / (one > 1e-7 ? one : 1e-7)) + 1;
 	plan q = *p;
 	q.budget = p->budget / 4;
-	double best, median;
-	int reps;
-	repeat(&q, run_blas, &b, &best, &median, &reps);
-	rate = 1e-9 * fl * b.inner / best;
+	timing tm;
+	repeat(&q, run_blas, &b, 0, &tm);
+	rate = 1e-9 * fl * b.inner / tm.cpu;
 done:
 	free(b.A);
 	free(b.Bm);
@@ -452,17 +497,16 @@ static int time_phases(const plan *p, phase_ctx *c, double ms[4])
 {
 	int st = BT_OK;
 	for (c->phase = 0; c->phase < 4; c->phase++) {
-		double best, median;
-		int reps;
+		timing tm;
 		if (c->phase == 2 && !c->g) {
 			c->g = malloc(c->m->nparams * sizeof(double));
 			c->dX = malloc(c->d->T * c->d->d * sizeof(double));
 			if (!c->g || !c->dX)
 				return BT_ENOMEM;
 		}
-		if ((st = repeat(p, run_phase, c, &best, &median, &reps)))
+		if ((st = repeat(p, run_phase, c, 0, &tm)))
 			return st;
-		ms[c->phase] = 1e3 * best;
+		ms[c->phase] = 1e3 * tm.cpu;
 	}
 	return st;
 }
@@ -587,10 +631,11 @@ int main(int argc, char **argv)
 	}
 	printf("  dgemm %zux%zu.%zux%zu: %.2f\n\n", big, big, big, big, square);
 
-	printf("in process (bt_gradient for B = 1, bt_batch_gradient for B > 1)\n");
-	printf("%-5s %5s %3s %10s %10s %4s %8s %7s %12s %9s %10s\n", "arch", "n",
-	       "B", "best ms", "median ms", "runs", "GFLOP/s", "%ceil", "ns/n^2/step",
-	       "torch ms", "torch/bptt");
+	printf("in process (bt_gradient for B = 1, bt_batch_gradient for B > 1); cpu: best CPU\n"
+	       "time, wall: best and median wall-clock; GFLOP/s, ns and ratios from cpu\n");
+	printf("%-5s %5s %3s %9s %9s %9s %4s %7s %6s %11s %9s %10s\n", "arch", "n",
+	       "B", "cpu ms", "wall ms", "median", "runs", "GFLOP/s", "%ceil",
+	       "ns/n^2/step", "torch ms", "torch/bptt");
 	size_t r = 0;
 	for (size_t a = 0; a < narch; a++)
 		for (size_t i = 0; i < nn; i++)
@@ -604,9 +649,9 @@ int main(int argc, char **argv)
 				}
 				row *w = &rows[r];
 				double ceil = w->B > 1 ? gemm[i][j] : gemv[i];
-				printf("%-5s %5zu %3zu %10.3f %10.3f %4d %8.2f %6.0f%% %12.3f",
-				       w->arch, w->n, w->B, w->best, w->median, w->reps,
-				       w->gflops, 100 * w->gflops / ceil, w->ns);
+				printf("%-5s %5zu %3zu %9.3f %9.3f %9.3f %4d %7.2f %5.0f%% %11.3f",
+				       w->arch, w->n, w->B, w->cpu, w->wall, w->median,
+				       w->reps, w->gflops, 100 * w->gflops / ceil, w->ns);
 				if (isnan(w->torch))
 					printf(" %9s %10s\n", "-", "-");
 				else
@@ -621,9 +666,8 @@ int main(int argc, char **argv)
 	size_t nproc = 0;
 	row *prow = NULL;
 	double (*phases)[4] = NULL;
-	double startup = NAN;
+	timing start = {NAN, NAN, NAN, NAN, 0};
 	if (bptt) {
-		char cmd[4096];
 		if (mkdir(dir, 0777) && errno != EEXIST) {
 			fprintf(stderr, "bench_speed: cannot make %s\n", dir);
 			return 2;
@@ -633,16 +677,18 @@ int main(int argc, char **argv)
 		if (!prow || !phases)
 			return 2;
 		proc_ctx v = {{(char *)bptt, "--version", NULL}};
-		double best, median;
-		int reps;
 		plan q = *p;
 		q.min_reps = 5;
-		if (repeat(&q, run_proc, &v, &best, &median, &reps) == 0)
-			startup = 1e3 * best;
-		printf("the command as a process: %s grad --model M --data D -o G\n", bptt);
-		printf("(start-up alone, `%s --version`: best %.2f ms)\n", bptt, startup);
-		printf("%-5s %5s %10s %10s %4s %9s %9s %10s\n", "arch", "n", "best ms",
-		       "median ms", "runs", "files MB", "torch ms", "torch/bptt");
+		if (repeat(&q, run_proc, &v, 1, &start)) {
+			fprintf(stderr, "bench_speed: %s --version failed\n", bptt);
+			return 1;
+		}
+		printf("the command as a process: %s grad --model M --data D -o G; cpu: the\n"
+		       "child's best CPU time (user + system), wall: best and median wall-clock\n", bptt);
+		printf("(start-up alone, `%s --version`: cpu %.2f ms, wall %.2f ms)\n", bptt,
+		       1e3 * start.cpu, 1e3 * start.wall);
+		printf("%-5s %5s %9s %9s %9s %4s %9s %9s %10s\n", "arch", "n", "cpu ms",
+		       "wall ms", "median", "runs", "files MB", "torch ms", "torch/bptt");
 		for (size_t a = 0; a < narch; a++)
 			for (size_t i = 0; i < nn; i++) {
 				char model[1024], data[1024], grad[1024], sn[32], sT[32];
@@ -662,35 +708,33 @@ int main(int argc, char **argv)
 				}
 				proc_ctx g = {{(char *)bptt, "grad", "--model", model, "--data",
 					       data, "-o", grad, NULL}};
-				if (repeat(p, run_proc, &g, &best, &median, &reps)) {
-					snprintf(cmd, sizeof cmd, "%s grad --model %s --data %s",
-						 bptt, model, data);
-					fprintf(stderr, "bench_speed: %s failed\n", cmd);
+				timing tm;
+				if (repeat(p, run_proc, &g, 1, &tm)) {
+					fprintf(stderr, "bench_speed: %s grad --model %s --data %s failed\n",
+						bptt, model, data);
 					return 1;
 				}
-				row *w = &prow[nproc++];
+				row *w = &prow[nproc];
 				struct stat sm, sd;
-				double mb = stat(model, &sm) || stat(data, &sd) ? NAN
-					    : (sm.st_size + sd.st_size) / 1e6;
 				snprintf(w->arch, sizeof w->arch, "%s", archs[a]);
 				w->n = ns[i];
 				w->B = 1;
-				w->best = 1e3 * best;
-				w->median = 1e3 * median;
-				w->reps = reps;
-				w->gflops = mb;
-				const torch_row *tr = find_torch(archs[a], ns[i], 1);
-				w->torch = tr ? tr->best : NAN;
-				w->ratio = tr ? tr->best / w->best : NAN;
-				printf("%-5s %5zu %10.2f %10.2f %4d %9.2f", w->arch, w->n,
-				       w->best, w->median, w->reps, mb);
+				w->cpu = 1e3 * tm.cpu;
+				w->wall = 1e3 * tm.wall;
+				w->median = 1e3 * tm.wall_median;
+				w->reps = tm.reps;
+				w->mb = stat(model, &sm) || stat(data, &sd) ? NAN
+					: (sm.st_size + sd.st_size) / 1e6;
+				torch_ratio(w);
+				printf("%-5s %5zu %9.2f %9.2f %9.2f %4d %9.2f", w->arch, w->n,
+				       w->cpu, w->wall, w->median, w->reps, w->mb);
 				if (isnan(w->torch))
 					printf(" %9s %10s\n", "-", "-");
 				else
 					printf(" %9.2f %9.2fx\n", w->torch, w->ratio);
 				fflush(stdout);
 				phase_ctx pc = {model, data, grad, NULL, NULL, NULL, NULL, 0, 0};
-				int st = time_phases(p, &pc, phases[nproc - 1]);
+				int st = time_phases(p, &pc, phases[nproc]);
 				bt_model_free(pc.m);
 				bt_data_free(pc.d);
 				free(pc.g);
@@ -700,18 +744,20 @@ int main(int argc, char **argv)
 						bt_strerror(st));
 					return 1;
 				}
+				nproc++;
 			}
 		printf("torch/bptt: PyTorch's forward + backward alone (in process, B = 1)\n"
 		       "against the whole `bptt grad` process\n\n");
-		printf("where the process's time goes (best ms of each phase, in process with the\n"
-		       "library calls the command makes; start-up is `%s --version`)\n", bptt);
+		printf("where the process's time goes: best CPU ms of each phase, timed in process\n"
+		       "with the library calls the command makes; start-up is `%s --version`\n", bptt);
 		printf("%-5s %5s %9s %9s %9s %9s %9s %9s %9s\n", "arch", "n", "start-up",
 		       "read mod", "read data", "compute", "write", "sum", "process");
 		for (size_t k = 0; k < nproc; k++) {
 			double *ph = phases[k];
 			printf("%-5s %5zu %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f\n",
-			       prow[k].arch, prow[k].n, startup, ph[0], ph[1], ph[2], ph[3],
-			       startup + ph[0] + ph[1] + ph[2] + ph[3], prow[k].best);
+			       prow[k].arch, prow[k].n, 1e3 * start.cpu, ph[0], ph[1],
+			       ph[2], ph[3], 1e3 * start.cpu + ph[0] + ph[1] + ph[2] + ph[3],
+			       prow[k].cpu);
 		}
 		printf("\n");
 	}
@@ -722,13 +768,15 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench_speed: cannot write %s\n", out);
 			return 2;
 		}
-		fprintf(f, "# bench_speed: T = %zu, d = n, m = 1; load average %s\n\n", T, load);
-		fprintf(f, "# inprocess\n# arch n B best_ms median_ms runs gflops ns_per_n2_step torch_ms torch_over_bptt\n");
+		fprintf(f, "# bench_speed: T = %zu, d = n, m = 1; load average %s\n"
+			   "# times in ms: cpu the best CPU time, wall the best and wall_median the median\n"
+			   "# wall-clock time; gflops, ns_per_n2_step and torch_over_bptt from cpu\n\n", T, load);
+		fprintf(f, "# inprocess\n# arch n B cpu_ms wall_ms wall_median_ms runs gflops ns_per_n2_step torch_ms torch_over_bptt\n");
 		for (size_t k = 0; k < nrows; k++)
-			fprintf(f, "%s %zu %zu %.6g %.6g %d %.6g %.6g %.6g %.6g\n",
-				rows[k].arch, rows[k].n, rows[k].B, rows[k].best,
-				rows[k].median, rows[k].reps, rows[k].gflops,
-				rows[k].ns, rows[k].torch, rows[k].ratio);
+			fprintf(f, "%s %zu %zu %.6g %.6g %.6g %d %.6g %.6g %.6g %.6g\n",
+				rows[k].arch, rows[k].n, rows[k].B, rows[k].cpu,
+				rows[k].wall, rows[k].median, rows[k].reps,
+				rows[k].gflops, rows[k].ns, rows[k].torch, rows[k].ratio);
 		fprintf(f, "\n\n# ceiling\n# n B gflops (dgemm n×n·n×B; B = 0: dgemv n×n; n = B = %zu: the big square one)\n", big);
 		for (size_t i = 0; i < nn; i++) {
 			fprintf(f, "%zu 0 %.6g\n", ns[i], gemv[i]);
@@ -739,13 +787,13 @@ int main(int argc, char **argv)
 		}
 		fprintf(f, "%zu %zu %.6g\n", big, big, square);
 		if (bptt) {
-			fprintf(f, "\n\n# process\n# arch n best_ms median_ms runs files_mb torch_ms torch_over_bptt startup_ms read_model_ms read_data_ms compute_ms write_ms\n");
+			fprintf(f, "\n\n# process\n# arch n cpu_ms wall_ms wall_median_ms runs files_mb torch_ms torch_over_bptt startup_ms read_model_ms read_data_ms compute_ms write_ms\n");
 			for (size_t k = 0; k < nproc; k++)
-				fprintf(f, "%s %zu %.6g %.6g %d %.6g %.6g %.6g %.6g %.6g %.6g %.6g %.6g\n",
-					prow[k].arch, prow[k].n, prow[k].best,
-					prow[k].median, prow[k].reps, prow[k].gflops,
-					prow[k].torch, prow[k].ratio, startup, phases[k][0],
-					phases[k][1], phases[k][2], phases[k][3]);
+				fprintf(f, "%s %zu %.6g %.6g %.6g %d %.6g %.6g %.6g %.6g %.6g %.6g %.6g %.6g\n",
+					prow[k].arch, prow[k].n, prow[k].cpu, prow[k].wall,
+					prow[k].median, prow[k].reps, prow[k].mb,
+					prow[k].torch, prow[k].ratio, 1e3 * start.cpu,
+					phases[k][0], phases[k][1], phases[k][2], phases[k][3]);
 		}
 		if (fclose(f)) {
 			fprintf(stderr, "bench_speed: cannot write %s\n", out);
