@@ -7,7 +7,9 @@
  *
  * In process, for each architecture (rnn with tanh, gru, lstm), hidden size
  * n, batch B: d = n inputs, m = 1 output, sequences of T = 1000 steps, the
- * best and median wall-clock time of one forward pass, loss, and full
+ * best CPU time and the best and median wall-clock time (on a shared
+ * machine the wall-clock time includes waiting for a core; rates and
+ * ratios use the CPU time) of one forward pass, loss, and full
  * backward pass with every parameter gradient and every input gradient:
  * bt_gradient for B = 1 (it allocates its workspace on each call, as the
  * command does), bt_batch_gradient on a workspace allocated once for B > 1.
@@ -24,20 +26,23 @@
  *
  *   flops = B·T·(G·(6n² + 6nd) + 6mn)
  *
- * The gates' element-wise work (sigmoids, tanh, products; O(G·n) per step,
- * a few tens of flops per unit against 12·G·n for the products at d = n)
- * is not counted, nor are the bias gradients and the loss: the figure is a
- * lower bound of the work done, the rate of the matrix products.
+ * Not counted: the gates' element-wise work (sigmoids, tanh, products:
+ * O(G·n) per step, a few tens of flops per unit and gate against 12·n per
+ * unit and gate for the products at d = n, so about 10–20% more work at
+ * n = 16 and under 1% at n = 256), the bias gradients and the loss. The
+ * figure is a lower bound of the work done: the rate of the products.
  *
- * The ceiling: single-thread cblas_dgemm on the batched shapes (n×n times
- * n×B, row-major, no transposes) and on a big square matrix, and
- * cblas_dgemv on n×n (the shape of an unbatched step).
+ * The ceiling: single-thread cblas_dgemv on n×n (the shape of an unbatched
+ * step), cblas_dgemm on n×n times n×B (a batched step), on n×n times n×T
+ * (a whole sequence at once) and on a big square matrix; row-major, no
+ * transposes.
  *
- * With --torch FILE (columns `arch n B best_ms median_ms`, written by
- * bench/torch_bench.py) each row also gets PyTorch's time and the ratio
- * PyTorch/bptt (best against best). With --bptt PATH it also times the
- * command as a whole process: `bptt grad --model M --data D -o G` on files
- * written beforehand with `bptt init` and `bptt data` into DIR.
+ * With --torch FILE (columns `arch n B best_ms median_ms runs cpu_ms`,
+ * written by bench/torch_bench.py) each row also gets PyTorch's time and
+ * the ratio PyTorch/bptt (best CPU time against best CPU time). With
+ * --bptt PATH it also times the command as a whole process, `bptt grad
+ * --model M --data D -o G`, on files written beforehand with `bptt init`
+ * and `bptt data` into DIR, and each of its phases in process.
  *
  * A benchmark, not a test: it prints figures and asserts nothing; it fails
  * only on bad arguments or when a computation it times fails. */
@@ -519,16 +524,18 @@ static void usage(FILE *f)
 		"\n"
 		"Times one forward + full backward (loss, every parameter gradient, every\n"
 		"input gradient) per architecture, hidden size n and batch B, with d = n\n"
-		"inputs, m = 1 output, T steps; prints the best and median time, GFLOP/s\n"
-		"of the matrix products, and the single-thread DGEMM/DGEMV ceiling.\n"
+		"inputs, m = 1 output, T steps; prints the best CPU time, the best and\n"
+		"median wall-clock time, GFLOP/s of the matrix products (from the CPU\n"
+		"time), and the single-thread DGEMM/DGEMV ceiling.\n"
 		"\n"
-		"  --quick        fewer repeats (about 0.4 s per row)\n"
+		"  --quick        fewer repeats (about 0.4 s per row; default about 2 s)\n"
 		"  --full         more repeats (about 6 s per row)\n"
 		"  --arch LIST    architectures, comma-separated (default rnn,gru,lstm)\n"
 		"  --n LIST       hidden sizes (default 16,64,256)\n"
 		"  --B LIST       batch sizes (default 1,32)\n"
 		"  --T T          sequence length (default 1000)\n"
-		"  --torch FILE   PyTorch's times (arch n B best_ms median_ms) for ratios\n"
+		"  --torch FILE   PyTorch's times (arch n B best_ms median_ms runs cpu_ms,\n"
+		"                 from bench/torch_bench.py -o) for the ratios\n"
 		"  --bptt PATH    also time `PATH grad` as a whole process (B = 1)\n"
 		"  --dir DIR      where the process's files go (default build/bench/files)\n"
 		"  -o FILE        also write the figures as columns to FILE\n"
