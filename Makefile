@@ -25,12 +25,17 @@ GSL_LIBS := -lgsl $(BLAS_LIBS) -lm
 # thread pool to start and no 12 000 symbol relocations of the shared
 # library at every start (start-up about 15 → 7 ms of CPU; README "Speed").
 # The library already runs OpenBLAS on one thread, so the kernels are the
-# same. libgfortran is needed only if the LAPACK part is pulled in (it is
-# not). Without the archive the command is linked like everything else.
+# same. libgfortran would be needed only if OpenBLAS's LAPACK part were
+# pulled in (it is not: --as-needed drops it), so it is named only when its
+# development link is there (gfortran installs it; the package does not
+# need it). Without the archive the command is linked like everything else.
+comma := ,
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 OPENBLAS_SERIAL_A := $(wildcard /usr/lib/$(MULTIARCH)/openblas-serial/libopenblas.a)
+GFORTRAN_SO := $(wildcard $(shell $(CC) -print-file-name=libgfortran.so))
+GFORTRAN_LIB := $(if $(GFORTRAN_SO),-Wl$(comma)--as-needed -lgfortran -Wl$(comma)--no-as-needed)
 ifneq ($(OPENBLAS_SERIAL_A),)
-CLI_LIBS := -lgsl $(OPENBLAS_SERIAL_A) -Wl,--as-needed -lgfortran -Wl,--no-as-needed -lm
+CLI_LIBS := -lgsl $(OPENBLAS_SERIAL_A) $(GFORTRAN_LIB) -lm
 else
 CLI_LIBS := $(GSL_LIBS)
 endif
