@@ -152,8 +152,9 @@ debug:
 # The benchmarks: bench_bptt (full and truncated BPTT, Jacobians, Lyapunov
 # exponents), then bench/speed.sh (bench_speed: rnn, gru, lstm at n = 16,
 # 64, 256, B = 1 and 32, against single-thread BLAS, PyTorch if it is
-# installed, and `bptt grad` as a whole process). Quick repeats, about 3
-# minutes; BENCH_FULL=1 for more repeats. PyTorch is optional: as root the
+# installed, and `bptt grad` as a whole process). Quick repeats: 3 to 3½
+# minutes on the shared 2-core development machine under load, most of it
+# the B = 32, n = 256 rows; BENCH_FULL=1 for more repeats. PyTorch is optional: as root the
 # first run tries to install python3-torch, and nothing fails without it.
 bench: all
 	-@sh scripts/deps.sh torch
