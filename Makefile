@@ -20,6 +20,25 @@ BLAS_LIBS := -lgslcblas
 endif
 GSL_CFLAGS := $(shell $(PKG_CONFIG) --cflags gsl 2>/dev/null)
 GSL_LIBS := -lgsl $(BLAS_LIBS) -lm
+# The command itself is linked against the static archive of Debian's
+# single-threaded OpenBLAS (libopenblas-serial-dev) when it is there: no
+# thread pool to start and no 12 000 symbol relocations of the shared
+# library at every start (start-up about 15 → 7 ms of CPU; README "Speed").
+# The library already runs OpenBLAS on one thread, so the kernels are the
+# same. libgfortran would be needed only if OpenBLAS's LAPACK part were
+# pulled in (it is not: --as-needed drops it), so it is named only when its
+# development link is there (gfortran installs it; the package does not
+# need it). Without the archive the command is linked like everything else.
+comma := ,
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+OPENBLAS_SERIAL_A := $(wildcard /usr/lib/$(MULTIARCH)/openblas-serial/libopenblas.a)
+GFORTRAN_SO := $(wildcard $(shell $(CC) -print-file-name=libgfortran.so))
+GFORTRAN_LIB := $(if $(GFORTRAN_SO),-Wl$(comma)--as-needed -lgfortran -Wl$(comma)--no-as-needed)
+ifneq ($(OPENBLAS_SERIAL_A),)
+CLI_LIBS := -lgsl $(OPENBLAS_SERIAL_A) $(GFORTRAN_LIB) -lm
+else
+CLI_LIBS := $(GSL_LIBS)
+endif
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
 
@@ -44,7 +63,7 @@ LESSON_BIN := $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
 BIN := $(if $(filter 1,$(SANITIZE)),$(B)/bptt,bptt)
 
 .PHONY: all check plots debug clean deps deps-plots deps-fuzz deps-coverage coverage fuzz fuzz-textio fuzz-cli fuzz-ci test-run debug-test bench demo install uninstall grade grade-build
-all: $(BIN) $(LIB) $(LESSON_BIN) $(B)/bench/bench_bptt $(B)/bench/bench_train
+all: $(BIN) $(LIB) $(LESSON_BIN) $(B)/bench/bench_bptt $(B)/bench/bench_train $(B)/bench/bench_speed
 
 $(B)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -55,7 +74,7 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BIN): $(CLI_SRC:src/%.c=$(B)/src/%.o) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(GSL_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CLI_LIBS)
 
 $(B)/tests/%: tests/%.c $(LIB) tests/testutil.h tests/reference.h
 	@mkdir -p $(dir $@)
@@ -130,9 +149,18 @@ test-run: $(BIN) $(TEST_BIN) $(LESSON_BIN)
 debug:
 	@$(MAKE) --no-print-directory SANITIZE=1 all
 
+# The benchmarks: bench_bptt (full and truncated BPTT, Jacobians, Lyapunov
+# exponents), then bench/speed.sh (bench_speed: rnn, gru, lstm at n = 16,
+# 64, 256, B = 1 and 32, against single-thread BLAS, PyTorch if it is
+# installed, and `bptt grad` as a whole process). Quick repeats: 3 to 3½
+# minutes on the shared 2-core development machine under load, most of it
+# the B = 32, n = 256 rows; BENCH_FULL=1 for more repeats. PyTorch is optional: as root the
+# first run tries to install python3-torch, and nothing fails without it.
 bench: all
+	-@sh scripts/deps.sh torch
 	./$(B)/bench/bench_bptt
 	./$(B)/bench/bench_train
+	@sh bench/speed.sh $(B) $(BIN)
 
 # The main job: every lesson, every figure (PNG and SVG), and
 # plots/out/index.html.
