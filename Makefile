@@ -44,7 +44,7 @@ LESSON_BIN := $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
 BIN := $(if $(filter 1,$(SANITIZE)),$(B)/bptt,bptt)
 
 .PHONY: all check plots debug clean deps deps-plots deps-fuzz deps-coverage coverage fuzz fuzz-textio fuzz-cli fuzz-ci test-run debug-test bench demo install uninstall grade grade-build
-all: $(BIN) $(LIB) $(LESSON_BIN) $(B)/bench/bench_bptt
+all: $(BIN) $(LIB) $(LESSON_BIN) $(B)/bench/bench_bptt $(B)/bench/bench_numio
 
 $(B)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cell.h"
+#include "numio.h"
 
 enum kind { K_MODEL, K_DATA, K_GRAD };
 
@@ -99,15 +100,17 @@ static int next_line(reader *r)
 			fail(r, r->lineno, "the line holds a NUL byte");
 			return -1;
 		}
+		/* getline gave the length: cut at '#', drop a final "\n", "\r" */
 		char *s = r->line;
-		char *hash = strchr(s, '#');
+		size_t k = (size_t)len;
+		char *hash = memchr(s, '#', k);
 		if (hash)
-			*hash = '\0';
-		size_t k = strlen(s);
+			k = (size_t)(hash - s);
 		if (k && s[k - 1] == '\n')
-			s[--k] = '\0';
+			k--;
 		if (k && s[k - 1] == '\r')
-			s[--k] = '\0';
+			k--;
+		s[k] = '\0';
 		r->nf = 0;
 		while (*s) {
 			while (*s == ' ' || *s == '\t')
@@ -161,13 +164,10 @@ static int parse_size(reader *r, const char *s, const char *what, long max,
  * refused. */
 static int parse_number(reader *r, const char *s, double *out)
 {
-	for (const char *p = s; *p; p++)
-		if (!strchr("0123456789+-.eE", *p))
-			return fail(r, r->lineno, "'%s' is not a decimal number", s);
-	char *end;
-	errno = 0;
-	double v = strtod(s, &end);
-	if (end == s || *end)
+	/* bt_numio_parse takes exactly the strings of 0-9+-.eE that strtod
+	 * reads to the end, and returns what strtod returns (numio.h) */
+	double v;
+	if (bt_numio_parse(s, &v) != 0)
 		return fail(r, r->lineno, "'%s' is not a decimal number", s);
 	if (!isfinite(v))
 		return fail(r, r->lineno, "'%s' overflows a double", s);
@@ -546,19 +546,50 @@ int bt_grad_read(bt_model **grad, double *loss, double **dX, size_t *T_out,
 
 /* ---- writers ------------------------------------------------------------------------- */
 
+/* Numbers are formatted into a buffer of 64 KiB and written with one fwrite
+ * when it fills: bt_numio_format writes the bytes of "%.17g", several times
+ * faster than fprintf. */
+enum { OUT_BUF = 1 << 16 };
+typedef struct {
+	FILE *f;
+	size_t n;
+	char buf[OUT_BUF];
+} outbuf;
+
+static void out_flush(outbuf *o)
+{
+	if (o->n)
+		fwrite(o->buf, 1, o->n, o->f);
+	o->n = 0;
+}
+
 /* Row by row; stops (returning BT_ECANCELED) when cancelling is asked for,
  * so that a long write is interrupted too. */
 static int write_matrix(FILE *f, const char *name, const double *a,
 			size_t rows, size_t cols)
 {
+	outbuf *o = malloc(sizeof *o);
+	if (!o)
+		return BT_ENOMEM;
+	o->f = f;
+	o->n = 0;
 	fprintf(f, "%s %zu %zu\n", name, rows, cols);
-	for (size_t i = 0; i < rows; i++) {
-		if (bt_cancel_requested())
-			return BT_ECANCELED;
-		for (size_t j = 0; j < cols; j++)
-			fprintf(f, "%.17g%c", a[i * cols + j], j + 1 < cols ? ' ' : '\n');
+	int st = BT_OK;
+	for (size_t i = 0; i < rows && st == BT_OK; i++) {
+		if (bt_cancel_requested()) {
+			st = BT_ECANCELED;
+			break;
+		}
+		for (size_t j = 0; j < cols; j++) {
+			if (o->n > OUT_BUF - BT_NUMIO_BUF)
+				out_flush(o);
+			o->n += bt_numio_format(o->buf + o->n, a[i * cols + j]);
+			o->buf[o->n++] = j + 1 < cols ? ' ' : '\n';
+		}
 	}
-	return BT_OK;
+	out_flush(o);
+	free(o);
+	return st;
 }
 
 static void write_model_header(FILE *f, const char *word, const bt_model *m)
@@ -600,7 +631,9 @@ int bt_grad_write(FILE *f, const bt_model *model, double loss,
 		  const double *grad, const double *dX, size_t T)
 {
 	write_model_header(f, "bptt-grad", model);
-	fprintf(f, "loss %.17g\n", loss);
+	char num[BT_NUMIO_BUF];
+	bt_numio_format(num, loss);
+	fprintf(f, "loss %s\n", num);
 	int st = write_blocks(f, model, grad);
 	if (st == BT_OK)
 		st = write_matrix(f, "X", dX, T, model->dims.d);

@@ -1,0 +1,348 @@
+/* numio.c — exact decimal numbers, fast: a reader equal to strtod and a
+ * writer equal to printf("%.17g"), bit for bit and byte for byte.
+ *
+ * Both rest on one product. A decimal w·10^q (w < 2^64) and a double m·2^e
+ * meet through 10^q = 5^q·2^q and the table 5^q ≈ T_q·2^(b_q), T_q the top
+ * 128 bits of 5^q, truncated (src/numio_pow5.h). With W = w shifted left
+ * until its top bit is set,
+ *
+ *     P = W·T_q   (192 bits, exact),   true value = (P + ε)·2^s,  0 ≤ ε < 2^64
+ *
+ * (ε = W·δ, δ = 5^q·2^(−b_q) − T_q ∈ [0, 1); δ = 0 exactly when 0 ≤ q ≤ 55,
+ * where 5^q fits in 128 bits, and δ > 0 otherwise since 5^q is odd). Rounding
+ * P to the wanted number of bits or digits needs only the fraction below the
+ * last kept unit, F (scaled to 192 bits, the half unit is 2^191): when T_q is
+ * exact, F decides (above, below or a tie, broken to even); otherwise the true
+ * fraction is in (F, F + 2^128) and the rounding is certain unless the top 64
+ * bits of F are 2^63 − 1, just under the half: then we ask strtod or snprintf
+ * (about once in 2^64 inputs). This is the Eisel–Lemire method for reading
+ * (Lemire, "Number parsing at a gigabyte per second", 2021), and the same
+ * product gives the 17 digits for writing.
+ *
+ * Reading also has Clinger's fast path: w ≤ 2^53 and |q| ≤ 22 make w and 10^q
+ * exact doubles, and one IEEE multiplication or division rounds correctly. */
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "numio.h"
+
+const bt_pow5 bt_numio_pow5[BT_POW5_MAX - BT_POW5_MIN + 1] = {
+#include "numio_pow5.h"
+};
+
+#define HALF (UINT64_C(1) << 63)
+
+static int clz64(uint64_t x)
+{
+#if defined(__GNUC__)
+	return __builtin_clzll(x);
+#else
+	int n = 0;
+	while (!(x & HALF)) {
+		x <<= 1;
+		n++;
+	}
+	return n;
+#endif
+}
+
+/* P = w·(hi·2^64 + lo) = p[2]·2^128 + p[1]·2^64 + p[0]. */
+static void mul_192(uint64_t w, const bt_pow5 *t, uint64_t p[3])
+{
+	uint64_t h1, h2;
+	p[0] = bt_mul64(w, t->lo, &h1);
+	uint64_t l2 = bt_mul64(w, t->hi, &h2);
+	p[1] = l2 + h1;
+	p[2] = h2 + (p[1] < l2);
+}
+
+/* The rounding of P at bit 128 + u (1 ≤ u ≤ 63): 1 to round the kept part
+ * up, 0 to keep it, -1 when undecidable. exact says δ = 0; odd is the kept
+ * part's last bit (for ties). */
+static int round_up(const uint64_t p[3], int u, int exact, int odd)
+{
+	uint64_t f2 = p[2] << (64 - u) | p[1] >> u;
+	if (exact) {
+		uint64_t rest = (p[1] << (64 - u) | p[0] >> u) | p[0] << (64 - u);
+		if (f2 != HALF)
+			return f2 > HALF;
+		return rest ? 1 : odd;
+	}
+	if (f2 == HALF - 1)
+		return -1;
+	return f2 >= HALF;
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static const double pow10_exact[23] = {
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+
+static double make_double(int neg, uint64_t bits)
+{
+	bits |= (uint64_t)neg << 63;
+	double v;
+	memcpy(&v, &bits, sizeof v);
+	return v;
+}
+
+int bt_numio_parse_fast(const char *str, double *out)
+{
+	const unsigned char *p = (const unsigned char *)str;
+	int neg = 0;
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	/* w: the first 19 significant digits; value = w·10^q (+ dropped digits) */
+	uint64_t w = 0;
+	int nd = 0;
+	long long q = 0;
+	unsigned dropped = 0, ndigits = 0;
+	for (; (unsigned)*p - '0' < 10u; p++, ndigits = 1) {
+		unsigned d = *p - '0';
+		if (nd < 19) {
+			w = 10 * w + d;
+			nd += w != 0;
+		} else {
+			q++;
+			dropped |= d;
+		}
+	}
+	if (*p == '.') {
+		for (p++; (unsigned)*p - '0' < 10u; p++, ndigits = 1) {
+			unsigned d = *p - '0';
+			if (nd < 19) {
+				w = 10 * w + d;
+				nd += w != 0;
+				q--;
+			} else {
+				dropped |= d;
+			}
+		}
+	}
+	if (!ndigits)
+		return -1;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		int eneg = 0;
+		if (*p == '+' || *p == '-')
+			eneg = *p++ == '-';
+		if ((unsigned)*p - '0' >= 10u)
+			return -1;
+		long long x = 0;
+		for (; (unsigned)*p - '0' < 10u; p++)
+			if (x < 100000000)
+				x = 10 * x + (*p - '0');
+		q += eneg ? -x : x;
+	}
+	if (*p)
+		return -1;
+	if (w == 0) {
+		*out = neg ? -0.0 : 0.0;
+		return 1;
+	}
+	if (dropped)
+		return 0;
+	/* w < 10^19: below 10^-324 (under half the least subnormal) or above
+	 * 10^308·10 */
+	if (q < BT_POW5_MIN) {
+		*out = neg ? -0.0 : 0.0;
+		return 1;
+	}
+	if (q > 308) {
+		*out = neg ? -HUGE_VAL : HUGE_VAL;
+		return 1;
+	}
+#if FLT_EVAL_METHOD == 0
+	if (w <= (UINT64_C(1) << 53) && q >= -22 && q <= 22) {
+		double v = (double)w;
+		v = q < 0 ? v / pow10_exact[-q] : v * pow10_exact[q];
+		*out = neg ? -v : v;
+		return 1;
+	}
+#endif
+	int lz = clz64(w);
+	const bt_pow5 *t = &bt_numio_pow5[q - BT_POW5_MIN];
+	uint64_t P[3];
+	mul_192(w << lz, t, P);
+	/* P in [2^top, 2^(top+1)), the value in [2^e2, 2^(e2+1)); the 53 bits
+	 * kept are P's bits top … top−52, the last of them bit 128 + u */
+	int top = P[2] >> 63 ? 191 : 190, u = top - 52 - 128;
+	long e2 = top + t->b + (long)q - lz;
+	if (e2 < -1022)
+		return 0; /* subnormal: strtod */
+	if (e2 > 1023) {
+		*out = neg ? -HUGE_VAL : HUGE_VAL;
+		return 1;
+	}
+	uint64_t M = P[2] >> u;
+	int up = round_up(P, u, q >= 0 && q <= 55, (int)(M & 1));
+	if (up < 0)
+		return 0;
+	M += (uint64_t)up;
+	if (M >> 53) {
+		M >>= 1;
+		if (++e2 > 1023) {
+			*out = neg ? -HUGE_VAL : HUGE_VAL;
+			return 1;
+		}
+	}
+	*out = make_double(neg, (uint64_t)(e2 + 1023) << 52 |
+				(M & ((UINT64_C(1) << 52) - 1)));
+	return 1;
+}
+
+int bt_numio_parse(const char *s, double *out)
+{
+	int k = bt_numio_parse_fast(s, out);
+	if (k == 0)
+		*out = strtod(s, NULL);
+	return k < 0 ? -1 : 0;
+}
+
+/* ---- writing ---------------------------------------------------------------- */
+
+static const char digit_pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* ⌊e·log10 2⌋ (exact for |e| < 2^20: e·log10 2 comes no nearer an integer
+ * than 10^-4 there, far above the error of the product). */
+static int floor_log10_pow2(int e)
+{
+	return (int)floor(e * 0.30102999566398119521);
+}
+
+#define E16 UINT64_C(10000000000000000)
+#define E17 UINT64_C(100000000000000000)
+
+/* The 17 digits of D (10^16 ≤ D < 10^17) into dig. */
+static void digits17(char *dig, uint64_t D)
+{
+	uint32_t lo = (uint32_t)(D % 100000000u);
+	uint64_t hi = D / 100000000u; /* 9 digits */
+	for (int i = 16; i > 8; i -= 2) {
+		memcpy(dig + i - 1, digit_pairs + 2 * (lo % 100), 2);
+		lo /= 100;
+	}
+	uint32_t h = (uint32_t)hi;
+	for (int i = 8; i > 0; i -= 2) {
+		memcpy(dig + i - 1, digit_pairs + 2 * (h % 100), 2);
+		h /= 100;
+	}
+	dig[0] = (char)('0' + h);
+}
+
+size_t bt_numio_format_fast(char *buf, double x)
+{
+	uint64_t bits;
+	memcpy(&bits, &x, sizeof bits);
+	char *o = buf;
+	if (bits >> 63)
+		*o++ = '-';
+	int E = (int)(bits >> 52 & 0x7ff);
+	uint64_t m = bits & ((UINT64_C(1) << 52) - 1);
+	if (E == 0x7ff)
+		return 0;
+	if (E == 0 && m == 0) {
+		*o++ = '0';
+		*o = '\0';
+		return (size_t)(o - buf);
+	}
+	int e = E ? E - 1075 : -1074;
+	if (E)
+		m |= UINT64_C(1) << 52;
+	/* x = m·2^e = (m << lz)·2^(e − lz), in [2^e2, 2^(e2+1)) */
+	int lz = clz64(m);
+	m <<= lz;
+	e -= lz;
+	int e2 = e + 63;
+	/* the 17 digits: D = round(x·10^q) in [10^16, 10^17), k = 16 − q the
+	 * decimal exponent; k is ⌊e2·log10 2⌋ or one more */
+	int q = 16 - floor_log10_pow2(e2);
+	uint64_t P[3], D = 0;
+	int u = 0, tries = 0;
+	for (;;) {
+		if (q < BT_POW5_MIN || q > BT_POW5_MAX || ++tries > 4)
+			return 0;
+		const bt_pow5 *t = &bt_numio_pow5[q - BT_POW5_MIN];
+		mul_192(m, t, P);
+		/* x·10^q = m·T·2^(b + e + q) = P·2^(−128−u) */
+		u = -(t->b + e + q) - 128;
+		if (u < 1) {
+			q--;
+			continue;
+		}
+		if (u > 63) {
+			q++;
+			continue;
+		}
+		D = P[2] >> u;
+		if (D >= E17)
+			q--;
+		else if (D < E16)
+			q++;
+		else
+			break;
+	}
+	int up = round_up(P, u, q >= 0 && q <= 55, (int)(D & 1));
+	if (up < 0)
+		return 0;
+	D += (uint64_t)up;
+	int k = 16 - q;
+	if (D == E17) {
+		D = E16;
+		k++;
+	}
+	char dig[17];
+	digits17(dig, D);
+	int nz = 17;
+	while (dig[nz - 1] == '0')
+		nz--;
+	/* %g: fixed notation when −4 ≤ k < 17, trailing zeros dropped */
+	if (k >= 0 && k < 17) {
+		memcpy(o, dig, (size_t)k + 1);
+		o += k + 1;
+		if (nz > k + 1) {
+			*o++ = '.';
+			memcpy(o, dig + k + 1, (size_t)(nz - k - 1));
+			o += nz - k - 1;
+		}
+	} else if (k < 0 && k >= -4) {
+		*o++ = '0';
+		*o++ = '.';
+		for (int i = 0; i < -k - 1; i++)
+			*o++ = '0';
+		memcpy(o, dig, (size_t)nz);
+		o += nz;
+	} else {
+		*o++ = dig[0];
+		if (nz > 1) {
+			*o++ = '.';
+			memcpy(o, dig + 1, (size_t)nz - 1);
+			o += nz - 1;
+		}
+		*o++ = 'e';
+		*o++ = k < 0 ? '-' : '+';
+		int a = k < 0 ? -k : k;
+		if (a >= 100) {
+			*o++ = (char)('0' + a / 100);
+			a %= 100;
+		}
+		memcpy(o, digit_pairs + 2 * a, 2);
+		o += 2;
+	}
+	*o = '\0';
+	return (size_t)(o - buf);
+}
+
+size_t bt_numio_format(char *buf, double x)
+{
+	size_t n = bt_numio_format_fast(buf, x);
+	if (n == 0)
+		n = (size_t)snprintf(buf, BT_NUMIO_BUF, "%.17g", x);
+	return n;
+}
