@@ -61,7 +61,7 @@ static void mul_192(uint64_t w, const bt_pow5 *t, uint64_t p[3])
 /* The rounding of P at bit 128 + u (1 ≤ u ≤ 63): 1 to round the kept part
  * up, 0 to keep it, -1 when undecidable. exact says δ = 0; odd is the kept
  * part's last bit (for ties). */
-static int round_up(const uint64_t p[3], int u, int exact, int odd)
+static inline int round_up(const uint64_t p[3], int u, int exact, int odd)
 {
 	uint64_t f2 = p[2] << (64 - u) | p[1] >> u;
 	if (exact) {
@@ -89,56 +89,111 @@ static double make_double(int neg, uint64_t bits)
 	return v;
 }
 
-int bt_numio_parse_fast(const char *str, double *out)
+#define IS_DIGIT(c) ((unsigned)(c) - '0' < 10u)
+
+/* The digits of a mantissa from p, any number of them: w the first 19
+ * significant ones, value = w·10^q plus the dropped digits (their OR in
+ * *dropped). Returns the end, or NULL when there is no digit. */
+static const unsigned char *mantissa_long(const unsigned char *p, uint64_t *w_out,
+					  long long *q_out, unsigned *dropped)
 {
-	const unsigned char *p = (const unsigned char *)str;
-	int neg = 0;
-	if (*p == '+' || *p == '-')
-		neg = *p++ == '-';
-	/* w: the first 19 significant digits; value = w·10^q (+ dropped digits) */
 	uint64_t w = 0;
-	int nd = 0;
+	int nd = 0, any = 0;
 	long long q = 0;
-	unsigned dropped = 0, ndigits = 0;
-	for (; (unsigned)*p - '0' < 10u; p++, ndigits = 1) {
+	for (; IS_DIGIT(*p); p++, any = 1) {
 		unsigned d = *p - '0';
 		if (nd < 19) {
 			w = 10 * w + d;
 			nd += w != 0;
 		} else {
 			q++;
-			dropped |= d;
+			*dropped |= d;
 		}
 	}
 	if (*p == '.') {
-		for (p++; (unsigned)*p - '0' < 10u; p++, ndigits = 1) {
+		for (p++; IS_DIGIT(*p); p++, any = 1) {
 			unsigned d = *p - '0';
 			if (nd < 19) {
 				w = 10 * w + d;
 				nd += w != 0;
 				q--;
 			} else {
-				dropped |= d;
+				*dropped |= d;
 			}
 		}
 	}
-	if (!ndigits)
+	*w_out = w;
+	*q_out = q;
+	return any ? p : NULL;
+}
+
+/* Digits at p, eight at a time where there are eight (each read only after
+ * the one before it proved a digit, so never past the string's end): the
+ * pairs and quadruples are independent, unlike w = 10·w + d eight times. */
+static inline const unsigned char *digits(const unsigned char *p, uint64_t *w)
+{
+	while (IS_DIGIT(p[0]) && IS_DIGIT(p[1]) && IS_DIGIT(p[2]) && IS_DIGIT(p[3]) &&
+	       IS_DIGIT(p[4]) && IS_DIGIT(p[5]) && IS_DIGIT(p[6]) && IS_DIGIT(p[7])) {
+		uint32_t a = 10u * p[0] + p[1] - 11u * '0', b = 10u * p[2] + p[3] - 11u * '0';
+		uint32_t c = 10u * p[4] + p[5] - 11u * '0', d = 10u * p[6] + p[7] - 11u * '0';
+		*w = *w * 100000000u + (100u * a + b) * 10000u + 100u * c + d;
+		p += 8;
+	}
+	for (; IS_DIGIT(*p); p++)
+		*w = 10 * *w + (*p - '0');
+	return p;
+}
+
+/* Reads the number at p, up to the first character that cannot continue
+ * it (*end): 1 decided (*out), 0 in the syntax but undecided, -1 not in
+ * the syntax. */
+static int scan(const unsigned char *p, const unsigned char **end, double *out)
+{
+	int neg = 0;
+	if (*p == '+' || *p == '-')
+		neg = *p++ == '-';
+	/* w: the significant digits (up to 19 here, else mantissa_long);
+	 * value = w·10^q (+ dropped digits) */
+	const unsigned char *start = p;
+	while (*p == '0')
+		p++;
+	const unsigned char *first = p;
+	uint64_t w = 0;
+	p = digits(p, &w);
+	size_t nint = (size_t)(p - first), nfrac = 0, zeros = 0;
+	int any = p != start;
+	if (*p == '.') {
+		p++;
+		const unsigned char *z = p;
+		if (nint == 0)
+			while (*p == '0')
+				p++;
+		zeros = (size_t)(p - z);
+		const unsigned char *f = p;
+		p = digits(p, &w);
+		nfrac = (size_t)(p - f);
+		any |= zeros + nfrac > 0;
+	}
+	if (!any)
 		return -1;
+	long long q = -(long long)(zeros + nfrac);
+	unsigned dropped = 0;
+	if (nint + nfrac > 19)
+		p = mantissa_long(start, &w, &q, &dropped);
 	if (*p == 'e' || *p == 'E') {
 		p++;
 		int eneg = 0;
 		if (*p == '+' || *p == '-')
 			eneg = *p++ == '-';
-		if ((unsigned)*p - '0' >= 10u)
+		if (!IS_DIGIT(*p))
 			return -1;
 		long long x = 0;
-		for (; (unsigned)*p - '0' < 10u; p++)
+		for (; IS_DIGIT(*p); p++)
 			if (x < 100000000)
 				x = 10 * x + (*p - '0');
 		q += eneg ? -x : x;
 	}
-	if (*p)
-		return -1;
+	*end = p;
 	if (w == 0) {
 		*out = neg ? -0.0 : 0.0;
 		return 1;
@@ -194,12 +249,33 @@ int bt_numio_parse_fast(const char *str, double *out)
 	return 1;
 }
 
+int bt_numio_parse_fast(const char *s, double *out)
+{
+	const unsigned char *end;
+	int k = scan((const unsigned char *)s, &end, out);
+	return k >= 0 && *end ? -1 : k;
+}
+
 int bt_numio_parse(const char *s, double *out)
 {
 	int k = bt_numio_parse_fast(s, out);
 	if (k == 0)
 		*out = strtod(s, NULL);
 	return k < 0 ? -1 : 0;
+}
+
+int bt_numio_scan(const char *s, const char **end, double *out)
+{
+	const unsigned char *e;
+	int k = scan((const unsigned char *)s, &e, out);
+	if (k < 0)
+		return -1;
+	/* strtod stops where the syntax does: a decimal number cannot go on
+	 * with the character that stopped it */
+	if (k == 0)
+		*out = strtod(s, NULL);
+	*end = (const char *)e;
+	return 0;
 }
 
 /* ---- writing ---------------------------------------------------------------- */
@@ -209,31 +285,36 @@ static const char digit_pairs[201] =
 	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 	"8081828384858687888990919293949596979899";
 
-/* ⌊e·log10 2⌋ (exact for |e| < 2^20: e·log10 2 comes no nearer an integer
- * than 10^-4 there, far above the error of the product). */
+/* ⌊e·log10 2⌋, exact for |e| ≤ 1200 (78913/2^18 is log10 2 − 8·10^−7,
+ * and e·log10 2 comes no nearer an integer than 4.5·10^−4 there); were it
+ * one off, bt_numio_format_fast would only take another turn. */
 static int floor_log10_pow2(int e)
 {
-	return (int)floor(e * 0.30102999566398119521);
+	/* 78913 / 2^18 = log10 2 − 8·10^−7 */
+	return e >= 0 ? (e * 78913) >> 18 : -((-e * 78913 + 262143) >> 18);
 }
+
 
 #define E16 UINT64_C(10000000000000000)
 #define E17 UINT64_C(100000000000000000)
 
+/* Eight digits of x < 10^8 into dig, in four independent pairs. */
+static void digits8(char *dig, uint32_t x)
+{
+	uint32_t a = x / 10000, b = x % 10000;
+	memcpy(dig, digit_pairs + 2 * (a / 100), 2);
+	memcpy(dig + 2, digit_pairs + 2 * (a % 100), 2);
+	memcpy(dig + 4, digit_pairs + 2 * (b / 100), 2);
+	memcpy(dig + 6, digit_pairs + 2 * (b % 100), 2);
+}
+
 /* The 17 digits of D (10^16 ≤ D < 10^17) into dig. */
 static void digits17(char *dig, uint64_t D)
 {
-	uint32_t lo = (uint32_t)(D % 100000000u);
-	uint64_t hi = D / 100000000u; /* 9 digits */
-	for (int i = 16; i > 8; i -= 2) {
-		memcpy(dig + i - 1, digit_pairs + 2 * (lo % 100), 2);
-		lo /= 100;
-	}
-	uint32_t h = (uint32_t)hi;
-	for (int i = 8; i > 0; i -= 2) {
-		memcpy(dig + i - 1, digit_pairs + 2 * (h % 100), 2);
-		h /= 100;
-	}
-	dig[0] = (char)('0' + h);
+	uint64_t r = D % E16;
+	dig[0] = (char)('0' + D / E16);
+	digits8(dig + 1, (uint32_t)(r / 100000000u));
+	digits8(dig + 9, (uint32_t)(r % 100000000u));
 }
 
 size_t bt_numio_format_fast(char *buf, double x)

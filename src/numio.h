@@ -29,6 +29,12 @@ int bt_numio_parse(const char *s, double *out);
  * is not in the syntax. */
 int bt_numio_parse_fast(const char *s, double *out);
 
+/* The number at the start of s, read up to the first character that cannot
+ * continue it: 0 with *out as bt_numio_parse and *end at that character (the
+ * number is a whole field when it is a separator or the NUL), or -1 when what
+ * was read is not a number in the syntax ("+", ".", "1e+"; *end undefined). */
+int bt_numio_scan(const char *s, const char **end, double *out);
+
 /* Writes printf("%.17g", x) into buf (at least BT_NUMIO_BUF bytes), NUL
  * included; returns its length. Any double, NaN and infinities too. */
 size_t bt_numio_format(char *buf, double x);

@@ -54,6 +54,7 @@ typedef struct {
 	long lineno;      /* physical line of the current line */
 	char **fields;
 	size_t nf, fcap;
+	char *rest;        /* next_line_split(r, 0): the line from its first field */
 	int failed;
 	double size;       /* the file's size in bytes, or -1 when unknown */
 	int status;       /* a status other than BT_EFORMAT (BT_ECANCELED), or 0 */
@@ -73,9 +74,41 @@ static int fail(reader *r, long line, const char *fmt, ...)
 	return BT_EFORMAT;
 }
 
-/* Reads the next line that has fields. Returns 1 with r->fields/r->nf set,
- * 0 at end of file, -1 on error (r->err set). */
-static int next_line(reader *r)
+/* Splits s into r->fields/r->nf at runs of blanks and tabs (NULs written
+ * in). Returns 0, or -1 when out of memory (r->err set). */
+static int split_fields(reader *r, char *s)
+{
+	r->nf = 0;
+	while (*s) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		if (r->nf == r->fcap) {
+			size_t nc = r->fcap ? 2 * r->fcap : 16;
+			char **nfp = realloc(r->fields, nc * sizeof *nfp);
+			if (!nfp) {
+				set_error(r->err, r->path, r->lineno, "out of memory");
+				r->failed = 1;
+				return -1;
+			}
+			r->fields = nfp;
+			r->fcap = nc;
+		}
+		r->fields[r->nf++] = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+		if (*s)
+			*s++ = '\0';
+	}
+	return 0;
+}
+
+/* Reads the next line that has fields. Returns 1 with r->fields/r->nf set
+ * (or, when split is 0, only r->rest: the line from its first field on,
+ * comment and line end cut off), 0 at end of file, -1 on error (r->err
+ * set). */
+static int next_line_split(reader *r, int split)
 {
 	for (;;) {
 		if (bt_cancel_requested()) {
@@ -111,33 +144,25 @@ static int next_line(reader *r)
 		if (k && s[k - 1] == '\r')
 			k--;
 		s[k] = '\0';
-		r->nf = 0;
-		while (*s) {
+		if (!split) {
 			while (*s == ' ' || *s == '\t')
 				s++;
-			if (!*s)
-				break;
-			if (r->nf == r->fcap) {
-				size_t nc = r->fcap ? 2 * r->fcap : 16;
-				char **nfp = realloc(r->fields, nc * sizeof *nfp);
-				if (!nfp) {
-					set_error(r->err, r->path, r->lineno,
-						  "out of memory");
-					r->failed = 1;
-					return -1;
-				}
-				r->fields = nfp;
-				r->fcap = nc;
+			if (*s) {
+				r->rest = s;
+				return 1;
 			}
-			r->fields[r->nf++] = s;
-			while (*s && *s != ' ' && *s != '\t')
-				s++;
-			if (*s)
-				*s++ = '\0';
+			continue;
 		}
+		if (split_fields(r, s) < 0)
+			return -1;
 		if (r->nf > 0)
 			return 1;
 	}
+}
+
+static int next_line(reader *r)
+{
+	return next_line_split(r, 1);
 }
 
 /* A size: plain decimal digits, at least 1, at most max. */
@@ -180,13 +205,38 @@ static int read_rows(reader *r, const char *name, long head_line, size_t rows,
 		     size_t cols, double *dst, int is_mask)
 {
 	for (size_t i = 0; i < rows; i++) {
-		int k = next_line(r);
+		int k = next_line_split(r, 0);
 		if (k < 0)
 			return BT_EFORMAT;
 		if (k == 0)
 			return fail(r, r->lineno > 0 ? r->lineno : 1,
 				    "the file ends inside block '%s' (line %ld): "
 				    "%zu of %zu rows read", name, head_line, i, rows);
+		/* the common case in one pass: cols numbers, each ended by a
+		 * blank, a tab or the line's end, all finite (and 0 or 1 in a
+		 * mask), nothing after them */
+		const char *s = r->rest;
+		double *row = dst + i * cols;
+		size_t j = 0;
+		for (; j < cols; j++) {
+			const char *end;
+			double v;
+			while (*s == ' ' || *s == '\t')
+				s++;
+			if (bt_numio_scan(s, &end, &v) != 0 ||
+			    (*end != ' ' && *end != '\t' && *end != '\0') ||
+			    !isfinite(v) || (is_mask && v != 0.0 && v != 1.0))
+				break;
+			row[j] = v;
+			s = end;
+		}
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (j == cols && !*s)
+			continue;
+		/* something is wrong: split the line into fields and say what */
+		if (split_fields(r, r->rest) < 0)
+			return BT_EFORMAT;
 		if (r->nf != cols)
 			return fail(r, r->lineno,
 				    "row %zu of block '%s' has %zu numbers, expected %zu",
