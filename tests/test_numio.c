@@ -391,6 +391,54 @@ START_TEST(test_parse_syntax)
 }
 END_TEST
 
+/* bt_numio_scan stops where strtod stops, at the end of the number, and
+ * refuses what is not one. */
+START_TEST(test_scan)
+{
+	static const struct {
+		const char *s;
+		int st;
+		size_t end;
+	} cases[] = {
+		{"1.5 2", 0, 3}, {"1.5\t", 0, 3}, {"-2e3#c", 0, 4}, {"12x", 0, 2},
+		{"0x1p3", 0, 1}, {"1e+5 7", 0, 4}, {".5.5", 0, 2}, {"7", 0, 1},
+		{"1e5e5", 0, 3}, {"9007199254740993\r", 0, 16},
+		{"123456789012345678901234567890 1", 0, 30},
+		{"1e", -1, 0}, {"1e+ 3", -1, 0}, {"+", -1, 0}, {". 1", -1, 0}, {"", -1, 0},
+		{" 1", -1, 0}, {"e5", -1, 0}, {"-x", -1, 0},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		const char *end = NULL;
+		double v;
+		int st = bt_numio_scan(cases[i].s, &end, &v);
+		ck_assert_msg(st == cases[i].st, "'%s': %d", cases[i].s, st);
+		/* (strtod reads "0x1p3" as hexadecimal: the scan stops at 'x',
+		 * and the reader refuses the field) */
+		if (st == 0 && strncmp(cases[i].s, "0x", 2) != 0) {
+			char *ref_end;
+			double ref = strtod(cases[i].s, &ref_end);
+			ck_assert_msg(end == cases[i].s + cases[i].end && end == ref_end,
+				      "'%s': stops at %td", cases[i].s, end - cases[i].s);
+			ck_assert_msg(to_bits(v) == to_bits(ref), "'%s'", cases[i].s);
+		} else if (st == 0) {
+			ck_assert(end == cases[i].s + 1 && v == 0);
+		}
+	}
+	/* random numbers followed by a separator and more */
+	rng_state = 31337;
+	char s[96];
+	for (int i = 0; i < 20000; i++) {
+		int n = snprintf(s, sizeof s, i % 3 ? "%.17g" : "%.25g", random_double(i));
+		snprintf(s + n, sizeof s - (size_t)n, "%s", i % 2 ? " 0.5" : "\t#");
+		const char *end;
+		double v;
+		if (bt_numio_scan(s, &end, &v) != 0 || end != s + n ||
+		    to_bits(v) != to_bits(strtod(s, NULL)))
+			ck_abort_msg("'%s'", s);
+	}
+}
+END_TEST
+
 /* ---- writing ---------------------------------------------------------------------- */
 
 START_TEST(test_format_random)
@@ -536,6 +584,7 @@ static Suite *numio_suite(void)
 	tcase_add_test(tc, test_parse_random_strings);
 	tcase_add_test(tc, test_parse_hard);
 	tcase_add_test(tc, test_parse_syntax);
+	tcase_add_test(tc, test_scan);
 	tcase_add_loop_test(tc, test_format_random, 0, 2);
 	tcase_add_test(tc, test_format_edges);
 	tcase_add_test(tc, test_format_ties);
