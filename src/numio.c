@@ -299,7 +299,7 @@ static int floor_log10_pow2(int e)
 #define E17 UINT64_C(100000000000000000)
 
 /* Eight digits of x < 10^8 into dig, in four independent pairs. */
-static void digits8(char *dig, uint32_t x)
+static inline void digits8(char *dig, uint32_t x)
 {
 	uint32_t a = x / 10000, b = x % 10000;
 	memcpy(dig, digit_pairs + 2 * (a / 100), 2);
@@ -342,8 +342,9 @@ size_t bt_numio_format_fast(char *buf, double x)
 	e -= lz;
 	int e2 = e + 63;
 	/* the 17 digits: D = round(x·10^q) in [10^16, 10^17), k = 16 − q the
-	 * decimal exponent; k is ⌊e2·log10 2⌋ or one more */
-	int q = 16 - floor_log10_pow2(e2);
+	 * decimal exponent; k is ⌊e2·log10 2⌋ or one more (a second turn) */
+	int k = floor_log10_pow2(e2);
+	int q = 16 - k;
 	uint64_t P[3], D = 0;
 	int u = 0, tries = 0;
 	for (;;) {
@@ -373,39 +374,36 @@ size_t bt_numio_format_fast(char *buf, double x)
 	if (up < 0)
 		return 0;
 	D += (uint64_t)up;
-	int k = 16 - q;
+	k = 16 - q;
 	if (D == E17) {
 		D = E16;
 		k++;
 	}
-	char dig[17];
-	digits17(dig, D);
+	/* nz significant digits once trailing zeros are dropped */
 	int nz = 17;
-	while (dig[nz - 1] == '0')
+	for (uint64_t t = D; t % 10 == 0; t /= 10)
 		nz--;
-	/* %g: fixed notation when −4 ≤ k < 17, trailing zeros dropped */
+	/* %g: fixed notation when −4 ≤ k < 17, else d.ddde±XX; the digits
+	 * go straight to buf, moved by fixed sizes (buf has room to spare) */
 	if (k >= 0 && k < 17) {
-		memcpy(o, dig, (size_t)k + 1);
-		o += k + 1;
+		digits17(o, D);
 		if (nz > k + 1) {
-			*o++ = '.';
-			memcpy(o, dig + k + 1, (size_t)(nz - k - 1));
-			o += nz - k - 1;
+			memmove(o + k + 2, o + k + 1, 16);
+			o[k + 1] = '.';
+			o += nz + 1;
+		} else {
+			o += k + 1;
 		}
 	} else if (k < 0 && k >= -4) {
-		*o++ = '0';
-		*o++ = '.';
-		for (int i = 0; i < -k - 1; i++)
-			*o++ = '0';
-		memcpy(o, dig, (size_t)nz);
+		memcpy(o, "0.000000", 8);
+		o += 1 - k;
+		digits17(o, D);
 		o += nz;
 	} else {
-		*o++ = dig[0];
-		if (nz > 1) {
-			*o++ = '.';
-			memcpy(o, dig + 1, (size_t)nz - 1);
-			o += nz - 1;
-		}
+		digits17(o + 1, D);
+		o[0] = o[1];
+		o[1] = '.';
+		o += nz > 1 ? nz + 1 : 1;
 		*o++ = 'e';
 		*o++ = k < 0 ? '-' : '+';
 		int a = k < 0 ? -k : k;

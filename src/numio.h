@@ -12,9 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Room for any "%.17g" of a double, with its NUL ("-1.2345678901234567e-308"
- * is 24 bytes; "-nan" and "-inf" are shorter). */
-#define BT_NUMIO_BUF 32
+/* The room bt_numio_format needs: any "%.17g" of a double with its NUL
+ * takes at most 25 bytes ("-1.2345678901234567e-308"), and the digits are
+ * moved in blocks of fixed size, which may write up to byte 35. */
+#define BT_NUMIO_BUF 40
 
 /* s, NUL-terminated, must be a whole number in the syntax
  *     [+-]? (DIGITS [. DIGITS?] | . DIGITS) ([eE] [+-]? DIGITS)?
@@ -35,8 +36,9 @@ int bt_numio_parse_fast(const char *s, double *out);
  * was read is not a number in the syntax ("+", ".", "1e+"; *end undefined). */
 int bt_numio_scan(const char *s, const char **end, double *out);
 
-/* Writes printf("%.17g", x) into buf (at least BT_NUMIO_BUF bytes), NUL
- * included; returns its length. Any double, NaN and infinities too. */
+/* Writes printf("%.17g", x) into buf (at least BT_NUMIO_BUF bytes, all of
+ * which it may use), NUL included; returns its length. Any double, NaN and
+ * infinities too. */
 size_t bt_numio_format(char *buf, double x);
 
 /* The fast route alone: the length, or 0 when x is not finite or the digits'
