@@ -256,11 +256,21 @@ int bt_numio_parse_fast(const char *s, double *out)
 	return k >= 0 && *end ? -1 : k;
 }
 
+/* strtod on what scan found in the syntax, up to end. It must stop there:
+ * it does, unless a locale other than "C" changed its decimal point (then
+ * the number is refused rather than misread). */
+static int fallback(const char *s, const char *end, double *out)
+{
+	char *e;
+	*out = strtod(s, &e);
+	return e == end ? 0 : -1;
+}
+
 int bt_numio_parse(const char *s, double *out)
 {
 	int k = bt_numio_parse_fast(s, out);
 	if (k == 0)
-		*out = strtod(s, NULL);
+		return fallback(s, s + strlen(s), out);
 	return k < 0 ? -1 : 0;
 }
 
@@ -272,10 +282,8 @@ int bt_numio_scan(const char *s, const char **end, double *out)
 		return -1;
 	/* strtod stops where the syntax does: a decimal number cannot go on
 	 * with the character that stopped it */
-	if (k == 0)
-		*out = strtod(s, NULL);
 	*end = (const char *)e;
-	return 0;
+	return k == 0 ? fallback(s, *end, out) : 0;
 }
 
 /* ---- writing ---------------------------------------------------------------- */

@@ -5,7 +5,9 @@
  * exactly what strtod returns (round to nearest, ties to even);
  * bt_numio_format writes exactly the bytes of printf("%.17g", x). Both take
  * a fast exact route almost always and hand the rare cases they cannot
- * decide to strtod and snprintf. */
+ * decide to strtod and snprintf, which read and write '.' as the decimal
+ * point in the "C" locale only (bptt never sets another; under one that
+ * differs, such a number is refused rather than misread). */
 #ifndef BT_NUMIO_H
 #define BT_NUMIO_H
 
