@@ -147,7 +147,7 @@ static inline const unsigned char *digits(const unsigned char *p, uint64_t *w)
 /* Reads the number at p, up to the first character that cannot continue
  * it (*end): 1 decided (*out), 0 in the syntax but undecided, -1 not in
  * the syntax. */
-static int scan(const unsigned char *p, const unsigned char **end, double *out)
+static inline int scan(const unsigned char *p, const unsigned char **end, double *out)
 {
 	int neg = 0;
 	if (*p == '+' || *p == '-')
@@ -432,4 +432,23 @@ size_t bt_numio_format(char *buf, double x)
 	if (n == 0)
 		n = (size_t)snprintf(buf, BT_NUMIO_BUF, "%.17g", x);
 	return n;
+}
+
+size_t bt_numio_scan_row(const char **sp, double *dst, size_t n)
+{
+	const char *s = *sp;
+	size_t j = 0;
+	for (; j < n; j++) {
+		const char *f = s, *end;
+		double v;
+		while (*f == ' ' || *f == '\t')
+			f++;
+		if (bt_numio_scan(f, &end, &v) != 0 ||
+		    (*end != ' ' && *end != '\t' && *end != '\0') || !isfinite(v))
+			break;
+		dst[j] = v;
+		s = end;
+	}
+	*sp = s;
+	return j;
 }

@@ -38,6 +38,13 @@ int bt_numio_parse_fast(const char *s, double *out);
  * was read is not a number in the syntax ("+", ".", "1e+"; *end undefined). */
 int bt_numio_scan(const char *s, const char **end, double *out);
 
+/* Up to n numbers from *sp into dst: each after a run of blanks and tabs
+ * (perhaps empty), a whole field (ended by a blank, a tab or the NUL) in
+ * the syntax, and finite. Returns how many were read, *sp just after the
+ * last of them; stops early at the end of the string or a field that is not
+ * such a number. */
+size_t bt_numio_scan_row(const char **sp, double *dst, size_t n);
+
 /* Writes printf("%.17g", x) into buf (at least BT_NUMIO_BUF bytes, all of
  * which it may use), NUL included; returns its length. Any double, NaN and
  * infinities too. */

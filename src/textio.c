@@ -220,21 +220,13 @@ static int read_rows(reader *r, const char *name, long head_line, size_t rows,
 		 * mask), nothing after them */
 		const char *s = r->rest;
 		double *row = dst + i * cols;
-		size_t j = 0;
-		for (; j < cols; j++) {
-			const char *end;
-			double v;
-			while (*s == ' ' || *s == '\t')
-				s++;
-			if (bt_numio_scan(s, &end, &v) != 0 ||
-			    (*end != ' ' && *end != '\t' && *end != '\0') ||
-			    !isfinite(v) || (is_mask && v != 0.0 && v != 1.0))
-				break;
-			row[j] = v;
-			s = end;
-		}
+		size_t j = bt_numio_scan_row(&s, row, cols);
 		while (*s == ' ' || *s == '\t')
 			s++;
+		if (is_mask)
+			for (size_t c = 0; c < j; c++)
+				if (row[c] != 0.0 && row[c] != 1.0)
+					j = 0;
 		if (j == cols && !*s)
 			continue;
 		/* something is wrong: split the line into fields and say what */

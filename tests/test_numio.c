@@ -439,6 +439,30 @@ START_TEST(test_scan)
 }
 END_TEST
 
+/* A row: numbers after blanks and tabs, each a whole finite field. */
+START_TEST(test_scan_row)
+{
+	static const struct {
+		const char *s;
+		size_t n, got, end;
+	} cases[] = {
+		{"  1.5\t-2 3e1  ", 3, 3, 12}, {"  1.5\t-2 3e1  ", 5, 3, 12},
+		{"1 2", 1, 1, 1}, {"1 x 2", 3, 1, 1}, {"1 1e999 2", 3, 1, 1},
+		{"1 2x 3", 3, 1, 1}, {"", 2, 0, 0}, {"   ", 1, 0, 0}, {"1e 2", 2, 0, 0},
+		{"1\r", 1, 0, 0}, {"-0 +0 .5 5.", 4, 4, 11},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		double v[5] = {0};
+		const char *p = cases[i].s;
+		size_t got = bt_numio_scan_row(&p, v, cases[i].n);
+		ck_assert_msg(got == cases[i].got && p == cases[i].s + cases[i].end,
+			      "'%s': %zu numbers, stops at %td", cases[i].s, got, p - cases[i].s);
+		if (i == 0)
+			ck_assert(v[0] == 1.5 && v[1] == -2 && v[2] == 30);
+	}
+}
+END_TEST
+
 /* ---- writing ---------------------------------------------------------------------- */
 
 START_TEST(test_format_random)
@@ -585,6 +609,7 @@ static Suite *numio_suite(void)
 	tcase_add_test(tc, test_parse_hard);
 	tcase_add_test(tc, test_parse_syntax);
 	tcase_add_test(tc, test_scan);
+	tcase_add_test(tc, test_scan_row);
 	tcase_add_loop_test(tc, test_format_random, 0, 2);
 	tcase_add_test(tc, test_format_edges);
 	tcase_add_test(tc, test_format_ties);
