@@ -325,7 +325,7 @@ static void digits17(char *dig, uint64_t D)
 	digits8(dig + 9, (uint32_t)(r % 100000000u));
 }
 
-size_t bt_numio_format_fast(char *buf, double x)
+static inline size_t format_fast(char *buf, double x)
 {
 	uint64_t bits;
 	memcpy(&bits, &x, sizeof bits);
@@ -426,9 +426,14 @@ size_t bt_numio_format_fast(char *buf, double x)
 	return (size_t)(o - buf);
 }
 
+size_t bt_numio_format_fast(char *buf, double x)
+{
+	return format_fast(buf, x);
+}
+
 size_t bt_numio_format(char *buf, double x)
 {
-	size_t n = bt_numio_format_fast(buf, x);
+	size_t n = format_fast(buf, x);
 	if (n == 0)
 		n = (size_t)snprintf(buf, BT_NUMIO_BUF, "%.17g", x);
 	return n;
