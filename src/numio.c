@@ -302,7 +302,6 @@ static int floor_log10_pow2(int e)
 	return e >= 0 ? (e * 78913) >> 18 : -((-e * 78913 + 262143) >> 18);
 }
 
-
 #define E16 UINT64_C(10000000000000000)
 #define E17 UINT64_C(100000000000000000)
 
