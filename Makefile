@@ -62,8 +62,8 @@ LESSON_SRC := $(wildcard lessons/[0-9]*.c)
 LESSON_BIN := $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
 BIN := $(if $(filter 1,$(SANITIZE)),$(B)/bptt,bptt)
 
-.PHONY: all check plots debug clean deps deps-plots deps-fuzz deps-coverage coverage fuzz fuzz-textio fuzz-cli fuzz-ci test-run debug-test bench demo install uninstall grade grade-build
-all: $(BIN) $(LIB) $(LESSON_BIN) $(B)/bench/bench_bptt $(B)/bench/bench_train $(B)/bench/bench_speed
+.PHONY: all check plots debug clean numio-table deps deps-plots deps-fuzz deps-coverage coverage fuzz fuzz-textio fuzz-cli fuzz-ci test-run debug-test bench demo install uninstall grade grade-build
+all: $(BIN) $(LIB) $(LESSON_BIN) $(B)/bench/bench_bptt $(B)/bench/bench_train $(B)/bench/bench_speed $(B)/bench/bench_numio
 
 $(B)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -112,6 +112,13 @@ grade-build: $(B)/grade/grade.o $(LIB)
 	@mkdir -p $(dir $(GRADE_BIN))
 	@$(CC) $(GRADE_CPPFLAGS) $(CSTD) $(CFLAGS) $(SAN) $(GSL_CFLAGS) -o $(GRADE_BIN) \
 		"$(STUDENT)" $(B)/grade/grade.o $(LIB) $(GSL_LIBS)
+
+# The table of powers of five behind src/numio.c (checked entry by entry in
+# tests/test_numio.c): `make numio-table` writes it again.
+numio-table:
+	@mkdir -p build
+	$(CC) -std=c11 -Wall -Wextra -Wpedantic -O2 -o build/gen_pow5 scripts/gen_pow5.c
+	./build/gen_pow5 > src/numio_pow5.h
 
 deps:
 	@sh scripts/deps.sh build

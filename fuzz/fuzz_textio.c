@@ -6,13 +6,19 @@
  * The memory limit is 256 MiB, as the command sets one (by default the
  * memory available): a header that declares more is refused at its line.
  * Without it, "X 181107 5401" made the reader ask for 7.8 GB before it had
- * read a row (fuzz/regressions/oom-declared-block.txt). */
+ * read a row (fuzz/regressions/oom-declared-block.txt).
+ *
+ * The input is also a number twice over: as text, bt_numio_parse must agree
+ * with strtod (accepting exactly the strings of 0-9+-.eE that strtod reads
+ * to the end, to the same double); its first 8 bytes as a double,
+ * bt_numio_format must write the bytes of printf("%.17g"). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "bt.h"
+#include "numio.h"
 
 static char path[64];
 
@@ -28,8 +34,33 @@ static void remove_file(void)
 	unlink(path);
 }
 
+static void check_numbers(const uint8_t *data, size_t size)
+{
+	char s[128];
+	if (size < sizeof s && !memchr(data, '\0', size)) {
+		memcpy(s, data, size);
+		s[size] = '\0';
+		char *end;
+		double ref = strtod(s, &end), v;
+		int ok = strspn(s, "0123456789+-.eE") == size && end != s && !*end;
+		int st = bt_numio_parse(s, &v);
+		if (st != (ok ? 0 : -1) || (ok && memcmp(&v, &ref, sizeof v)))
+			abort();
+	}
+	if (size >= sizeof(double)) {
+		double x;
+		char mine[BT_NUMIO_BUF], ref[64];
+		memcpy(&x, data, sizeof x);
+		bt_numio_format(mine, x);
+		snprintf(ref, sizeof ref, "%.17g", x);
+		if (strcmp(mine, ref))
+			abort();
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	check_numbers(data, size);
 	if (!path[0]) {
 		snprintf(path, sizeof path, "/tmp/bptt-fuzz-%ld.txt", (long)getpid());
 		atexit(remove_file);

@@ -16,6 +16,7 @@
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_randist.h>
 #include "cli.h"
+#include "numio.h"
 
 /* ---- options ----------------------------------------------------------- */
 
@@ -629,8 +630,11 @@ void put_num(FILE *f, double x, int last)
 		fputs("NaN", f);
 	else if (isinf(x))
 		fputs(x > 0 ? "inf" : "-inf", f);
-	else
-		fprintf(f, "%.17g", x);
+	else {
+		/* bt_numio_format: the bytes of "%.17g", several times faster */
+		char buf[BT_NUMIO_BUF];
+		fwrite(buf, 1, bt_numio_format(buf, x), f);
+	}
 	fputc(last ? '\n' : ' ', f);
 }
 

@@ -420,9 +420,11 @@ static int flow_writer(FILE *f, const void *ctx)
 	for (size_t t = 1; t <= c->T; t++) {
 		const double *dh = bt_seq_dstate(c->q, t);
 		double nrm = cblas_dnrm2((int)n, dh, 1);
-		if (nrm > 0)
-			fprintf(f, "%zu %.17g %.17g\n", t, nrm, log10(nrm));
-		else
+		if (nrm > 0) {
+			fprintf(f, "%zu ", t);
+			put_num(f, nrm, 0);
+			put_num(f, log10(nrm), 1);
+		} else
 			fprintf(f, "%zu 0 NaN\n", t);
 	}
 	if (c->r)
