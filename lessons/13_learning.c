@@ -125,6 +125,8 @@ int main(int argc, char **argv)
 		snprintf(estname, sizeof estname, "%s random truncation, c = %g",
 			 unweighted ? "unweighted (biased)" : "unbiased", artbp);
 	}
+	if (unweighted && artbp == 0)
+		lesson_fail("--unweighted goes with --artbp c");
 	if (bt_estimator_check(&o.estimator) != BT_OK)
 		lesson_fail("the estimator's options are out of range (--tbptt k1,k2 both at least 1,\n"
 			    "--artbp c below 1)");
@@ -152,10 +154,10 @@ int main(int argc, char **argv)
 	       "Var(u1 + u2) = 2 * 1/12 = 1/6. To beat it the network must carry a number\n"
 	       "for up to %zu steps and know which number to carry.\n\n"
 	       "Every architecture: n = %zu hidden units, minibatches of %zu fresh sequences,\n"
-	       "%zu steps of Adam (lr %g), %s, gradients by %s.\n"
-	       "The held-out MSE is measured on %zu other sequences every %zu steps; learned\n"
-	       "means below %g. Same data for all: minibatch s is the same sequences for\n"
-	       "every architecture.\n\n", T, T - 1, n, B, steps, lr,
+	       "%zu steps of Adam (lr %g), %s;\n"
+	       "gradients by %s. The held-out MSE is measured on %zu other\n"
+	       "sequences every %zu steps; learned means below %g. Same data for all:\n"
+	       "minibatch s is the same sequences for every architecture.\n\n", T, T - 1, n, B, steps, lr,
 	       clipname, estname, esize, every, target);
 
 	lesson_file lf;
@@ -187,12 +189,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, " %zu steps in %.1f s\n", tr.steps, r->secs);
 		bt_model_free(m);
 	}
-	lesson_dataset(&lf, "meta", "T batch baseline_mse target_mse steps hidden clip_norm lr");
-	lesson_row(&lf, 8, (double)T, (double)B, baseline, target, (double)steps, (double)n, clip, lr);
+	size_t nreached = 0;
+	for (size_t i = 0; i < na; i++)
+		nreached += res[i].c.reached_step != 0;
+	lesson_dataset(&lf, "meta", "T batch baseline_mse target_mse steps hidden clip_norm lr reached");
+	lesson_row(&lf, 9, (double)T, (double)B, baseline, target, (double)steps, (double)n, clip, lr,
+		   (double)nreached);
 	/* the architectures' names, in the order of their datasets */
 	lesson_dataset(&lf, "archs", "arch_index name");
 	for (size_t i = 0; i < na; i++)
 		fprintf(lf.f, "%zu %s\n", i, bt_cell_name(types[i]));
+	/* the first evaluation below the target, of each architecture that got there */
 	lesson_dataset(&lf, "reached", "step examples heldout_mse arch_index");
 	for (size_t i = 0; i < na; i++)
 		if (res[i].c.reached_step)

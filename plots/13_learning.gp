@@ -3,7 +3,7 @@
 load 'plots/common.gp'
 set output figure("13_learning")
 f = data("13_learning.dat")
-# one row: T batch baseline_mse target_mse steps hidden clip_norm lr
+# one row: T batch baseline_mse target_mse steps hidden clip_norm lr reached
 stats f index "meta" using 1 nooutput
 T = int(STATS_max)
 stats f index "meta" using 2 nooutput
@@ -18,6 +18,10 @@ stats f index "meta" using 7 nooutput
 clip = STATS_max
 stats f index "meta" using 8 nooutput
 lr = STATS_max
+stats f index "meta" using 9 nooutput
+nreached = int(STATS_max)
+# the circles where curves first cross the target, when any did
+circles = nreached > 0 ? sprintf(', f index "reached" using 1:3 with points pt 6 ps 2 lw 2 lc rgb "black" title "first below target"') : ''
 # the architectures the lesson trained, in its order
 names = ""
 stats f index "archs" using (names = names.strcol(2)." ", 0) nooutput
@@ -41,5 +45,4 @@ set key outside right top box
 plot baseline with lines dt 2 lw 1.5 lc rgb "black" title "baseline 1/6 (no memory)", \
      target with lines dt 3 lw 1.5 lc rgb "black" title sprintf("target %g", target), \
      for [i=1:words(names)] f index word(names, i) using 1:3 with linespoints pi 4 pt (i + 3) ps 0.9 \
-        lw 2 lc rgb colour(word(names, i)) title word(names, i), \
-     f index "reached" using 1:3 with points pt 6 ps 2 lw 2 lc rgb "black" title "first below target"
+        lw 2 lc rgb colour(word(names, i)) title word(names, i) @circles

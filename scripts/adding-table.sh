@@ -8,6 +8,8 @@
 # rows only, to plots/out/adding-table.dat, and draws
 # plots/out/adding-table.png and .svg (plots/adding-table.gp).
 # `make table` runs it; it is not part of `make check` or `make plots`.
+# To try things: LENGTHS="50 100", ARCHS="gru lstm", STEPS=1000 and JOBS=1
+# in the environment (the README's table is with none of them set).
 set -eu
 BPTT=${1:-./bptt}
 out=plots/out
