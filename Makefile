@@ -62,8 +62,9 @@ LESSON_SRC := $(wildcard lessons/[0-9]*.c)
 LESSON_BIN := $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
 BIN := $(if $(filter 1,$(SANITIZE)),$(B)/bptt,bptt)
 
-.PHONY: all check plots debug clean numio-table deps deps-plots deps-fuzz deps-coverage coverage fuzz fuzz-textio fuzz-cli fuzz-ci test-run debug-test bench demo install uninstall grade grade-build
-all: $(BIN) $(LIB) $(LESSON_BIN) $(B)/bench/bench_bptt $(B)/bench/bench_train $(B)/bench/bench_speed $(B)/bench/bench_numio
+.PHONY: all check plots table debug clean numio-table deps deps-plots deps-fuzz deps-coverage coverage fuzz fuzz-textio fuzz-cli fuzz-ci test-run debug-test bench demo install uninstall grade grade-build
+BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
+all: $(BIN) $(LIB) $(LESSON_BIN) $(BENCH_BIN)
 
 $(B)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
@@ -174,6 +175,12 @@ bench: all
 plots: deps-plots
 	@$(MAKE) --no-print-directory -j2 all
 	@sh scripts/plots.sh $(B)
+
+# The README's table: every architecture on the adding problem at T = 50,
+# 100, 200 with `bptt train` (about 10 minutes; not part of check or plots).
+table: deps-plots
+	@$(MAKE) --no-print-directory -j2 all
+	@sh scripts/adding-table.sh ./bptt
 
 # The short demo of the command: init, grad, check and a figure of |dL/dh_t|.
 demo: all

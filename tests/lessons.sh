@@ -334,5 +334,42 @@ if [ -f "$tmp/12_lyapunov.txt" ]; then
 	else bad "12_lyapunov: slope vs lambda: $good of $n agree, $pos chaotic, $neg ordered" "$rows"; fi
 fi
 # --- end of lessons 06 and 12 ---
+# --- lesson 13 (13_learning) ---
+if [ -f "$tmp/13_learning.txt" ]; then
+	f=$tmp/13_learning.txt
+	dat=$tmp/13_learning/13_learning.dat
+	# one dataset per architecture of the registry, each with a row every
+	# --eval-every steps (40 with the defaults), every value finite
+	archs=$(sed -n 's/^[[:space:]]*&bt_cell_\([a-z_]*\),$/\1/p' src/registry.c)
+	n=0; good=0
+	for a in $archs; do
+		n=$((n + 1))
+		rows=$(awk -v a="$a" '/^# / { if (NF == 2) on = ($2 == a); next } /^$/ { on = 0 }
+			on { ok = NF == 4; for (i = 1; i <= 4; i++) if ($i !~ /^[-+0-9.e]+$/) ok = 0; if (ok) r++; else bad++ }
+			END { print (bad ? -1 : r + 0) }' "$dat")
+		[ "$rows" = 40 ] && good=$((good + 1))
+	done
+	if [ "$n" -ge 7 ] && [ "$good" = "$n" ]; then
+		ok "13_learning: a curve of 40 finite rows for each of the $n architectures"
+	else bad "13_learning: $good of $n architectures have a complete finite curve"; fi
+	# the baseline the library reports is Var(u1 + u2) = 1/6
+	base=$(awk '/^# meta/ { on = 1; next } on && $1 !~ /^#/ && NF { print $3; exit }' "$dat")
+	if near "$base" "$(awk 'BEGIN { printf "%.17g", 1 / 6 }')" 1e-12; then
+		ok "13_learning: the memoryless baseline is 1/6"
+	else bad "13_learning: baseline '$base', not 1/6"; fi
+	# the LSTM learns: the narrated step is the first row of its curve below
+	# 0.01 (checked in the data file), within the budget
+	said=$(sed -n 's/^lstm: reached MSE < 0.01 at step \([0-9]*\), after.*/\1/p' "$f")
+	first=$(awk '/^# / { if (NF == 2) on = ($2 == "lstm"); next } /^$/ { on = 0 } on && $3 < 0.01 { print $1; exit }' "$dat")
+	if [ -n "$said" ] && [ "$said" = "$first" ] && [ "$said" -le 1000 ]; then
+		ok "13_learning: the LSTM reaches held-out MSE < 0.01 at step $said (the first such row of its curve)"
+	else bad "13_learning: LSTM narrated at step '$said', its curve first below 0.01 at '$first'"; fi
+	# the tanh RNN does not: every row of its curve stays above 0.1
+	low=$(awk '/^# / { if (NF == 2) on = ($2 == "rnn"); next } /^$/ { on = 0 } on && $3 < 0.1 { n++ } END { print n + 0 }' "$dat")
+	if [ "$low" = 0 ] && grep -q "^rnn: not learned in 1000 steps" "$f"; then
+		ok "13_learning: the tanh RNN stays near the baseline (no row below 0.1)"
+	else bad "13_learning: the tanh RNN has $low rows below 0.1"; fi
+fi
+# --- end of lesson 13 ---
 echo "lessons: $passed passed, $failed failed"
 [ "$failed" = 0 ]
