@@ -2,19 +2,103 @@
  *
  *     L = Σ_b L_b,   ∂L/∂θ = Σ_b ∂L_b/∂θ,   ∂L/∂X_b = ∂L_b/∂X_b
  *
- * This first version runs the sequences one after another through one
- * bt_seq workspace; batched kernels (n×B states, BLAS-3) replace it per
- * architecture. */
+ * Sequences of one length T step together through the architecture's
+ * batched kernels (cell.h, bt_batch_step): the B states of a step are one
+ * B×n block, every quantity over all steps one (T·B)×k array, so that only
+ * the recurrent products are in the time loop and everything else is one
+ * GEMM over all T·B columns:
+ *
+ *     before the loop   the cell's input projections U X + b
+ *     forward loop      the cell's step (H_{t-1} Wᵀ and the gates)
+ *     after it          Ŷ = H Vᵀ + b_y,  E = μ ⊙ (Ŷ − Y),
+ *                       L = Σ μ ½‖ŷ − y‖²,  δH = E V
+ *     backward loop     the cell's step back (δA_t W into δH_{t-1})
+ *     after it          ∂V = Eᵀ H,  ∂b_y = Σ E,  the cell's ∂W, ∂U, ∂b, ∂X
+ *
+ * With B = 1 this is also the fast path of bt_gradient (seq.c). An
+ * architecture without batched kernels (attention) or sequences of unequal
+ * lengths are done one sequence after another through a bt_seq workspace
+ * (same result). Every buffer is allocated in bt_batch_alloc; nothing is
+ * allocated in bt_batch_gradient (a design property, not something a test
+ * could see). */
+#include <gsl/gsl_cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "bt.h"
+#include "cell.h"
+#include "progress.h"
 
 struct bt_batch {
 	size_t B, T_max, P;
-	bt_seq *seq;
-	double *g;      /* one sequence's gradient, P values */
+	const bt_cell_type *type;
+	bt_dims dims;
+	int batched;         /* the architecture has batched kernels */
+	bt_seq *seq;         /* one sequence at a time (NULL when never needed) */
+	double *g;           /* P values: a gradient when the caller gives none,
+				and one sequence's on the per-sequence path */
+	/* the batched path: row (t−1)·B + b of X, Y, MU, E, dX is step t of
+	 * sequence b; H and dH have a block of B rows for t = 0 first */
+	double *X, *Y, *MU, *E, *dX;
+	double *H, *dH, *cache, *work;
+	double *aux, *daux, *scratch;
 };
+
+/* ---- helpers shared by the cells' batched kernels ---------------------- */
+
+/* Below this many multiply-adds per sequence (n·k), the plain loop beats
+ * BLAS's per-call overhead. */
+#define BT_MM_SMALL 4096
+
+void bt_batch_mm(size_t B, size_t k, size_t n, const double *A, size_t lda,
+		 const double *M, size_t ldm, double *C, size_t ldc)
+{
+	if (n * k <= BT_MM_SMALL) {
+		/* c_b += Σ_j a_bj m_j (rows m_j of M): the inner loop is an axpy
+		 * over contiguous memory, which gcc -O2 vectorises */
+		for (size_t b = 0; b < B; b++) {
+			const double *a = A + b * lda;
+			double *restrict c = C + b * ldc;
+			for (size_t j = 0; j < n; j++) {
+				const double s = a[j];
+				const double *restrict m = M + j * ldm;
+				for (size_t i = 0; i < k; i++)
+					c[i] += s * m[i];
+			}
+		}
+		return;
+	}
+	if (B == 1)
+		cblas_dgemv(CblasRowMajor, CblasTrans, (int)n, (int)k, 1.0, M,
+			    (int)ldm, A, 1, 1.0, C, 1);
+	else
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B,
+			    (int)k, (int)n, 1.0, A, (int)lda, M, (int)ldm, 1.0, C,
+			    (int)ldc);
+}
+
+void bt_transpose(size_t rows, size_t cols, const double *M, size_t ldm,
+		  double *Mt, size_t ldt)
+{
+	for (size_t i = 0; i < rows; i++)
+		for (size_t j = 0; j < cols; j++)
+			Mt[j * ldt + i] = M[i * ldm + j];
+}
+
+void bt_add_rows(size_t N, size_t k, const double *A, size_t lda, double *v)
+{
+	for (size_t r = 0; r < N; r++) {
+		const double *a = A + r * lda;
+		for (size_t i = 0; i < k; i++)
+			v[i] += a[i];
+	}
+}
+
+/* ---- the workspace ------------------------------------------------------- */
+
+static double *alloc_doubles(size_t count)
+{
+	return calloc(count ? count : 1, sizeof(double));
+}
 
 int bt_batch_alloc(bt_batch **out, const bt_model *model, size_t B,
 		   size_t T_max)
@@ -22,14 +106,52 @@ int bt_batch_alloc(bt_batch **out, const bt_model *model, size_t B,
 	*out = NULL;
 	if (!model || B < 1 || T_max < 1 || T_max > (size_t)BT_MAX_T)
 		return BT_EINVAL;
+	const bt_cell_type *ty = model->type;
+	const bt_dims *dm = &model->dims;
+	/* T·B·max(n, d, m) and the cache must not overflow a size_t */
+	size_t wide = dm->n > dm->d ? dm->n : dm->d;
+	wide = wide > dm->m ? wide : dm->m;
+	size_t cs = ty->batch_cache_size ? ty->batch_cache_size(dm) : 0;
+	wide = wide > cs ? wide : cs;
+	if (B > (size_t)-1 / (T_max + 1) / (wide + 1))
+		return BT_ENOMEM;
 	bt_batch *w = calloc(1, sizeof *w);
 	if (!w)
 		return BT_ENOMEM;
 	w->B = B;
 	w->T_max = T_max;
 	w->P = model->nparams;
-	w->g = malloc(w->P * sizeof(double));
-	int st = w->g ? bt_seq_alloc(&w->seq, model, T_max) : BT_ENOMEM;
+	w->type = ty;
+	w->dims = *dm;
+	w->batched = ty->batch_forward != NULL;
+	int st = BT_OK;
+	w->g = alloc_doubles(w->P);
+	if (!w->g)
+		st = BT_ENOMEM;
+	/* one sequence at a time: without batched kernels, or for B > 1
+	 * sequences that may differ in length */
+	if (st == BT_OK && (!w->batched || B > 1))
+		st = bt_seq_alloc(&w->seq, model, T_max);
+	if (st == BT_OK && w->batched) {
+		size_t N = T_max * B, n = dm->n;
+		size_t A = ty->aux_size ? ty->aux_size(dm) : 0;
+		w->X = alloc_doubles(N * dm->d);
+		w->dX = alloc_doubles(N * dm->d);
+		w->Y = alloc_doubles(N * dm->m);
+		w->E = alloc_doubles(N * dm->m);
+		w->MU = alloc_doubles(N);
+		w->H = alloc_doubles((N + B) * n);
+		w->dH = alloc_doubles((N + B) * n);
+		w->cache = alloc_doubles((N + B) * cs);
+		w->work = alloc_doubles(ty->batch_work_size(dm, B));
+		w->aux = alloc_doubles(A);
+		w->daux = alloc_doubles(A);
+		w->scratch = alloc_doubles(ty->scratch_size(dm));
+		if (!w->X || !w->dX || !w->Y || !w->E || !w->MU || !w->H ||
+		    !w->dH || !w->cache || !w->work || !w->aux || !w->daux ||
+		    !w->scratch)
+			st = BT_ENOMEM;
+	}
 	if (st != BT_OK) {
 		bt_batch_free(w);
 		return st;
@@ -44,30 +166,38 @@ void bt_batch_free(bt_batch *w)
 		return;
 	bt_seq_free(w->seq);
 	free(w->g);
+	free(w->X);
+	free(w->dX);
+	free(w->Y);
+	free(w->E);
+	free(w->MU);
+	free(w->H);
+	free(w->dH);
+	free(w->cache);
+	free(w->work);
+	free(w->aux);
+	free(w->daux);
+	free(w->scratch);
 	free(w);
 }
 
-int bt_batch_gradient(bt_batch *w, const bt_model *model,
-		      const bt_data *const *data, size_t B, double *loss,
-		      double *grad, double *const *dX)
+static int all_finite(const double *p, size_t k)
 {
-	if (!w || !model || !data || B < 1 || B > w->B ||
-	    model->nparams != w->P)
-		return BT_EINVAL;
-	for (size_t b = 0; b < B; b++) {
-		if (!data[b] || data[b]->T > w->T_max)
-			return BT_EINVAL;
-		int st = bt_data_check(model, data[b]);
-		if (st != BT_OK)
-			return st;
-	}
-	if (grad)
-		memset(grad, 0, w->P * sizeof(double));
+	for (size_t i = 0; i < k; i++)
+		if (!isfinite(p[i]))
+			return 0;
+	return 1;
+}
+
+/* ---- one sequence at a time ------------------------------------------------ */
+
+static int per_sequence(bt_batch *w, const bt_model *model,
+			const bt_data *const *data, size_t B, double *loss,
+			double *grad, double *const *dX)
+{
 	double total = 0;
 	for (size_t b = 0; b < B; b++) {
 		double *dx = dX ? dX[b] : NULL;
-		if (dx)
-			memset(dx, 0, data[b]->T * data[b]->d * sizeof(double));
 		double l;
 		int st = bt_seq_forward(w->seq, model, data[b], &l);
 		if (st != BT_OK)
@@ -81,14 +211,166 @@ int bt_batch_gradient(bt_batch *w, const bt_model *model,
 		if (grad)
 			for (size_t i = 0; i < w->P; i++)
 				grad[i] += w->g[i];
+		if (dx && !all_finite(dx, data[b]->T * data[b]->d))
+			return BT_ENUMERIC;
 	}
-	if (grad)
-		for (size_t i = 0; i < w->P; i++)
-			if (!isfinite(grad[i]))
-				return BT_ENUMERIC;
+	if (grad && !all_finite(grad, w->P))
+		return BT_ENUMERIC;
 	if (loss)
 		*loss = total;
 	return BT_OK;
+}
+
+/* ---- the batched path ------------------------------------------------------ */
+
+static int batched(bt_batch *w, const bt_model *model,
+		   const bt_data *const *data, size_t B, double *loss,
+		   double *grad, double *const *dX)
+{
+	const bt_cell_type *ty = model->type;
+	const bt_dims *dm = &model->dims;
+	const size_t T = data[0]->T, N = T * B, n = dm->n, d = dm->d, m = dm->m;
+	const double *V = model->theta + model->blocks[ty->nblocks].offset;
+	const double *by = model->theta + model->blocks[ty->nblocks + 1].offset;
+	int want_dX = 0;
+	for (size_t b = 0; dX && b < B; b++)
+		want_dX |= dX[b] != NULL;
+	double *g = grad;
+	if (!g) {
+		g = w->g;
+		memset(g, 0, w->P * sizeof(double));
+	}
+
+	/* gather: row (t−1)·B + b is step t of sequence b */
+	for (size_t b = 0; b < B; b++) {
+		const bt_data *D = data[b];
+		for (size_t t = 0; t < T; t++) {
+			size_t r = t * B + b;
+			memcpy(w->X + r * d, D->X + t * d, d * sizeof(double));
+			memcpy(w->Y + r * m, D->Y + t * m, m * sizeof(double));
+			w->MU[r] = D->M ? D->M[t] : 1.0;
+		}
+	}
+
+	bt_batch_step c = {
+		.step = {model, ty->aux_size ? w->aux : NULL,
+			 ty->aux_size ? w->daux : NULL, w->scratch},
+		.T = T, .B = B, .X = w->X, .H = w->H, .dH = w->dH,
+		.cache = w->cache, .work = w->work,
+	};
+	int st = BT_OK;
+	if (ty->prepare && (st = ty->prepare(&c.step, w->aux)) != BT_OK)
+		return st;
+
+	/* forward */
+	memset(w->H, 0, B * n * sizeof(double));
+	ty->batch_begin(&c);
+	bt_progress pr;
+	bt_progress_begin(&pr, "steps of the forward pass", T);
+	for (size_t t = 1; t <= T; t++) {
+		if ((st = bt_progress_poll(&pr, t - 1)) != BT_OK)
+			break;
+		ty->batch_forward(&c, t);
+	}
+	bt_progress_end(&pr);
+	if (st != BT_OK)
+		return st;
+
+	/* Ŷ = H Vᵀ + b_y over all T·B columns */
+	const double *H1 = w->H + B * n;
+	for (size_t r = 0; r < N; r++)
+		memcpy(w->E + r * m, by, m * sizeof(double));
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, (int)m,
+		    (int)n, 1.0, H1, (int)n, V, (int)n, 1.0, w->E, (int)m);
+	/* L = Σ μ ½‖ŷ − y‖²;  E = μ (Ŷ − Y) (zero where masked out) */
+	double L = 0;
+	for (size_t r = 0; r < N; r++) {
+		double mu = w->MU[r], *e = w->E + r * m;
+		const double *y = w->Y + r * m;
+		if (mu == 0) {
+			memset(e, 0, m * sizeof(double));
+			continue;
+		}
+		double sq = 0;
+		for (size_t i = 0; i < m; i++) {
+			double diff = e[i] - y[i];
+			sq += diff * diff;
+			e[i] = mu * diff;
+		}
+		L += mu * 0.5 * sq;
+	}
+	if (!isfinite(L))
+		return BT_ENUMERIC;
+
+	/* backward: δH = E V, then the recurrence from T down to 1 */
+	double *dH1 = w->dH + B * n;
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)n,
+		    (int)m, 1.0, w->E, (int)m, V, (int)n, 0.0, dH1, (int)n);
+	if (ty->aux_size)
+		memset(w->daux, 0, ty->aux_size(dm) * sizeof(double));
+	bt_progress_begin(&pr, "steps of the backward pass", T);
+	for (size_t t = T; t >= 1; t--) {
+		if ((st = bt_progress_poll(&pr, T - t)) != BT_OK)
+			break;
+		ty->batch_backward(&c, t);
+	}
+	bt_progress_end(&pr);
+	if (st != BT_OK)
+		return st;
+
+	/* ∂V += Eᵀ H,  ∂b_y += Σ E, then the cell's parameters and inputs */
+	size_t iV = ty->nblocks;
+	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n,
+		    (int)N, 1.0, w->E, (int)m, H1, (int)n, 1.0,
+		    g + model->blocks[iV].offset, (int)n);
+	bt_add_rows(N, m, w->E, m, g + model->blocks[iV + 1].offset);
+	if (want_dX)
+		memset(w->dX, 0, N * d * sizeof(double));
+	ty->batch_end(&c, g, want_dX ? w->dX : NULL);
+	if (ty->finish)
+		ty->finish(&c.step, w->daux, g);
+
+	/* scatter ∂L/∂X back to the sequences */
+	for (size_t b = 0; want_dX && b < B; b++) {
+		if (!dX[b])
+			continue;
+		for (size_t t = 0; t < T; t++)
+			memcpy(dX[b] + t * d, w->dX + (t * B + b) * d,
+			       d * sizeof(double));
+	}
+	if (!all_finite(g, w->P) || (want_dX && !all_finite(w->dX, N * d)))
+		return BT_ENUMERIC;
+	if (loss)
+		*loss = L;
+	return BT_OK;
+}
+
+int bt_batch_gradient(bt_batch *w, const bt_model *model,
+		      const bt_data *const *data, size_t B, double *loss,
+		      double *grad, double *const *dX)
+{
+	if (!w || !model || !data || B < 1 || B > w->B ||
+	    model->nparams != w->P || model->type != w->type ||
+	    model->dims.d != w->dims.d || model->dims.n != w->dims.n ||
+	    model->dims.m != w->dims.m)
+		return BT_EINVAL;
+	int same = 1;
+	for (size_t b = 0; b < B; b++) {
+		if (!data[b] || data[b]->T > w->T_max)
+			return BT_EINVAL;
+		int st = bt_data_check(model, data[b]);
+		if (st != BT_OK)
+			return st;
+		same &= data[b]->T == data[0]->T;
+	}
+	if (grad)
+		memset(grad, 0, w->P * sizeof(double));
+	for (size_t b = 0; dX && b < B; b++)
+		if (dX[b])
+			memset(dX[b], 0, data[b]->T * data[b]->d * sizeof(double));
+	if (w->batched && same)
+		return batched(w, model, data, B, loss, grad, dX);
+	return per_sequence(w, model, data, B, loss, grad, dX);
 }
 
 int bt_gradient_batch(const bt_model *model, const bt_data *const *data,
