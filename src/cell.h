@@ -102,7 +102,7 @@ struct bt_cell_type {
 	size_t (*batch_work_size)(const bt_dims *dims, size_t B);
 	/* Before the forward loop: whatever does not depend on the recursion,
 	 * as few big products as possible (the input projections U x_t + b of
-	 * all T·B columns, packed or transposed copies of W). */
+	 * all T·B columns, packed copies of W). */
 	void (*batch_begin)(const bt_batch_step *c);
 	/* Step t (1…T) of all B sequences: H_t from H_{t-1}. */
 	void (*batch_forward)(const bt_batch_step *c, size_t t);
@@ -190,15 +190,13 @@ double bt_lipschitz_activation(const bt_model *model);
 void bt_recurrent_block0(const bt_step *c, gsl_matrix *W);
 
 /* Batched kernels' helpers (batch.c, cell_rnn.c). */
-/* C += A M with A B×n (leading dimension lda), M n×k (ldm), C B×k (ldc),
- * all row-major: a plain C loop for small products, BLAS above the
- * measured crossover. */
+/* C += A M (trans = 0, M n×k) or C += A Mᵀ (trans = 1, M k×n), with A
+ * B×n (leading dimension lda), C B×k (ldc), M's leading dimension ldm, all
+ * row-major: a plain C loop for tiny products, BLAS above the measured
+ * crossover (batch.c). Taking Mᵀ through BLAS rather than from a
+ * transposed copy keeps one copy of W in cache for both directions. */
 void bt_batch_mm(size_t B, size_t k, size_t n, const double *A, size_t lda,
-		 const double *M, size_t ldm, double *C, size_t ldc);
-/* Mt = Mᵀ for M rows×cols (row-major, leading dimension ldm); Mt is
- * cols×rows with leading dimension ldt. */
-void bt_transpose(size_t rows, size_t cols, const double *M, size_t ldm,
-		  double *Mt, size_t ldt);
+		 const double *M, size_t ldm, int trans, double *C, size_t ldc);
 /* v (k) += the sum of the N rows of A (N×k, leading dimension lda). */
 void bt_add_rows(size_t N, size_t k, const double *A, size_t lda, double *v);
 /* The batched kernels of the affine family, a = W h + U x + b:

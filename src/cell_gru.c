@@ -151,17 +151,17 @@ static void gru_jacobian(const bt_step *c, const double *s_prev,
  * Cache: G, T·B rows of 3n, [a_z a_r a_h] of column (t, b): the input
  * parts U_* x_t + b_* before the loop, then the gates [z r h̃], then after
  * the backward step [δa_z δa_r δa_h]; RH, T·B rows of n, r_t ⊙ h_{t-1}.
- * Work: [W_z; W_r] (2n×n), its transpose (n×2n), W_hᵀ (n×n), and δ(r⊙h)
- * for one step (B×n). */
+ * Work: [W_z; W_r] (2n×n, one matrix for one product per step each way)
+ * and δ(r⊙h) for one step (B×n). */
 
 static size_t gru_batch_cache_size(const bt_dims *dm) { return 4 * dm->n; }
 static size_t gru_batch_work_size(const bt_dims *dm, size_t B)
 {
-	return 5 * dm->n * dm->n + B * dm->n;
+	return 2 * dm->n * dm->n + B * dm->n;
 }
 
 typedef struct {
-	double *G, *RH, *Wzr, *WzrT, *WhT, *drh;
+	double *G, *RH, *Wzr, *drh;
 } gru_batch_view;
 
 static gru_batch_view gru_batch_layout(const bt_batch_step *c)
@@ -171,9 +171,7 @@ static gru_batch_view gru_batch_layout(const bt_batch_step *c)
 	v.G = c->cache;
 	v.RH = c->cache + 3 * N * n;
 	v.Wzr = c->work;
-	v.WzrT = v.Wzr + 2 * n * n;
-	v.WhT = v.WzrT + 2 * n * n;
-	v.drh = v.WhT + n * n;
+	v.drh = v.Wzr + 2 * n * n;
 	return v;
 }
 
@@ -193,19 +191,18 @@ static void gru_batch_begin(const bt_batch_step *c)
 	}
 	memcpy(v.Wzr, P(WZ), n * n * sizeof(double));
 	memcpy(v.Wzr + n * n, P(WR), n * n * sizeof(double));
-	bt_transpose(2 * n, n, v.Wzr, n, v.WzrT, 2 * n);
-	bt_transpose(n, n, P(WH), n, v.WhT, n);
 }
 
 static void gru_batch_forward(const bt_batch_step *c, size_t t)
 {
-	size_t n = c->step.model->dims.n, B = c->B, n3 = 3 * n;
+	const bt_model *model = c->step.model;
+	size_t n = model->dims.n, B = c->B, n3 = 3 * n;
 	gru_batch_view v = gru_batch_layout(c);
 	const double *Hp = c->H + (t - 1) * B * n;
 	double *H = c->H + t * B * n, *G = v.G + (t - 1) * B * n3,
 	       *RH = v.RH + (t - 1) * B * n;
 	/* [a_z a_r] += h_{t-1} [W_z; W_r]ᵀ;  z = σ(a_z), r = σ(a_r), r ⊙ h_{t-1} */
-	bt_batch_mm(B, 2 * n, n, Hp, n, v.WzrT, 2 * n, G, n3);
+	bt_batch_mm(B, 2 * n, n, Hp, n, v.Wzr, n, 1, G, n3);
 	for (size_t b = 0; b < B; b++) {
 		double *g = G + b * n3, *rh = RH + b * n;
 		const double *hp = Hp + b * n;
@@ -215,7 +212,7 @@ static void gru_batch_forward(const bt_batch_step *c, size_t t)
 			rh[i] = g[n + i] * hp[i];
 	}
 	/* a_h += (r ⊙ h_{t-1}) W_hᵀ;  h̃ = tanh(a_h);  h = (1 − z) h_{t-1} + z h̃ */
-	bt_batch_mm(B, n, n, RH, n, v.WhT, n, G + 2 * n, n3);
+	bt_batch_mm(B, n, n, RH, n, P(WH), n, 1, G + 2 * n, n3);
 	for (size_t b = 0; b < B; b++) {
 		double *g = G + b * n3, *h = H + b * n;
 		const double *hp = Hp + b * n;
@@ -253,7 +250,7 @@ static void gru_batch_backward(const bt_batch_step *c, size_t t)
 	/* δ(r⊙h) = δa_h W_h;  δa_r = δ(r⊙h) h_{t-1} r (1 − r);
 	 * δh_{t-1} += δ(r⊙h) r */
 	memset(v.drh, 0, B * n * sizeof(double));
-	bt_batch_mm(B, n, n, G + 2 * n, n3, P(WH), n, v.drh, n);
+	bt_batch_mm(B, n, n, G + 2 * n, n3, P(WH), n, 0, v.drh, n);
 	for (size_t b = 0; b < B; b++) {
 		double *g = G + b * n3;
 		const double *hp = Hp + b * n, *drh = v.drh + b * n;
@@ -266,7 +263,7 @@ static void gru_batch_backward(const bt_batch_step *c, size_t t)
 	}
 	/* δh_{t-1} += [δa_z δa_r] [W_z; W_r] */
 	if (dHp)
-		bt_batch_mm(B, n, 2 * n, G, n3, v.Wzr, n, dHp, n);
+		bt_batch_mm(B, n, 2 * n, G, n3, v.Wzr, n, 0, dHp, n);
 }
 
 /* Over all T·B columns: ∂W_z += δA_zᵀ H_-, ∂W_r += δA_rᵀ H_-,

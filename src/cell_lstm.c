@@ -181,16 +181,16 @@ static void lstm_jacobian(const bt_step *c, const double *s_prev,
  * input part [U_f; …; U_g] x_t + [b_f; …; b_g] before the loop, then the
  * gates [f i o g], then after the backward step δa_t; TC, T·B rows of n,
  * tanh(c_t); C, (T+1)·B rows of n, c_t (block 0 is c_0 = 0). Work:
- * [W_f; …; W_g]ᵀ (n×4n) and the carried δc (B×n). */
+ * the carried δc (B×n). */
 
 static size_t lstm_batch_cache_size(const bt_dims *dm) { return 6 * dm->n; }
 static size_t lstm_batch_work_size(const bt_dims *dm, size_t B)
 {
-	return 4 * dm->n * dm->n + B * dm->n;
+	return B * dm->n;
 }
 
 typedef struct {
-	double *G, *TC, *C, *W4T, *dc;
+	double *G, *TC, *C, *dc;
 } lstm_batch_view;
 
 static lstm_batch_view lstm_batch_layout(const bt_batch_step *c)
@@ -200,8 +200,7 @@ static lstm_batch_view lstm_batch_layout(const bt_batch_step *c)
 	v.G = c->cache;
 	v.TC = v.G + 4 * N * n;
 	v.C = v.TC + N * n;
-	v.W4T = c->work;
-	v.dc = c->work + 4 * n * n;
+	v.dc = c->work;
 	return v;
 }
 
@@ -217,18 +216,18 @@ static void lstm_batch_begin(const bt_batch_step *c)
 		    (int)(4 * n), (int)d, 1.0, c->X, (int)d, P(IU), (int)d, 1.0,
 		    v.G, (int)(4 * n));
 	memset(v.C, 0, c->B * n * sizeof(double));
-	bt_transpose(4 * n, n, P(IW), n, v.W4T, 4 * n);
 }
 
 static void lstm_batch_forward(const bt_batch_step *c, size_t t)
 {
-	size_t n = c->step.model->dims.n, B = c->B, n4 = 4 * n;
+	const bt_model *model = c->step.model;
+	size_t n = model->dims.n, B = c->B, n4 = 4 * n;
 	lstm_batch_view v = lstm_batch_layout(c);
 	const double *Hp = c->H + (t - 1) * B * n, *Cp = v.C + (t - 1) * B * n;
 	double *H = c->H + t * B * n, *Ct = v.C + t * B * n;
 	double *G = v.G + (t - 1) * B * n4, *TC = v.TC + (t - 1) * B * n;
 	/* a_t += h_{t-1} [W_f; …; W_g]ᵀ */
-	bt_batch_mm(B, n4, n, Hp, n, v.W4T, n4, G, n4);
+	bt_batch_mm(B, n4, n, Hp, n, P(IW), n, 1, G, n4);
 	for (size_t b = 0; b < B; b++) {
 		double *a = G + b * n4;
 		double *f = a, *ig = a + n, *o = a + 2 * n, *g = a + 3 * n;
@@ -278,7 +277,8 @@ static void lstm_batch_backward(const bt_batch_step *c, size_t t)
 	}
 	/* δh_{t-1} += δa_t [W_f; …; W_g] */
 	if (t > 1)
-		bt_batch_mm(B, n, n4, G, n4, P(IW), n, c->dH + (t - 1) * B * n, n);
+		bt_batch_mm(B, n, n4, G, n4, P(IW), n, 0, c->dH + (t - 1) * B * n,
+			    n);
 }
 
 /* Over all T·B columns: ∂[W_f; …; W_g] += δAᵀ H_-, ∂[U_f; …] += δAᵀ X,

@@ -78,14 +78,14 @@ int bt_init_wub(bt_model *model, gsl_rng *rng, const bt_init_options *opt)
  * Cache, one row of n per column (t, b): the input part U x_t + b before
  * the loop, a_t after the recurrent product, then p_t = φ(a_t) (φ'(a_t) is
  * computed from p_t), and after the backward step δa_t = φ'(a_t) ⊙ δp_t.
- * Work: Wᵀ (n×n), so that both per-step products are C += A M with a
- * contiguous inner loop. */
+ * No work space: both per-step products read W itself (bt_batch_mm). */
 
 size_t bt_affine_batch_cache_size(const bt_dims *dm) { return dm->n; }
 size_t bt_affine_batch_work_size(const bt_dims *dm, size_t B)
 {
+	(void)dm;
 	(void)B;
-	return dm->n * dm->n;
+	return 0;
 }
 
 static const double *affine_W(const bt_batch_step *c, const bt_affine_kind *k)
@@ -94,18 +94,18 @@ static const double *affine_W(const bt_batch_step *c, const bt_affine_kind *k)
 	return k->use_aux ? c->step.aux : P(0);
 }
 
-/* A_pre = X Uᵀ + b for all T·B columns (one GEMM); Wᵀ into the work. */
+/* A_pre = X Uᵀ + b for all T·B columns (one GEMM) */
 void bt_affine_batch_begin(const bt_batch_step *c, const bt_affine_kind *k)
 {
 	const bt_model *model = c->step.model;
 	size_t n = model->dims.n, d = model->dims.d, N = c->T * c->B;
 	const double *b = P(2);
+	(void)k;
 	for (size_t r = 0; r < N; r++)
 		memcpy(c->cache + r * n, b, n * sizeof(double));
 	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, (int)n,
 		    (int)d, 1.0, c->X, (int)d, P(1), (int)d, 1.0, c->cache,
 		    (int)n);
-	bt_transpose(n, n, affine_W(c, k), n, c->work, n);
 }
 
 /* a_t = A_pre,t + H_{t-1} Wᵀ;  p_t = φ(a_t);  h_t = p_t (+ h_{t-1}) */
@@ -115,7 +115,7 @@ void bt_affine_batch_forward(const bt_batch_step *c, const bt_affine_kind *k,
 	size_t n = c->step.model->dims.n, B = c->B, nb = n * B;
 	const double *Hp = c->H + (t - 1) * nb;
 	double *H = c->H + t * nb, *A = c->cache + (t - 1) * nb;
-	bt_batch_mm(B, n, n, Hp, n, c->work, n, A, n);
+	bt_batch_mm(B, n, n, Hp, n, affine_W(c, k), n, 1, A, n);
 	switch (k->act) {
 	case BT_ACT_TANH:
 		for (size_t i = 0; i < nb; i++)
@@ -165,7 +165,7 @@ void bt_affine_batch_backward(const bt_batch_step *c, const bt_affine_kind *k,
 	if (k->residual)
 		for (size_t i = 0; i < nb; i++)
 			dHp[i] += dH[i];
-	bt_batch_mm(B, n, n, D, n, affine_W(c, k), n, dHp, n);
+	bt_batch_mm(B, n, n, D, n, affine_W(c, k), n, 0, dHp, n);
 }
 
 /* Over all T·B columns at once (D = [δa_1 … δa_T], H_- = [h_0 … h_{T-1}]):
