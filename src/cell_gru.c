@@ -20,7 +20,15 @@ enum { WZ, UZ, BZ, WR, UR, BR, WH, UH, BH, NBLOCKS };
 #define P(i) (model->theta + model->blocks[i].offset)
 #define G(i) (grad + model->blocks[i].offset)
 
-static double sigm(double a) { return bt_activation_apply(BT_ACT_SIGMOID, a); }
+/* σ(a), as activation.c writes it (so that neither branch overflows), here
+ * so that the gate loops can inline it */
+static inline double sigm(double a)
+{
+	if (a >= 0)
+		return 1.0 / (1.0 + exp(-a));
+	double e = exp(a);
+	return e / (1.0 + e);
+}
 
 static size_t gru_cache_size(const bt_dims *dm) { return 4 * dm->n; }
 static size_t gru_scratch_size(const bt_dims *dm) { return 4 * dm->n; }
@@ -151,17 +159,18 @@ static void gru_jacobian(const bt_step *c, const double *s_prev,
  * Cache: G, T·B rows of 3n, [a_z a_r a_h] of column (t, b): the input
  * parts U_* x_t + b_* before the loop, then the gates [z r h̃], then after
  * the backward step [δa_z δa_r δa_h]; RH, T·B rows of n, r_t ⊙ h_{t-1}.
- * Work: [W_z; W_r] (2n×n, one matrix for one product per step each way)
- * and δ(r⊙h) for one step (B×n). */
+ * Work: [W_z; W_r] (2n×n, one matrix for one product per step each way),
+ * [U_z; U_r; U_h] and its gradient (3n×d each, one GEMM for each product
+ * with X), and δ(r⊙h) for one step (B×n). */
 
 static size_t gru_batch_cache_size(const bt_dims *dm) { return 4 * dm->n; }
 static size_t gru_batch_work_size(const bt_dims *dm, size_t B)
 {
-	return 2 * dm->n * dm->n + B * dm->n;
+	return 2 * dm->n * dm->n + 6 * dm->n * dm->d + B * dm->n;
 }
 
 typedef struct {
-	double *G, *RH, *Wzr, *drh;
+	double *G, *RH, *Wzr, *U3, *gU3, *drh;
 } gru_batch_view;
 
 static gru_batch_view gru_batch_layout(const bt_batch_step *c)
@@ -171,24 +180,27 @@ static gru_batch_view gru_batch_layout(const bt_batch_step *c)
 	v.G = c->cache;
 	v.RH = c->cache + 3 * N * n;
 	v.Wzr = c->work;
-	v.drh = v.Wzr + 2 * n * n;
+	v.U3 = v.Wzr + 2 * n * n;
+	v.gU3 = v.U3 + 3 * n * c->step.model->dims.d;
+	v.drh = v.gU3 + 3 * n * c->step.model->dims.d;
 	return v;
 }
 
-/* G = [X U_zᵀ + b_z, X U_rᵀ + b_r, X U_hᵀ + b_h] over all T·B columns */
+/* G = X [U_z; U_r; U_h]ᵀ + [b_z, b_r, b_h] over all T·B columns (one GEMM) */
 static void gru_batch_begin(const bt_batch_step *c)
 {
 	const bt_model *model = c->step.model;
 	size_t n = model->dims.n, d = model->dims.d, N = c->T * c->B;
 	gru_batch_view v = gru_batch_layout(c);
 	for (int g = 0; g < 3; g++) {
-		const double *b = P(3 * g + 2);
+		memcpy(v.U3 + g * n * d, P(3 * g + 1), n * d * sizeof(double));
 		for (size_t r = 0; r < N; r++)
-			memcpy(v.G + r * 3 * n + g * n, b, n * sizeof(double));
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N,
-			    (int)n, (int)d, 1.0, c->X, (int)d, P(3 * g + 1),
-			    (int)d, 1.0, v.G + g * n, (int)(3 * n));
+			memcpy(v.G + r * 3 * n + g * n, P(3 * g + 2),
+			       n * sizeof(double));
 	}
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N,
+		    (int)(3 * n), (int)d, 1.0, c->X, (int)d, v.U3, (int)d, 1.0,
+		    v.G, (int)(3 * n));
 	memcpy(v.Wzr, P(WZ), n * n * sizeof(double));
 	memcpy(v.Wzr + n * n, P(WR), n * n * sizeof(double));
 }
@@ -267,7 +279,8 @@ static void gru_batch_backward(const bt_batch_step *c, size_t t)
 }
 
 /* Over all T·B columns: ∂W_z += δA_zᵀ H_-, ∂W_r += δA_rᵀ H_-,
- * ∂W_h += δA_hᵀ RH, ∂U_* += δA_*ᵀ X, ∂b_* += Σ δA_*, dX += Σ_* δA_* U_* */
+ * ∂W_h += δA_hᵀ RH, ∂[U_z; U_r; U_h] += δAᵀ X, ∂b_* += Σ δA_*,
+ * dX += δA [U_z; U_r; U_h] (δA = [δA_z δA_r δA_h], N×3n) */
 static void gru_batch_end(const bt_batch_step *c, double *grad, double *dX)
 {
 	const bt_model *model = c->step.model;
@@ -279,14 +292,19 @@ static void gru_batch_end(const bt_batch_step *c, double *grad, double *dX)
 		const double *Hin = g == 2 ? v.RH : c->H;
 		cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, in, iN,
 			    1.0, D, n3, Hin, in, 1.0, G(3 * g), in);
-		cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, id, iN,
-			    1.0, D, n3, c->X, id, 1.0, G(3 * g + 1), id);
 		bt_add_rows(N, n, D, 3 * n, G(3 * g + 2));
-		if (dX)
-			cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, iN,
-				    id, in, 1.0, D, n3, P(3 * g + 1), id, 1.0,
-				    dX, id);
 	}
+	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n3, id, iN, 1.0,
+		    v.G, n3, c->X, id, 0.0, v.gU3, id);
+	for (int g = 0; g < 3; g++) {
+		double *gU = G(3 * g + 1);
+		const double *src = v.gU3 + g * n * d;
+		for (size_t i = 0; i < n * d; i++)
+			gU[i] += src[i];
+	}
+	if (dX)
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, iN, id, n3,
+			    1.0, v.G, n3, v.U3, id, 1.0, dX, id);
 }
 
 const bt_cell_type bt_cell_gru = {
