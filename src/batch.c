@@ -22,6 +22,7 @@
  * allocated in bt_batch_gradient (a design property, not something a test
  * could see). */
 #include <gsl/gsl_cblas.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,19 +48,20 @@ struct bt_batch {
 
 /* The per-step recurrent products are small: n·k multiply-adds per
  * sequence. Measured on the development machine (AMD EPYC Zen 5, OpenBLAS
- * 0.3.21 one thread, gcc 12 -O2, so the loop gets SSE2 vectors while
- * OpenBLAS runs AVX-512 kernels; best of 41 runs, µs per product, k = n):
+ * 0.3.21 on one thread, which runs its Haswell AVX2 kernels there; gcc 12
+ * -O2, so the loop below gets SSE2 vectors; best of 41 runs of process CPU
+ * time, µs per product, k = n, C += A M / C += A Mᵀ):
  *
- *                 n = 4     8      16     32     64
- *     B = 1   loop  0.004  0.013  0.045  0.18   0.68
- *             gemv  0.016  0.021  0.040  0.11   0.34
- *     B = 32  loop  0.14   0.40   1.43   5.8    21.4
- *             gemm  0.12   0.22   0.52   1.7    5.9
+ *                      n = 4        8           16          32          64
+ *     B = 1   loop   .004/.006  .010/.021  .035/.084  .115/.318  .437/1.27
+ *             dgemv  .016/.029  .022/.041  .038/.055  .103/.104  .331/.340
+ *     B = 32  loop   .121/.170  .303/.600  .959/2.54  3.82/10.7  13.8/39.1
+ *             dgemm  .124/.120  .201/.203  .497/.516  1.68/1.97  5.72/5.91
  *
- * so OpenBLAS's per-call overhead is small (≈ 15 ns for dgemv) and the
- * loop only wins below about 100 multiply-adds in all (B = 1, n ≤ 8); with
- * -mavx2 -mfma the same loop would win up to n = 64 at B = 1, but the
- * build is for the baseline x86-64. */
+ * OpenBLAS's per-call overhead is small here (≈ 15 ns for a dgemv), so the
+ * loop only wins below about 128 multiply-adds in all: B = 1 with n ≤ 8
+ * (at n = 16 it is a tie one way and 1.5× slower the other). The crossover
+ * is well below the n ≈ 64 one might expect from per-call overhead. */
 #define BT_MM_SMALL 128
 
 void bt_batch_mm(size_t B, size_t k, size_t n, const double *A, size_t lda,
@@ -157,7 +159,8 @@ int bt_batch_alloc(bt_batch **out, const bt_model *model, size_t B,
 	w->P = model->nparams;
 	w->type = ty;
 	w->dims = *dm;
-	w->batched = ty->batch_forward != NULL;
+	/* BLAS counts in int: T·B columns past INT_MAX go one at a time */
+	w->batched = ty->batch_forward != NULL && T_max * B <= (size_t)INT_MAX;
 	int st = BT_OK;
 	w->g = alloc_doubles(w->P);
 	if (!w->g)
