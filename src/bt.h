@@ -290,7 +290,11 @@ const double *bt_seq_output(const bt_seq *seq, size_t t);
 /* Convenience: loss only (allocates a workspace). */
 int bt_loss(const bt_model *model, const bt_data *data, double *loss);
 /* Convenience: zeroes grad and dX, then forward + backward; truncate = 0
- * means full BPTT, k ≥ 1 the spec's sliding-window truncation. */
+ * means full BPTT, k ≥ 1 the spec's sliding-window truncation. Full BPTT
+ * goes through the batched kernels with B = 1 (batch.c) when the
+ * architecture has them: every product that does not depend on the
+ * recursion is one GEMM over all steps. It agrees with bt_seq_forward +
+ * bt_seq_backward (which truncation shares) to rounding, not bit for bit. */
 int bt_gradient(const bt_model *model, const bt_data *data, size_t truncate,
 		double *loss, double *grad, double *dX);
 

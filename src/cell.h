@@ -26,6 +26,8 @@ typedef struct {
 	double *scratch;     /* scratch_size doubles */
 } bt_step;
 
+typedef struct bt_batch_step bt_batch_step;   /* below */
+
 struct bt_cell_type {
 	const char *name;          /* --arch NAME */
 	const char *summary;       /* one line for --help */
@@ -88,7 +90,51 @@ struct bt_cell_type {
 	void (*readout_backward)(const bt_step *c, size_t t, const double *h,
 				 const double *X, const double *e, double *dh,
 				 double *dX, double *grad, double *rscratch);
+
+	/* Optional: batched full BPTT (batch.c), B sequences of one length T
+	 * stepping together; see bt_batch_step below for the layout. NULL for
+	 * architectures without them (attention: its readout reads every past
+	 * input, so it keeps the per-sequence path), which batch.c then runs
+	 * one sequence at a time. Sizes in doubles: the cache per sequence and
+	 * step (the workspace holds (T+1)·B times that, laid out by the cell
+	 * as it likes) and the cell's own work space for a batch of B. */
+	size_t (*batch_cache_size)(const bt_dims *dims);
+	size_t (*batch_work_size)(const bt_dims *dims, size_t B);
+	/* Before the forward loop: whatever does not depend on the recursion,
+	 * as few big products as possible (the input projections U x_t + b of
+	 * all T·B columns, packed copies of W). */
+	void (*batch_begin)(const bt_batch_step *c);
+	/* Step t (1…T) of all B sequences: H_t from H_{t-1}. */
+	void (*batch_forward)(const bt_batch_step *c, size_t t);
+	/* Backward step t, from T down to 1: dH_t holds all of ∂L/∂h_t (the
+	 * readout's part and the future's). Keeps what batch_end needs (the
+	 * pre-activation gradients δa_t) in the cache and, for t > 1, adds
+	 * ∂L/∂h_{t-1} into dH_{t-1} (other state, such as the LSTM's c, is
+	 * carried in the cell's work space). */
+	void (*batch_backward)(const bt_batch_step *c, size_t t);
+	/* After the backward loop: adds ∂L/∂θ into grad (the model's layout;
+	 * ∂L/∂aux into c->step.daux) and, when dX is not NULL, ∂L/∂x into dX
+	 * (T·B rows of d, as c->X), as products over all T·B columns at once. */
+	void (*batch_end)(const bt_batch_step *c, double *grad, double *dX);
 };
+
+/* What the batched kernels see. Column (t, b) is step t of sequence b;
+ * every per-step quantity is stored as rows of one row-major array with
+ * row index t·B + b (X: (t−1)·B + b), so that the B states of one step are
+ * contiguous (a B×n row-major block, the n×B matrix of the equations in
+ * column-major order) and so are all T·B columns of a quantity: the
+ * products over all steps (U X, ∂W = Σ_t δA_t H_{t-1}ᵀ, …) are single GEMMs.
+ * No allocation happens in the loops: batch.c allocates everything in
+ * bt_batch_alloc. */
+typedef struct bt_batch_step {
+	bt_step step;        /* model, aux, daux, the cell's scratch */
+	size_t T, B;
+	const double *X;     /* T·B × d */
+	double *H;           /* (T+1)·B × n: h_t; rows 0…B−1 are h_0 = 0 */
+	double *dH;          /* (T+1)·B × n: ∂L/∂h_t (rows 0…B−1 unused) */
+	double *cache;       /* (T+1)·B·batch_cache_size */
+	double *work;        /* batch_work_size(dims, B) */
+} bt_batch_step;
 
 enum { BT_BOUND_POWER = 0, BT_BOUND_RESIDUAL, BT_BOUND_STEPS };
 
@@ -142,5 +188,32 @@ size_t bt_size_n(const bt_dims *dm);
 double bt_lipschitz_activation(const bt_model *model);
 /* recurrent() for cells whose W is their first block. */
 void bt_recurrent_block0(const bt_step *c, gsl_matrix *W);
+
+/* Batched kernels' helpers (batch.c, cell_rnn.c). */
+/* C += A M (trans = 0, M n×k) or C += A Mᵀ (trans = 1, M k×n), with A
+ * B×n (leading dimension lda), C B×k (ldc), M's leading dimension ldm, all
+ * row-major: a plain C loop for tiny products, BLAS above the measured
+ * crossover (batch.c). Taking Mᵀ through BLAS rather than from a
+ * transposed copy keeps one copy of W in cache for both directions. */
+void bt_batch_mm(size_t B, size_t k, size_t n, const double *A, size_t lda,
+		 const double *M, size_t ldm, int trans, double *C, size_t ldc);
+/* v (k) += the sum of the N rows of A (N×k, leading dimension lda). */
+void bt_add_rows(size_t N, size_t k, const double *A, size_t lda, double *v);
+/* The batched kernels of the affine family, a = W h + U x + b:
+ * h_t = φ(a_t), or h_t = h_{t-1} + φ(a_t) when residual; W is the model's
+ * block 0, or aux (and its gradient daux) when use_aux. */
+typedef struct {
+	int residual, use_aux;
+	bt_activation act;
+} bt_affine_kind;
+size_t bt_affine_batch_cache_size(const bt_dims *dims);
+size_t bt_affine_batch_work_size(const bt_dims *dims, size_t B);
+void bt_affine_batch_begin(const bt_batch_step *c, const bt_affine_kind *k);
+void bt_affine_batch_forward(const bt_batch_step *c, const bt_affine_kind *k,
+			     size_t t);
+void bt_affine_batch_backward(const bt_batch_step *c, const bt_affine_kind *k,
+			      size_t t);
+void bt_affine_batch_end(const bt_batch_step *c, const bt_affine_kind *k,
+			 double *grad, double *dX);
 
 #endif /* BT_CELL_H */

@@ -161,4 +161,7 @@ const bt_cell_type bt_cell_attention = {
 	.readout_scratch_size = att_rscratch,
 	.readout_forward = att_readout_forward,
 	.readout_backward = att_readout_backward,
+	/* no batched kernels (batch_*): the readout reads every past input
+	 * x_1 … x_t at each step, so batched BPTT and bt_gradient's full
+	 * BPTT run attention one sequence at a time through bt_seq */
 };

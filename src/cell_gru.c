@@ -20,7 +20,15 @@ enum { WZ, UZ, BZ, WR, UR, BR, WH, UH, BH, NBLOCKS };
 #define P(i) (model->theta + model->blocks[i].offset)
 #define G(i) (grad + model->blocks[i].offset)
 
-static double sigm(double a) { return bt_activation_apply(BT_ACT_SIGMOID, a); }
+/* σ(a), as activation.c writes it (so that neither branch overflows), here
+ * so that the gate loops can inline it */
+static inline double sigm(double a)
+{
+	if (a >= 0)
+		return 1.0 / (1.0 + exp(-a));
+	double e = exp(a);
+	return e / (1.0 + e);
+}
 
 static size_t gru_cache_size(const bt_dims *dm) { return 4 * dm->n; }
 static size_t gru_scratch_size(const bt_dims *dm) { return 4 * dm->n; }
@@ -146,6 +154,159 @@ static void gru_jacobian(const bt_step *c, const double *s_prev,
 	}
 }
 
+/* ---- batched kernels (batch.c; layout in cell.h, bt_batch_step) ----------
+ *
+ * Cache: G, T·B rows of 3n, [a_z a_r a_h] of column (t, b): the input
+ * parts U_* x_t + b_* before the loop, then the gates [z r h̃], then after
+ * the backward step [δa_z δa_r δa_h]; RH, T·B rows of n, r_t ⊙ h_{t-1}.
+ * Work: [W_z; W_r] (2n×n, one matrix for one product per step each way),
+ * [U_z; U_r; U_h] and its gradient (3n×d each, one GEMM for each product
+ * with X), and δ(r⊙h) for one step (B×n). */
+
+static size_t gru_batch_cache_size(const bt_dims *dm) { return 4 * dm->n; }
+static size_t gru_batch_work_size(const bt_dims *dm, size_t B)
+{
+	return 2 * dm->n * dm->n + 6 * dm->n * dm->d + B * dm->n;
+}
+
+typedef struct {
+	double *G, *RH, *Wzr, *U3, *gU3, *drh;
+} gru_batch_view;
+
+static gru_batch_view gru_batch_layout(const bt_batch_step *c)
+{
+	size_t n = c->step.model->dims.n, N = c->T * c->B;
+	gru_batch_view v;
+	v.G = c->cache;
+	v.RH = c->cache + 3 * N * n;
+	v.Wzr = c->work;
+	v.U3 = v.Wzr + 2 * n * n;
+	v.gU3 = v.U3 + 3 * n * c->step.model->dims.d;
+	v.drh = v.gU3 + 3 * n * c->step.model->dims.d;
+	return v;
+}
+
+/* G = X [U_z; U_r; U_h]ᵀ + [b_z, b_r, b_h] over all T·B columns (one GEMM) */
+static void gru_batch_begin(const bt_batch_step *c)
+{
+	const bt_model *model = c->step.model;
+	size_t n = model->dims.n, d = model->dims.d, N = c->T * c->B;
+	gru_batch_view v = gru_batch_layout(c);
+	for (int g = 0; g < 3; g++) {
+		memcpy(v.U3 + g * n * d, P(3 * g + 1), n * d * sizeof(double));
+		for (size_t r = 0; r < N; r++)
+			memcpy(v.G + r * 3 * n + g * n, P(3 * g + 2),
+			       n * sizeof(double));
+	}
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N,
+		    (int)(3 * n), (int)d, 1.0, c->X, (int)d, v.U3, (int)d, 1.0,
+		    v.G, (int)(3 * n));
+	memcpy(v.Wzr, P(WZ), n * n * sizeof(double));
+	memcpy(v.Wzr + n * n, P(WR), n * n * sizeof(double));
+}
+
+static void gru_batch_forward(const bt_batch_step *c, size_t t)
+{
+	const bt_model *model = c->step.model;
+	size_t n = model->dims.n, B = c->B, n3 = 3 * n;
+	gru_batch_view v = gru_batch_layout(c);
+	const double *Hp = c->H + (t - 1) * B * n;
+	double *H = c->H + t * B * n, *G = v.G + (t - 1) * B * n3,
+	       *RH = v.RH + (t - 1) * B * n;
+	/* [a_z a_r] += h_{t-1} [W_z; W_r]ᵀ;  z = σ(a_z), r = σ(a_r), r ⊙ h_{t-1} */
+	bt_batch_mm(B, 2 * n, n, Hp, n, v.Wzr, n, 1, G, n3);
+	for (size_t b = 0; b < B; b++) {
+		double *g = G + b * n3, *rh = RH + b * n;
+		const double *hp = Hp + b * n;
+		for (size_t i = 0; i < 2 * n; i++)
+			g[i] = sigm(g[i]);
+		for (size_t i = 0; i < n; i++)
+			rh[i] = g[n + i] * hp[i];
+	}
+	/* a_h += (r ⊙ h_{t-1}) W_hᵀ;  h̃ = tanh(a_h);  h = (1 − z) h_{t-1} + z h̃ */
+	bt_batch_mm(B, n, n, RH, n, P(WH), n, 1, G + 2 * n, n3);
+	for (size_t b = 0; b < B; b++) {
+		double *g = G + b * n3, *h = H + b * n;
+		const double *hp = Hp + b * n;
+		for (size_t i = 0; i < n; i++) {
+			double hh = tanh(g[2 * n + i]);
+			g[2 * n + i] = hh;
+			h[i] = (1.0 - g[i]) * hp[i] + g[i] * hh;
+		}
+	}
+}
+
+/* The equations of gru_backward, for B columns at once; [δa_z δa_r δa_h]
+ * replace [z r h̃] in the cache. */
+static void gru_batch_backward(const bt_batch_step *c, size_t t)
+{
+	const bt_model *model = c->step.model;
+	size_t n = model->dims.n, B = c->B, n3 = 3 * n;
+	gru_batch_view v = gru_batch_layout(c);
+	const double *Hp = c->H + (t - 1) * B * n, *dH = c->dH + t * B * n;
+	double *G = v.G + (t - 1) * B * n3;
+	double *dHp = t > 1 ? c->dH + (t - 1) * B * n : NULL;
+	/* δa_h = δh z (1 − h̃²),  δa_z = δh (h̃ − h_{t-1}) z (1 − z),
+	 * δh_{t-1} += δh (1 − z) */
+	for (size_t b = 0; b < B; b++) {
+		double *g = G + b * n3;
+		const double *hp = Hp + b * n, *dh = dH + b * n;
+		for (size_t i = 0; i < n; i++) {
+			double z = g[i], hh = g[2 * n + i];
+			g[2 * n + i] = dh[i] * z * (1.0 - hh * hh);
+			g[i] = dh[i] * (hh - hp[i]) * z * (1.0 - z);
+			if (dHp)
+				dHp[b * n + i] += dh[i] * (1.0 - z);
+		}
+	}
+	/* δ(r⊙h) = δa_h W_h;  δa_r = δ(r⊙h) h_{t-1} r (1 − r);
+	 * δh_{t-1} += δ(r⊙h) r */
+	memset(v.drh, 0, B * n * sizeof(double));
+	bt_batch_mm(B, n, n, G + 2 * n, n3, P(WH), n, 0, v.drh, n);
+	for (size_t b = 0; b < B; b++) {
+		double *g = G + b * n3;
+		const double *hp = Hp + b * n, *drh = v.drh + b * n;
+		for (size_t i = 0; i < n; i++) {
+			double r = g[n + i];
+			g[n + i] = drh[i] * hp[i] * r * (1.0 - r);
+			if (dHp)
+				dHp[b * n + i] += drh[i] * r;
+		}
+	}
+	/* δh_{t-1} += [δa_z δa_r] [W_z; W_r] */
+	if (dHp)
+		bt_batch_mm(B, n, 2 * n, G, n3, v.Wzr, n, 0, dHp, n);
+}
+
+/* Over all T·B columns: ∂W_z += δA_zᵀ H_-, ∂W_r += δA_rᵀ H_-,
+ * ∂W_h += δA_hᵀ RH, ∂[U_z; U_r; U_h] += δAᵀ X, ∂b_* += Σ δA_*,
+ * dX += δA [U_z; U_r; U_h] (δA = [δA_z δA_r δA_h], N×3n) */
+static void gru_batch_end(const bt_batch_step *c, double *grad, double *dX)
+{
+	const bt_model *model = c->step.model;
+	size_t n = model->dims.n, d = model->dims.d, N = c->T * c->B;
+	int in = (int)n, id = (int)d, iN = (int)N, n3 = (int)(3 * n);
+	gru_batch_view v = gru_batch_layout(c);
+	for (int g = 0; g < 3; g++) {
+		const double *D = v.G + g * n;
+		const double *Hin = g == 2 ? v.RH : c->H;
+		cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, in, iN,
+			    1.0, D, n3, Hin, in, 1.0, G(3 * g), in);
+		bt_add_rows(N, n, D, 3 * n, G(3 * g + 2));
+	}
+	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n3, id, iN, 1.0,
+		    v.G, n3, c->X, id, 0.0, v.gU3, id);
+	for (int g = 0; g < 3; g++) {
+		double *gU = G(3 * g + 1);
+		const double *src = v.gU3 + g * n * d;
+		for (size_t i = 0; i < n * d; i++)
+			gU[i] += src[i];
+	}
+	if (dX)
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, iN, id, n3,
+			    1.0, v.G, n3, v.U3, id, 1.0, dX, id);
+}
+
 const bt_cell_type bt_cell_gru = {
 	.name = "gru",
 	.summary = "GRU (Cho et al. 2014), reset gate applied to h_{t-1} before W_h",
@@ -160,4 +321,10 @@ const bt_cell_type bt_cell_gru = {
 	.backward = gru_backward,
 	.jacobian = gru_jacobian,
 	.bound = BT_BOUND_STEPS,
+	.batch_cache_size = gru_batch_cache_size,
+	.batch_work_size = gru_batch_work_size,
+	.batch_begin = gru_batch_begin,
+	.batch_forward = gru_batch_forward,
+	.batch_backward = gru_batch_backward,
+	.batch_end = gru_batch_end,
 };

@@ -18,8 +18,19 @@
  * Per step the cache keeps [f_t; i_t; o_t; g_t; tanh(c_t)] (5n); c_{t-1}
  * and c_t are in the states. */
 #include <gsl/gsl_cblas.h>
+#include <math.h>
 #include <string.h>
 #include "cell.h"
+
+/* σ(a), as activation.c writes it (so that neither branch overflows), here
+ * so that the gate loops can inline it */
+static inline double sigm(double a)
+{
+	if (a >= 0)
+		return 1.0 / (1.0 + exp(-a));
+	double e = exp(a);
+	return e / (1.0 + e);
+}
 
 /* Block indices: W_f … W_g are 0–3, U_f … U_g 4–7, b_f … b_g 8–11. */
 enum { IW = 0, IU = 4, IB = 8, NBLOCKS = 12 };
@@ -172,6 +183,130 @@ static void lstm_jacobian(const bt_step *c, const double *s_prev,
 	}
 }
 
+/* ---- batched kernels (batch.c; layout in cell.h, bt_batch_step) ----------
+ *
+ * Cache: G, T·B rows of 4n, a_t = [a_f a_i a_o a_g] of column (t, b): the
+ * input part [U_f; …; U_g] x_t + [b_f; …; b_g] before the loop, then the
+ * gates [f i o g], then after the backward step δa_t; TC, T·B rows of n,
+ * tanh(c_t); C, (T+1)·B rows of n, c_t (block 0 is c_0 = 0). Work:
+ * the carried δc (B×n). */
+
+static size_t lstm_batch_cache_size(const bt_dims *dm) { return 6 * dm->n; }
+static size_t lstm_batch_work_size(const bt_dims *dm, size_t B)
+{
+	return B * dm->n;
+}
+
+typedef struct {
+	double *G, *TC, *C, *dc;
+} lstm_batch_view;
+
+static lstm_batch_view lstm_batch_layout(const bt_batch_step *c)
+{
+	size_t n = c->step.model->dims.n, N = c->T * c->B;
+	lstm_batch_view v;
+	v.G = c->cache;
+	v.TC = v.G + 4 * N * n;
+	v.C = v.TC + N * n;
+	v.dc = c->work;
+	return v;
+}
+
+/* G = X [U_f; …; U_g]ᵀ + [b_f; …; b_g] over all T·B columns (one GEMM) */
+static void lstm_batch_begin(const bt_batch_step *c)
+{
+	const bt_model *model = c->step.model;
+	size_t n = model->dims.n, d = model->dims.d, N = c->T * c->B;
+	lstm_batch_view v = lstm_batch_layout(c);
+	for (size_t r = 0; r < N; r++)
+		memcpy(v.G + r * 4 * n, P(IB), 4 * n * sizeof(double));
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N,
+		    (int)(4 * n), (int)d, 1.0, c->X, (int)d, P(IU), (int)d, 1.0,
+		    v.G, (int)(4 * n));
+	memset(v.C, 0, c->B * n * sizeof(double));
+}
+
+static void lstm_batch_forward(const bt_batch_step *c, size_t t)
+{
+	const bt_model *model = c->step.model;
+	size_t n = model->dims.n, B = c->B, n4 = 4 * n;
+	lstm_batch_view v = lstm_batch_layout(c);
+	const double *Hp = c->H + (t - 1) * B * n, *Cp = v.C + (t - 1) * B * n;
+	double *H = c->H + t * B * n, *Ct = v.C + t * B * n;
+	double *G = v.G + (t - 1) * B * n4, *TC = v.TC + (t - 1) * B * n;
+	/* a_t += h_{t-1} [W_f; …; W_g]ᵀ */
+	bt_batch_mm(B, n4, n, Hp, n, P(IW), n, 1, G, n4);
+	for (size_t b = 0; b < B; b++) {
+		double *a = G + b * n4;
+		double *f = a, *ig = a + n, *o = a + 2 * n, *g = a + 3 * n;
+		/* f, i, o = σ(a_f, a_i, a_o);  g = tanh(a_g) */
+		for (size_t j = 0; j < 3 * n; j++)
+			a[j] = sigm(a[j]);
+		for (size_t j = 0; j < n; j++)
+			g[j] = tanh(g[j]);
+		/* c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t) */
+		const double *cp = Cp + b * n;
+		double *ct = Ct + b * n, *tc = TC + b * n, *h = H + b * n;
+		for (size_t j = 0; j < n; j++) {
+			ct[j] = f[j] * cp[j] + ig[j] * g[j];
+			tc[j] = tanh(ct[j]);
+			h[j] = o[j] * tc[j];
+		}
+	}
+}
+
+/* The equations of lstm_backward, for B columns at once; δa_t replaces the
+ * gates in the cache, δc_{t-1} replaces δc_t in the work. */
+static void lstm_batch_backward(const bt_batch_step *c, size_t t)
+{
+	const bt_model *model = c->step.model;
+	size_t n = model->dims.n, B = c->B, n4 = 4 * n;
+	lstm_batch_view v = lstm_batch_layout(c);
+	const double *Cp = v.C + (t - 1) * B * n, *dH = c->dH + t * B * n;
+	const double *TC = v.TC + (t - 1) * B * n;
+	double *G = v.G + (t - 1) * B * n4;
+	if (t == c->T)
+		memset(v.dc, 0, B * n * sizeof(double));
+	for (size_t b = 0; b < B; b++) {
+		double *a = G + b * n4, *dc = v.dc + b * n;
+		const double *cp = Cp + b * n, *dh = dH + b * n, *tc = TC + b * n;
+		for (size_t j = 0; j < n; j++) {
+			double f = a[j], ig = a[n + j], o = a[2 * n + j],
+			       g = a[3 * n + j];
+			/* δc̄_t = δc_t + δh_t o (1 − tanh²(c_t)) */
+			double dct = dc[j] + dh[j] * o * (1.0 - tc[j] * tc[j]);
+			a[2 * n + j] = dh[j] * tc[j] * o * (1.0 - o);
+			a[j] = dct * cp[j] * f * (1.0 - f);
+			a[n + j] = dct * g * ig * (1.0 - ig);
+			a[3 * n + j] = dct * ig * (1.0 - g * g);
+			/* δc_{t-1} = δc̄_t f */
+			dc[j] = dct * f;
+		}
+	}
+	/* δh_{t-1} += δa_t [W_f; …; W_g] */
+	if (t > 1)
+		bt_batch_mm(B, n, n4, G, n4, P(IW), n, 0, c->dH + (t - 1) * B * n,
+			    n);
+}
+
+/* Over all T·B columns: ∂[W_f; …; W_g] += δAᵀ H_-, ∂[U_f; …] += δAᵀ X,
+ * ∂[b_f; …] += Σ δA, dX += δA [U_f; …; U_g] (one GEMM each) */
+static void lstm_batch_end(const bt_batch_step *c, double *grad, double *dX)
+{
+	const bt_model *model = c->step.model;
+	size_t n = model->dims.n, N = c->T * c->B;
+	int in = (int)n, id = (int)model->dims.d, iN = (int)N, n4 = (int)(4 * n);
+	const double *D = c->cache;
+	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n4, in, iN, 1.0, D,
+		    n4, c->H, in, 1.0, G(IW), in);
+	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n4, id, iN, 1.0, D,
+		    n4, c->X, id, 1.0, G(IU), id);
+	bt_add_rows(N, 4 * n, D, 4 * n, G(IB));
+	if (dX)
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, iN, id, n4,
+			    1.0, D, n4, P(IU), id, 1.0, dX, id);
+}
+
 const bt_cell_type bt_cell_lstm = {
 	.name = "lstm",
 	.summary = "LSTM, c_t = f_t*c_{t-1} + i_t*g_t, h_t = o_t*tanh(c_t); state [h; c]",
@@ -186,4 +321,10 @@ const bt_cell_type bt_cell_lstm = {
 	.backward = lstm_backward,
 	.jacobian = lstm_jacobian,
 	.bound = BT_BOUND_STEPS,
+	.batch_cache_size = lstm_batch_cache_size,
+	.batch_work_size = lstm_batch_work_size,
+	.batch_begin = lstm_batch_begin,
+	.batch_forward = lstm_batch_forward,
+	.batch_backward = lstm_batch_backward,
+	.batch_end = lstm_batch_end,
 };

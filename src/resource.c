@@ -5,7 +5,9 @@
  *     model      P                                  (parameters)
  *     data       T·(d + m + 1)                      per data set
  *     workspace  (T+1)·(2S + C) + T·m + R(T) + …    (bt_seq: states,
- *                state gradients, caches, outputs, the readout's scratch)
+ *                state gradients, caches, outputs, the readout's scratch;
+ *                full BPTT through the batched kernels, B = 1, holds
+ *                (T+1)·(2n + C_batch) + T·(2m + 1) + … instead)
  * and per task what it adds (gradients, copies, S×S matrices). */
 #include <math.h>
 #include <signal.h>
@@ -82,6 +84,21 @@ static double seq_doubles(const bt_cell_type *ty, const bt_dims *dm, double T)
 	       (double)ty->scratch_size(dm) + 2 * A + 2 * S + (double)dm->m;
 }
 
+/* The workspace of bt_batch_alloc for B = 1 (bt_gradient's full BPTT), in
+ * doubles: h_t and ∂L/∂h_t, the cell's batched cache, targets, errors and
+ * mask, the cell's work, aux and scratch. 0 without batched kernels. */
+static double batch1_doubles(const bt_cell_type *ty, const bt_dims *dm, double T)
+{
+	if (!ty->batch_forward)
+		return 0;
+	double n = (double)dm->n, m = (double)dm->m;
+	double Cb = (double)ty->batch_cache_size(dm);
+	double A = ty->aux_size ? (double)ty->aux_size(dm) : 0;
+	return (T + 1) * (2 * n + Cb) + T * (2 * m + 1) +
+	       (double)ty->batch_work_size(dm, 1) + 2 * A +
+	       (double)ty->scratch_size(dm) + 2;
+}
+
 double bt_memory_estimate(const bt_cell_type *ty, bt_dims dims, size_t T_in,
 			  size_t sets, int task)
 {
@@ -93,6 +110,8 @@ double bt_memory_estimate(const bt_cell_type *ty, bt_dims dims, size_t T_in,
 	double S = (double)ty->state_size(dm);
 	double K = sets ? (double)sets : 1;
 	double data = T * (d + m + 1), seq = seq_doubles(ty, dm, T);
+	/* full BPTT takes one workspace or the other, never both at once */
+	double full = fmax(seq, batch1_doubles(ty, dm, T));
 	double grads = P + T * d;            /* ∂L/∂θ and ∂L/∂X */
 	double base = P + K * data, need;
 	switch (task) {
@@ -100,12 +119,12 @@ double bt_memory_estimate(const bt_cell_type *ty, bt_dims dims, size_t T_in,
 		return 8 * P + BT_MEMORY_SLACK;
 	case BT_TASK_GRADIENT:
 		/* a second gradient: clipping's output */
-		need = base + seq + 2 * grads;
+		need = base + full + 2 * grads;
 		break;
 	case BT_TASK_CHECK:
 		/* the exact gradient, the differences, a copy of the model and
 		 * of the data to perturb, directions v over everything */
-		need = base + seq + P + data + 4 * grads;
+		need = base + full + P + data + 4 * grads;
 		break;
 	case BT_TASK_FLOW:
 		need = base + seq;

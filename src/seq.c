@@ -345,9 +345,24 @@ int bt_gradient_kind(const bt_model *model, const bt_data *data, int kind,
 	return st;
 }
 
+/* Full BPTT (truncate = 0) of an architecture with batched kernels goes
+ * through batch.c with B = 1: the input and readout products over all
+ * steps at once, only the recurrent ones in the loop. */
 int bt_gradient(const bt_model *model, const bt_data *data, size_t truncate,
 		double *loss, double *grad, double *dX)
 {
+	if (truncate == 0 && model && model->type->batch_forward) {
+		bt_batch *w;
+		int st = bt_data_check(model, data);
+		if (st == BT_OK)
+			st = bt_batch_alloc(&w, model, 1, data->T);
+		if (st != BT_OK)
+			return st;
+		double *const dXs[1] = {dX};
+		st = bt_batch_gradient(w, model, &data, 1, loss, grad, dXs);
+		bt_batch_free(w);
+		return st;
+	}
 	return bt_gradient_kind(model, data, BT_BACKWARD_SLIDING, truncate,
 				loss, grad, dX);
 }

@@ -202,7 +202,7 @@ START_TEST(test_chunked_vs_sliding)
 	double *g = calloc(P, sizeof(double)), *x = calloc(TX, sizeof(double));
 	double *gs = calloc(P, sizeof(double)), *xs = calloc(TX, sizeof(double));
 	ck_assert(g0 && x0 && g && x && gs && xs);
-	ck_assert_int_eq(bt_gradient(mod, c.data, 0, NULL, g0, x0), BT_OK);
+	ck_assert_int_eq(tu_gradient_seq(mod, c.data, NULL, g0, x0), BT_OK);
 	const size_t big[3] = {s->T, s->T + 1, 5 * s->T};
 	for (int j = 0; j < 3; j++) {
 		lib_chunked(mod, c.data, big[j], g, x);
@@ -289,7 +289,7 @@ START_TEST(test_model_against_direct)
 		for (int j = 0; j < NK; j++) {
 			double rel[ND], cs[ND];
 			for (int i = 0; i < ND; i++) {
-				ck_assert_int_eq(bt_gradient(mod, D[i], 0, NULL, g0, NULL), BT_OK);
+				ck_assert_int_eq(tu_gradient_seq(mod, D[i], NULL, g0, NULL), BT_OK);
 				if (h == BT_TRUNC_SLIDING)
 					ck_assert_int_eq(bt_gradient(mod, D[i], ks[j], NULL, g, NULL), BT_OK);
 				else

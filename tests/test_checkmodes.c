@@ -139,7 +139,10 @@ START_TEST(test_sweep)
 	ck_assert_int_eq(bt_gradcheck_sweep(mod, D, &o, s), BT_OK);
 	double L;
 	ck_assert_int_eq(bt_loss(mod, D, &L), BT_OK);
-	ck_assert(s->loss == L);
+	/* the sweep's loss comes with its exact gradient (batched kernels),
+	 * bt_loss from the per-sequence forward pass: equal to rounding */
+	ck_assert_msg(fabs(s->loss - L) <= 1e-13 * fabs(L), "%s: loss %.17g vs %.17g",
+		      arch, s->loss, L);
 	ck_assert(fabs(s->exact) > 1e-3);
 	double sc = slope(s->h, s->central, nh, 1e-2, 1e-1);
 	double sr = slope(s->h, s->richardson, nh, 1e-2, pow(10, -0.5));

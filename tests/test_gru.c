@@ -776,7 +776,7 @@ START_TEST(test_truncate_ge_T_is_full)
 	double *g = calloc(P, sizeof(double)), *x = calloc(TX, sizeof(double));
 	ck_assert(g0 && x0 && g && x);
 	double L0 = NAN;
-	ck_assert_int_eq(bt_gradient(c.mod, c.D, 0, &L0, g0, x0), BT_OK);
+	ck_assert_int_eq(tu_gradient_seq(c.mod, c.D, &L0, g0, x0), BT_OK);
 	const size_t kk[3] = {T, T + 1, 5 * T + 3};
 	for (int j = 0; j < 3; j++) {
 		double L = NAN;

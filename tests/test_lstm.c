@@ -838,7 +838,7 @@ START_TEST(test_truncate_ge_T_is_full)
 	double *x = calloc(TX, sizeof(double));
 	ck_assert(g0 && x0 && g && x);
 	double L0 = NAN;
-	ck_assert_int_eq(bt_gradient(mod, c.data, 0, &L0, g0, x0), BT_OK);
+	ck_assert_int_eq(tu_gradient_seq(mod, c.data, &L0, g0, x0), BT_OK);
 	const size_t kk[3] = {s->T, s->T + 1, 3 * s->T + 7};
 	for (int j = 0; j < 3; j++) {
 		double L = NAN;
@@ -919,7 +919,7 @@ START_TEST(test_lag_structure)
 	double *xr = calloc(T * d, sizeof(double));
 	ck_assert(g && x && x0 && gm && xr);
 	double L0 = NAN;
-	ck_assert_int_eq(bt_gradient(mod, D, 0, &L0, g, x0), BT_OK);
+	ck_assert_int_eq(tu_gradient_seq(mod, D, &L0, g, x0), BT_OK);
 	lref_forward(&c.r, c.th, D->X, D, c.f);
 	lref_backward_full(&c.r, c.th, D->X, D, c.f, gm, xr, NULL);
 	ck_assert_msg(vec_err(x0, xr, T * d) <= 1e-10, "%s: full dX vs "

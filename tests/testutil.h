@@ -56,4 +56,27 @@ static inline double tu_max_rel(const double *a, const double *b, size_t k,
 	return worst;
 }
 
+/* Full BPTT one sequence at a time (bt_seq_forward + bt_seq_backward),
+ * zeroing grad and dX first, like bt_gradient(…, 0, …). bt_gradient's full
+ * BPTT takes the batched kernels (batch.c), which agree with this to
+ * rounding only; the truncation code shares this path, so a test that
+ * asks for "k ≥ T is full BPTT" bit for bit compares against this. */
+static inline int tu_gradient_seq(const bt_model *model, const bt_data *data,
+				  double *loss, double *grad, double *dX)
+{
+	bt_seq *q = NULL;
+	int st = bt_seq_alloc(&q, model, data->T);
+	if (st != BT_OK)
+		return st;
+	if (grad)
+		memset(grad, 0, model->nparams * sizeof(double));
+	if (dX)
+		memset(dX, 0, data->T * data->d * sizeof(double));
+	st = bt_seq_forward(q, model, data, loss);
+	if (st == BT_OK)
+		st = bt_seq_backward(q, model, data, grad, dX);
+	bt_seq_free(q);
+	return st;
+}
+
 #endif
