@@ -84,19 +84,29 @@ static double seq_doubles(const bt_cell_type *ty, const bt_dims *dm, double T)
 	       (double)ty->scratch_size(dm) + 2 * A + 2 * S + (double)dm->m;
 }
 
-/* The workspace of bt_batch_alloc for B = 1 (bt_gradient's full BPTT), in
- * doubles: h_t and ∂L/∂h_t, the cell's batched cache, targets, errors and
- * mask, the cell's work, aux and scratch. 0 without batched kernels. */
-static double batch1_doubles(const bt_cell_type *ty, const bt_dims *dm, double T)
+/* The workspace of bt_batch_alloc for B sequences of length T, in doubles
+ * (batch.c): with batched kernels, the inputs and their gradients (B > 1;
+ * B = 1 works in place), targets, errors and mask, h_t and ∂L/∂h_t and the
+ * cell's batched cache for T·B + B rows, the cell's work, aux and scratch,
+ * and for B > 1 a per-sequence workspace for unequal lengths; without them,
+ * the per-sequence workspace. Both with one gradient of P values. */
+static double batch_doubles(const bt_cell_type *ty, const bt_dims *dm,
+			    double T, double B)
 {
+	double P = bt_cell_param_count(ty, *dm);
+	double seq = seq_doubles(ty, dm, T);
 	if (!ty->batch_forward)
-		return 0;
-	double n = (double)dm->n, m = (double)dm->m;
-	double Cb = (double)ty->batch_cache_size(dm);
+		return seq + P;
+	double n = (double)dm->n, m = (double)dm->m, d = (double)dm->d;
+	double N = T * B, Cb = (double)ty->batch_cache_size(dm);
 	double A = ty->aux_size ? (double)ty->aux_size(dm) : 0;
-	return (T + 1) * (2 * n + Cb) + T * (2 * m + 1) +
-	       (double)ty->batch_work_size(dm, 1) + 2 * A +
-	       (double)ty->scratch_size(dm) + 2;
+	/* the cell's work size takes a size_t B; past 10^8 it is scaled
+	 * (at most linear in B) rather than overflow */
+	double B0 = B < 1e8 ? B : 1e8;
+	double work = (double)ty->batch_work_size(dm, (size_t)B0) * (B / B0);
+	return (B > 1 ? 2 * N * d + seq : 0) + N * (2 * m + 1) +
+	       (N + B) * (2 * n + Cb) + work + 2 * A +
+	       (double)ty->scratch_size(dm) + P + 2;
 }
 
 double bt_memory_estimate(const bt_cell_type *ty, bt_dims dims, size_t T_in,
@@ -111,7 +121,7 @@ double bt_memory_estimate(const bt_cell_type *ty, bt_dims dims, size_t T_in,
 	double K = sets ? (double)sets : 1;
 	double data = T * (d + m + 1), seq = seq_doubles(ty, dm, T);
 	/* full BPTT takes one workspace or the other, never both at once */
-	double full = fmax(seq, batch1_doubles(ty, dm, T));
+	double full = fmax(seq, batch_doubles(ty, dm, T, 1));
 	double grads = P + T * d;            /* ∂L/∂θ and ∂L/∂X */
 	double base = P + K * data, need;
 	switch (task) {
@@ -154,12 +164,12 @@ double bt_memory_estimate(const bt_cell_type *ty, bt_dims dims, size_t T_in,
 		need = base + seq + 3 * P;
 		break;
 	case BT_TASK_TRAIN:
-		/* sets = the minibatch B: its data, the batched workspace's
-		 * states and caches for every sequence, one more workspace for
-		 * the other estimators and evaluation; the gradient, its
-		 * clipped copy, the batch's own, two moments (the held-out set
-		 * is data only: the caller adds it) */
-		need = base + (K + 1) * seq + 6 * P;
+		/* sets = the minibatch B: its data, the batched workspace for
+		 * B sequences, one more workspace for the other estimators and
+		 * evaluation; the gradient, its clipped copy, the batch's own,
+		 * two moments (the held-out set is data only: the caller adds
+		 * it) */
+		need = base + batch_doubles(ty, dm, T, K) + seq + 6 * P;
 		break;
 	default:
 		return 0;
