@@ -127,7 +127,7 @@ fuzz-ci:
 	echo "fuzz: $$p passed, $$f failed"; echo "$$p $$f" > build/fuzz/results.txt
 
 test-run: $(BIN) $(TEST_BIN) $(LESSON_BIN)
-	@bash scripts/run-tests.sh $(B) $(BIN) $(TEST_BIN)
+	@SANITIZE=$(SANITIZE) bash scripts/run-tests.sh $(B) $(BIN) $(TEST_BIN)
 
 debug:
 	@$(MAKE) --no-print-directory SANITIZE=1 all
