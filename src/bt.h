@@ -369,7 +369,8 @@ int bt_gradcheck_gradient(const bt_model *model, const bt_data *data,
 int bt_fd_gradient(const bt_model *model, const bt_data *data,
 		   const bt_check_options *opt, double *fd, double *fdX);
 /* The number of threads those use for this model, data and options
- * (opt->threads when positive; NULL: the defaults). Entry i of the
+ * (opt->threads when positive, at most 64 and at most the number of
+ * entries; NULL: the defaults). Entry i of the
  * parameters, then of X, goes to thread i mod that number; the calling
  * thread is one of them and the only one that calls the progress hook
  * (with the count of entries done by all). While they run, OpenBLAS is
@@ -839,7 +840,10 @@ double bt_memory_available(void);
 enum {
 	BT_TASK_MODEL = 0,    /* the parameters alone (bt_model_alloc, init) */
 	BT_TASK_GRADIENT,     /* bt_gradient, truncated or chunked, and clipping */
-	BT_TASK_CHECK,        /* bt_gradcheck*, the Taylor test, the sweep */
+	BT_TASK_CHECK,        /* bt_gradcheck*, the Taylor test, the sweep (one
+				 thread; each further thread of the entry-by-entry
+				 check adds about BT_TASK_FLOW's model, data and
+				 workspace) */
 	BT_TASK_FLOW,         /* a forward and a backward pass kept (bptt flow) */
 	BT_TASK_FLOW_LAGS,    /* bt_flow_lags */
 	BT_TASK_JACOBIAN,     /* bt_jacobian_lags */
