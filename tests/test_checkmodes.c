@@ -533,6 +533,57 @@ START_TEST(test_threads_count)
 }
 END_TEST
 
+/* A forward pass that fails in some entries' differences: the check still
+ * goes over every entry and reports, with BT_ENUMERIC, the same for 1, 2
+ * and 3 threads. (V U x)² just below the largest double, U x = 1e10: a
+ * step up in U, V or x (relative 6e-6) overflows it, one in b or b_y
+ * (absolute, 6e-6) does not, and W multiplies h_0 = 0. The entries that
+ * fail, U, V and x (1, 3 and 5 of W U b V b_y x), all go to the second
+ * of two threads. */
+START_TEST(test_threads_failed_forward)
+{
+	bt_dims dims = {1, 1, 1};
+	bt_model *mod = NULL;
+	ck_assert_int_eq(bt_model_alloc(&mod, bt_cell_lookup("linear"), dims, BT_ACT_TANH), BT_OK);
+	static const char *const names[5] = {"W", "U", "b", "V", "b_y"};
+	const double vals[5] = {0.25, 1e10, 0.0, sqrt(DBL_MAX * (1 - 1e-7)) / 1e10, 0.0};
+	for (int i = 0; i < 5; i++) {
+		int ib = bt_model_find_block(mod, names[i]);
+		ck_assert_int_ge(ib, 0);
+		mod->theta[mod->blocks[ib].offset] = vals[i];
+	}
+	bt_data *D = NULL;
+	ck_assert_int_eq(bt_data_alloc(&D, 1, 1, 1, 0), BT_OK);
+	D->X[0] = 1;
+	D->Y[0] = 0;
+	double L;
+	ck_assert_int_eq(bt_loss(mod, D, &L), BT_OK);
+	bt_check_options o;
+	bt_check_options_default(&o);
+	bt_check_result r[3];
+	double fd[3][5], fdX[3][1];
+	for (int k = 0; k < 3; k++) {
+		o.threads = (size_t)k + 1;
+		ck_assert_int_eq(bt_gradcheck(mod, D, &o, &r[k]), BT_ENUMERIC);
+		ck_assert_int_eq(bt_fd_gradient(mod, D, &o, fd[k], fdX[k]), BT_ENUMERIC);
+		ck_assert_uint_eq(r[k].nblocks, 6);
+		ck_assert(!memcmp(&r[k], &r[0], sizeof r[0]));
+		ck_assert(!memcmp(fd[k], fd[0], sizeof fd[0]) && !memcmp(fdX[k], fdX[0], sizeof fdX[0]));
+	}
+	/* W's difference is exactly 0, as its gradient, and its block
+	 * agrees; b's is finite; U's, V's and x's overflowed */
+	int iw = bt_model_find_block(mod, "W");
+	ck_assert(fd[0][mod->blocks[iw].offset] == 0);
+	ck_assert(r[0].blocks[iw].ok);
+	ck_assert(isfinite(fd[0][mod->blocks[bt_model_find_block(mod, "b")].offset]));
+	ck_assert(!isfinite(fd[0][mod->blocks[bt_model_find_block(mod, "U")].offset]));
+	ck_assert(!isfinite(fd[0][mod->blocks[bt_model_find_block(mod, "V")].offset]));
+	ck_assert(!isfinite(fdX[0][0]));
+	bt_model_free(mod);
+	bt_data_free(D);
+}
+END_TEST
+
 int main(void)
 {
 	for (size_t i = 0; i < bt_cell_count(); i++) {
@@ -560,6 +611,7 @@ int main(void)
 	tcase_add_loop_test(tt, test_threads_identical, 0, (int)nsmooth);
 	tcase_add_test(tt, test_threads_progress_cancel);
 	tcase_add_test(tt, test_threads_count);
+	tcase_add_test(tt, test_threads_failed_forward);
 	suite_add_tcase(s, tt);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
