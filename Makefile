@@ -50,7 +50,9 @@ SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover
 OPT = -O1 -g
 endif
 CFLAGS ?= $(OPT)
-ALL_CFLAGS = $(CSTD) $(CFLAGS) $(SAN) $(GSL_CFLAGS) -MMD -MP
+# the checker's threads (bt_check_options.threads)
+PTHREAD = -pthread
+ALL_CFLAGS = $(CSTD) $(CFLAGS) $(SAN) $(PTHREAD) $(GSL_CFLAGS) -MMD -MP
 
 CLI_SRC := src/cli.c $(wildcard src/cli_*.c)
 LIB_SRC := $(filter-out $(CLI_SRC),$(wildcard src/*.c))
@@ -100,7 +102,7 @@ GRADE_CPPFLAGS = $(CPPFLAGS) -Ilessons/exercises
 
 $(B)/grade/grade.o: lessons/exercises/grade.c lessons/exercises/exercise.h src/bt.h src/cell.h
 	@mkdir -p $(dir $@)
-	$(CC) $(GRADE_CPPFLAGS) $(CSTD) $(CFLAGS) $(SAN) $(GSL_CFLAGS) -c $< -o $@
+	$(CC) $(GRADE_CPPFLAGS) $(CSTD) $(CFLAGS) $(SAN) $(PTHREAD) $(GSL_CFLAGS) -c $< -o $@
 
 grade: grade-build
 	@$(GRADE_BIN) --exercise $(EX) --file "$(STUDENT)" $(if $(RESULT),--result "$(RESULT)")
@@ -111,7 +113,7 @@ grade-build: $(B)/grade/grade.o $(LIB)
 	*) echo "usage: make grade EX=rnn|gru|lstm|tbptt [STUDENT=file.c] [RESULT=file]" >&2; exit 2 ;; esac
 	@test -f "$(STUDENT)" || { echo "make grade: no file $(STUDENT)" >&2; exit 2; }
 	@mkdir -p $(dir $(GRADE_BIN))
-	@$(CC) $(GRADE_CPPFLAGS) $(CSTD) $(CFLAGS) $(SAN) $(GSL_CFLAGS) -o $(GRADE_BIN) \
+	@$(CC) $(GRADE_CPPFLAGS) $(CSTD) $(CFLAGS) $(SAN) $(PTHREAD) $(GSL_CFLAGS) -o $(GRADE_BIN) \
 		"$(STUDENT)" $(B)/grade/grade.o $(LIB) $(GSL_LIBS)
 
 # The table of powers of five behind src/numio.c (checked entry by entry in
@@ -152,7 +154,7 @@ fuzz-ci:
 	echo "fuzz: $$p passed, $$f failed"; echo "$$p $$f" > build/fuzz/results.txt
 
 test-run: $(BIN) $(TEST_BIN) $(LESSON_BIN)
-	@bash scripts/run-tests.sh $(B) $(BIN) $(TEST_BIN)
+	@SANITIZE=$(SANITIZE) bash scripts/run-tests.sh $(B) $(BIN) $(TEST_BIN)
 
 debug:
 	@$(MAKE) --no-print-directory SANITIZE=1 all
@@ -213,8 +215,8 @@ install: all build/man/bptt.1 build/bptt.bash
 	install -m 644 build/man/bptt.1 $(MANDIR)/man1/bptt.1
 	install -m 644 man/bptt-files.5 $(MANDIR)/man5/bptt-files.5
 	install -m 644 build/bptt.bash $(COMPDIR)/bptt
-	printf 'prefix=%s\nincludedir=$${prefix}/include/bptt\nlibdir=$${prefix}/lib\n\nName: bptt\nDescription: exact gradients of recurrent networks by backpropagation through time\nVersion: %s\nCflags: -I$${includedir} %s\nLibs: -L$${libdir} -lbptt %s\n' \
-		'$(PREFIX)' '$(VERSION)' '$(GSL_CFLAGS)' '$(GSL_LIBS)' > $(B)/bptt.pc
+	printf 'prefix=%s\nincludedir=$${prefix}/include/bptt\nlibdir=$${prefix}/lib\n\nName: bptt\nDescription: exact gradients of recurrent networks by backpropagation through time\nVersion: %s\nCflags: -I$${includedir} %s\nLibs: -L$${libdir} -lbptt %s\nLibs.private: %s\n' \
+		'$(PREFIX)' '$(VERSION)' '$(GSL_CFLAGS)' '$(GSL_LIBS)' '$(PTHREAD)' > $(B)/bptt.pc
 	install -m 755 bptt $(BINDIR)/bptt
 	install -m 644 $(LIB) $(LIBDIR)/libbptt.a
 	install -m 644 src/bt.h $(INCDIR)/bt.h
@@ -244,7 +246,7 @@ FUZZ_TIME ?= 60
 FUZZ_TIME_TEXTIO ?= $(FUZZ_TIME)
 FUZZ_TIME_CLI ?= $(FUZZ_TIME)
 FUZZ_CC ?= clang
-FUZZ_FLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -D_POSIX_C_SOURCE=200809L -Isrc $(GSL_CFLAGS)
+FUZZ_FLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(PTHREAD) -D_POSIX_C_SOURCE=200809L -Isrc $(GSL_CFLAGS)
 build/fuzz/fuzz_textio: fuzz/fuzz_textio.c $(LIB_SRC) $(wildcard src/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_textio.c $(LIB_SRC) $(GSL_LIBS)

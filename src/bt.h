@@ -333,6 +333,12 @@ typedef struct {
 	size_t directions;/* random directions for bt_gradcheck_directional,
 			     1 to 64 (values outside are clamped); default 4 */
 	unsigned long seed;
+	size_t threads;   /* threads of the entry-by-entry check (bt_gradcheck,
+			     bt_gradcheck_gradient, bt_fd_gradient); 0 (the
+			     default): the online processors, at most 8, and 1
+			     when the work is tiny. The result is bit-for-bit
+			     the same for any count. Each extra thread holds a
+			     copy of the model, the data and a workspace. */
 } bt_check_options;
 /* Fills opt with the defaults documented above. */
 void bt_check_options_default(bt_check_options *opt);
@@ -369,6 +375,21 @@ int bt_gradcheck(const bt_model *model, const bt_data *data,
 int bt_gradcheck_gradient(const bt_model *model, const bt_data *data,
 			  const double *grad, const double *dX,
 			  const bt_check_options *opt, bt_check_result *res);
+/* The finite-difference gradient alone, by the options' method and step:
+ * fd (nparams values) and fdX (T×d), each entry perturbed in turn, over
+ * bt_check_threads threads. BT_ECANCELED leaves fd and fdX unspecified;
+ * a failed forward pass is reported after every entry is done. */
+int bt_fd_gradient(const bt_model *model, const bt_data *data,
+		   const bt_check_options *opt, double *fd, double *fdX);
+/* The number of threads those use for this model, data and options
+ * (opt->threads when positive, at most 64 and at most the number of
+ * entries; NULL: the defaults). Entry i of the
+ * parameters, then of X, goes to thread i mod that number; the calling
+ * thread is one of them and the only one that calls the progress hook
+ * (with the count of entries done by all). While they run, OpenBLAS is
+ * asked for one thread (process-wide; restored after). */
+size_t bt_check_threads(const bt_model *model, const bt_data *data,
+			const bt_check_options *opt);
 
 typedef struct {
 	size_t ndir;
@@ -1004,7 +1025,10 @@ double bt_memory_available(void);
 enum {
 	BT_TASK_MODEL = 0,    /* the parameters alone (bt_model_alloc, init) */
 	BT_TASK_GRADIENT,     /* bt_gradient, truncated or chunked, and clipping */
-	BT_TASK_CHECK,        /* bt_gradcheck*, the Taylor test, the sweep */
+	BT_TASK_CHECK,        /* bt_gradcheck*, the Taylor test, the sweep (one
+				 thread; each further thread of the entry-by-entry
+				 check adds about BT_TASK_FLOW's model, data and
+				 workspace) */
 	BT_TASK_FLOW,         /* a forward and a backward pass kept (bptt flow) */
 	BT_TASK_FLOW_LAGS,    /* bt_flow_lags */
 	BT_TASK_JACOBIAN,     /* bt_jacobian_lags */

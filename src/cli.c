@@ -788,6 +788,11 @@ static void print_man(FILE *f)
 		   "available when the command starts (MemAvailable in /proc/meminfo). A file\n"
 		   "whose declared sizes exceed it is refused at that line; a computation whose\n"
 		   "estimate exceeds it is refused before anything is allocated.\n"
+		   ".TP\n.B BPTT_THREADS\n"
+		   "Threads of\n.BR \"bptt check\"\n"
+		   "entry by entry, 1 to 64, when --threads is not given. Default: the online\n"
+		   "processors, at most 8 (1 for a tiny check). The report is the same for any\n"
+		   "number.\n"
 		   ".TP\n.B OPENBLAS_NUM_THREADS\n"
 		   "When unset, bptt asks OpenBLAS for one thread (faster for these sizes).\n");
 	fprintf(f, ".SH SEE ALSO\n.BR bptt\\-files (5),\n.BR gnuplot (1)\n");

@@ -82,6 +82,7 @@ static const optdef check_opts[] = {
 	{"--grad", "FILE", "check this gradient (a bptt-grad file for the model and data, e.g. from bptt grad --truncate k) instead of the exact BPTT one"},
 	{"--sweep", NULL, "write the V-shaped error curve instead: for h = 1e-14 ... 1 (4 per decade) along one random unit direction v, the relative error of central, richardson and stencil4 against the exact g.v, and the Taylor remainder (columns h central richardson stencil4 taylor)"},
 	{"--seed", "S", "seed of the random directions"},
+	{"--threads", "N", "threads of the entry-by-entry check, 1 to 64 (default: BPTT_THREADS if set, else the online processors, at most 8, and 1 for a tiny check; fewer when the memory limit needs it); the report is the same for any N"},
 	{"-o", "FILE", "with --sweep: write the columns to FILE (atomically) instead of standard output"},
 	{"--help", NULL, "show this help"},
 	{NULL, NULL, NULL}};
@@ -225,6 +226,35 @@ static int sweep_writer(FILE *f, const void *ctx)
 	return ferror(f) ? BT_EIO : BT_OK;
 }
 
+/* The checker's threads: --threads N, else BPTT_THREADS, else the
+ * library's default; then as many as the memory limit allows (each one
+ * past the first copies the model and data and has a workspace: about
+ * what bptt flow needs). */
+static void check_threads(const bt_model *m, const bt_data *d,
+			  bt_check_options *opt)
+{
+	const char *env = getenv("BPTT_THREADS");
+	if (get("--threads")) {
+		opt->threads = get_count("--threads", 0, 1, 64);
+	} else if (env && *env) {
+		char *end;
+		errno = 0;
+		unsigned long long k = strtoull(env, &end, 10);
+		if (*end || errno || strchr(env, '-') || k < 1 || k > 64)
+			die_usage("BPTT_THREADS: '%s' is not a number of threads (1 to 64)", env);
+		opt->threads = k;
+	}
+	size_t k = bt_check_threads(m, d, opt);
+	double lim = bt_memory_limit();
+	if (lim > 0 && k > 1) {
+		double base = bt_memory_estimate(m->type, m->dims, d->T, 1, BT_TASK_CHECK);
+		double one = bt_memory_estimate(m->type, m->dims, d->T, 1, BT_TASK_FLOW);
+		while (k > 1 && base + (double)(k - 1) * one > lim)
+			k--;
+	}
+	opt->threads = k;
+}
+
 static int run_check(const char **val)
 {
 	(void)val;
@@ -262,6 +292,8 @@ static int run_check(const char **val)
 		die_usage("-o: only with --sweep (the check's report goes to standard output)");
 	if (get("--grad") && get("--directions"))
 		die_usage("--grad: not with --directions");
+	if (get("--threads") && (taylor || get("--sweep") || get("--directions")))
+		die_usage("--threads: only for the entry-by-entry check (not with --method taylor, --sweep or --directions)");
 	if (get("--sweep")) {
 		bt_fd_sweep *s;
 		size_t nh = 57;
@@ -307,6 +339,7 @@ static int run_check(const char **val)
 		printf("%s: largest relative error %.3g (rtol %g)\n",
 		       ok ? "agree" : "DISAGREE", r.max_rel, opt.rtol);
 	} else {
+		check_threads(m, d, &opt);
 		ok = check_entries(m, d, &opt, g, gX);
 	}
 	release(g);
@@ -316,7 +349,7 @@ static int run_check(const char **val)
 	return ok ? 0 : EXIT_DISAGREE;
 }
 
-const command cmd_check = {"check", "--model FILE --data FILE [--method central|richardson|stencil4|taylor] [--rtol R] [--atol A] [--step H] [--order 2|4] [--directions N] [--grad FILE] [--seed S] | --sweep [-o FILE]",
+const command cmd_check = {"check", "--model FILE --data FILE [--method central|richardson|stencil4|taylor] [--rtol R] [--atol A] [--step H] [--order 2|4] [--directions N] [--grad FILE] [--seed S] [--threads N] | --sweep [-o FILE]",
 	 "Compare the exact BPTT gradient (or the one in --grad FILE) with finite\n"
 	 "differences of the loss, entry by entry, and print per block the largest\n"
 	 "absolute and relative error, where it occurs, and how many entries have the\n"

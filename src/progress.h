@@ -26,5 +26,8 @@ void bt_progress_begin(bt_progress *p, const char *what, size_t total);
 /* BT_ECANCELED when cancelling was asked for, BT_OK otherwise. */
 int bt_progress_poll(const bt_progress *p, size_t done);
 void bt_progress_end(const bt_progress *p);
+/* begin for a loop that never reports even when it is the outermost of its
+ * thread: a worker thread's share of a loop whose caller reports. */
+void bt_progress_begin_nested(bt_progress *p, const char *what, size_t total);
 
 #endif

@@ -11,6 +11,7 @@
  * and per task what it adds (gradients, copies, S×S matrices). */
 #include <math.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -182,7 +183,9 @@ double bt_memory_estimate(const bt_cell_type *ty, bt_dims dims, size_t T_in,
 
 /* ---- cancelling and progress ------------------------------------------- */
 
-static volatile sig_atomic_t cancel_flag;
+/* atomic: the checker's worker threads poll it (lock-free, so a signal
+ * handler may still set it) */
+static atomic_int cancel_flag;
 static bt_progress_fn progress_fn;
 static void *progress_ctx;
 static _Thread_local int depth;
@@ -213,6 +216,14 @@ void bt_progress_begin(bt_progress *p, const char *what, size_t total)
 	p->what = what;
 	p->total = total;
 	p->level = depth;
+	depth = p->level + 1;
+}
+
+void bt_progress_begin_nested(bt_progress *p, const char *what, size_t total)
+{
+	p->what = what;
+	p->total = total;
+	p->level = depth > 0 ? depth : 1;
 	depth = p->level + 1;
 }
 

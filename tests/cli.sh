@@ -183,6 +183,21 @@ run check --model rnn-tanh.model --data rnn-tanh.data --rtol 1e-30 --atol 0
 need_rc 1
 result "check --rtol 1e-30 --atol 0 exits 1"
 
+# threads: the same report, byte for byte, for 1, 3 (and BPTT_THREADS=2)
+run check --model lstm.model --data lstm.data --threads 1
+need_rc 0
+cp "$OUT" threads1.txt
+run check --model lstm.model --data lstm.data --threads 3
+need_rc 0
+cmp -s "$OUT" threads1.txt || fail_why "--threads 3 printed another report than --threads 1"
+BPTT_THREADS=2 "$BPTT" check --model lstm.model --data lstm.data > "$OUT" 2> "$ERR"
+[ $? = 0 ] || fail_why "BPTT_THREADS=2: exit $?"
+cmp -s "$OUT" threads1.txt || fail_why "BPTT_THREADS=2 printed another report than --threads 1"
+BPTT_THREADS=zero "$BPTT" check --model lstm.model --data lstm.data > "$OUT" 2> "$ERR"
+rc=$?
+[ $rc = 2 ] && grep -q BPTT_THREADS "$ERR" || fail_why "BPTT_THREADS=zero: exit $rc, $(head -c 200 "$ERR")"
+result "check --threads 1, 3 and BPTT_THREADS=2 print the same report; a bad BPTT_THREADS exits 2"
+
 # ---- grad ----------------------------------------------------------------------
 
 run grad --model rnn-tanh.model --data rnn-tanh.data
@@ -398,6 +413,8 @@ usage "check --order 4 --method richardson" "order" check $M --order 4 --method 
 usage "check --method taylor --step" "taylor" check $M --method taylor --step 1e-3
 usage "check --sweep --method central" "sweep" check $M --sweep --method central
 usage "check -o without --sweep" "sweep" check $M -o x.txt
+usage "check --threads 0" "threads" check $M --threads 0
+usage "check --threads with --directions" "threads" check $M --threads 2 --directions 3
 usage "check --grad for another model" "another model|gradient" check --model gru.model --data gru.data --grad rnn-tanh.grad
 usage "flow --term without --lags" "term" flow $M --term 3
 usage "flow --lags --term 0" "term" flow $M --lags --term 0

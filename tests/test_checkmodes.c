@@ -7,6 +7,8 @@
  */
 #include "testutil.h"
 #include <float.h>
+#include <pthread.h>
+#include <unistd.h>
 
 static size_t nvar;
 static struct { const char *arch; bt_activation act; } var[40];
@@ -370,6 +372,221 @@ START_TEST(test_options)
 }
 END_TEST
 
+/* ---- the threads of the entry-by-entry check ---------------------------- */
+
+/* Threads 1, 2, 3 give the same numeric gradient and the same report, bit
+ * for bit (every entry is the same operations on the same numbers); the
+ * numeric gradient of 3 threads is, entry by entry, the method's formula
+ * redone by hand from bt_loss. */
+START_TEST(test_threads_identical)
+{
+	const char *arch = smooth[_i];
+	bt_model *mod = tu_model(arch, BT_ACT_TANH, 2, 3, 2, 0.6, 90 + _i);
+	bt_data *D = tu_data(7, 2, 2, 1, 11);
+	size_t N = mod->nparams, NX = D->T * D->d;
+	int meth = _i % 3;
+	bt_check_options o;
+	bt_check_options_default(&o);
+	o.method = meth;
+	double *fd[3], *fdX[3];
+	bt_check_result r[3];
+	for (int k = 0; k < 3; k++) {
+		o.threads = (size_t)k + 1;
+		ck_assert_uint_eq(bt_check_threads(mod, D, &o), (size_t)k + 1);
+		fd[k] = malloc(N * sizeof(double));
+		fdX[k] = malloc(NX * sizeof(double));
+		ck_assert_int_eq(bt_fd_gradient(mod, D, &o, fd[k], fdX[k]), BT_OK);
+		ck_assert_int_eq(bt_gradcheck(mod, D, &o, &r[k]), BT_OK);
+	}
+	ck_assert_msg(r[0].ok, "%s: the check disagrees", arch);
+	for (int k = 1; k < 3; k++) {
+		ck_assert_msg(!memcmp(fd[k], fd[0], N * sizeof(double)) &&
+			      !memcmp(fdX[k], fdX[0], NX * sizeof(double)),
+			      "%s %s: %d threads give another numeric gradient", arch,
+			      bt_fd_method_name(meth), k + 1);
+		ck_assert_msg(!memcmp(&r[k], &r[0], sizeof r[0]),
+			      "%s %s: %d threads give another report", arch,
+			      bt_fd_method_name(meth), k + 1);
+	}
+	/* by hand, every entry (parameters, then X) */
+	double step = meth == BT_FD_CENTRAL ? cbrt(DBL_EPSILON) : pow(DBL_EPSILON, 0.2);
+	for (size_t i = 0; i < N + NX; i++) {
+		double *p = i < N ? mod->theta + i : D->X + (i - N);
+		double got = i < N ? fd[2][i] : fdX[2][i - N];
+		double x0 = *p;
+		volatile double xp = x0 + step * fmax(1.0, fabs(x0));
+		double h = xp - x0, off[6] = {h, -h, h / 2, -h / 2, 2 * h, -2 * h}, L[6];
+		for (int s = 0; s < 6; s++) {
+			*p = x0 + off[s];
+			ck_assert_int_eq(bt_loss(mod, D, &L[s]), BT_OK);
+		}
+		*p = x0;
+		double D1 = (L[0] - L[1]) / (2 * h), D2 = (L[2] - L[3]) / h, want;
+		if (meth == BT_FD_CENTRAL)
+			want = D1;
+		else if (meth == BT_FD_RICHARDSON)
+			want = (4 * D2 - D1) / 3;
+		else
+			want = (-L[4] + 8 * L[0] - 8 * L[1] + L[5]) / (12 * h);
+		ck_assert_msg(fabs(got - want) <= 1e-12 * fmax(1e-3, fabs(want)),
+			      "%s %s entry %zu: fd %.17g, by hand %.17g", arch,
+			      bt_fd_method_name(meth), i, got, want);
+	}
+	for (int k = 0; k < 3; k++) {
+		free(fd[k]);
+		free(fdX[k]);
+	}
+	bt_model_free(mod);
+	bt_data_free(D);
+}
+END_TEST
+
+/* The progress hook is called from the calling thread only, with counts
+ * that never go back and never pass the total; stopping it, or a cancel
+ * request, stops every thread. */
+static pthread_t hook_thread;
+static size_t hook_calls, hook_last, hook_total, hook_stop, hook_after_stop;
+static int hook_other_thread, hook_backwards;
+static int threads_hook(void *ctx, const char *what, size_t done, size_t total)
+{
+	(void)ctx;
+	ck_assert_str_eq(what, "finite differences");
+	if (!pthread_equal(pthread_self(), hook_thread))
+		hook_other_thread = 1;
+	if (hook_calls && done < hook_last)
+		hook_backwards = 1;
+	ck_assert_uint_le(done, total);
+	hook_calls++;
+	hook_last = done;
+	hook_total = total;
+	hook_after_stop += hook_stop && done >= hook_stop;
+	return hook_stop && done >= hook_stop;
+}
+
+START_TEST(test_threads_progress_cancel)
+{
+	bt_model *mod = tu_model("lstm", BT_ACT_TANH, 3, 5, 2, 0.5, 7);
+	bt_data *D = tu_data(30, 3, 2, 0, 8);
+	size_t NT = mod->nparams + D->T * D->d;
+	bt_check_options o;
+	bt_check_options_default(&o);
+	o.threads = 3;
+	bt_check_result r;
+	hook_thread = pthread_self();
+	hook_calls = hook_last = hook_total = hook_stop = 0;
+	hook_other_thread = hook_backwards = 0;
+	bt_set_progress(threads_hook, NULL);
+	ck_assert_int_eq(bt_gradcheck(mod, D, &o, &r), BT_OK);
+	ck_assert(r.ok);
+	ck_assert_msg(!hook_other_thread, "the hook was called from a worker thread");
+	ck_assert(!hook_backwards);
+	ck_assert_uint_eq(hook_total, NT);
+	/* worker 0 polls before each of its third of the entries */
+	ck_assert_uint_ge(hook_calls, NT / 3);
+	/* the hook stops it: every thread stops soon after */
+	hook_calls = 0;
+	hook_stop = NT / 4;
+	ck_assert_int_eq(bt_gradcheck(mod, D, &o, &r), BT_ECANCELED);
+	/* the first count at or past the stop was the last call (the other
+	 * workers may have run ahead of worker 0 in between) */
+	ck_assert_uint_ge(hook_last, hook_stop);
+	ck_assert_uint_eq(hook_after_stop, 1);
+	ck_assert(!hook_other_thread && !hook_backwards);
+	bt_set_progress(NULL, NULL);
+	/* a cancel request stops every thread before anything */
+	double *fd = malloc(mod->nparams * sizeof(double)), *fdX = malloc(D->T * D->d * sizeof(double));
+	bt_cancel_request();
+	ck_assert_int_eq(bt_gradcheck(mod, D, &o, &r), BT_ECANCELED);
+	ck_assert_int_eq(bt_fd_gradient(mod, D, &o, fd, fdX), BT_ECANCELED);
+	bt_cancel_reset();
+	ck_assert_int_eq(bt_fd_gradient(mod, D, &o, fd, fdX), BT_OK);
+	free(fd);
+	free(fdX);
+	bt_model_free(mod);
+	bt_data_free(D);
+}
+END_TEST
+
+/* The default count: 1 for tiny work, at most 8, never more than the
+ * entries; an explicit count is kept (up to the entries). */
+START_TEST(test_threads_count)
+{
+	bt_model *mod = tu_model("rnn", BT_ACT_TANH, 2, 3, 1, 0.5, 1);
+	bt_data *D = tu_data(4, 2, 1, 0, 2);
+	size_t NT = mod->nparams + D->T * D->d;   /* 9 + 6 + 3 + 3 + 1 + 8 = 30 */
+	bt_check_options o;
+	bt_check_options_default(&o);
+	ck_assert_uint_eq(o.threads, 0);
+	ck_assert_uint_eq(bt_check_threads(mod, D, &o), 1);
+	ck_assert_uint_eq(bt_check_threads(mod, D, NULL), 1);
+	o.threads = 5;
+	ck_assert_uint_eq(bt_check_threads(mod, D, &o), 5);
+	o.threads = 1000;
+	ck_assert_uint_eq(bt_check_threads(mod, D, &o), NT);
+	bt_model *big = tu_model("gru", BT_ACT_TANH, 8, 32, 4, 0.2, 3);
+	bt_data *DB = tu_data(100, 8, 4, 0, 4);
+	o.threads = 0;
+	long np = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t want = np < 1 ? 1 : np > 8 ? 8 : (size_t)np;
+	ck_assert_uint_eq(bt_check_threads(big, DB, &o), want);
+	bt_model_free(big);
+	bt_data_free(DB);
+	bt_model_free(mod);
+	bt_data_free(D);
+}
+END_TEST
+
+/* A forward pass that fails in some entries' differences: the check still
+ * goes over every entry and reports, with BT_ENUMERIC, the same for 1, 2
+ * and 3 threads. (V U x)² just below the largest double, U x = 1e10: a
+ * step up in U, V or x (relative 6e-6) overflows it, one in b or b_y
+ * (absolute, 6e-6) does not, and W multiplies h_0 = 0. The entries that
+ * fail, U, V and x (1, 3 and 5 of W U b V b_y x), all go to the second
+ * of two threads. */
+START_TEST(test_threads_failed_forward)
+{
+	bt_dims dims = {1, 1, 1};
+	bt_model *mod = NULL;
+	ck_assert_int_eq(bt_model_alloc(&mod, bt_cell_lookup("linear"), dims, BT_ACT_TANH), BT_OK);
+	static const char *const names[5] = {"W", "U", "b", "V", "b_y"};
+	const double vals[5] = {0.25, 1e10, 0.0, sqrt(DBL_MAX * (1 - 1e-7)) / 1e10, 0.0};
+	for (int i = 0; i < 5; i++) {
+		int ib = bt_model_find_block(mod, names[i]);
+		ck_assert_int_ge(ib, 0);
+		mod->theta[mod->blocks[ib].offset] = vals[i];
+	}
+	bt_data *D = NULL;
+	ck_assert_int_eq(bt_data_alloc(&D, 1, 1, 1, 0), BT_OK);
+	D->X[0] = 1;
+	D->Y[0] = 0;
+	double L;
+	ck_assert_int_eq(bt_loss(mod, D, &L), BT_OK);
+	bt_check_options o;
+	bt_check_options_default(&o);
+	bt_check_result r[3];
+	double fd[3][5], fdX[3][1];
+	for (int k = 0; k < 3; k++) {
+		o.threads = (size_t)k + 1;
+		ck_assert_int_eq(bt_gradcheck(mod, D, &o, &r[k]), BT_ENUMERIC);
+		ck_assert_int_eq(bt_fd_gradient(mod, D, &o, fd[k], fdX[k]), BT_ENUMERIC);
+		ck_assert_uint_eq(r[k].nblocks, 6);
+		ck_assert(!memcmp(&r[k], &r[0], sizeof r[0]));
+		ck_assert(!memcmp(fd[k], fd[0], sizeof fd[0]) && !memcmp(fdX[k], fdX[0], sizeof fdX[0]));
+	}
+	/* W's difference is exactly 0, as its gradient, and its block
+	 * agrees; b's is finite; U's, V's and x's overflowed */
+	int iw = bt_model_find_block(mod, "W");
+	ck_assert(fd[0][mod->blocks[iw].offset] == 0);
+	ck_assert(r[0].blocks[iw].ok);
+	ck_assert(isfinite(fd[0][mod->blocks[bt_model_find_block(mod, "b")].offset]));
+	ck_assert(!isfinite(fd[0][mod->blocks[bt_model_find_block(mod, "U")].offset]));
+	ck_assert(!isfinite(fd[0][mod->blocks[bt_model_find_block(mod, "V")].offset]));
+	ck_assert(!isfinite(fdX[0][0]));
+	bt_model_free(mod);
+	bt_data_free(D);
+}
+END_TEST
+
 int main(void)
 {
 	for (size_t i = 0; i < bt_cell_count(); i++) {
@@ -392,6 +609,13 @@ int main(void)
 	tcase_add_loop_test(tc, test_given_gradient_signs, 0, (int)nvar);
 	tcase_add_test(tc, test_options);
 	suite_add_tcase(s, tc);
+	TCase *tt = tcase_create("threads");
+	tcase_set_timeout(tt, 120);
+	tcase_add_loop_test(tt, test_threads_identical, 0, (int)nsmooth);
+	tcase_add_test(tt, test_threads_progress_cancel);
+	tcase_add_test(tt, test_threads_count);
+	tcase_add_test(tt, test_threads_failed_forward);
+	suite_add_tcase(s, tt);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
