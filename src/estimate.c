@@ -55,16 +55,9 @@ int bt_seq_backward_tbptt(bt_seq *q, const bt_model *model, const bt_data *data,
 	const bt_dims *dm = &model->dims;
 	size_t T = q->T, S = q->S;
 	double *cur = q->buf, *prev = q->buf + S;
-	double *gtmp = NULL;
-	if (!grad) {
-		gtmp = calloc(model->nparams, sizeof(double));
-		if (!gtmp)
-			return BT_ENOMEM;
-		grad = gtmp;
-	}
-	memset(q->dstates, 0, (T + 1) * S * sizeof(double));
-	bt_seq_bind(q, model);
-	bt_seq_backward_begin(q);
+	double *gtmp;
+	if (bt_seq_backward_open(q, model, &grad, &gtmp) != BT_OK)
+		return BT_ENOMEM;
 	bt_progress pr;
 	int st = BT_OK;
 	bt_progress_begin(&pr, "segments of the TBPTT backward pass", (T + k1 - 1) / k1);
@@ -116,16 +109,9 @@ int bt_seq_backward_artbp(bt_seq *q, const bt_model *model, const bt_data *data,
 	const bt_dims *dm = &model->dims;
 	size_t T = q->T, S = q->S;
 	double w = reweight ? 1.0 / (1.0 - c) : 1.0;
-	double *gtmp = NULL;
-	if (!grad) {
-		gtmp = calloc(model->nparams, sizeof(double));
-		if (!gtmp)
-			return BT_ENOMEM;
-		grad = gtmp;
-	}
-	memset(q->dstates, 0, (T + 1) * S * sizeof(double));
-	bt_seq_bind(q, model);
-	bt_seq_backward_begin(q);
+	double *gtmp;
+	if (bt_seq_backward_open(q, model, &grad, &gtmp) != BT_OK)
+		return BT_ENOMEM;
 	bt_progress pr;
 	int st = BT_OK;
 	bt_progress_begin(&pr, "steps of the ARTBP backward pass", T);

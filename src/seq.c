@@ -82,6 +82,22 @@ void bt_seq_backward_begin(bt_seq *q)
 		memset(q->daux, 0, q->A * sizeof(double));
 }
 
+int bt_seq_backward_open(bt_seq *q, const bt_model *model, double **grad,
+			 double **gtmp)
+{
+	*gtmp = NULL;
+	if (!*grad) {
+		*gtmp = calloc(model->nparams, sizeof(double));
+		if (!*gtmp)
+			return BT_ENOMEM;
+		*grad = *gtmp;
+	}
+	memset(q->dstates, 0, (q->T + 1) * q->S * sizeof(double));
+	bt_seq_bind(q, model);
+	bt_seq_backward_begin(q);
+	return BT_OK;
+}
+
 void bt_seq_backward_end(bt_seq *q, const bt_model *model, double *grad)
 {
 	if (model->type->finish)
@@ -216,16 +232,9 @@ int bt_seq_backward_sweep(bt_seq *q, const bt_model *model,
 	const bt_cell_type *ty = model->type;
 	const bt_dims *dm = &model->dims;
 	size_t T = q->T, S = q->S;
-	double *gtmp = NULL;
-	if (!grad) {
-		gtmp = calloc(model->nparams, sizeof(double));
-		if (!gtmp)
-			return BT_ENOMEM;
-		grad = gtmp;
-	}
-	memset(q->dstates, 0, (T + 1) * S * sizeof(double));
-	bt_seq_bind(q, model);
-	bt_seq_backward_begin(q);
+	double *gtmp;
+	if (bt_seq_backward_open(q, model, &grad, &gtmp) != BT_OK)
+		return BT_ENOMEM;
 	bt_progress pr;
 	int st = BT_OK;
 	bt_progress_begin(&pr, label, T);

@@ -25,6 +25,11 @@ void bt_seq_bind(bt_seq *q, const bt_model *model);
 /* Zeroes daux before a backward pass; folds it into grad after. */
 void bt_seq_backward_begin(bt_seq *q);
 void bt_seq_backward_end(bt_seq *q, const bt_model *model, double *grad);
+/* The start of every backward pass over the sequence: *grad a temporary
+ * gradient (*gtmp, for the caller to free) when the caller gives none, δs_t
+ * zeroed for t = 0…T, the step bound to the model, daux zeroed. BT_ENOMEM. */
+int bt_seq_backward_open(bt_seq *q, const bt_model *model, double **grad,
+			 double **gtmp);
 
 /* The readout's backward at step t for its own term: e = μ_t (ŷ_t − y_t);
  * adds ∂V, ∂b_y (and the extra readout's parameters) into grad, Vᵀe (and

@@ -28,16 +28,9 @@ int bt_seq_backward_truncated_split(bt_seq *q, const bt_model *model,
 	const bt_dims *dm = &model->dims;
 	size_t S = q->S;
 	double *cur = q->buf, *prev = q->buf + S;
-	double *gtmp = NULL;
-	if (!grad) {
-		gtmp = calloc(model->nparams, sizeof(double));
-		if (!gtmp)
-			return BT_ENOMEM;
-		grad = gtmp;
-	}
-	memset(q->dstates, 0, (q->T + 1) * S * sizeof(double));
-	bt_seq_bind(q, model);
-	bt_seq_backward_begin(q);
+	double *gtmp;
+	if (bt_seq_backward_open(q, model, &grad, &gtmp) != BT_OK)
+		return BT_ENOMEM;
 	bt_progress pr;
 	int st = BT_OK;
 	bt_progress_begin(&pr, "loss terms of the truncated backward pass", q->T);
