@@ -79,7 +79,7 @@ $(LIB): $(LIB_OBJ)
 $(BIN): $(CLI_SRC:src/%.c=$(B)/src/%.o) $(LIB)
 	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CLI_LIBS)
 
-$(B)/tests/%: tests/%.c $(LIB) tests/testutil.h tests/reference.h
+$(B)/tests/%: tests/%.c $(LIB) tests/testutil.h tests/reference.h tests/memcount.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIB) $(CHECK_LIBS) $(GSL_LIBS)
 

@@ -13,35 +13,10 @@
  *  - a cancelled bt_write_atomic leaves the old file and no temporary. */
 #define _DEFAULT_SOURCE
 #include <dirent.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <unistd.h>
+#include "memcount.h"
 #include "testutil.h"
-
-/* ---- bytes held by the allocator ------------------------------------------ */
-
-extern size_t __sanitizer_get_current_allocated_bytes(void) __attribute__((weak));
-
-static double held(void)
-{
-	if (__sanitizer_get_current_allocated_bytes)
-		return (double)__sanitizer_get_current_allocated_bytes();
-	struct mallinfo2 mi = mallinfo2();
-	return (double)mi.uordblks + (double)mi.hblkhd;
-}
-
-static double peak;
-static int sample(void *ctx, const char *what, size_t done, size_t total)
-{
-	(void)ctx;
-	(void)what;
-	(void)done;
-	(void)total;
-	double h = held();
-	if (h > peak)
-		peak = h;
-	return 0;
-}
 
 /* ---- formatting and the limit ------------------------------------------------- */
 

@@ -9,7 +9,7 @@
  * (full and sliding window, tested in test_grad and test_tbptt against an
  * independent reference), the loop's from bt_gradient and hand updates. */
 #define _DEFAULT_SOURCE
-#include <malloc.h>
+#include "memcount.h"
 #include "testutil.h"
 
 /* ==== optimizers ========================================================= */
@@ -666,28 +666,6 @@ END_TEST
  * held-out data) is at least what bt_train holds at its polls, measured
  * with the allocator's own count (mallinfo2, or ASan's when it runs), and
  * not wildly more. */
-extern size_t __sanitizer_get_current_allocated_bytes(void) __attribute__((weak));
-
-static double held(void)
-{
-	if (__sanitizer_get_current_allocated_bytes)
-		return (double)__sanitizer_get_current_allocated_bytes();
-	struct mallinfo2 mi = mallinfo2();
-	return (double)mi.uordblks + (double)mi.hblkhd;
-}
-
-static double peak;
-static int sample(void *ctx, const char *what, size_t done, size_t total)
-{
-	(void)ctx;
-	(void)what;
-	(void)done;
-	(void)total;
-	double h = held();
-	if (h > peak)
-		peak = h;
-	return 0;
-}
 
 START_TEST(test_memory_estimate)
 {
