@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cell.h"
+#include "alloc.h"
 #include "progress.h"
 
 struct bt_batch {
@@ -133,7 +134,7 @@ void bt_add_rows(size_t N, size_t k, const double *A, size_t lda, double *v)
  * per call showed in the profile of bt_gradient). */
 static double *alloc_doubles(size_t count)
 {
-	return malloc((count ? count : 1) * sizeof(double));
+	return bt_big_malloc(count * sizeof(double));
 }
 
 int bt_batch_alloc(bt_batch **out, const bt_model *model, size_t B,

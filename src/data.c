@@ -3,6 +3,7 @@
 #include <string.h>
 #include <gsl/gsl_randist.h>
 #include "bt.h"
+#include "alloc.h"
 
 int bt_data_alloc(bt_data **out, size_t T, size_t d, size_t m, int with_mask)
 {
@@ -16,8 +17,8 @@ int bt_data_alloc(bt_data **out, size_t T, size_t d, size_t m, int with_mask)
 	data->T = T;
 	data->d = d;
 	data->m = m;
-	data->X = calloc(T * d, sizeof(double));
-	data->Y = calloc(T * m, sizeof(double));
+	data->X = bt_big_calloc(T * d, sizeof(double));
+	data->Y = bt_big_calloc(T * m, sizeof(double));
 	if (with_mask) {
 		data->M = malloc(T * sizeof(double));
 		if (data->M)

@@ -9,6 +9,7 @@
 #include <gsl/gsl_complex_math.h>
 #include <gsl/gsl_randist.h>
 #include "cell.h"
+#include "alloc.h"
 
 /* OpenBLAS starts one thread per core, and for the small matrices of these
  * models (n in the tens or hundreds, one matrix-vector product at a time)
@@ -79,7 +80,7 @@ int bt_model_alloc(bt_model **out, const bt_cell_type *type, bt_dims dims,
 		off += m->blocks[i].rows * m->blocks[i].cols;
 	}
 	m->nparams = off;
-	m->theta = calloc(off, sizeof(double));
+	m->theta = bt_big_calloc(off, sizeof(double));
 	if (!m->theta) {
 		free(m);
 		return BT_ENOMEM;

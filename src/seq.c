@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "alloc.h"
 #include "progress.h"
 #include "seq_internal.h"
 
@@ -35,10 +36,10 @@ int bt_seq_alloc(bt_seq **out, const bt_model *model, size_t T_max)
 	q->aux = calloc(q->A + 1, sizeof(double));
 	q->daux = calloc(q->A + 1, sizeof(double));
 	q->rscratch = calloc(rs + 1, sizeof(double));
-	q->states = calloc((T_max + 1) * q->S, sizeof(double));
-	q->dstates = calloc((T_max + 1) * q->S, sizeof(double));
-	q->cache = calloc((T_max + 1) * q->C + 1, sizeof(double)); /* + a row for bt_seq_step */
-	q->out = calloc(T_max * q->m, sizeof(double));
+	q->states = bt_big_calloc((T_max + 1) * q->S, sizeof(double));
+	q->dstates = bt_big_calloc((T_max + 1) * q->S, sizeof(double));
+	q->cache = bt_big_calloc((T_max + 1) * q->C + 1, sizeof(double)); /* + a row for bt_seq_step */
+	q->out = bt_big_calloc(T_max * q->m, sizeof(double));
 	q->err = calloc(q->m, sizeof(double));
 	q->scratch = calloc(scratch + 1, sizeof(double));
 	q->buf = calloc(2 * q->S, sizeof(double));

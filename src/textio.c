@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cell.h"
+#include "alloc.h"
 #include "numio.h"
 
 enum kind { K_MODEL, K_DATA, K_GRAD };
@@ -428,7 +429,7 @@ static int block(reader *r, parsed *p)
 			return fail(r, line,
 				    "block '%s' declares %zu×%zu numbers, but only %.0f bytes of the file remain",
 				    name, rows, cols, r->size - (double)here);
-		p->arr[di] = malloc((size_t)count * sizeof(double));
+		p->arr[di] = bt_big_malloc((size_t)count * sizeof(double));
 		if (!p->arr[di]) {
 			fail(r, line, "out of memory for block '%s' (%zu×%zu)", name,
 			     rows, cols);

@@ -15,10 +15,49 @@
 #include <dirent.h>
 #include <stdio.h>
 #include <unistd.h>
+#include "alloc.h"
 #include "memcount.h"
 #include "testutil.h"
 
 /* ---- formatting and the limit ------------------------------------------------- */
+
+/* Large buffers (alloc.c): bt_big_calloc gives zeros even where the heap
+ * held other values, of the size asked (the allocator's usable size), and
+ * refuses a count·size that overflows; bt_big_malloc's block is usable to
+ * its last byte. */
+START_TEST(test_big_alloc)
+{
+	const size_t N = (size_t)9 << 20;   /* 9 MiB: a few whole huge pages */
+	/* keep freed blocks in the heap, so that the calloc below gets the
+	 * dirty block back (glibc; the suite's last test, as it changes the
+	 * allocator for the rest of the process under CK_FORK=no) */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	for (int round = 0; round < 3; round++) {
+		unsigned char *dirty = bt_big_malloc(N);
+		ck_assert_ptr_nonnull(dirty);
+		memset(dirty, 0xa5, N);
+		dirty[N - 1] = 0x5a;
+		/* read it back: otherwise the compiler drops stores to a block
+		 * that is freed next */
+		ck_assert_uint_eq(dirty[N / 2] + dirty[N - 1], 0xa5 + 0x5a);
+		free(dirty);
+		double *z = bt_big_calloc(N / sizeof(double), sizeof(double));
+		ck_assert_ptr_nonnull(z);
+		ck_assert_uint_ge(malloc_usable_size(z), N);
+		for (size_t i = 0; i < N / sizeof(double); i++)
+			if (z[i] != 0)
+				ck_abort_msg("round %d: entry %zu of a big calloc is %g", round, i, z[i]);
+		free(z);
+	}
+	double *small = bt_big_calloc(3, sizeof(double));
+	ck_assert_ptr_nonnull(small);
+	ck_assert(small[0] == 0 && small[2] == 0);
+	free(small);
+	ck_assert_ptr_null(bt_big_calloc(SIZE_MAX / 2, 4));
+	bt_advise_huge(NULL, N);   /* harmless */
+}
+END_TEST
 
 START_TEST(test_format_bytes)
 {
@@ -509,6 +548,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_cancel_each, 0, NCASES);
 	tcase_add_test(tc, test_cancel_io);
 	tcase_add_test(tc, test_cancel_writers);
+	tcase_add_test(tc, test_big_alloc);   /* last: it sets mallopt */
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
