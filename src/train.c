@@ -435,8 +435,16 @@ int bt_train(bt_model *model, const bt_train_options *o, bt_train_result *res)
 		res->examples += w.B;
 		r.examples = res->examples;
 		if ((o->eval_every && s % o->eval_every == 0) || s == o->steps) {
-			if ((st = evaluate(&w, model, evalset, neval, &r.eval_mse)) != BT_OK)
+			if ((st = evaluate(&w, model, evalset, neval, &r.eval_mse)) != BT_OK) {
+				/* the step itself is done (θ updated): report it,
+				 * without its evaluation, so that the curve and
+				 * the model agree on how many steps were made */
+				if (st == BT_ECANCELED && o->callback) {
+					r.eval_mse = NAN;
+					o->callback(o->ctx, &r);
+				}
 				break;
+			}
 			res->eval_mse = r.eval_mse;
 			res->eval_step = s;
 		}
