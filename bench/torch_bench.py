@@ -84,6 +84,11 @@ def repeat(plan, fn):
 
 def main():
     opt = parse(sys.argv)
+    # one thread for real: set_num_threads(1) does not reach the BLAS that
+    # Debian's torch is built on (OpenBLAS, with its own thread pool); the
+    # pool's size is read when the library loads, so before the import
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")
     try:
         import torch
     except ImportError:
