@@ -4,6 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include "alloc.h"
 
 #define HUGE_PAGE ((uintptr_t)2 << 20)
@@ -49,4 +53,30 @@ void *bt_big_calloc(size_t count, size_t size)
 		memset(p, 0, bytes);
 	}
 	return p;
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define BT_OWN_ALLOCATOR 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define BT_OWN_ALLOCATOR 1
+#endif
+#endif
+
+void bt_heap_for_process(void)
+{
+#if defined(__GLIBC__) && defined(M_TOP_PAD) && !defined(BT_OWN_ALLOCATOR)
+	const size_t pad = (size_t)64 << 20;
+	mallopt(M_MMAP_THRESHOLD, 256 << 20);   /* blocks up to 256 MiB: heap */
+	mallopt(M_TRIM_THRESHOLD, 512 << 20);
+	mallopt(M_TOP_PAD, (int)pad);
+	/* grow the heap once (a block larger than what the start-up left
+	 * free at its top), then advise huge pages on the new part */
+	char *before = sbrk(0);
+	void *volatile p = malloc((size_t)1 << 20);   /* volatile: kept */
+	char *after = sbrk(0);
+	free(p);
+	if (before != (char *)-1 && after != (char *)-1 && after > before)
+		bt_advise_huge(before, (size_t)(after - before));
+#endif
 }

@@ -20,4 +20,12 @@ void bt_advise_huge(void *p, size_t bytes);
 void *bt_big_malloc(size_t bytes);
 void *bt_big_calloc(size_t count, size_t size);
 
+/* For a short process that allocates a few big blocks and exits (the
+ * command, not the library's callers): every block from one heap grown in
+ * steps of 64 MiB (no mmap per block), with huge pages advised on the
+ * first step. The command's gradient at n = 256 spent about a third of its
+ * time faulting pages in on the development VM; this halves that. Nothing
+ * under AddressSanitizer (its own allocator) or outside glibc. */
+void bt_heap_for_process(void);
+
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_randist.h>
+#include "alloc.h"
 #include "cli.h"
 #include "numio.h"
 
@@ -916,6 +917,7 @@ int cli_main(int argc, char **argv)
 #ifndef BPTT_NO_MAIN
 int main(int argc, char **argv)
 {
+	bt_heap_for_process();
 	return cli_main(argc, argv);
 }
 #endif
