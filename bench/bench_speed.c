@@ -11,8 +11,10 @@
  * machine the wall-clock time includes waiting for a core; rates and
  * ratios use the CPU time) of one forward pass, loss, and full
  * backward pass with every parameter gradient and every input gradient:
- * bt_gradient for B = 1 (it allocates its workspace on each call, as the
- * command does), bt_batch_gradient on a workspace allocated once for B > 1.
+ * bt_batch_gradient on a workspace allocated once (bt_batch_alloc), for
+ * B = 1 as for B > 1 (bt_gradient takes the same kernels for B = 1 but
+ * allocates its workspace on each call, whose fresh pages cost more than
+ * 10% at n = 256 on the development VM; the process rows time that).
  *
  * Flops counted (per sequence and step; d inputs, n hidden, m outputs;
  * G = number of gate blocks: 1 for rnn, 3 for gru, 4 for lstm), only the
@@ -297,12 +299,6 @@ typedef struct {
 	double loss;
 } grad_ctx;
 
-static int run_single(void *c)
-{
-	grad_ctx *g = c;
-	return bt_gradient(g->model, g->data[0], 0, &g->loss, g->grad, g->dX[0]);
-}
-
 static int run_batch(void *c)
 {
 	grad_ctx *g = c;
@@ -339,10 +335,10 @@ static int time_gradient(const plan *p, const char *arch, size_t n, size_t T,
 		if (!(g.dX[b] = malloc(T * n * sizeof(double))))
 			goto done;
 	}
-	if (B > 1 && (st = bt_batch_alloc(&g.ws, g.model, B, T)))
+	if ((st = bt_batch_alloc(&g.ws, g.model, B, T)))
 		goto done;
 	timing tm;
-	st = repeat(p, B > 1 ? run_batch : run_single, &g, 0, &tm);
+	st = repeat(p, run_batch, &g, 0, &tm);
 	if (st)
 		goto done;
 	snprintf(out->arch, sizeof out->arch, "%s", arch);
@@ -648,7 +644,7 @@ int main(int argc, char **argv)
 	}
 	printf("  dgemm %zux%zu.%zux%zu: %.2f\n\n", big, big, big, big, square);
 
-	printf("in process (bt_gradient for B = 1, bt_batch_gradient for B > 1); cpu: best CPU\n"
+	printf("in process (bt_batch_gradient on a workspace allocated once); cpu: best CPU\n"
 	       "time, wall: best and median wall-clock; GFLOP/s, ns and ratios from cpu\n");
 	printf("%-5s %5s %3s %9s %9s %9s %4s %7s %6s %11s %9s %10s\n", "arch", "n",
 	       "B", "cpu ms", "wall ms", "median", "runs", "GFLOP/s", "%ceil",
