@@ -19,7 +19,13 @@ else
 BLAS_LIBS := -lgslcblas
 endif
 GSL_CFLAGS := $(shell $(PKG_CONFIG) --cflags gsl 2>/dev/null)
-GSL_LIBS := -lgsl $(BLAS_LIBS) -lm
+# glibc's vector math library (x86-64): the gates' σ and tanh of the
+# batched gru and lstm kernels four at a time where the CPU has AVX2
+# (src/vmath.c); without it, libm's one at a time.
+MVEC_SO := $(wildcard $(shell $(CC) -print-file-name=libmvec.so))
+MVEC_LIB := $(if $(MVEC_SO),-lmvec)
+CPPFLAGS += $(if $(MVEC_SO),-DBT_HAVE_MVEC)
+GSL_LIBS := -lgsl $(BLAS_LIBS) $(MVEC_LIB) -lm
 # The command itself is linked against the static archive of Debian's
 # single-threaded OpenBLAS (libopenblas-serial-dev) when it is there: no
 # thread pool to start and no 12 000 symbol relocations of the shared
@@ -35,7 +41,7 @@ OPENBLAS_SERIAL_A := $(wildcard /usr/lib/$(MULTIARCH)/openblas-serial/libopenbla
 GFORTRAN_SO := $(wildcard $(shell $(CC) -print-file-name=libgfortran.so))
 GFORTRAN_LIB := $(if $(GFORTRAN_SO),-Wl$(comma)--as-needed -lgfortran -Wl$(comma)--no-as-needed)
 ifneq ($(OPENBLAS_SERIAL_A),)
-CLI_LIBS := -lgsl $(OPENBLAS_SERIAL_A) $(GFORTRAN_LIB) -lm
+CLI_LIBS := -lgsl $(OPENBLAS_SERIAL_A) $(GFORTRAN_LIB) $(MVEC_LIB) -lm
 else
 CLI_LIBS := $(GSL_LIBS)
 endif

@@ -218,8 +218,7 @@ static void gru_batch_forward(const bt_batch_step *c, size_t t)
 	for (size_t b = 0; b < B; b++) {
 		double *g = G + b * n3, *rh = RH + b * n;
 		const double *hp = Hp + b * n;
-		for (size_t i = 0; i < 2 * n; i++)
-			g[i] = sigm(g[i]);
+		bt_vsigmoid(g, 2 * n);
 		for (size_t i = 0; i < n; i++)
 			rh[i] = g[n + i] * hp[i];
 	}
@@ -228,11 +227,9 @@ static void gru_batch_forward(const bt_batch_step *c, size_t t)
 	for (size_t b = 0; b < B; b++) {
 		double *g = G + b * n3, *h = H + b * n;
 		const double *hp = Hp + b * n;
-		for (size_t i = 0; i < n; i++) {
-			double hh = tanh(g[2 * n + i]);
-			g[2 * n + i] = hh;
-			h[i] = (1.0 - g[i]) * hp[i] + g[i] * hh;
-		}
+		bt_vtanh(g + 2 * n, n);
+		for (size_t i = 0; i < n; i++)
+			h[i] = (1.0 - g[i]) * hp[i] + g[i] * g[2 * n + i];
 	}
 }
 

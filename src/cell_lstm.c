@@ -240,18 +240,18 @@ static void lstm_batch_forward(const bt_batch_step *c, size_t t)
 		double *a = G + b * n4;
 		double *f = a, *ig = a + n, *o = a + 2 * n, *g = a + 3 * n;
 		/* f, i, o = σ(a_f, a_i, a_o);  g = tanh(a_g) */
-		for (size_t j = 0; j < 3 * n; j++)
-			a[j] = sigm(a[j]);
-		for (size_t j = 0; j < n; j++)
-			g[j] = tanh(g[j]);
+		bt_vsigmoid(a, 3 * n);
+		bt_vtanh(g, n);
 		/* c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t) */
 		const double *cp = Cp + b * n;
 		double *ct = Ct + b * n, *tc = TC + b * n, *h = H + b * n;
 		for (size_t j = 0; j < n; j++) {
 			ct[j] = f[j] * cp[j] + ig[j] * g[j];
-			tc[j] = tanh(ct[j]);
-			h[j] = o[j] * tc[j];
+			tc[j] = ct[j];
 		}
+		bt_vtanh(tc, n);
+		for (size_t j = 0; j < n; j++)
+			h[j] = o[j] * tc[j];
 	}
 }
 
