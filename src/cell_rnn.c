@@ -118,8 +118,10 @@ void bt_affine_batch_forward(const bt_batch_step *c, const bt_affine_kind *k,
 	bt_batch_mm(B, n, n, Hp, n, affine_W(c, k), n, 1, A, n);
 	switch (k->act) {
 	case BT_ACT_TANH:
-		for (size_t i = 0; i < nb; i++)
-			A[i] = tanh(A[i]);
+		bt_vtanh(A, nb);
+		break;
+	case BT_ACT_SIGMOID:
+		bt_vsigmoid(A, nb);
 		break;
 	case BT_ACT_IDENTITY:
 		break;
