@@ -219,14 +219,6 @@ void bt_batch_free(bt_batch *w)
 	free(w);
 }
 
-static int all_finite(const double *p, size_t k)
-{
-	for (size_t i = 0; i < k; i++)
-		if (!isfinite(p[i]))
-			return 0;
-	return 1;
-}
-
 /* ---- one sequence at a time ------------------------------------------------ */
 
 static int per_sequence(bt_batch *w, const bt_model *model,
@@ -249,10 +241,10 @@ static int per_sequence(bt_batch *w, const bt_model *model,
 		if (grad)
 			for (size_t i = 0; i < w->P; i++)
 				grad[i] += w->g[i];
-		if (dx && !all_finite(dx, data[b]->T * data[b]->d))
+		if (dx && !bt_all_finite(dx, data[b]->T * data[b]->d))
 			return BT_ENUMERIC;
 	}
-	if (grad && !all_finite(grad, w->P))
+	if (grad && !bt_all_finite(grad, w->P))
 		return BT_ENUMERIC;
 	if (loss)
 		*loss = total;
@@ -380,7 +372,7 @@ static int batched(bt_batch *w, const bt_model *model,
 			memcpy(dX[b] + t * d, w->dX + (t * B + b) * d,
 			       d * sizeof(double));
 	}
-	if (!all_finite(g, w->P) || (want_dX && !all_finite(dXs, N * d)))
+	if (!bt_all_finite(g, w->P) || (want_dX && !bt_all_finite(dXs, N * d)))
 		return BT_ENUMERIC;
 	if (loss)
 		*loss = L;

@@ -16,7 +16,7 @@
 #include <string.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
-#include "bt.h"
+#include "cell.h"
 #include "progress.h"
 
 double bt_bias_scalar_closed(double a, double b, double s, size_t k)
@@ -182,14 +182,6 @@ void bt_bias_free(bt_bias_result *r)
 	free(r);
 }
 
-static int all_finite(const double *p, size_t k)
-{
-	for (size_t i = 0; i < k; i++)
-		if (!isfinite(p[i]))
-			return 0;
-	return 1;
-}
-
 /* Mean and standard error of x_0 … x_{N-1}; the error is NaN for N = 1. */
 static void mean_se(const double *x, size_t N, double *mean, double *se)
 {
@@ -220,7 +212,7 @@ static int bias_one(const bt_model *model, const bt_data *data,
 	if ((st = bt_seq_forward(q, model, data, NULL)) != BT_OK ||
 	    (st = bt_seq_backward(q, model, data, gfull, NULL)) != BT_OK)
 		goto done;
-	if (!all_finite(gfull, P)) {
+	if (!bt_all_finite(gfull, P)) {
 		st = BT_ENUMERIC;
 		goto done;
 	}
@@ -235,7 +227,7 @@ static int bias_one(const bt_model *model, const bt_data *data,
 				     : bt_seq_backward_chunked(q, model, data, r->k[j], g, NULL);
 			if (st != BT_OK)
 				goto done;
-			if (!all_finite(g, P)) {
+			if (!bt_all_finite(g, P)) {
 				st = BT_ENUMERIC;
 				goto done;
 			}

@@ -216,6 +216,9 @@ void bt_affine_batch_backward(const bt_batch_step *c, const bt_affine_kind *k,
 void bt_affine_batch_end(const bt_batch_step *c, const bt_affine_kind *k,
 			 double *grad, double *dX);
 
+/* Whether all k values are finite (seq.c). */
+int bt_all_finite(const double *p, size_t k);
+
 /* In place over n values: x ← σ(x), x ← tanh(x) (vmath.c: four at a time
  * with glibc's libmvec where the CPU has AVX2, within 4 ulp of libm). */
 void bt_vsigmoid(double *x, size_t n);

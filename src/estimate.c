@@ -139,14 +139,6 @@ int bt_seq_backward_artbp(bt_seq *q, const bt_model *model, const bt_data *data,
 	return st;
 }
 
-static int all_finite(const double *p, size_t k)
-{
-	for (size_t i = 0; i < k; i++)
-		if (!isfinite(p[i]))
-			return 0;
-	return 1;
-}
-
 int bt_estimator_check(const bt_estimator *est)
 {
 	if (!est)
@@ -212,8 +204,8 @@ int bt_gradient_estimate(const bt_model *model, const bt_data *data,
 	st = bt_seq_forward(q, model, data, loss);
 	if (st == BT_OK)
 		st = bt_seq_backward_estimate(q, model, data, est, rng, grad, dX);
-	if (st == BT_OK && ((grad && !all_finite(grad, model->nparams)) ||
-			    (dX && !all_finite(dX, data->T * data->d))))
+	if (st == BT_OK && ((grad && !bt_all_finite(grad, model->nparams)) ||
+			    (dX && !bt_all_finite(dX, data->T * data->d))))
 		st = BT_ENUMERIC;
 	gsl_rng_free(rng);
 	bt_seq_free(q);

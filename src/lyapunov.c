@@ -122,14 +122,6 @@ static void orthonormalise(double *Z, size_t k, size_t S, double *r)
 	}
 }
 
-static int all_finite(const double *a, size_t count)
-{
-	for (size_t i = 0; i < count; i++)
-		if (!isfinite(a[i]))
-			return 0;
-	return 1;
-}
-
 /* Sorts the exponents (and their standard errors and block means) largest
  * first; k is small, so an insertion sort. */
 static void sort_descending(bt_lyapunov_result *r, double *row)
@@ -200,7 +192,7 @@ int bt_lyapunov(const bt_model *model, const bt_data *data,
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k,
 			    (int)S, (int)S, 1.0, Q, (int)S, J->data, (int)J->tda,
 			    0.0, Z, (int)S);
-		if (!all_finite(Z, k * S)) {
+		if (!bt_all_finite(Z, k * S)) {
 			st = BT_ENUMERIC;
 			goto done;
 		}

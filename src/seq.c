@@ -315,7 +315,7 @@ int bt_loss(const bt_model *model, const bt_data *data, double *loss)
 	return st;
 }
 
-static int all_finite(const double *p, size_t k)
+int bt_all_finite(const double *p, size_t k)
 {
 	for (size_t i = 0; i < k; i++)
 		if (!isfinite(p[i]))
@@ -348,8 +348,8 @@ int bt_gradient_kind(const bt_model *model, const bt_data *data, int kind,
 		else
 			st = bt_seq_backward_truncated(q, model, data, k, grad, dX);
 	}
-	if (st == BT_OK && ((grad && !all_finite(grad, model->nparams)) ||
-			    (dX && !all_finite(dX, data->T * data->d))))
+	if (st == BT_OK && ((grad && !bt_all_finite(grad, model->nparams)) ||
+			    (dX && !bt_all_finite(dX, data->T * data->d))))
 		st = BT_ENUMERIC;
 	bt_seq_free(q);
 	return st;
