@@ -63,6 +63,8 @@ void *bt_big_calloc(size_t count, size_t size)
 #endif
 #endif
 
+static void *volatile heap_hole;
+
 void bt_heap_for_process(void)
 {
 #if defined(__GLIBC__) && defined(M_TOP_PAD) && !defined(BT_OWN_ALLOCATOR)
@@ -75,8 +77,19 @@ void bt_heap_for_process(void)
 	char *before = sbrk(0);
 	void *volatile p = malloc((size_t)1 << 20);   /* volatile: kept */
 	char *after = sbrk(0);
-	free(p);
-	if (before != (char *)-1 && after != (char *)-1 && after > before)
-		bt_advise_huge(before, (size_t)(after - before));
+	if (!p || before == (char *)-1 || after == (char *)-1 || after <= before) {
+		free(p);   /* another allocator (valgrind's): nothing to do */
+		return;
+	}
+	bt_advise_huge(before, (size_t)(after - before));
+	/* The part of the heap below the first 2 MiB boundary has small
+	 * pages: keep it as one block that is never used (untouched, it costs
+	 * no memory), so that what the command allocates lands in huge pages.
+	 * It stays reachable through heap_hole until the process ends. */
+	uintptr_t a = (uintptr_t)p, up = (a + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	if (up - a > 256)
+		heap_hole = realloc(p, up - a - 64);   /* shrinks in place */
+	else
+		free(p);
 #endif
 }
