@@ -1,7 +1,7 @@
 /* activation.c — the element-wise nonlinearities φ and their derivatives. */
 #include <math.h>
 #include <string.h>
-#include "bt.h"
+#include "cell.h"
 
 static const char *const act_names[] = {"tanh", "relu", "sigmoid", "identity"};
 
@@ -18,21 +18,12 @@ const char *bt_activation_name(bt_activation a)
 	return (unsigned)a < 4 ? act_names[a] : "?";
 }
 
-/* σ(a) = 1/(1 + e^{-a}), written so that neither branch overflows. */
-static double sigmoid(double a)
-{
-	if (a >= 0)
-		return 1.0 / (1.0 + exp(-a));
-	double e = exp(a);
-	return e / (1.0 + e);
-}
-
 double bt_activation_apply(bt_activation f, double a)
 {
 	switch (f) {
 	case BT_ACT_TANH: return tanh(a);
 	case BT_ACT_RELU: return a > 0 ? a : 0.0;
-	case BT_ACT_SIGMOID: return sigmoid(a);
+	case BT_ACT_SIGMOID: return bt_sigmoid(a);
 	case BT_ACT_IDENTITY: return a;
 	}
 	return NAN;
@@ -45,7 +36,7 @@ double bt_activation_deriv(bt_activation f, double a)
 	switch (f) {
 	case BT_ACT_TANH: y = tanh(a); return 1.0 - y * y;
 	case BT_ACT_RELU: return a > 0 ? 1.0 : 0.0;
-	case BT_ACT_SIGMOID: y = sigmoid(a); return y * (1.0 - y);
+	case BT_ACT_SIGMOID: y = bt_sigmoid(a); return y * (1.0 - y);
 	case BT_ACT_IDENTITY: return 1.0;
 	}
 	return NAN;

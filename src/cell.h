@@ -13,6 +13,7 @@
 #ifndef BT_CELL_H
 #define BT_CELL_H
 
+#include <math.h>
 #include "bt.h"
 
 /* What a step sees besides its inputs: the model, the quantities that
@@ -215,6 +216,16 @@ void bt_affine_batch_backward(const bt_batch_step *c, const bt_affine_kind *k,
 			      size_t t);
 void bt_affine_batch_end(const bt_batch_step *c, const bt_affine_kind *k,
 			 double *grad, double *dX);
+
+/* σ(a) = 1/(1 + e^{−a}), written so that neither branch overflows; inline
+ * for the gate loops (activation.c's sigmoid is this one too). */
+static inline double bt_sigmoid(double a)
+{
+	if (a >= 0)
+		return 1.0 / (1.0 + exp(-a));
+	double e = exp(a);
+	return e / (1.0 + e);
+}
 
 /* Whether all k values are finite (seq.c). */
 int bt_all_finite(const double *p, size_t k);

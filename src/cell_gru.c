@@ -20,16 +20,6 @@ enum { WZ, UZ, BZ, WR, UR, BR, WH, UH, BH, NBLOCKS };
 #define P(i) (model->theta + model->blocks[i].offset)
 #define G(i) (grad + model->blocks[i].offset)
 
-/* σ(a), as activation.c writes it (so that neither branch overflows), here
- * so that the gate loops can inline it */
-static inline double sigm(double a)
-{
-	if (a >= 0)
-		return 1.0 / (1.0 + exp(-a));
-	double e = exp(a);
-	return e / (1.0 + e);
-}
-
 static size_t gru_cache_size(const bt_dims *dm) { return 4 * dm->n; }
 static size_t gru_scratch_size(const bt_dims *dm) { return 4 * dm->n; }
 
@@ -71,8 +61,8 @@ static void gru_forward(const bt_step *c, const double *s_prev,
 	bt_affine_forward(dm, P(WZ), P(UZ), P(BZ), s_prev, x, z);
 	bt_affine_forward(dm, P(WR), P(UR), P(BR), s_prev, x, r);
 	for (size_t i = 0; i < n; i++) {
-		z[i] = sigm(z[i]);
-		r[i] = sigm(r[i]);
+		z[i] = bt_sigmoid(z[i]);
+		r[i] = bt_sigmoid(r[i]);
 		rh[i] = r[i] * s_prev[i];
 	}
 	/* h̃_t = tanh(W_h (r_t ⊙ h_{t-1}) + U_h x_t + b_h) */

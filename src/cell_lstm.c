@@ -22,16 +22,6 @@
 #include <string.h>
 #include "cell.h"
 
-/* σ(a), as activation.c writes it (so that neither branch overflows), here
- * so that the gate loops can inline it */
-static inline double sigm(double a)
-{
-	if (a >= 0)
-		return 1.0 / (1.0 + exp(-a));
-	double e = exp(a);
-	return e / (1.0 + e);
-}
-
 /* Block indices: W_f … W_g are 0–3, U_f … U_g 4–7, b_f … b_g 8–11. */
 enum { IW = 0, IU = 4, IB = 8, NBLOCKS = 12 };
 

@@ -10,7 +10,6 @@
 #include <string.h>
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_randist.h>
-#include "alloc.h"
 #include "cli.h"
 
 static void free_sweep(void *p) { bt_fd_sweep_free(p); }
@@ -49,8 +48,6 @@ static int run_grad(const char **val)
 	need_memory(m->type, m->dims, d->T, 1, BT_TASK_GRADIENT);
 	double *g = xmalloc(m->nparams * sizeof(double));
 	double *dX = xmalloc(d->T * d->d * sizeof(double));
-	bt_advise_huge(g, m->nparams * sizeof(double));
-	bt_advise_huge(dX, d->T * d->d * sizeof(double));
 	grad_ctx c = {m, 0, g, dX, d->T};
 	/* k ≥ T is full BPTT: the same (fast, batched) path as no --truncate,
 	 * so that the two write the same bytes */

@@ -213,10 +213,8 @@ int bt_task_generate(bt_data **out, const bt_task_options *opt,
 		     bt_task_info *info)
 {
 	*out = NULL;
-	bt_task_info scratch;
-	if (!info)
-		info = &scratch;
-	memset(info, 0, sizeof *info);
+	if (info)
+		memset(info, 0, sizeof *info);
 	size_t T, d, m;
 	int st = bt_task_shape(opt, &T, &d, &m);
 	if (st != BT_OK)

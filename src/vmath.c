@@ -13,14 +13,6 @@
 #include <stddef.h>
 #include "cell.h"
 
-static inline double sigm1(double a)
-{
-	if (a >= 0)
-		return 1.0 / (1.0 + exp(-a));
-	double e = exp(a);
-	return e / (1.0 + e);
-}
-
 #if defined(BT_HAVE_MVEC) && defined(__x86_64__) && defined(__GLIBC__)
 #include <immintrin.h>
 
@@ -67,7 +59,7 @@ __attribute__((target("avx2"))) static size_t tanh4(double *x, size_t n)
 void bt_vsigmoid(double *x, size_t n)
 {
 	for (size_t i = VECTOR_SIGMOID(x, n); i < n; i++)
-		x[i] = sigm1(x[i]);
+		x[i] = bt_sigmoid(x[i]);
 }
 
 void bt_vtanh(double *x, size_t n)
