@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_randist.h>
 #include "alloc.h"
@@ -330,9 +331,14 @@ void numeric_fault_at(int st, const char *what, const bt_model *m,
 /* ---- interrupts ---------------------------------------------------------
  * The first SIGINT (SIGTERM, SIGHUP) asks the library to stop at its next
  * poll; the command then says how far it got, leaves every output as it
- * was, and ends by the signal. A second one ends the command at once. */
+ * was, and ends by the signal. A second one ends the command at once, if
+ * it comes at least REPEAT_S seconds after the first: timeout(1) sends its
+ * signal twice, to the process and then to its process group, and a
+ * handler run between the two must not take that for a second request. */
 
+#define REPEAT_S 0.5
 static volatile sig_atomic_t got_signal;
+static struct timespec first_signal;
 static const char *prog_what;
 static size_t prog_done, prog_total;
 static char prog_context[160];
@@ -347,13 +353,19 @@ void progress_context(const char *fmt, ...)
 
 static void on_signal(int sig)
 {
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);   /* async-signal-safe */
 	if (got_signal) {
+		if ((double)(t.tv_sec - first_signal.tv_sec) +
+		    1e-9 * (double)(t.tv_nsec - first_signal.tv_nsec) < REPEAT_S)
+			return;   /* the same request, delivered twice */
 		/* the second one: at once, but without a temporary file */
 		bt_write_atomic_abort();
 		signal(sig, SIG_DFL);
 		raise(sig);
 		return;
 	}
+	first_signal = t;
 	got_signal = sig;
 	bt_cancel_request();
 }
@@ -898,6 +910,9 @@ int cli_main(int argc, char **argv)
 			struct sigaction sa, old;
 			memset(&sa, 0, sizeof sa);
 			sa.sa_handler = on_signal;
+			/* a write blocked on a pipe or FIFO resumes (the flag
+			 * is polled; an EINTR would fail the write) */
+			sa.sa_flags = SA_RESTART;
 			sigemptyset(&sa.sa_mask);
 			if (sigaction(sigs[s], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
 				sigaction(sigs[s], &sa, NULL);

@@ -1124,6 +1124,35 @@ for sig in INT TERM; do
 	result "train stopped by SIG$sig: a complete model and curve, status $((128 + $(kill -l "$sig")))"
 done
 
+# One signal delivered twice within half a second (timeout(1) signals the
+# process, then its process group) is one request. -o onto a FIFO nobody
+# reads yet keeps the command waiting in its final write, where nothing
+# polls: the repeat 0.1 s later must neither end it nor fail the write (it
+# resumes); once a reader comes, the whole model goes through. A second
+# signal a second later ends the command at once, without a message.
+for gap in 0.1 1; do
+	rm -f slow.fifo slow.copy; mkfifo slow.fifo
+	"$BPTT" train --task adding --length 20 --arch rnn --hidden 8 --steps 100000000 \
+		-o slow.fifo >"$OUT" 2>"$ERR" &
+	pid=$!
+	sleep 1; kill -TERM $pid; sleep $gap; kill -TERM $pid 2>/dev/null
+	[ "$gap" = 0.1 ] && timeout 20 cat slow.fifo > slow.copy
+	wait $pid
+	rc=$?
+	need_rc 143
+	if [ "$gap" = 0.1 ]; then
+		grep -Eq "^bptt train: interrupted after [0-9]+ of 100000000 steps; the model after step [0-9]+ written to slow.fifo$" "$ERR" ||
+			fail_why "stderr: $(cat "$ERR")"
+		"$BPTT" grad --model slow.copy --data l5.data -o /dev/null 2>"$ERR" || fail_why "bptt grad: $(cat "$ERR")"
+		result "train: SIGTERM twice within 0.1 s is one request (the model written)"
+	else
+		[ -s "$ERR" ] && fail_why "stderr: $(cat "$ERR")"
+		result "train: a second SIGTERM a second later ends it at once"
+	fi
+	ls -a | grep -Eq '^\.slow\.' && fail_why "a temporary file was left: $(ls -a)"
+done
+rm -f slow.fifo slow.copy
+
 # ---- -o onto something that is not a regular file -------------------------------------
 # (a FIFO here; the same path protects /dev/null: renaming over it would
 # replace the device)
