@@ -35,15 +35,24 @@ GSL_LIBS := -lgsl $(BLAS_LIBS) $(MVEC_LIB) -lm
 # pulled in (it is not: --as-needed drops it), so it is named only when its
 # development link is there (gfortran installs it; the package does not
 # need it). Without the archive the command is linked like everything else.
+# GSL goes in from its static archive too (libgsl-dev ships it): loading
+# libgsl.so and libgslcblas.so took about 1 ms of every start. And the
+# command is a position-dependent executable (NO_PIE; `make NO_PIE=` links
+# the compiler's default, a PIE): a PIE has some 14 000 relocations to
+# apply at every start, 0.6 ms. Start-up: 4.4 → 2.9 ms of CPU (an empty C
+# program: 1.6 ms).
 comma := ,
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 OPENBLAS_SERIAL_A := $(wildcard /usr/lib/$(MULTIARCH)/openblas-serial/libopenblas.a)
+GSL_A := $(wildcard /usr/lib/$(MULTIARCH)/libgsl.a)
+CLI_GSL := $(if $(GSL_A),$(GSL_A),-lgsl)
+NO_PIE ?= -no-pie
 GFORTRAN_SO := $(wildcard $(shell $(CC) -print-file-name=libgfortran.so))
 GFORTRAN_LIB := $(if $(GFORTRAN_SO),-Wl$(comma)--as-needed -lgfortran -Wl$(comma)--no-as-needed)
 ifneq ($(OPENBLAS_SERIAL_A),)
-CLI_LIBS := -lgsl $(OPENBLAS_SERIAL_A) $(GFORTRAN_LIB) $(MVEC_LIB) -lm
+CLI_LIBS := $(CLI_GSL) $(OPENBLAS_SERIAL_A) $(GFORTRAN_LIB) $(MVEC_LIB) -lm
 else
-CLI_LIBS := $(GSL_LIBS)
+CLI_LIBS := $(CLI_GSL) $(BLAS_LIBS) $(MVEC_LIB) -lm
 endif
 CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
@@ -83,7 +92,7 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BIN): $(CLI_SRC:src/%.c=$(B)/src/%.o) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(CLI_LIBS)
+	$(CC) $(ALL_CFLAGS) $(NO_PIE) -o $@ $^ $(CLI_LIBS)
 
 $(B)/tests/%: tests/%.c $(LIB) tests/testutil.h tests/reference.h tests/memcount.h
 	@mkdir -p $(dir $@)

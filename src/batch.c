@@ -66,8 +66,12 @@ struct bt_batch {
 #define BT_MM_SMALL 128
 
 void bt_batch_mm(size_t B, size_t k, size_t n, const double *A, size_t lda,
-		 const double *M, size_t ldm, int trans, double *C, size_t ldc)
+		 const double *M, size_t ldm, int trans, double *C, size_t ldc,
+		 size_t t)
 {
+	if (B == 1 && (trans ? bt_matvec(0, k, n, M, ldm, A, C, (int)(t & 1))
+			     : bt_matvec(1, n, k, M, ldm, A, C, (int)(t & 1))))
+		return;
 	if (B * n * k <= BT_MM_SMALL) {
 		for (size_t b = 0; b < B; b++) {
 			const double *a = A + b * lda;

@@ -193,11 +193,22 @@ void bt_recurrent_block0(const bt_step *c, gsl_matrix *W);
 /* Batched kernels' helpers (batch.c, cell_rnn.c). */
 /* C += A M (trans = 0, M n×k) or C += A Mᵀ (trans = 1, M k×n), with A
  * B×n (leading dimension lda), C B×k (ldc), M's leading dimension ldm, all
- * row-major: a plain C loop for tiny products, BLAS above the measured
- * crossover (batch.c). Taking Mᵀ through BLAS rather than from a
- * transposed copy keeps one copy of W in cache for both directions. */
+ * row-major, in step t: for B = 1 the hand-written kernels of matvec.c,
+ * reading M's rows in the opposite order on odd steps; otherwise a plain C
+ * loop for tiny products and BLAS above the measured crossover (batch.c).
+ * Taking Mᵀ this way rather than from a transposed copy keeps one copy of
+ * W in cache for both directions. */
 void bt_batch_mm(size_t B, size_t k, size_t n, const double *A, size_t lda,
-		 const double *M, size_t ldm, int trans, double *C, size_t ldc);
+		 const double *M, size_t ldm, int trans, double *C, size_t ldc,
+		 size_t t);
+/* y += M x (trans = 0; M k×n, x n long, y k long) or y += Mᵀ x (trans = 1;
+ * x k long, y n long), M row-major with rows ld apart, its rows read from
+ * the last when reverse. Returns 0, doing nothing, where the CPU lacks
+ * AVX2 and FMA (matvec.c). */
+int bt_matvec(int trans, size_t k, size_t n, const double *M, size_t ld,
+	      const double *x, double *y, int reverse);
+/* The CPU has AVX2 and FMA (checked once). */
+int bt_have_avx2(void);
 /* v (k) += the sum of the N rows of A (N×k, leading dimension lda). */
 void bt_add_rows(size_t N, size_t k, const double *A, size_t lda, double *v);
 /* The batched kernels of the affine family, a = W h + U x + b:

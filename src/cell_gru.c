@@ -204,7 +204,7 @@ static void gru_batch_forward(const bt_batch_step *c, size_t t)
 	double *H = c->H + t * B * n, *G = v.G + (t - 1) * B * n3,
 	       *RH = v.RH + (t - 1) * B * n;
 	/* [a_z a_r] += h_{t-1} [W_z; W_r]ᵀ;  z = σ(a_z), r = σ(a_r), r ⊙ h_{t-1} */
-	bt_batch_mm(B, 2 * n, n, Hp, n, v.Wzr, n, 1, G, n3);
+	bt_batch_mm(B, 2 * n, n, Hp, n, v.Wzr, n, 1, G, n3, t);
 	for (size_t b = 0; b < B; b++) {
 		double *g = G + b * n3, *rh = RH + b * n;
 		const double *hp = Hp + b * n;
@@ -213,7 +213,7 @@ static void gru_batch_forward(const bt_batch_step *c, size_t t)
 			rh[i] = g[n + i] * hp[i];
 	}
 	/* a_h += (r ⊙ h_{t-1}) W_hᵀ;  h̃ = tanh(a_h);  h = (1 − z) h_{t-1} + z h̃ */
-	bt_batch_mm(B, n, n, RH, n, P(WH), n, 1, G + 2 * n, n3);
+	bt_batch_mm(B, n, n, RH, n, P(WH), n, 1, G + 2 * n, n3, t);
 	for (size_t b = 0; b < B; b++) {
 		double *g = G + b * n3, *h = H + b * n;
 		const double *hp = Hp + b * n;
@@ -249,7 +249,7 @@ static void gru_batch_backward(const bt_batch_step *c, size_t t)
 	/* δ(r⊙h) = δa_h W_h;  δa_r = δ(r⊙h) h_{t-1} r (1 − r);
 	 * δh_{t-1} += δ(r⊙h) r */
 	memset(v.drh, 0, B * n * sizeof(double));
-	bt_batch_mm(B, n, n, G + 2 * n, n3, P(WH), n, 0, v.drh, n);
+	bt_batch_mm(B, n, n, G + 2 * n, n3, P(WH), n, 0, v.drh, n, t);
 	for (size_t b = 0; b < B; b++) {
 		double *g = G + b * n3;
 		const double *hp = Hp + b * n, *drh = v.drh + b * n;
@@ -262,7 +262,7 @@ static void gru_batch_backward(const bt_batch_step *c, size_t t)
 	}
 	/* δh_{t-1} += [δa_z δa_r] [W_z; W_r] */
 	if (dHp)
-		bt_batch_mm(B, n, 2 * n, G, n3, v.Wzr, n, 0, dHp, n);
+		bt_batch_mm(B, n, 2 * n, G, n3, v.Wzr, n, 0, dHp, n, t);
 }
 
 /* Over all T·B columns: ∂W_z += δA_zᵀ H_-, ∂W_r += δA_rᵀ H_-,

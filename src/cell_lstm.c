@@ -225,7 +225,7 @@ static void lstm_batch_forward(const bt_batch_step *c, size_t t)
 	double *H = c->H + t * B * n, *Ct = v.C + t * B * n;
 	double *G = v.G + (t - 1) * B * n4, *TC = v.TC + (t - 1) * B * n;
 	/* a_t += h_{t-1} [W_f; …; W_g]ᵀ */
-	bt_batch_mm(B, n4, n, Hp, n, P(IW), n, 1, G, n4);
+	bt_batch_mm(B, n4, n, Hp, n, P(IW), n, 1, G, n4, t);
 	for (size_t b = 0; b < B; b++) {
 		double *a = G + b * n4;
 		double *f = a, *ig = a + n, *o = a + 2 * n, *g = a + 3 * n;
@@ -276,7 +276,7 @@ static void lstm_batch_backward(const bt_batch_step *c, size_t t)
 	/* δh_{t-1} += δa_t [W_f; …; W_g] */
 	if (t > 1)
 		bt_batch_mm(B, n, n4, G, n4, P(IW), n, 0, c->dH + (t - 1) * B * n,
-			    n);
+			    n, t);
 }
 
 /* Over all T·B columns: ∂[W_f; …; W_g] += δAᵀ H_-, ∂[U_f; …] += δAᵀ X,

@@ -115,7 +115,7 @@ void bt_affine_batch_forward(const bt_batch_step *c, const bt_affine_kind *k,
 	size_t n = c->step.model->dims.n, B = c->B, nb = n * B;
 	const double *Hp = c->H + (t - 1) * nb;
 	double *H = c->H + t * nb, *A = c->cache + (t - 1) * nb;
-	bt_batch_mm(B, n, n, Hp, n, affine_W(c, k), n, 1, A, n);
+	bt_batch_mm(B, n, n, Hp, n, affine_W(c, k), n, 1, A, n, t);
 	switch (k->act) {
 	case BT_ACT_TANH:
 		bt_vtanh(A, nb);
@@ -167,7 +167,7 @@ void bt_affine_batch_backward(const bt_batch_step *c, const bt_affine_kind *k,
 	if (k->residual)
 		for (size_t i = 0; i < nb; i++)
 			dHp[i] += dH[i];
-	bt_batch_mm(B, n, n, D, n, affine_W(c, k), n, 0, dHp, n);
+	bt_batch_mm(B, n, n, D, n, affine_W(c, k), n, 0, dHp, n, t);
 }
 
 /* Over all T·B columns at once (D = [δa_1 … δa_T], H_- = [h_0 … h_{T-1}]):

@@ -19,14 +19,6 @@
 __m256d _ZGVdN4v_exp(__m256d x);
 __m256d _ZGVdN4v_tanh(__m256d x);
 
-static int have_avx2(void)
-{
-	static int known = -1;   /* the same answer from any thread */
-	if (known < 0)
-		known = __builtin_cpu_supports("avx2") ? 1 : 0;
-	return known;
-}
-
 __attribute__((target("avx2"))) static size_t sigmoid4(double *x, size_t n)
 {
 	const __m256d one = _mm256_set1_pd(1.0), zero = _mm256_setzero_pd();
@@ -49,8 +41,8 @@ __attribute__((target("avx2"))) static size_t tanh4(double *x, size_t n)
 		_mm256_storeu_pd(x + i, _ZGVdN4v_tanh(_mm256_loadu_pd(x + i)));
 	return i;
 }
-#define VECTOR_SIGMOID(x, n) (have_avx2() ? sigmoid4(x, n) : 0)
-#define VECTOR_TANH(x, n) (have_avx2() ? tanh4(x, n) : 0)
+#define VECTOR_SIGMOID(x, n) (bt_have_avx2() ? sigmoid4(x, n) : 0)
+#define VECTOR_TANH(x, n) (bt_have_avx2() ? tanh4(x, n) : 0)
 #else
 #define VECTOR_SIGMOID(x, n) ((void)(x), (size_t)0)
 #define VECTOR_TANH(x, n) ((void)(x), (size_t)0)

@@ -450,6 +450,54 @@ START_TEST(test_vector_gates)
 }
 END_TEST
 
+/* The recurrent products of one sequence (matvec.c, through bt_batch_mm
+ * with B = 1): y += M x and y += Mᵀ x against plain sums in long double,
+ * for every remainder of the row groups (8, 4, single rows) and of the
+ * column blocks (8, 4, single columns), rows read in both orders, M with a
+ * leading dimension wider than its rows, y starting from nonzero values. */
+START_TEST(test_matvec)
+{
+	enum { KMAX = 41, NMAX = 41, LD = 45 };
+	static double M[KMAX * LD], x[KMAX > NMAX ? KMAX : NMAX], y0[KMAX > NMAX ? KMAX : NMAX],
+		y[KMAX > NMAX ? KMAX : NMAX];
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(r, 5);
+	for (size_t i = 0; i < KMAX * LD; i++)
+		M[i] = gsl_rng_uniform(r) - 0.5;
+	for (size_t i = 0; i < sizeof x / sizeof x[0]; i++) {
+		x[i] = gsl_rng_uniform(r) - 0.5;
+		y0[i] = gsl_rng_uniform(r) - 0.5;
+	}
+	gsl_rng_free(r);
+	const size_t sizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 11, 12, 13, 16, 17, 20, 23, 24, 31, 33, 41};
+	const size_t ns = sizeof sizes / sizeof sizes[0];
+	for (size_t a = 0; a < ns; a++)
+		for (size_t b = 0; b < ns; b++)
+			for (int trans = 0; trans <= 1; trans++)
+				for (size_t t = 1; t <= 2; t++) {
+					size_t k = sizes[a], n = sizes[b], out = trans ? n : k;
+					memcpy(y, y0, sizeof y);
+					/* bt_batch_mm's trans = 1 is y += M x (M k×n) */
+					if (trans)
+						bt_batch_mm(1, n, k, x, k, M, LD, 0, y, n, t);
+					else
+						bt_batch_mm(1, k, n, x, n, M, LD, 1, y, k, t);
+					for (size_t i = 0; i < out; i++) {
+						long double e = y0[i];
+						size_t len = trans ? k : n;
+						for (size_t j = 0; j < len; j++)
+							e += trans ? (long double)M[j * LD + i] * x[j]
+								   : (long double)M[i * LD + j] * x[j];
+						ck_assert_msg(fabsl(y[i] - e) <= 1e-14L * (1 + len),
+							      "%s k=%zu n=%zu t=%zu: y[%zu] = %.17g, want %.17Lg",
+							      trans ? "y += M^T x" : "y += M x", k, n, t, i, y[i], e);
+					}
+					for (size_t i = out; i < sizeof y / sizeof y[0]; i++)
+						ck_assert_msg(y[i] == y0[i], "k=%zu n=%zu: y[%zu] written", k, n, i);
+				}
+}
+END_TEST
+
 static Suite *batch_suite(void)
 {
 	Suite *s = suite_create("batch");
@@ -460,6 +508,7 @@ static Suite *batch_suite(void)
 	tcase_add_loop_test(tc, test_unequal_lengths, 0, NLOOP);
 	tcase_add_loop_test(tc, test_einval, 0, NLOOP);
 	tcase_add_test(tc, test_vector_gates);
+	tcase_add_test(tc, test_matvec);
 	suite_add_tcase(s, tc);
 	TCase *fp = tcase_create("fast path");
 	tcase_set_timeout(fp, 120);
