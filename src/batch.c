@@ -123,6 +123,15 @@ void bt_batch_mm(size_t B, size_t k, size_t n, const double *A, size_t lda,
 			    (int)n, 1.0, A, (int)lda, M, (int)ldm, 1.0, C, (int)ldc);
 }
 
+void bt_add_bias(size_t B, size_t k, const double *b, double *A)
+{
+	for (size_t r = 0; r < B; r++) {
+		double *a = A + r * k;
+		for (size_t i = 0; i < k; i++)
+			a[i] += b[i];
+	}
+}
+
 void bt_add_rows(size_t N, size_t k, const double *A, size_t lda, double *v)
 {
 	for (size_t r = 0; r < N; r++) {

@@ -211,6 +211,8 @@ int bt_matvec(int trans, size_t k, size_t n, const double *M, size_t ld,
 int bt_have_avx2(void);
 /* v (k) += the sum of the N rows of A (N×k, leading dimension lda). */
 void bt_add_rows(size_t N, size_t k, const double *A, size_t lda, double *v);
+/* Each of the B rows of A (B×k, contiguous) += b (k). */
+void bt_add_bias(size_t B, size_t k, const double *b, double *A);
 /* The batched kernels of the affine family, a = W h + U x + b:
  * h_t = φ(a_t), or h_t = h_{t-1} + φ(a_t) when residual; W is the model's
  * block 0, or aux (and its gradient daux) when use_aux. */

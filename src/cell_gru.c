@@ -147,20 +147,22 @@ static void gru_jacobian(const bt_step *c, const double *s_prev,
 /* ---- batched kernels (batch.c; layout in cell.h, bt_batch_step) ----------
  *
  * Cache: G, T·B rows of 3n, [a_z a_r a_h] of column (t, b): the input
- * parts U_* x_t + b_* before the loop, then the gates [z r h̃], then after
- * the backward step [δa_z δa_r δa_h]; RH, T·B rows of n, r_t ⊙ h_{t-1}.
- * Work: [W_z; W_r] (2n×n, one matrix for one product per step each way),
- * [U_z; U_r; U_h] and its gradient (3n×d each, one GEMM for each product
- * with X), and δ(r⊙h) for one step (B×n). */
+ * parts U_* x_t before the loop (the biases are added step by step, while
+ * the row is in cache), then the gates [z r h̃], then after the backward
+ * step [δa_z δa_r δa_h]; RH, T·B rows of n, r_t ⊙ h_{t-1}. Work: [W_z;
+ * W_r] (2n×n, one matrix for one product per step each way), [U_z; U_r;
+ * U_h] and its gradient (3n×d each, one GEMM for each product with X),
+ * δ(r⊙h) for one step (B×n), [b_z b_r b_h] (3n) and Σ δa_t, the biases'
+ * gradient summed step by step (3n). */
 
 static size_t gru_batch_cache_size(const bt_dims *dm) { return 4 * dm->n; }
 static size_t gru_batch_work_size(const bt_dims *dm, size_t B)
 {
-	return 2 * dm->n * dm->n + 6 * dm->n * dm->d + B * dm->n;
+	return 2 * dm->n * dm->n + 6 * dm->n * dm->d + B * dm->n + 6 * dm->n;
 }
 
 typedef struct {
-	double *G, *RH, *Wzr, *U3, *gU3, *drh;
+	double *G, *RH, *Wzr, *U3, *gU3, *drh, *b3, *gb;
 } gru_batch_view;
 
 static gru_batch_view gru_batch_layout(const bt_batch_step *c)
@@ -173,10 +175,12 @@ static gru_batch_view gru_batch_layout(const bt_batch_step *c)
 	v.U3 = v.Wzr + 2 * n * n;
 	v.gU3 = v.U3 + 3 * n * c->step.model->dims.d;
 	v.drh = v.gU3 + 3 * n * c->step.model->dims.d;
+	v.b3 = v.drh + c->B * n;
+	v.gb = v.b3 + 3 * n;
 	return v;
 }
 
-/* G = X [U_z; U_r; U_h]ᵀ + [b_z, b_r, b_h] over all T·B columns (one GEMM) */
+/* G = X [U_z; U_r; U_h]ᵀ over all T·B columns (one GEMM) */
 static void gru_batch_begin(const bt_batch_step *c)
 {
 	const bt_model *model = c->step.model;
@@ -184,12 +188,11 @@ static void gru_batch_begin(const bt_batch_step *c)
 	gru_batch_view v = gru_batch_layout(c);
 	for (int g = 0; g < 3; g++) {
 		memcpy(v.U3 + g * n * d, P(3 * g + 1), n * d * sizeof(double));
-		for (size_t r = 0; r < N; r++)
-			memcpy(v.G + r * 3 * n + g * n, P(3 * g + 2),
-			       n * sizeof(double));
+		memcpy(v.b3 + g * n, P(3 * g + 2), n * sizeof(double));
 	}
+	memset(v.gb, 0, 3 * n * sizeof(double));
 	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N,
-		    (int)(3 * n), (int)d, 1.0, c->X, (int)d, v.U3, (int)d, 1.0,
+		    (int)(3 * n), (int)d, 1.0, c->X, (int)d, v.U3, (int)d, 0.0,
 		    v.G, (int)(3 * n));
 	memcpy(v.Wzr, P(WZ), n * n * sizeof(double));
 	memcpy(v.Wzr + n * n, P(WR), n * n * sizeof(double));
@@ -203,7 +206,9 @@ static void gru_batch_forward(const bt_batch_step *c, size_t t)
 	const double *Hp = c->H + (t - 1) * B * n;
 	double *H = c->H + t * B * n, *G = v.G + (t - 1) * B * n3,
 	       *RH = v.RH + (t - 1) * B * n;
-	/* [a_z a_r] += h_{t-1} [W_z; W_r]ᵀ;  z = σ(a_z), r = σ(a_r), r ⊙ h_{t-1} */
+	/* [a_z a_r a_h] += [b_z b_r b_h];  [a_z a_r] += h_{t-1} [W_z; W_r]ᵀ;
+	 * z = σ(a_z), r = σ(a_r), r ⊙ h_{t-1} */
+	bt_add_bias(B, n3, v.b3, G);
 	bt_batch_mm(B, 2 * n, n, Hp, n, v.Wzr, n, 1, G, n3, t);
 	for (size_t b = 0; b < B; b++) {
 		double *g = G + b * n3, *rh = RH + b * n;
@@ -260,6 +265,7 @@ static void gru_batch_backward(const bt_batch_step *c, size_t t)
 				dHp[b * n + i] += drh[i] * r;
 		}
 	}
+	bt_add_rows(B, n3, G, n3, v.gb);
 	/* δh_{t-1} += [δa_z δa_r] [W_z; W_r] */
 	if (dHp)
 		bt_batch_mm(B, n, 2 * n, G, n3, v.Wzr, n, 0, dHp, n, t);
@@ -279,7 +285,9 @@ static void gru_batch_end(const bt_batch_step *c, double *grad, double *dX)
 		const double *Hin = g == 2 ? v.RH : c->H;
 		cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, in, iN,
 			    1.0, D, n3, Hin, in, 1.0, G(3 * g), in);
-		bt_add_rows(N, n, D, 3 * n, G(3 * g + 2));
+		double *gb = G(3 * g + 2);
+		for (size_t i = 0; i < n; i++)
+			gb[i] += v.gb[g * n + i];
 	}
 	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n3, id, iN, 1.0,
 		    v.G, n3, c->X, id, 0.0, v.gU3, id);

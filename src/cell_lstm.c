@@ -176,19 +176,20 @@ static void lstm_jacobian(const bt_step *c, const double *s_prev,
 /* ---- batched kernels (batch.c; layout in cell.h, bt_batch_step) ----------
  *
  * Cache: G, T·B rows of 4n, a_t = [a_f a_i a_o a_g] of column (t, b): the
- * input part [U_f; …; U_g] x_t + [b_f; …; b_g] before the loop, then the
- * gates [f i o g], then after the backward step δa_t; TC, T·B rows of n,
- * tanh(c_t); C, (T+1)·B rows of n, c_t (block 0 is c_0 = 0). Work:
- * the carried δc (B×n). */
+ * input part [U_f; …; U_g] x_t before the loop (the bias is added step by
+ * step, while the row is in cache), then the gates [f i o g], then after
+ * the backward step δa_t; TC, T·B rows of n, tanh(c_t); C, (T+1)·B rows
+ * of n, c_t (block 0 is c_0 = 0). Work: the carried δc (B×n) and Σ δa_t,
+ * the bias gradient summed step by step (4n). */
 
 static size_t lstm_batch_cache_size(const bt_dims *dm) { return 6 * dm->n; }
 static size_t lstm_batch_work_size(const bt_dims *dm, size_t B)
 {
-	return B * dm->n;
+	return B * dm->n + 4 * dm->n;
 }
 
 typedef struct {
-	double *G, *TC, *C, *dc;
+	double *G, *TC, *C, *dc, *gb;
 } lstm_batch_view;
 
 static lstm_batch_view lstm_batch_layout(const bt_batch_step *c)
@@ -199,19 +200,18 @@ static lstm_batch_view lstm_batch_layout(const bt_batch_step *c)
 	v.TC = v.G + 4 * N * n;
 	v.C = v.TC + N * n;
 	v.dc = c->work;
+	v.gb = v.dc + c->B * n;
 	return v;
 }
 
-/* G = X [U_f; …; U_g]ᵀ + [b_f; …; b_g] over all T·B columns (one GEMM) */
+/* G = X [U_f; …; U_g]ᵀ over all T·B columns (one GEMM) */
 static void lstm_batch_begin(const bt_batch_step *c)
 {
 	const bt_model *model = c->step.model;
 	size_t n = model->dims.n, d = model->dims.d, N = c->T * c->B;
 	lstm_batch_view v = lstm_batch_layout(c);
-	for (size_t r = 0; r < N; r++)
-		memcpy(v.G + r * 4 * n, P(IB), 4 * n * sizeof(double));
 	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N,
-		    (int)(4 * n), (int)d, 1.0, c->X, (int)d, P(IU), (int)d, 1.0,
+		    (int)(4 * n), (int)d, 1.0, c->X, (int)d, P(IU), (int)d, 0.0,
 		    v.G, (int)(4 * n));
 	memset(v.C, 0, c->B * n * sizeof(double));
 }
@@ -224,7 +224,8 @@ static void lstm_batch_forward(const bt_batch_step *c, size_t t)
 	const double *Hp = c->H + (t - 1) * B * n, *Cp = v.C + (t - 1) * B * n;
 	double *H = c->H + t * B * n, *Ct = v.C + t * B * n;
 	double *G = v.G + (t - 1) * B * n4, *TC = v.TC + (t - 1) * B * n;
-	/* a_t += h_{t-1} [W_f; …; W_g]ᵀ */
+	/* a_t += [b_f; …; b_g] + h_{t-1} [W_f; …; W_g]ᵀ */
+	bt_add_bias(B, n4, P(IB), G);
 	bt_batch_mm(B, n4, n, Hp, n, P(IW), n, 1, G, n4, t);
 	for (size_t b = 0; b < B; b++) {
 		double *a = G + b * n4;
@@ -256,7 +257,7 @@ static void lstm_batch_backward(const bt_batch_step *c, size_t t)
 	const double *TC = v.TC + (t - 1) * B * n;
 	double *G = v.G + (t - 1) * B * n4;
 	if (t == c->T)
-		memset(v.dc, 0, B * n * sizeof(double));
+		memset(v.dc, 0, (B + 4) * n * sizeof(double));   /* δc and Σ δa */
 	for (size_t b = 0; b < B; b++) {
 		double *a = G + b * n4, *dc = v.dc + b * n;
 		const double *cp = Cp + b * n, *dh = dH + b * n, *tc = TC + b * n;
@@ -273,6 +274,7 @@ static void lstm_batch_backward(const bt_batch_step *c, size_t t)
 			dc[j] = dct * f;
 		}
 	}
+	bt_add_rows(B, n4, G, n4, v.gb);
 	/* δh_{t-1} += δa_t [W_f; …; W_g] */
 	if (t > 1)
 		bt_batch_mm(B, n, n4, G, n4, P(IW), n, 0, c->dH + (t - 1) * B * n,
@@ -291,7 +293,10 @@ static void lstm_batch_end(const bt_batch_step *c, double *grad, double *dX)
 		    n4, c->H, in, 1.0, G(IW), in);
 	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n4, id, iN, 1.0, D,
 		    n4, c->X, id, 1.0, G(IU), id);
-	bt_add_rows(N, 4 * n, D, 4 * n, G(IB));
+	double *gb = G(IB);
+	const double *sum = lstm_batch_layout(c).gb;
+	for (size_t i = 0; i < 4 * n; i++)
+		gb[i] += sum[i];
 	if (dX)
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, iN, id, n4,
 			    1.0, D, n4, P(IU), id, 1.0, dX, id);
