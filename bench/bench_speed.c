@@ -35,9 +35,11 @@
  * figure is a lower bound of the work done: the rate of the products.
  *
  * The ceiling: single-thread cblas_dgemv on n×n (the shape of an unbatched
- * step), cblas_dgemm on n×n times n×B (a batched step), on n×n times n×T
- * (a whole sequence at once) and on a big square matrix; row-major, no
- * transposes.
+ * step) and, beside it, bptt's own kernel for that product (bt_matvec,
+ * src/matvec.c, which the B = 1 steps use: both measured, as the issue
+ * asks for small n), cblas_dgemm on n×n times n×B (a batched step), on n×n
+ * times n×T (a whole sequence at once) and on a big square matrix;
+ * row-major, no transposes.
  *
  * With --torch FILE (columns `arch n B best_ms median_ms runs cpu_ms`,
  * written by bench/torch_bench.py) each row also gets PyTorch's time and
@@ -62,6 +64,7 @@
 #include <unistd.h>
 #include <gsl/gsl_cblas.h>
 #include "bt.h"
+#include "cell.h"   /* bt_matvec */
 
 extern char **environ;
 
@@ -369,6 +372,7 @@ typedef struct {
 	size_t M, N, K;      /* C (M×N) += A (M×K) · B (K×N); N = 0: dgemv */
 	double *A, *Bm, *C;
 	int inner;
+	int hand;            /* N = 0: bptt's own kernel (matvec.c) instead */
 } blas_ctx;
 
 static int run_blas(void *c)
@@ -380,7 +384,10 @@ static int run_blas(void *c)
 				    (int)b->M, (int)b->N, (int)b->K, 1.0, b->A,
 				    (int)b->K, b->Bm, (int)b->N, 0.5, b->C,
 				    (int)b->N);
-		else
+		else if (b->hand) {
+			if (!bt_matvec(0, b->M, b->K, b->A, b->K, b->Bm, b->C, 0))
+				return BT_EINVAL;   /* no AVX2 and FMA here */
+		} else
 			cblas_dgemv(CblasRowMajor, CblasNoTrans, (int)b->M,
 				    (int)b->K, 1.0, b->A, (int)b->K, b->Bm, 1,
 				    0.5, b->C, 1);
@@ -388,13 +395,14 @@ static int run_blas(void *c)
 	return 0;
 }
 
-/* GFLOP/s of the best repeat; N = 0 times dgemv on M×K. */
-static double blas_rate(const plan *p, size_t M, size_t N, size_t K)
+/* GFLOP/s of the best repeat; N = 0 times dgemv on M×K (hand: bptt's own
+ * matrix-vector kernel; NAN where the CPU has none). */
+static double blas_rate_of(const plan *p, size_t M, size_t N, size_t K, int hand)
 {
 	size_t cols = N ? N : 1;
 	blas_ctx b = {M, N, K, malloc(M * K * sizeof(double)),
 		      malloc(K * cols * sizeof(double)),
-		      malloc(M * cols * sizeof(double)), 1};
+		      malloc(M * cols * sizeof(double)), 1, hand};
 	double rate = NAN;
 	if (!b.A || !b.Bm || !b.C)
 		goto done;
@@ -406,7 +414,8 @@ static double blas_rate(const plan *p, size_t M, size_t N, size_t K)
 	double fl = 2.0 * M * cols * K;
 	/* inner repeats so that one timed sample lasts about 20 ms */
 	double t0 = now();
-	run_blas(&b);
+	if (run_blas(&b))
+		goto done;
 	double one = now() - t0;
 	b.inner = one > 0.02 ? 1 : (int)(0.02 / (one > 1e-7 ? one : 1e-7)) + 1;
 	plan q = *p;
@@ -419,6 +428,11 @@ done:
 	free(b.Bm);
 	free(b.C);
 	return rate;
+}
+
+static double blas_rate(const plan *p, size_t M, size_t N, size_t K)
+{
+	return blas_rate_of(p, M, N, K, 0);
 }
 
 /* ---- the command as a process ------------------------------------------------- */
@@ -615,13 +629,13 @@ int main(int argc, char **argv)
 	size_t nrows = narch * nn * nB;
 	row *rows = calloc(nrows, sizeof *rows);
 	double (*gemm)[MAXL] = calloc(nn, sizeof *gemm), *gemv = calloc(nn, sizeof *gemv),
-	       *gemmT = calloc(nn, sizeof *gemmT);
-	if (!rows || !gemm || !gemv || !gemmT)
+	       *gemmT = calloc(nn, sizeof *gemmT), *hand = calloc(nn, sizeof *hand);
+	if (!rows || !gemm || !gemv || !gemmT || !hand)
 		return 2;
 	size_t big = p == &PLAN_QUICK ? 512 : 1024;
 	double square = blas_rate(p, big, big, big);
 	printf("ceiling, single-thread BLAS (GFLOP/s)\n");
-	printf("  %6s %11s", "n", "dgemv nxn");
+	printf("  %6s %11s %11s", "n", "dgemv nxn", "bptt's nxn");
 	for (size_t j = 0; j < nB; j++) {
 		char h[32];
 		snprintf(h, sizeof h, "dgemm nxn.nx%zu", Bs[j]);
@@ -633,7 +647,8 @@ int main(int argc, char **argv)
 	printf(" %15s\n", hT);
 	for (size_t i = 0; i < nn; i++) {
 		gemv[i] = blas_rate(p, ns[i], 0, ns[i]);
-		printf("  %6zu %11.2f", ns[i], gemv[i]);
+		hand[i] = blas_rate_of(p, ns[i], 0, ns[i], 1);
+		printf("  %6zu %11.2f %11.2f", ns[i], gemv[i], hand[i]);
 		for (size_t j = 0; j < nB; j++) {
 			gemm[i][j] = Bs[j] > 1 ? blas_rate(p, ns[i], Bs[j], ns[i]) : NAN;
 			if (Bs[j] > 1)
@@ -642,7 +657,8 @@ int main(int argc, char **argv)
 		gemmT[i] = blas_rate(p, ns[i], T, ns[i]);
 		printf(" %15.2f\n", gemmT[i]);
 	}
-	printf("  dgemm %zux%zu.%zux%zu: %.2f\n\n", big, big, big, big, square);
+	printf("  dgemm %zux%zu.%zux%zu: %.2f\n", big, big, big, big, square);
+	printf("  bptt's nxn: its own y += M x for B = 1 (src/matvec.c; nan without AVX2 and FMA)\n\n");
 
 	printf("in process (bt_batch_gradient on a workspace allocated once); cpu: best CPU\n"
 	       "time, wall: best and median wall-clock; GFLOP/s, ns and ratios from cpu\n");
@@ -799,6 +815,9 @@ int main(int argc, char **argv)
 			fprintf(f, "%zu %zu %.6g\n", ns[i], T, gemmT[i]);
 		}
 		fprintf(f, "%zu %zu %.6g\n", big, big, square);
+		fprintf(f, "\n\n# matvec\n# n gflops (bptt's own y += M x, n×n, src/matvec.c; nan without AVX2 and FMA)\n");
+		for (size_t i = 0; i < nn; i++)
+			fprintf(f, "%zu %.6g\n", ns[i], hand[i]);
 		if (bptt) {
 			fprintf(f, "\n\n# process\n# arch n cpu_ms wall_ms wall_median_ms runs files_mb torch_ms torch_over_bptt startup_ms read_model_ms read_data_ms compute_ms write_ms\n");
 			for (size_t k = 0; k < nproc; k++)
@@ -819,6 +838,7 @@ int main(int argc, char **argv)
 	free(gemm);
 	free(gemv);
 	free(gemmT);
+	free(hand);
 	free(torch_rows);
 	return 0;
 }
