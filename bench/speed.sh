@@ -4,7 +4,7 @@
 # when it has torch), then bench_speed, which prints bptt's times, the BLAS
 # ceiling, the ratios to PyTorch and the `bptt grad` process, and writes
 # every figure as columns to BUILD_DIR/bench/speed.dat.
-# OPTIONS (--arch, --n, --B, --T) go to both programs. BENCH_FULL=1: more
+# OPTIONS (--arch, --n, --B, --T, --rounds) go to both programs. BENCH_FULL=1: more
 # repeats (several minutes longer); BENCH_PYTHON: another Python than
 # /usr/bin/python3. Never fails because PyTorch is missing.
 set -u
