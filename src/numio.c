@@ -329,8 +329,10 @@ static inline size_t format_fast(char *buf, double x)
 	uint64_t bits;
 	memcpy(&bits, &x, sizeof bits);
 	char *o = buf;
-	if (bits >> 63)
-		*o++ = '-';
+	/* no branch on the sign: a random one mispredicted half the time
+	 * (bench_numio write 21.4 -> 19.2 ns/number) */
+	*o = '-';
+	o += bits >> 63;
 	int E = (int)(bits >> 52 & 0x7ff);
 	uint64_t m = bits & ((UINT64_C(1) << 52) - 1);
 	if (E == 0x7ff)
