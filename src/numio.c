@@ -305,23 +305,39 @@ static int floor_log10_pow2(int e)
 #define E16 UINT64_C(10000000000000000)
 #define E17 UINT64_C(100000000000000000)
 
-/* Eight digits of x < 10^8 into dig, in four independent pairs. */
+#define E8 100000000u
+
+/* Eight digits of x < 10^8 into dig, pair by pair from the fixed-point
+ * fraction y = x/10^6 with 56 bits after the point (James Anhalt's "jeaiii"
+ * method): its integer part is the first pair; the fraction times 100 gives
+ * the next, and so on. y is x·⌈2^56/10^6⌉, too big by less than x < 2^27;
+ * the three multiplications by 100 make that < 10^8·10^6 < 2^47, far below
+ * the 2^56 that would change a pair (and a check of all 10^8 values of x
+ * agrees). One multiplication per pair, where the four pairs by x/10^4,
+ * x%10^4, /100, %100 took two each: bench_numio write 19.2 -> 18.7 ns, the
+ * gradient file 9.9 -> 9.3 ms. */
 static inline void digits8(char *dig, uint32_t x)
 {
-	uint32_t a = x / 10000, b = x % 10000;
-	memcpy(dig, digit_pairs + 2 * (a / 100), 2);
-	memcpy(dig + 2, digit_pairs + 2 * (a % 100), 2);
-	memcpy(dig + 4, digit_pairs + 2 * (b / 100), 2);
-	memcpy(dig + 6, digit_pairs + 2 * (b % 100), 2);
+	const uint64_t C = UINT64_C(72057594038), M = (UINT64_C(1) << 56) - 1;
+	uint64_t y = x * C;
+	memcpy(dig, digit_pairs + 2 * (y >> 56), 2);
+	y = (y & M) * 100;
+	memcpy(dig + 2, digit_pairs + 2 * (y >> 56), 2);
+	y = (y & M) * 100;
+	memcpy(dig + 4, digit_pairs + 2 * (y >> 56), 2);
+	y = (y & M) * 100;
+	memcpy(dig + 6, digit_pairs + 2 * (y >> 56), 2);
 }
 
-/* The 17 digits of D (10^16 ≤ D < 10^17) into dig. */
-static void digits17(char *dig, uint64_t D)
+/* The 17 digits of D (10^16 ≤ D < 10^17) into dig: split by 10^8 with
+ * one 64-bit product, the rest in 32 bits. */
+static inline void digits17(char *dig, uint64_t D)
 {
-	uint64_t r = D % E16;
-	dig[0] = (char)('0' + D / E16);
-	digits8(dig + 1, (uint32_t)(r / 100000000u));
-	digits8(dig + 9, (uint32_t)(r % 100000000u));
+	uint64_t hi = D / E8;
+	uint32_t lo = (uint32_t)(D - hi * E8), first = (uint32_t)hi / E8;
+	dig[0] = (char)('0' + first);
+	digits8(dig + 1, (uint32_t)hi - first * E8);
+	digits8(dig + 9, lo);
 }
 
 static inline size_t format_fast(char *buf, double x)
