@@ -38,11 +38,17 @@ int bt_numio_parse_fast(const char *s, double *out);
  * was read is not a number in the syntax ("+", ".", "1e+"; *end undefined). */
 int bt_numio_scan(const char *s, const char **end, double *out);
 
+/* The padding bt_numio_scan_row needs after the NUL of its string. */
+#define BT_NUMIO_PAD 8
+
 /* Up to n numbers from *sp into dst: each after a run of blanks and tabs
  * (perhaps empty), a whole field (ended by a blank, a tab or the NUL) in
  * the syntax, and finite. Returns how many were read, *sp just after the
  * last of them; stops early at the end of the string or a field that is not
- * such a number. */
+ * such a number. The caller guarantees BT_NUMIO_PAD readable, initialised
+ * bytes (of any value) after the string's NUL: the digits are loaded eight
+ * bytes at a time, which may reach past the NUL (the bytes there never
+ * change the result). */
 size_t bt_numio_scan_row(const char **sp, double *dst, size_t n);
 
 /* Writes printf("%.17g", x) into buf (at least BT_NUMIO_BUF bytes, all of

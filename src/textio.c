@@ -132,6 +132,22 @@ static int next_line_split(reader *r, int split)
 			}
 			return 0;
 		}
+		/* bt_numio_scan_row reads up to BT_NUMIO_PAD bytes past the
+		 * line's NUL (numio.h): give the buffer room for them,
+		 * initialised (the line is cut at k ≤ len below, so these
+		 * bytes are past any NUL put there) */
+		if (r->cap < (size_t)len + 1 + BT_NUMIO_PAD) {
+			size_t nc = 2 * ((size_t)len + 1 + BT_NUMIO_PAD);
+			char *nl = realloc(r->line, nc);
+			if (!nl) {
+				set_error(r->err, r->path, r->lineno, "out of memory");
+				r->failed = 1;
+				return -1;
+			}
+			r->line = nl;
+			r->cap = nc;
+		}
+		memset(r->line + len + 1, 0, BT_NUMIO_PAD);
 		r->lineno++;
 		if (memchr(r->line, '\0', (size_t)len)) {
 			fail(r, r->lineno, "the line holds a NUL byte");

@@ -453,13 +453,75 @@ START_TEST(test_scan_row)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		double v[5] = {0};
-		const char *p = cases[i].s;
+		/* the string with BT_NUMIO_PAD bytes after its NUL (numio.h) */
+		char s[64] = {0};
+		strcpy(s, cases[i].s);
+		const char *p = s;
 		size_t got = bt_numio_scan_row(&p, v, cases[i].n);
-		ck_assert_msg(got == cases[i].got && p == cases[i].s + cases[i].end,
-			      "'%s': %zu numbers, stops at %td", cases[i].s, got, p - cases[i].s);
+		ck_assert_msg(got == cases[i].got && p == s + cases[i].end,
+			      "'%s': %zu numbers, stops at %td", cases[i].s, got, p - s);
 		if (i == 0)
 			ck_assert(v[0] == 1.5 && v[1] == -2 && v[2] == 30);
 	}
+}
+END_TEST
+
+/* bt_numio_scan_row loads eight bytes at a time, up to BT_NUMIO_PAD past
+ * the NUL: numbers of 1 … 25 digits (before and after the point, with
+ * zeros after the point) whose last digit falls at every offset 0 … 8 from
+ * the end of an exactly padded heap block (AddressSanitizer and valgrind
+ * would see a read beyond it), and strtod's results. */
+START_TEST(test_scan_row_padded)
+{
+	rng_state = 4242;
+	for (int nd = 1; nd <= 25; nd++)
+		for (int form = 0; form < 4; form++)
+			for (int trail = 0; trail <= 8; trail++) {
+				char num[64];
+				int k = 0;
+				if (form & 1)
+					num[k++] = '-';
+				int point = form >= 2 ? (int)(rnd() % (unsigned)(nd + 1)) : -1;
+				for (int i = 0; i < nd; i++) {
+					if (i == point)
+						num[k++] = '.';
+					/* runs of zeros after the point, too */
+					num[k++] = (char)(point >= 0 && i >= point && i < point + 3
+								  ? '0' : '0' + (int)(rnd() % 10));
+				}
+				if (point == nd)
+					num[k++] = '.';
+				/* then trail blanks: the number's end at offset
+				 * trail + 1 from the NUL */
+				size_t len = (size_t)k + (size_t)trail;
+				char *s = malloc(len + 1 + BT_NUMIO_PAD);
+				ck_assert_ptr_nonnull(s);
+				memcpy(s, num, (size_t)k);
+				memset(s + k, ' ', (size_t)trail);
+				memset(s + len, 0, 1 + BT_NUMIO_PAD);
+				num[k] = '\0';
+				double v = 0, ref = strtod(num, NULL);
+				const char *p = s;
+				size_t got = bt_numio_scan_row(&p, &v, 1);
+				if (got != 1 || p != s + k || to_bits(v) != to_bits(ref))
+					ck_abort_msg("'%s' + %d blanks: %zu read, %a against %a",
+						     num, trail, got, v, ref);
+				/* two in a row, the second at the end */
+				char *s2 = malloc(2 * (size_t)k + 2 + BT_NUMIO_PAD);
+				ck_assert_ptr_nonnull(s2);
+				memcpy(s2, num, (size_t)k);
+				s2[k] = '\t';
+				memcpy(s2 + k + 1, num, (size_t)k);
+				memset(s2 + 2 * k + 1, 0, 1 + BT_NUMIO_PAD);
+				double w[2];
+				p = s2;
+				got = bt_numio_scan_row(&p, w, 2);
+				if (got != 2 || to_bits(w[0]) != to_bits(ref) ||
+				    to_bits(w[1]) != to_bits(ref) || *p)
+					ck_abort_msg("'%s' twice: %zu read", num, got);
+				free(s);
+				free(s2);
+			}
 }
 END_TEST
 
@@ -610,6 +672,7 @@ static Suite *numio_suite(void)
 	tcase_add_test(tc, test_parse_syntax);
 	tcase_add_test(tc, test_scan);
 	tcase_add_test(tc, test_scan_row);
+	tcase_add_test(tc, test_scan_row_padded);
 	tcase_add_loop_test(tc, test_format_random, 0, 2);
 	tcase_add_test(tc, test_format_edges);
 	tcase_add_test(tc, test_format_ties);
