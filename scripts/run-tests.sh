@@ -37,8 +37,11 @@ order=()
 add() { cmd[$1]="${*:2}"; order+=("$1"); }
 sanitized=${SANITIZE:-0}
 if [ "$dir" = build ]; then
-	# valgrind's memcheck cannot run a sanitized build
-	[ -f tests/leaks.sh ] && add leaks bash tests/leaks.sh "./$bptt"
+	# valgrind's memcheck cannot run a sanitized build, nor follow malloc
+	# in a static executable: the command linked dynamically (Makefile)
+	leakbin=$bptt
+	[ -x "$dir/bptt-dynamic" ] && leakbin=$dir/bptt-dynamic
+	[ -f tests/leaks.sh ] && add leaks bash tests/leaks.sh "./$leakbin"
 fi
 add cli bash tests/cli.sh "./$bptt"
 [ -f tests/lessons.sh ] && add lessons bash tests/lessons.sh "$dir"
