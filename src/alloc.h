@@ -23,9 +23,10 @@ void *bt_big_calloc(size_t count, size_t size);
 /* For a short process that allocates a few big blocks and exits (the
  * command, not the library's callers): every block from one heap grown in
  * steps of 64 MiB (no mmap per block), with huge pages advised on the
- * first step. The command's gradient at n = 256 spent about a third of its
- * time faulting pages in on the development VM; this halves that. Nothing
- * under AddressSanitizer (its own allocator) or outside glibc. */
-void bt_heap_for_process(void);
+ * first step, none of whose huge pages is touched before the advice. The
+ * command's gradient at n = 256 spent about a third of its time faulting
+ * pages in on the development VM; this halves that. Nothing under
+ * AddressSanitizer (its own allocator) or outside glibc. */
+int bt_heap_for_process(void);   /* 1 when it did, 0 when it could not */
 
 #endif
