@@ -171,20 +171,23 @@ check: deps
 	@$(MAKE) --no-print-directory fuzz-ci
 	@sh scripts/summary.sh build/results.txt build/debug/results.txt build/fuzz/results.txt
 
-# A bounded fuzz run for the test command, about a minute: the text reader
-# for 25 s and the command line for 30 s (FUZZ_CI_TIME sets the second, the
-# first is 5 s less). A crash fails it: the input is kept under build/fuzz/
-# and belongs in fuzz/regressions/ or fuzz/regressions-cli/.
+# A bounded fuzz run for the test command: the text reader for 25 s and the
+# command line for 30 s, at the same time (one core each; FUZZ_CI_TIME sets
+# the second, the first is 5 s less). A crash fails it: the input is kept
+# under build/fuzz/ and belongs in fuzz/regressions/ or fuzz/regressions-cli/.
 FUZZ_CI_TIME ?= 30
 fuzz-ci:
 	@mkdir -p build/fuzz
-	@p=0; f=0; \
-	if $(MAKE) --no-print-directory fuzz-textio FUZZ_TIME_TEXTIO=$$(( $(FUZZ_CI_TIME) - 5 )) > build/fuzz/log.txt 2>&1; then \
+	@rm -f build/fuzz/rc-textio.txt build/fuzz/rc-cli.txt
+	@$(MAKE) --no-print-directory -j2 -k fuzz-textio fuzz-cli \
+		FUZZ_TIME_TEXTIO=$$(( $(FUZZ_CI_TIME) - 5 )) FUZZ_TIME_CLI=$(FUZZ_CI_TIME) > build/fuzz/log.txt 2>&1; \
+	p=0; f=0; \
+	if [ "$$(cat build/fuzz/rc-textio.txt 2>/dev/null)" = 0 ]; then \
 		p=$$((p + 1)); echo "fuzz-textio: ok ($$(grep -o 'Done [0-9]* runs' build/fuzz/run.txt))"; \
-	else f=$$((f + 1)); echo "fuzz-textio: FAILED"; tail -30 build/fuzz/log.txt; fi; \
-	if $(MAKE) --no-print-directory fuzz-cli FUZZ_TIME_CLI=$(FUZZ_CI_TIME) > build/fuzz/log-cli.txt 2>&1; then \
+	else f=$$((f + 1)); echo "fuzz-textio: FAILED"; tail -40 build/fuzz/log.txt; fi; \
+	if [ "$$(cat build/fuzz/rc-cli.txt 2>/dev/null)" = 0 ]; then \
 		p=$$((p + 1)); echo "fuzz-cli: ok ($$(grep -o 'Done [0-9]* runs' build/fuzz/run-cli.txt))"; \
-	else f=$$((f + 1)); echo "fuzz-cli: FAILED"; tail -40 build/fuzz/log-cli.txt; fi; \
+	else f=$$((f + 1)); echo "fuzz-cli: FAILED"; tail -40 build/fuzz/log.txt; fi; \
 	echo "fuzz: $$p passed, $$f failed"; echo "$$p $$f" > build/fuzz/results.txt
 
 test-run: $(BIN) $(TEST_BIN) $(LESSON_BIN) $(if $(filter 1,$(SANITIZE)),,$(B)/bptt-dynamic)
@@ -298,7 +301,8 @@ fuzz-textio: deps-fuzz build/fuzz/fuzz_textio bptt
 	@./bptt grad --model build/fuzz/corpus/init_gru.txt --data build/fuzz/corpus/data.txt -o build/fuzz/corpus/grad.txt
 	@echo "fuzzing the text reader for $(FUZZ_TIME_TEXTIO) s"
 	@cd build/fuzz && { ./fuzz_textio -max_total_time=$(FUZZ_TIME_TEXTIO) -max_len=4096 -rss_limit_mb=4096 \
-		-print_final_stats=1 corpus ../../fuzz/regressions > run.txt 2>&1; rc=$$?; tail -12 run.txt; exit $$rc; }
+		-print_final_stats=1 corpus ../../fuzz/regressions > run.txt 2>&1; rc=$$?; echo $$rc > rc-textio.txt; \
+		tail -12 run.txt; exit $$rc; }
 
 # The dictionary: every subcommand and option (from the table behind
 # --help, through --completion), the fixture files, numbers at the edges.
@@ -315,7 +319,7 @@ fuzz-cli: deps-fuzz build/fuzz/fuzz_cli build/fuzz/cli.dict
 	@echo "fuzzing the command line for $(FUZZ_TIME_CLI) s"
 	@cd build/fuzz && { FUZZ_CLI_FILES=../../fuzz/cli-files ./fuzz_cli -max_total_time=$(FUZZ_TIME_CLI) -max_len=512 \
 		-rss_limit_mb=4096 -timeout=30 -dict=cli.dict -print_final_stats=1 -artifact_prefix=$$PWD/ corpus-cli ../../fuzz/regressions-cli \
-		> run-cli.txt 2>&1; rc=$$?; tail -12 run-cli.txt; exit $$rc; }
+		> run-cli.txt 2>&1; rc=$$?; echo $$rc > rc-cli.txt; tail -12 run-cli.txt; exit $$rc; }
 
 deps-fuzz:
 	@sh scripts/deps.sh fuzz
