@@ -78,6 +78,17 @@ static int fail(reader *r, long line, const char *fmt, ...)
 	return BT_EFORMAT;
 }
 
+/* realloc for the reader: NULL, with r->err set, when memory runs out. */
+static void *grow(reader *r, void *p, size_t bytes)
+{
+	void *q = realloc(p, bytes);
+	if (!q) {
+		set_error(r->err, r->path, r->lineno, "out of memory");
+		r->failed = 1;
+	}
+	return q;
+}
+
 /* Splits s into r->fields/r->nf at runs of blanks and tabs (NULs written
  * in). Returns 0, or -1 when out of memory (r->err set). */
 static int split_fields(reader *r, char *s)
@@ -90,12 +101,9 @@ static int split_fields(reader *r, char *s)
 			break;
 		if (r->nf == r->fcap) {
 			size_t nc = r->fcap ? 2 * r->fcap : 16;
-			char **nfp = realloc(r->fields, nc * sizeof *nfp);
-			if (!nfp) {
-				set_error(r->err, r->path, r->lineno, "out of memory");
-				r->failed = 1;
+			char **nfp = grow(r, r->fields, nc * sizeof *nfp);
+			if (!nfp)
 				return -1;
-			}
 			r->fields = nfp;
 			r->fcap = nc;
 		}
@@ -138,12 +146,9 @@ static int next_line_split(reader *r, int split)
 		 * bytes are past any NUL put there) */
 		if (r->cap < (size_t)len + 1 + BT_NUMIO_PAD) {
 			size_t nc = 2 * ((size_t)len + 1 + BT_NUMIO_PAD);
-			char *nl = realloc(r->line, nc);
-			if (!nl) {
-				set_error(r->err, r->path, r->lineno, "out of memory");
-				r->failed = 1;
+			char *nl = grow(r, r->line, nc);
+			if (!nl)
 				return -1;
-			}
 			r->line = nl;
 			r->cap = nc;
 		}
