@@ -348,11 +348,6 @@ static int scan(const unsigned char *p, const unsigned char **end, double *out)
 	return scan_any(p, end, out, 0);
 }
 
-static int scan_padded(const unsigned char *p, const unsigned char **end, double *out)
-{
-	return scan_any(p, end, out, 1);
-}
-
 int bt_numio_parse_fast(const char *s, double *out)
 {
 	const unsigned char *end;
@@ -378,16 +373,24 @@ int bt_numio_parse(const char *s, double *out)
 	return k < 0 ? -1 : 0;
 }
 
-int bt_numio_scan(const char *s, const char **end, double *out)
+/* bt_numio_scan, for a padded string too (padded a constant where it is
+ * inlined, as in scan_any) */
+static ALWAYS_INLINE int scan_decided(const char *s, const char **end, double *out,
+				      const int padded)
 {
 	const unsigned char *e;
-	int k = scan((const unsigned char *)s, &e, out);
+	int k = scan_any((const unsigned char *)s, &e, out, padded);
 	if (k < 0)
 		return -1;
 	/* strtod stops where the syntax does: a decimal number cannot go on
 	 * with the character that stopped it */
 	*end = (const char *)e;
 	return k == 0 ? fallback(s, *end, out) : 0;
+}
+
+int bt_numio_scan(const char *s, const char **end, double *out)
+{
+	return scan_decided(s, end, out, 0);
 }
 
 /* ---- writing ---------------------------------------------------------------- */
@@ -569,10 +572,7 @@ size_t bt_numio_scan_row(const char **sp, double *dst, size_t n)
 		double v;
 		while (*f == ' ' || *f == '\t')
 			f++;
-		const unsigned char *e;
-		int k = scan_padded((const unsigned char *)f, &e, &v);
-		end = (const char *)e;
-		if (k < 0 || (k == 0 && fallback(f, end, &v) != 0) ||
+		if (scan_decided(f, &end, &v, 1) != 0 ||
 		    (*end != ' ' && *end != '\t' && *end != '\0') || !isfinite(v))
 			break;
 		dst[j] = v;
