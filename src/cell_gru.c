@@ -285,9 +285,7 @@ static void gru_batch_end(const bt_batch_step *c, double *grad, double *dX)
 		const double *Hin = g == 2 ? v.RH : c->H;
 		cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, in, in, iN,
 			    1.0, D, n3, Hin, in, 1.0, G(3 * g), in);
-		double *gb = G(3 * g + 2);
-		for (size_t i = 0; i < n; i++)
-			gb[i] += v.gb[g * n + i];
+		bt_add_rows(1, n, v.gb + g * n, n, G(3 * g + 2));
 	}
 	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n3, id, iN, 1.0,
 		    v.G, n3, c->X, id, 0.0, v.gU3, id);

@@ -214,6 +214,7 @@ static void lstm_batch_begin(const bt_batch_step *c)
 		    (int)(4 * n), (int)d, 1.0, c->X, (int)d, P(IU), (int)d, 0.0,
 		    v.G, (int)(4 * n));
 	memset(v.C, 0, c->B * n * sizeof(double));
+	memset(v.gb, 0, 4 * n * sizeof(double));
 }
 
 static void lstm_batch_forward(const bt_batch_step *c, size_t t)
@@ -257,7 +258,7 @@ static void lstm_batch_backward(const bt_batch_step *c, size_t t)
 	const double *TC = v.TC + (t - 1) * B * n;
 	double *G = v.G + (t - 1) * B * n4;
 	if (t == c->T)
-		memset(v.dc, 0, (B + 4) * n * sizeof(double));   /* δc and Σ δa */
+		memset(v.dc, 0, B * n * sizeof(double));
 	for (size_t b = 0; b < B; b++) {
 		double *a = G + b * n4, *dc = v.dc + b * n;
 		const double *cp = Cp + b * n, *dh = dH + b * n, *tc = TC + b * n;
@@ -293,10 +294,7 @@ static void lstm_batch_end(const bt_batch_step *c, double *grad, double *dX)
 		    n4, c->H, in, 1.0, G(IW), in);
 	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, n4, id, iN, 1.0, D,
 		    n4, c->X, id, 1.0, G(IU), id);
-	double *gb = G(IB);
-	const double *sum = lstm_batch_layout(c).gb;
-	for (size_t i = 0; i < 4 * n; i++)
-		gb[i] += sum[i];
+	bt_add_rows(1, 4 * n, lstm_batch_layout(c).gb, 4 * n, G(IB));
 	if (dX)
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, iN, id, n4,
 			    1.0, D, n4, P(IU), id, 1.0, dX, id);
