@@ -12,15 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include "bt.h"
-
-/* Process CPU time, not wall-clock: on a machine shared with other jobs
- * the time we are descheduled is not ours (best of N on top of that). */
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
+#include "bench.h"
 
 static void fail(const char *what)
 {
@@ -54,11 +46,11 @@ static double best_time(const char *arch, size_t n, size_t B, size_t T,
 		fail("cannot allocate the workspace");
 	double best = 1e300, L;
 	for (int r = 0; r < reps; r++) {
-		double t0 = now();
+		double t0 = bench_cpu();
 		int st = B == 1 ? bt_gradient(m, D[0], 0, &L, g, dX[0])
 				: bt_batch_gradient(w, m, (const bt_data *const *)D,
 						    B, &L, g, dX);
-		double t = now() - t0;
+		double t = bench_cpu() - t0;
 		if (st != BT_OK)
 			fail("gradient failed");
 		best = t < best ? t : best;
@@ -89,10 +81,10 @@ static double dgemm_rate(int n, int reps)
 	}
 	double best = 1e300;
 	for (int r = 0; r < reps; r++) {
-		double t0 = now();
+		double t0 = bench_cpu();
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n,
 			    1.0, A, n, Bm, n, 0.0, C, n);
-		double t = now() - t0;
+		double t = bench_cpu() - t0;
 		best = t < best ? t : best;
 	}
 	free(A);

@@ -18,16 +18,8 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include "bt.h"
+#include "bench.h"
 #include "numio.h"
-
-/* CPU time of the process: on a shared machine, wall-clock time also
- * counts the other processes' turns. */
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
 
 static volatile double sink;
 
@@ -41,7 +33,7 @@ static double time_parse(char **s, size_t count, int reps, int ours)
 {
 	double best = 1e30;
 	for (int r = 0; r < reps; r++) {
-		double t0 = now(), acc = 0, v;
+		double t0 = bench_cpu(), acc = 0, v;
 		for (size_t i = 0; i < count; i++) {
 			if (ours)
 				bt_numio_parse(s[i], &v);
@@ -49,7 +41,7 @@ static double time_parse(char **s, size_t count, int reps, int ours)
 				v = strtod(s[i], NULL);
 			acc += v;
 		}
-		double t = now() - t0;
+		double t = bench_cpu() - t0;
 		sink = acc;
 		if (t < best)
 			best = t;
@@ -62,12 +54,12 @@ static double time_format(const double *x, size_t count, int reps, int ours)
 	double best = 1e30;
 	char buf[BT_NUMIO_BUF];
 	for (int r = 0; r < reps; r++) {
-		double t0 = now();
+		double t0 = bench_cpu();
 		size_t total = 0;
 		for (size_t i = 0; i < count; i++)
 			total += ours ? bt_numio_format(buf, x[i])
 				      : (size_t)snprintf(buf, sizeof buf, "%.17g", x[i]);
-		double t = now() - t0;
+		double t = bench_cpu() - t0;
 		sink = (double)total;
 		if (t < best)
 			best = t;
@@ -157,27 +149,27 @@ int main(int argc, char **argv)
 	for (int r = 0; r < reps; r++) {
 		bt_model *m2;
 		bt_data *d2;
-		double t0 = now();
+		double t0 = bench_cpu();
 		if (bt_model_read(&m2, mpath, &e) || bt_data_read(&d2, dpath, &e))
 			die(e.msg);
-		double t1 = now();
+		double t1 = bench_cpu();
 		bt_model_free(m2);
 		bt_data_free(d2);
 		f = temp_file(gpath);
-		double t2 = now();
+		double t2 = bench_cpu();
 		if (bt_grad_write(f, m, 1.25, g, dX, T) || fclose(f))
 			die("cannot write the gradient");
-		double t3 = now();
+		double t3 = bench_cpu();
 		unlink(gpath);
 		/* the same numbers by fprintf, as the writer did before */
 		f = temp_file(gpath);
-		double t4 = now();
+		double t4 = bench_cpu();
 		for (size_t i = 0; i < m->nparams; i++)
 			fprintf(f, "%.17g%c", g[i], i % 256 == 255 ? '\n' : ' ');
 		for (size_t i = 0; i < T * dims.d; i++)
 			fprintf(f, "%.17g%c", dX[i], i % 256 == 255 ? '\n' : ' ');
 		fclose(f);
-		double t5 = now();
+		double t5 = bench_cpu();
 		unlink(gpath);
 		tread = t1 - t0 < tread ? t1 - t0 : tread;
 		twrite = t3 - t2 < twrite ? t3 - t2 : twrite;

@@ -70,6 +70,7 @@
 #include <unistd.h>
 #include <gsl/gsl_cblas.h>
 #include "bt.h"
+#include "bench.h"
 #include "cell.h"   /* bt_matvec */
 
 extern char **environ;
@@ -104,19 +105,6 @@ typedef struct {
 
 static torch_row *torch_rows;
 static size_t ntorch;
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 static void loadavg(char *buf, size_t len)
 {
@@ -216,13 +204,6 @@ static const torch_row *find_torch(const char *arch, size_t n, size_t B)
 	return NULL;
 }
 
-static double cpu_self(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-	return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
 /* CPU time (user + system) of the children waited for so far. */
 static double cpu_children(void)
 {
@@ -234,7 +215,7 @@ static double cpu_children(void)
 
 static double median_of(double *t, int r)
 {
-	qsort(t, r, sizeof(double), cmp);
+	qsort(t, r, sizeof(double), bench_cmp);
 	return r % 2 ? t[r / 2] : 0.5 * (t[r / 2 - 1] + t[r / 2]);
 }
 
@@ -307,10 +288,10 @@ static int repeat(const plan *p, timed_fn fn, void *ctx, int children,
 			return st;
 	}
 	while (r < max) {
-		double c0 = children ? cpu_children() : cpu_self(), t0 = now();
+		double c0 = children ? cpu_children() : bench_cpu(), t0 = bench_wall();
 		int st = fn(ctx);
-		w[r] = now() - t0;
-		c[r] = (children ? cpu_children() : cpu_self()) - c0;
+		w[r] = bench_wall() - t0;
+		c[r] = (children ? cpu_children() : bench_cpu()) - c0;
 		if (st)
 			return st;
 		total += w[r++];
@@ -449,10 +430,10 @@ static double blas_rate_of(const plan *p, size_t M, size_t N, size_t K, int hand
 	memset(b.C, 0, M * cols * sizeof(double));
 	double fl = 2.0 * M * cols * K;
 	/* inner repeats so that one timed sample lasts about 20 ms */
-	double t0 = now();
+	double t0 = bench_wall();
 	if (run_blas(&b))
 		goto done;
-	double one = now() - t0;
+	double one = bench_wall() - t0;
 	b.inner = one > 0.02 ? 1 : (int)(0.02 / (one > 1e-7 ? one : 1e-7)) + 1;
 	plan q = *p;
 	q.budget = p->budget / 4;

@@ -12,13 +12,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include "bt.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
+#include "bench.h"
 
 static double t0;
 
@@ -27,7 +21,7 @@ static int report(void *ctx, const bt_train_report *r)
 	(void)ctx;
 	if (!isnan(r->eval_mse))
 		printf("step %5zu  loss %-10.4g  |g| %-10.3g  held-out MSE %-10.4g  %6.1f s\n",
-		       r->step, r->loss, r->grad_norm, r->eval_mse, now() - t0);
+		       r->step, r->loss, r->grad_norm, r->eval_mse, bench_wall() - t0);
 	return 0;
 }
 
@@ -68,10 +62,10 @@ int main(int argc, char **argv)
 	o.callback = report;
 	printf("lstm n=%zu on adding T=%zu, batch %zu, adam lr %g, clip-norm %g, seed %lu\n",
 	       n, T, B, lr, clip, seed);
-	t0 = now();
+	t0 = bench_wall();
 	bt_train_result r;
 	int st = bt_train(m, &o, &r);
-	double secs = now() - t0;
+	double secs = bench_wall() - t0;
 	printf("%s after %zu steps (%zu sequences), %.2f s (%.1f ms/step): held-out MSE %.4g, baseline %.4g\n",
 	       r.reached_target ? "reached MSE < 0.01" : "did NOT reach MSE < 0.01", r.steps,
 	       r.examples, secs, 1e3 * secs / (double)(r.steps ? r.steps : 1), r.eval_mse,
