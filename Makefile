@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # bptt — make builds, make check tests, make plots draws, make debug builds
 # with AddressSanitizer + UndefinedBehaviorSanitizer.
 #

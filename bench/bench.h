@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bench.h — the benchmarks' clocks and their qsort comparison (static
  * functions, one copy in each benchmark program). */
 #ifndef BENCH_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bench_batch.c — the speed of full BPTT through the batched kernels
  * (batch.c): bt_gradient (B = 1) and bt_batch_gradient (B sequences).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bench_bptt.c — how long one exact full BPTT takes (forward + backward,
  * every parameter and every input), and one truncated BPTT, on a tanh RNN.
  *

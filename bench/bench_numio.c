@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bench_numio.c — how fast numbers are read and written: strtod against
  * bt_numio_parse and snprintf("%.17g") against bt_numio_format, in ns per
  * number, then the time `bptt grad` spends on its files for a tanh RNN with

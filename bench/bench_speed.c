@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bench_speed.c — how fast one exact forward + full backward is, against
  * the machine's single-thread BLAS and (optionally) PyTorch.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bench_train.c — how fast an LSTM learns the adding problem with bt_train:
  * the steps and seconds until the held-out MSE falls below a target.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # speed.sh [BUILD_DIR] [BPTT] [OPTIONS] — the speed benchmark of `make bench`:
 # PyTorch's times first (bench/torch_bench.py, with Debian's /usr/bin/python3,
 # when it has torch), then bench_speed, which prints bptt's times, the BLAS

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """torch_bench.py — PyTorch's time for what bench_speed times in bptt.
 
 usage: /usr/bin/python3 bench/torch_bench.py [--quick | --full] [--rounds R]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* gradient.c — using the bptt library from C: build (or load) a model,
  * compute its exact BPTT gradient, check it against finite differences,
  * and measure how Jacobian products vanish over the lags.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz_cli.c — a libFuzzer target for the command line: an input is an
  * argument vector, one argument per line ("grad\n--model\nmodel.txt\n…"),
  * run as `bptt ARGS…` through the command's own entry point, cli_main, in

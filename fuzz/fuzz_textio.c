@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz_textio.c — a libFuzzer target for the strict text reader: any input
  * is read as a model, a data file and a gradient file. The reader must
  * refuse or accept it cleanly: no crash, no leak, no undefined behaviour,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 01_bptt — backpropagation through time by hand, checked, and timed.
  *
  * A tanh RNN small enough to read (d = 2, n = 3, m = 1, T = 5): the forward

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 02_vanishing — vanishing and exploding gradients.
  *
  * How much does the state T steps ahead depend on the state τ steps back?

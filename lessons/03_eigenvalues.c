@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 03_eigenvalues — eigenvalues are not enough.
  *
  * Two recurrent matrices with exactly the same eigenvalues, all of modulus

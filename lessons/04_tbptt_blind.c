@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 04_tbptt_blind — truncated BPTT cannot see past its window.
  *
  * Only the last loss term counts (mask 0 except at step T), so the rows of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 05_tbptt_bias — truncated BPTT is biased.
  *
  * Part 1, the scalar model h_t = a h_{t-1} + b x_t with ℓ_t = ½ h_t²: the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 06_clipping — gradient clipping on a cliff.
  *
  * Clipping by norm, g̃ = min(1, c/‖g‖)·g, shortens a gradient and keeps its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 07_residual — residual connections: J_t = I + D_t W.
  *
  * The residual RNN adds its update to the old state,

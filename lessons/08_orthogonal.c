@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 08_orthogonal — the orthogonal RNN: flat Jacobian norms at any T, and
  * what saturation of tanh still does to them.
  *

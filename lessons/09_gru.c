@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 09_gru — the GRU's update gate opens a path for the gradient.
  *
  * A GRU step mixes the old state and a candidate:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 10_lstm — the LSTM's constant error carousel.
  *
  * The cell state moves on by c_t = f_t ⊙ c_{t−1} + i_t ⊙ g_t, so its own

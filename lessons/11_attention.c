@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 11_attention — attention gives the gradient a path that skips the states.
  *
  * The attention model reads every past input twice: once through the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 12_lyapunov — order and chaos: the largest Lyapunov exponent of a random
  * tanh RNN against the gain g.
  *

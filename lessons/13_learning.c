@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* 13_learning — which architecture learns a long dependency.
  *
  * The adding problem: x_t = (u_t, marker_t), u_t ~ U(0,1), two marked steps,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* lesson.h — the little that every lesson program shares: flags with
  * --help, the output directory, data files written whole (a temporary
  * file renamed at the end) with named datasets for gnuplot's `index`.

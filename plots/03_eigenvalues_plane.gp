@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # caption: The eigenvalues of the normal and the non-normal W in the complex plane (they coincide), inside the unit circle; the dashed circle has radius ρ.
 # lesson: 03_eigenvalues
 load 'plots/common.gp'

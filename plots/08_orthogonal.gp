@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # caption: log10 of the norm of ∂h_T/∂h_{T−τ} against the lag τ for the orthogonal (Cayley) RNN: with the identity activation (exactly flat), and with tanh at small and at large inputs (solid), each beside the estimate from the mean of tanh'² over the units (dashed).
 # lesson: 08_orthogonal
 load 'plots/common.gp'

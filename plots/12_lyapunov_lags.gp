@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # caption: log10 of the norm of the Jacobian product ∂h_T/∂h_{T−τ} against the lag τ (as in lesson 2) for one network of lesson 12 at an ordered and a chaotic gain, beside lines whose slope is the largest Lyapunov exponent λ/ln 10 measured independently by bt_lyapunov over the same steps: the gradient's growth rate over long lags is λ.
 # lesson: 12_lyapunov
 load 'plots/common.gp'

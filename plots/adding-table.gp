@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # adding-table.gp — the figure of scripts/adding-table.sh (`make table`):
 # learning curves of every architecture on the adding problem, one panel per
 # sequence length T. Not one of the lesson figures (make plots does not draw

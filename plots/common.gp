@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # common.gp — terminal and style shared by every figure. Each figure's
 # script loads it; run a script as
 #     gnuplot -e "fmt='png'" plots/NN_name.gp      (or fmt='svg')

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
 # flow.gp — |dL/dh_t| over t, one curve per model (data: plots/out/flow.dat,
 # written by scripts/demo.sh with `bptt flow`).
 set terminal pngcairo size 900,560 enhanced font "sans,11"

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # adding-table.sh [BPTT] — which architecture learns the adding problem:
 # every architecture of the registry trained with `bptt train` at T = 50,
 # 100 and 200 with one shared setting, two trainings at a time. Prints

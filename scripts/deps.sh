@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # deps.sh build|plots|fuzz|coverage|torch — make sure the Debian packages bptt needs are there.
 # As root, installs what is missing with apt-get; otherwise prints the one
 # command that does and stops. `torch` is optional (make bench compares

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # index.sh OUT — an HTML page showing every figure with its caption, the
 # lesson it comes from and the command that regenerates it. Captions come
 # from the "# caption:" line of each plots/NN_name.gp.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # plots.sh BUILD_DIR — the main job: runs every lesson (in order, one line
 # of progress each; the narration goes to plots/out/NN_name.txt), draws every
 # figure with gnuplot as PNG and SVG, and writes plots/out/index.html.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # run-tests.sh BUILD_DIR BPTT TEST_BIN... — runs every Check suite and the
 # shell tests (the command end to end, the lessons, installation, the man
 # pages, the exercise grader), JOBS at a time (default 2: the machines have

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
 # summary.sh RESULTS... — adds up the counts of run-tests.sh and prints the
 # closing line.
 p=0; f=0

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* activation.c — the element-wise nonlinearities φ and their derivatives. */
 #include <math.h>
 #include <string.h>

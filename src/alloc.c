@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* alloc.c — large buffers with transparent huge pages (see alloc.h). */
 #define _DEFAULT_SOURCE 1
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* alloc.h — large buffers (internal).
  *
  * A fresh page costs a fault on first touch; on some machines (the

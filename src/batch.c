@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* batch.c — B sequences at once: the sum of their full-BPTT results.
  *
  *     L = Σ_b L_b,   ∂L/∂θ = Σ_b ∂L_b/∂θ,   ∂L/∂X_b = ∂L_b/∂X_b

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bias.c — how far truncated gradients are from the full one.
  *
  * (a) The spec's scalar reference fact, estimated with the library's own

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* bt.h — the public API of the bptt library.
  *
  * Everything a program needs: models (architecture records, flat parameter

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cell.h — the architecture interface: one const record per architecture.
  *
  * A record says how big the state and the per-step cache are, lays out the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cell_attention.c — an RNN with attention over its past inputs:
  *
  *     core      h_t = tanh(W h_{t-1} + U x_t + b)

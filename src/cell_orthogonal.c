@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cell_orthogonal.c — the orthogonal RNN: a tanh RNN whose recurrent
  * matrix is the Cayley transform of a skew-symmetric matrix,
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cli.c — the `bptt` command: argument parsing and messages only; the
  * library does the work.
  *
@@ -872,7 +873,13 @@ int cli_main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(argv[1], "--version")) {
-		printf("bptt %s\n", bt_version());
+		printf("bptt %s\n"
+		       "License GPL-3.0-or-later: GNU GPL version 3 or later "
+		       "<https://gnu.org/licenses/gpl.html>.\n"
+		       "This is free software: you are free to change and "
+		       "redistribute it.\n"
+		       "There is NO WARRANTY, to the extent permitted by law.\n",
+		       bt_version());
 		return 0;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cli.h — what the `bptt` subcommands share (internal to the command):
  * option tables, typed option getters that stop with a precise message,
  * loading and building models and data, atomic output. Each subcommand is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cli_bias.c — bptt bias: how far truncated gradients are from the full
  * one; the spec's scalar reference fact against Monte Carlo (--scalar), and
  * relative error and cosine for any model, sliding window beside chunks. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cli_clip.c — bptt clip: global-norm and value clipping of a gradient,
  * from a file or computed here, with the norms and the cosine that show
  * what clipping did. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cli_grad.c — bptt grad, check and flow: exact gradients, the
  * finite-difference check, backpropagated norms. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cli_jacobian.c — bptt jacobian: norms of Jacobian products over lags. */
 #include <errno.h>
 #include <float.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cli_lyapunov.c — bptt lyapunov: the leading Lyapunov exponents. */
 #include <limits.h>
 #include <stdio.h>

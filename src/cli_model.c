@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cli_model.c — bptt init and bptt data: new models and random data. */
 #include <errno.h>
 #include <float.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cli_spectrum.c — bptt spectrum: singular values, eigenvalues, departure
  * from normality of the recurrent matrix, and the norms of its powers. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cli_task.c — bptt task: data sets with known baselines. */
 #include <limits.h>
 #include <stdio.h>

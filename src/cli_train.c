@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cli_train.c — bptt train: minibatch training with a choice of gradient
  * estimator, optimizer and clipping; the trained model, a learning curve,
  * progress on a terminal. The library's bt_train does the work. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* clip.c — gradient clipping, and the norms and cosines it is judged by.
  *
  * Global-norm clipping (the spec):   g̃ = min(1, c/‖g‖) · g,

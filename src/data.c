@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* data.c — input, target and mask sequences. */
 #include <stdlib.h>
 #include <string.h>

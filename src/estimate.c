@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* estimate.c — gradient estimators for training: Williams & Peng's
  * TBPTT(k1, k2) and Tallec & Ollivier's randomized, reweighted truncation
  * (ARTBP), beside full BPTT (seq.c) and the spec's sliding window

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fault.c — where a non-finite value first appears.
  *
  * bt_seq_forward only says that the loss is not finite, and bt_gradient

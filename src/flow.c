@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* flow.c — how the gradient flows back through time, and which lags the
  * parameter gradient is made of.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* gradcheck.c — the finite-difference checker. Its result is data: per
  * parameter block (and for the inputs X) the largest absolute and relative
  * disagreement between the exact BPTT gradient and finite differences of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* jacobian.c — norms of Jacobian products over time lags.
  *
  *     ∂s_T/∂s_{T−τ} = J_T J_{T−1} … J_{T−τ+1},   J_t = ∂s_t/∂s_{t−1}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* linalg.c — small dense helpers the instruments share: the 2-norm of a
  * matrix by warm-started power iteration (with an SVD when it does not
  * settle), singular values and eigenvalues. */

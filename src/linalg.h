@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* linalg.h — dense helpers shared by the instruments (internal). */
 #ifndef BT_LINALG_H
 #define BT_LINALG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* lyapunov.c — the leading Lyapunov exponents of the driven state dynamics,
  * by Benettin's method.
  *

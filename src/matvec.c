@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* matvec.c — the recurrent products of one sequence (B = 1), by hand.
  *
  *     dot form    y_i += Σ_j M_ij x_j      (i < k, j < n: y += M x)

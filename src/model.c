@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* model.c — models: the flat parameter buffer, its named blocks, and
  * initialisation. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* numio.c — exact decimal numbers, fast: a reader equal to strtod and a
  * writer equal to printf("%.17g"), bit for bit and byte for byte.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* numio.h — exact decimal numbers, fast (internal to bptt: textio.c, the
  * command, the tests and bench/bench_numio.c).
  *

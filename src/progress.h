@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* progress.h — how the library's long loops poll for cancelling and report
  * progress (internal; the public side is in bt.h, resource.c).
  *

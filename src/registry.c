@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* registry.c — architecture name → record. One line per architecture. */
 #include <string.h>
 #include "cell.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* resource.c — what a request may take: a memory limit with estimates of
  * what each computation needs, and cancelling of long loops with progress.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* seq.c — a model unrolled over a sequence: forward pass, readout, masked
  * loss, and exact full backpropagation through time.
  *

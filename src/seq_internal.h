@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* seq_internal.h — the sequence workspace, shared by seq.c and tbptt.c. */
 #ifndef BT_SEQ_INTERNAL_H
 #define BT_SEQ_INTERNAL_H

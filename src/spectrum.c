@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* spectrum.c — singular values, eigenvalues and the departure from
  * normality of the recurrent matrix, norms of its powers, and generators
  * of normal and non-normal matrices with the same eigenvalues.

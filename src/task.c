@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* task.c — tasks with known baselines, generated from a seed: the adding
  * problem, the copy (memory) task and a scalar linear-Gaussian task. Each
  * fills X, Y and the loss mask M (1 where a target counts) and states what

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tbptt.c — truncated backpropagation through time, the spec's sliding
  * window: the loss term ℓ_t sends its gradient back through the states
  * s_t, s_{t-1}, …, s_{t-k+1} only; s_{t-k} is a constant for that term.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* tbptt_chunked.c — truncated backpropagation through time, the chunked
  * variant that most training loops use: the sequence is cut into chunks of
  * k steps, [1..k], [k+1..2k], …, the state is carried forward from one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* textio.c — the text format of models, data and gradients: a strict
  * reader and an exact writer (%.17g round-trips every double bit for bit).
  *

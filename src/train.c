@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* train.c — optimizers (SGD with momentum, Adam) as type records, and the
  * training loop bt_train: fresh seeded minibatches, a gradient estimator,
  * clipping, one update per minibatch, a held-out evaluation, a callback,

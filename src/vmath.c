@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* vmath.c — σ and tanh over arrays, for the gates of the batched kernels.
  *
  *     σ(x) = 1 / (1 + e^{−x})  (x ≥ 0),   e^{x} / (1 + e^{x})  (x < 0)

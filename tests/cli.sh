@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # cli.sh — end-to-end tests of the bptt command.
 #
 #     bash tests/cli.sh PATH_TO_BPTT
@@ -905,8 +906,9 @@ grep -q "^usage: bptt COMMAND" "$ERR" || fail_why "no usage on stderr: $(head -c
 result "bptt without a command: usage on stderr, exit 2"
 run --version
 need_rc 0
-grep -Eq '^bptt [0-9]+\.[0-9]+\.[0-9]+$' "$OUT" || fail_why "stdout: $(cat "$OUT")"
-result "bptt --version"
+head -n 1 "$OUT" | grep -Eq '^bptt [0-9]+\.[0-9]+\.[0-9]+$' || fail_why "stdout: $(cat "$OUT")"
+grep -q 'GPL-3.0-or-later' "$OUT" || fail_why "--version does not name the license: $(cat "$OUT")"
+result "bptt --version: the version and the license"
 run help grad
 need_rc 0
 grep -q "^usage: bptt grad " "$OUT" || fail_why "stdout: $(head -c 200 "$OUT")"

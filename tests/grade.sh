@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # grade.sh BUILD_DIR — the auto-graded exercises end to end: every reference
 # solution passes (exit 0, score N/N), every untouched stub fails (exit 1,
 # every block named, "nothing is implemented yet"), a deliberately

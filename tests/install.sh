@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # install.sh — make install into a temporary DESTDIR; the example program
 # builds against the installed library with nothing but
 # `pkg-config --cflags --libs bptt` (and -Wall -Wextra -Werror) and runs;
@@ -21,7 +22,7 @@ ls "$d/root/opt/bptt/share/bptt/lessons/"*.md > /dev/null 2>&1 && ok "lesson tex
 ls "$d/root/opt/bptt/share/bptt/plots/"*.gp > /dev/null 2>&1 && ok "gnuplot scripts installed" || bad "gnuplot scripts installed"
 export PKG_CONFIG_PATH="$d/root/opt/bptt/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$d/root"
 flags=$(pkg-config --cflags --libs bptt 2>&1) && ok "pkg-config --cflags --libs bptt" || bad "pkg-config" "$flags"
-[ "$(pkg-config --modversion bptt)" = "$("$d/root/opt/bptt/bin/bptt" --version | sed 's/^bptt //')" ] \
+[ "$(pkg-config --modversion bptt)" = "$("$d/root/opt/bptt/bin/bptt" --version | sed -n '1s/^bptt //p')" ] \
 	&& ok "pkg-config version equals bptt --version" || bad "versions differ"
 if cc -std=c11 -Wall -Wextra -Werror "$d/root/opt/bptt/share/bptt/examples/gradient.c" $flags -o "$d/gradient" 2> "$d/cc.err"; then
 	ok "the example compiles against the installed library with -Werror"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # leaks.sh — the command under valgrind's memcheck, on success paths and on
 # refusal paths: every run must end with the exit status it should have,
 # no memory error and no definite or indirect leak.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # lessons.sh BUILD_DIR — every lesson: --help exits 0; a run with its
 # defaults exits 0 and writes the data files its gnuplot script reads; the
 # script renders PNG and SVG without warnings; numbers the lessons narrate

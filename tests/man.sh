@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # man.sh BPTT — the man pages lint clean (groff -ww), every option that
 # `bptt COMMAND --help` lists appears in bptt(1), and the bash completion
 # is valid bash that knows every subcommand and option.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* memcount.h — bytes held by the allocator, and their peak over the
  * library's progress polls (for the tests of the memory estimates). */
 #ifndef TU_MEMCOUNT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* reference.h — an independent reference implementation of the spec for
  * rnn, linear and residual, written with plain C loops, shared by
  * test_grad.c and test_tbptt.c. It reads the model's parameters only

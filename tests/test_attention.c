@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_attention.c — the `attention` architecture against an independent
  * reference written from the spec with plain C loops (no BLAS, nothing of
  * the library but the block layout):

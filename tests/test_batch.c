@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_batch.c — batched BPTT (batch.c and the cells' batched kernels).
  *
  * The independent routes: B single-sequence runs of bt_seq_forward +

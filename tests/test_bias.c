@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_bias.c — the bias of truncated gradients (bias.c) and the chunked
  * truncation it compares (tbptt_chunked.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_cell.c — the architecture records: layout, allocation, repeatable
  * initialisation, and the step Jacobian against finite differences of the
  * step forward (an independent route). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_checkmodes.c — the checker's other ways to look at a gradient:
  * Richardson extrapolation, the Taylor-remainder test, the sweep of every
  * formula's error over h, checking a given gradient, and the opposite-sign

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_clip.c — gradient clipping (clip.c): the spec's global-norm clipping
  * g̃ = min(1, c/‖g‖)·g and element-wise value clipping, against plain-loop
  * computations in long double and closed forms.

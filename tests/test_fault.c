@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_fault.c — where a non-finite value first appears (fault.c),
  * against the recurrence and readout written out here in plain loops:
  *

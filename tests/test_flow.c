@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_flow.c — gradient flow over time and lags (flow.c), for every
  * architecture, each number by a second route:
  *

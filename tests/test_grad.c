@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_grad.c — the loss and exact full BPTT against an independent
  * reference, finite differences, and the library's own gradient checker.
  *

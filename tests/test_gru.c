@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_gru.c — the GRU cell against an independent reference, finite
  * differences, the library's checker, the truncation's lag structure, the
  * closed form of ∂L/∂W_h, and its step Jacobian against finite differences

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_init.c — initialisation options: the requested largest singular
  * value or spectral radius is met to 1e-12 (checked by another algorithm
  * than the one that set it), orthogonal W is orthogonal, same seed same

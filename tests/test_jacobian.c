@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_jacobian.c — log norms of Jacobian products over lags: against the
  * direct product (no renormalisation) and an SVD where it is representable,
  * against a closed form at T = 10 000 where it is not, and below the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_lstm.c — the LSTM cell against an independent reference, finite
  * differences and the library's checker; truncation; the constant error
  * carousel; the step Jacobian; initialisation.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_lyapunov.c — Lyapunov exponents by Benettin's method, against
  * independent routes: a linear RNN whose W has known eigenvalues (the
  * exponents are ln|λ_i(W)| exactly, up to the transient), the slope of

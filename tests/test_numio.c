@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_numio.c — the fast exact number reader and writer (src/numio.c)
  * against the C library: bt_numio_parse must return strtod's double bit for
  * bit, bt_numio_format must write printf("%.17g")'s bytes, on random numbers

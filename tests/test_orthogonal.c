@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_orthogonal.c — the orthogonal (Cayley) RNN: W is orthogonal to
  * 1e-12 even for |A| near 30, and the gradient with respect to A agrees
  * with an independent reference: an explicit Gauss–Jordan inverse for the

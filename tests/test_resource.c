@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_resource.c — what a request may take (resource.c): memory estimates
  * against the memory the computation really holds, the memory limit in
  * the readers, cancelling and progress in every long loop.

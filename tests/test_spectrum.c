@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_spectrum.c — singular values, eigenvalues, Henrici's departure from
  * normality and the norms of powers, against closed forms on constructed
  * matrices (diagonal, rotation-scaling blocks, Jordan blocks), against

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_task.c — tasks with known baselines: shapes, masks, markers and
  * sums; the same seed gives the same data; the stated baselines agree with
  * their empirical value over many sequences (computed here from the data);

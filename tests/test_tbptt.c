@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_tbptt.c — truncated BPTT (--truncate k) against a brute-force
  * reference, the lag structure of ∂L/∂x under truncation, and the spec's
  * closed-form bias of the scalar linear model.

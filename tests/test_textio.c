@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_textio.c — the text format: exact round trips, what the strict
  * reader accepts, every refusal of the spec (status, file and physical
  * line), and atomic writes.

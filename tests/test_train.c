@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* test_train.c — training: the optimizers' steps against hand
  * computations from their formulas, clipping inside the loop, TBPTT(k1, k2)
  * against full BPTT, the sliding window and a per-term brute force, ARTBP's

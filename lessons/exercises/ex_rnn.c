@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ex_rnn.c — exercise 1: the backward step of the vanilla (tanh) RNN.
  *
  *     a_t = W h_{t-1} + U x_t + b,    h_t = tanh(a_t)

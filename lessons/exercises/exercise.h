@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* exercise.h — what an exercise file gives the grader.
  *
  * Every exercise file (ex_rnn.c, ex_gru.c, ex_lstm.c, ex_tbptt.c, or the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* grade.c — the grader of the exercises in lessons/exercises/.
  *
  *     make grade EX=gru [STUDENT=path/to/ex_gru.c] [RESULT=file]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ex_gru.c — exercise 2, REFERENCE SOLUTION: the backward step of the GRU
  * (Cho et al. 2014, the reset gate applied to h_{t-1} before W_h).
  *

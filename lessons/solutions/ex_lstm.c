@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ex_lstm.c — exercise 3, REFERENCE SOLUTION: the backward step of the
  * LSTM (no peepholes).
  *

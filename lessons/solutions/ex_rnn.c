@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ex_rnn.c — exercise 1, REFERENCE SOLUTION: the backward step of the
  * vanilla (tanh) RNN.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ex_tbptt.c — exercise 4, REFERENCE SOLUTION: truncated backpropagation
  * through time, the spec's sliding window.
  *
