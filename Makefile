@@ -11,57 +11,74 @@ CSTD = -std=c11 -Wall -Wextra -Wpedantic
 OPT ?= -O2 -g
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -Isrc
 PKG_CONFIG ?= pkg-config
+comma := ,
 
-# GSL linked against OpenBLAS's CBLAS when it is installed, GSL's own otherwise.
-HAVE_OPENBLAS := $(shell $(PKG_CONFIG) --exists openblas 2>/dev/null && echo yes)
-ifeq ($(HAVE_OPENBLAS),yes)
-BLAS_LIBS := $(shell $(PKG_CONFIG) --libs openblas)
+# V=1 shows the full commands; by default one short line per file.
+V ?= 0
+ifeq ($(V),1)
+Q :=
+say :=
 else
-BLAS_LIBS := -lgslcblas
+Q := @
+say = @printf '  %-6s %s\n' '$(1)' '$(2)';
 endif
-GSL_CFLAGS := $(shell $(PKG_CONFIG) --cflags gsl 2>/dev/null)
-# glibc's vector math library (x86-64): the gates' σ and tanh of the
-# batched gru and lstm kernels four at a time where the CPU has AVX2
-# (src/vmath.c); without it, libm's one at a time.
-MVEC_SO := $(wildcard $(shell $(CC) -print-file-name=libmvec.so))
+
+# Every query below is silent: before the dependency step has installed a
+# compiler, pkg-config or the libraries, they just come out empty (the
+# targets that compile run in a second make, after that step).
+sh = $(shell $(1) 2>/dev/null)
+UNAME := $(call sh,uname -s)
+
+# PORTABLE=1: a plain build, for any C11 compiler and C library, and the
+# proof that the fallbacks compute the same gradients (make check builds it
+# and runs its tests): no static linking, no libmvec, no AVX2 kernels, no
+# huge-page advice, no heap set-up, GSL's CBLAS (or the CBLAS pkg-config
+# names). Off Linux it is the default. Speed devices: docs/speed.md.
+PORTABLE ?= $(if $(filter Linux,$(UNAME)),0,1)
+
+GSL_CFLAGS := $(call sh,$(PKG_CONFIG) --cflags gsl)
+GSL_LDIRS := $(call sh,$(PKG_CONFIG) --libs-only-L gsl)
+CHECK_CFLAGS := $(call sh,$(PKG_CONFIG) --cflags check)
+CHECK_LIBS := $(call sh,$(PKG_CONFIG) --libs check)
+
+ifeq ($(PORTABLE),1)
+CPPFLAGS += -DBT_PORTABLE
+GSL_LIBS := $(or $(call sh,$(PKG_CONFIG) --libs gsl),-lgsl -lgslcblas -lm)
+CLI_LIBS := $(GSL_LIBS)
+CLI_DYNAMIC_LIBS := $(GSL_LIBS)
+CLI_LDFLAGS :=
+NO_PIE :=
+else
+# GSL linked against OpenBLAS's CBLAS when it is installed, GSL's own
+# otherwise; glibc's vector math library for the gates (src/vmath.c).
+BLAS_LIBS := $(or $(call sh,$(PKG_CONFIG) --libs openblas),-lgslcblas)
+MVEC_SO := $(wildcard $(call sh,$(CC) -print-file-name=libmvec.so))
 MVEC_LIB := $(if $(MVEC_SO),-lmvec)
 CPPFLAGS += $(if $(MVEC_SO),-DBT_HAVE_MVEC)
-GSL_LIBS := -lgsl $(BLAS_LIBS) $(MVEC_LIB) -lm
-# The command itself is linked against the static archive of Debian's
-# single-threaded OpenBLAS (libopenblas-serial-dev) when it is there: no
-# thread pool to start and no 12 000 symbol relocations of the shared
-# library at every start (start-up about 15 → 7 ms of CPU; README "Speed").
-# The library already runs OpenBLAS on one thread, so the kernels are the
-# same. libgfortran would be needed only if OpenBLAS's LAPACK part were
-# pulled in (it is not: --as-needed drops it), so it is named only when its
-# development link is there (gfortran installs it; the package does not
-# need it). Without the archive the command is linked like everything else.
-# GSL goes in from its static archive too (libgsl-dev ships it): loading
-# libgsl.so and libgslcblas.so took about 1 ms of every start. And the
-# command is a position-dependent executable (NO_PIE; `make NO_PIE=` links
-# the compiler's default, a PIE): a PIE has some 14 000 relocations to
-# apply at every start, 0.6 ms. Start-up: 4.4 → 2.9 ms of CPU (an empty C
-# program: 1.6 ms).
-comma := ,
-MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+GSL_LIBS := $(GSL_LDIRS) -lgsl $(BLAS_LIBS) $(MVEC_LIB) -lm
+# The command: GSL's archive and Debian's single-threaded OpenBLAS archive
+# where they are, position-dependent, and static where glibc's static
+# libraries are too (a faster start; docs/speed.md). libgfortran only when
+# its development link is there (--as-needed drops it anyway).
+MULTIARCH := $(call sh,$(CC) -print-multiarch)
 OPENBLAS_SERIAL_A := $(wildcard /usr/lib/$(MULTIARCH)/openblas-serial/libopenblas.a)
-GSL_A := $(wildcard /usr/lib/$(MULTIARCH)/libgsl.a)
-CLI_GSL := $(if $(GSL_A),$(GSL_A),-lgsl)
+GSL_A := $(filter /%,$(call sh,$(CC) -print-file-name=libgsl.a))
+GSL_A := $(wildcard $(GSL_A))
+CLI_GSL := $(or $(GSL_A),$(GSL_LDIRS) -lgsl)
 NO_PIE ?= -no-pie
-GFORTRAN_SO := $(wildcard $(shell $(CC) -print-file-name=libgfortran.so))
+GFORTRAN_SO := $(wildcard $(call sh,$(CC) -print-file-name=libgfortran.so))
 GFORTRAN_LIB := $(if $(GFORTRAN_SO),-Wl$(comma)--as-needed -lgfortran -Wl$(comma)--no-as-needed)
 ifneq ($(OPENBLAS_SERIAL_A),)
 CLI_LIBS := $(CLI_GSL) $(OPENBLAS_SERIAL_A) $(GFORTRAN_LIB) $(MVEC_LIB) -lm
 else
 CLI_LIBS := $(CLI_GSL) $(BLAS_LIBS) $(MVEC_LIB) -lm
 endif
-# With both archives and glibc's own static libraries (libc6-dev) the
-# command is a static executable: no dynamic loader at all, start-up 2.6 →
-# 1.8 ms of CPU (STATIC= links it as above). Not under the sanitizers
-# (they need the dynamic loader). valgrind cannot follow malloc in a static
-# executable, so the leak check (tests/leaks.sh) runs $(B)/bptt-dynamic, the
-# same objects linked as above.
-LIBC_A := $(wildcard $(shell $(CC) -print-file-name=libc.a))
+# Static with both archives and glibc's libc.a (not under the sanitizers,
+# which need the dynamic loader; STATIC= links dynamically). valgrind
+# cannot follow malloc in a static executable: tests/leaks.sh runs
+# $(B)/bptt-dynamic, the same objects linked dynamically.
+LIBC_A := $(filter /%,$(call sh,$(CC) -print-file-name=libc.a))
+LIBC_A := $(wildcard $(LIBC_A))
 STATIC ?= -static
 CLI_LDFLAGS := $(NO_PIE)
 CLI_DYNAMIC_LIBS := $(CLI_LIBS)
@@ -71,8 +88,7 @@ CLI_LDFLAGS := $(STATIC)
 CLI_LIBS := $(GSL_A) $(OPENBLAS_SERIAL_A) $(MVEC_LIB) -lm
 endif
 endif
-CHECK_CFLAGS := $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
-CHECK_LIBS := $(shell $(PKG_CONFIG) --libs check 2>/dev/null)
+endif
 
 B ?= build
 SAN =
@@ -80,6 +96,10 @@ ifeq ($(SANITIZE),1)
 B = build/debug
 SAN = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 OPT = -O1 -g
+else ifeq ($(PORTABLE),1)
+ifeq ($(filter Linux,$(UNAME)),Linux)
+B = build/portable
+endif
 endif
 CFLAGS ?= $(OPT)
 # the checker's threads (bt_check_options.threads)
@@ -94,7 +114,7 @@ TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 LESSON_SRC := $(wildcard lessons/[0-9]*.c)
 LESSON_BIN := $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
-BIN := $(if $(filter 1,$(SANITIZE)),$(B)/bptt,bptt)
+BIN := $(if $(filter build,$(B)),bptt,$(B)/bptt)
 
 .PHONY: all check plots table debug clean numio-table deps deps-plots deps-fuzz deps-coverage coverage fuzz fuzz-textio fuzz-cli fuzz-ci test-run debug-test bench demo install uninstall grade grade-build
 BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
@@ -102,29 +122,36 @@ all: $(BIN) $(LIB) $(LESSON_BIN) $(BENCH_BIN)
 
 $(B)/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)ar rcs $@ $^
 
 $(BIN): $(CLI_SRC:src/%.c=$(B)/src/%.o) $(LIB)
-	$(CC) $(ALL_CFLAGS) $(CLI_LDFLAGS) -o $@ $^ $(CLI_LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(CLI_LDFLAGS) -o $@ $^ $(CLI_LIBS)
 
 $(B)/bptt-dynamic: $(CLI_SRC:src/%.c=$(B)/src/%.o) $(LIB)
-	$(CC) $(ALL_CFLAGS) $(NO_PIE) -o $@ $^ $(CLI_DYNAMIC_LIBS)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(NO_PIE) -o $@ $^ $(CLI_DYNAMIC_LIBS)
 
 $(B)/tests/%: tests/%.c $(LIB) tests/testutil.h tests/reference.h tests/memcount.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIB) $(CHECK_LIBS) $(GSL_LIBS)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIB) $(CHECK_LIBS) $(GSL_LIBS)
 
 $(B)/lessons/%: lessons/%.c lessons/lesson.h $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(GSL_LIBS)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(GSL_LIBS)
 
 $(B)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(GSL_LIBS)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(GSL_LIBS)
 
 # Auto-graded exercises (lessons/exercises/README.md):
 #     make grade EX=rnn|gru|lstm|tbptt [STUDENT=file.c] [RESULT=file] [SANITIZE=1]
@@ -137,7 +164,8 @@ GRADE_CPPFLAGS = $(CPPFLAGS) -Ilessons/exercises
 
 $(B)/grade/grade.o: lessons/exercises/grade.c lessons/exercises/exercise.h src/bt.h src/cell.h
 	@mkdir -p $(dir $@)
-	$(CC) $(GRADE_CPPFLAGS) $(CSTD) $(CFLAGS) $(SAN) $(PTHREAD) $(GSL_CFLAGS) -c $< -o $@
+	$(call say,CC,$@)
+	$(Q)$(CC) $(GRADE_CPPFLAGS) $(CSTD) $(CFLAGS) $(SAN) $(PTHREAD) $(GSL_CFLAGS) -c $< -o $@
 
 grade: grade-build
 	@$(GRADE_BIN) --exercise $(EX) --file "$(STUDENT)" $(if $(RESULT),--result "$(RESULT)")
@@ -159,18 +187,22 @@ numio-table:
 	./build/gen_pow5 > src/numio_pow5.h
 
 deps:
-	@sh scripts/deps.sh build
-	@sh scripts/deps.sh fuzz
+	@sh scripts/deps.sh check
 deps-plots:
 	@sh scripts/deps.sh plots
 
 # The test command: unit tests and the command's end-to-end tests, then the
 # same under AddressSanitizer + UndefinedBehaviorSanitizer.
 check: deps
+	@echo "== the build (-O2)"
 	@$(MAKE) --no-print-directory -j2 test-run
+	@echo "== the build with AddressSanitizer and UndefinedBehaviorSanitizer"
 	@$(MAKE) --no-print-directory -j2 SANITIZE=1 test-run
+	@echo "== the portable build (PORTABLE=1: no speed devices)"
+	@$(MAKE) --no-print-directory -j2 PORTABLE=1 test-run
+	@echo "== fuzzing (bounded)"
 	@$(MAKE) --no-print-directory fuzz-ci
-	@sh scripts/summary.sh build/results.txt build/debug/results.txt build/fuzz/results.txt
+	@sh scripts/summary.sh build/results.txt build/debug/results.txt build/portable/results.txt build/fuzz/results.txt
 
 # A bounded fuzz run for the test command: the text reader for 25 s and the
 # command line for 30 s, at the same time (one core each; FUZZ_CI_TIME sets
@@ -191,7 +223,7 @@ fuzz-ci:
 	else f=$$((f + 1)); echo "fuzz-cli: FAILED"; tail -40 build/fuzz/log.txt; fi; \
 	echo "fuzz: $$p passed, $$f failed"; echo "$$p $$f" > build/fuzz/results.txt
 
-test-run: $(BIN) $(TEST_BIN) $(LESSON_BIN) $(if $(filter 1,$(SANITIZE)),,$(B)/bptt-dynamic)
+test-run: $(BIN) $(TEST_BIN) $(if $(filter build/portable,$(B)),,$(LESSON_BIN)) $(if $(filter build,$(B)),$(B)/bptt-dynamic)
 	@SANITIZE=$(SANITIZE) bash scripts/run-tests.sh $(B) $(BIN) $(TEST_BIN)
 
 debug:
@@ -323,7 +355,7 @@ fuzz-cli: deps-fuzz build/fuzz/fuzz_cli build/fuzz/cli.dict
 		> run-cli.txt 2>&1; rc=$$?; echo $$rc > rc-cli.txt; tail -12 run-cli.txt; exit $$rc; }
 
 deps-fuzz:
-	@sh scripts/deps.sh fuzz
+	@sh scripts/deps.sh check
 deps-coverage:
 	@sh scripts/deps.sh coverage
 

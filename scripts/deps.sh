@@ -1,68 +1,109 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
-# deps.sh build|plots|fuzz|coverage|torch — make sure the Debian packages bptt needs are there.
-# As root, installs what is missing with apt-get; otherwise prints the one
-# command that does and stops. `torch` is optional (make bench compares
-# with PyTorch when it is there, and goes on without it).
+# deps.sh plots|check|coverage|torch — make sure the packages a make target
+# needs are installed. On Debian and Ubuntu, as root, it installs what is
+# missing with apt-get, a line per group of packages; otherwise it stops
+# with the one `sudo apt-get install …` line that covers both `make plots`
+# and `make check`. Elsewhere it checks pkg-config and the PATH and names
+# what is missing (README.md gives the Fedora and Homebrew lines).
+# `torch` is optional: make bench compares with PyTorch when it is there.
 set -u
-# gnuplot is needed by the tests too: they render every figure once;
-# valgrind runs the command's leak checks (tests/leaks.sh);
-# libopenblas-serial-dev gives the command a single-threaded OpenBLAS to
-# link statically (a faster start; the Makefile falls back without it).
-pkgs="gcc make pkg-config libgsl-dev libopenblas-dev libopenblas-serial-dev check gnuplot-nox valgrind"
-# make bench: PyTorch, for Debian's /usr/bin/python3 (optional)
-if [ "${1:-build}" = torch ]; then
-	pkgs="python3-torch"
-	command -v dpkg-query >/dev/null 2>&1 || exit 0
-fi
-# the fuzzer is clang's libFuzzer
-[ "${1:-build}" = fuzz ] && pkgs="$pkgs clang libclang-rt-dev"
-# make coverage: gcov comes with gcc, gcovr writes the report
-[ "${1:-build}" = coverage ] && pkgs="$pkgs gcovr"
+what=${1:-check}
 
-missing=""
-if command -v dpkg-query >/dev/null 2>&1; then
-	for p in $pkgs; do
-		status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)
-		case "$status" in
+# Groups: "name|packages" (Debian package names).
+g_compiler="the compiler|gcc libc6-dev make pkg-config"
+g_libs="GSL and OpenBLAS|libgsl-dev libopenblas-dev libopenblas-serial-dev"
+g_plot="gnuplot|gnuplot-nox"
+g_test="the test tools (Check, valgrind, groff, man)|check valgrind groff-base man-db"
+g_fuzz="the fuzzer (clang's libFuzzer)|clang libclang-rt-dev"
+case $what in
+plots) groups="$g_compiler;$g_libs;$g_plot" ;;
+check) groups="$g_compiler;$g_libs;$g_plot;$g_test;$g_fuzz" ;;
+coverage) groups="$g_compiler;$g_libs;$g_test;the coverage report|gcovr" ;;
+torch) groups="PyTorch (optional, for make bench)|python3-torch" ;;
+*) echo "usage: deps.sh plots|check|coverage|torch" >&2; exit 2 ;;
+esac
+
+# missing PACKAGES...: those not installed
+missing() {
+	for p in "$@"; do
+		case $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) in
 		*" installed") ;;
-		*) missing="$missing $p" ;;
+		*) printf ' %s' "$p" ;;
 		esac
 	done
-else
-	# not Debian: trust pkg-config and the PATH
-	pkg-config --exists gsl check 2>/dev/null || missing=" (gsl and check development files)"
-	[ "${1:-build}" = plots ] && ! command -v gnuplot >/dev/null && missing="$missing gnuplot"
-	if [ -n "$missing" ]; then
-		echo "bptt needs:$missing; install them with your package manager" >&2
-		exit 1
-	fi
-	exit 0
-fi
+}
 
-[ -z "$missing" ] && exit 0
-if [ "${1:-build}" = torch ]; then
-	# optional: say so, try as root, never fail
-	if [ "$(id -u)" = 0 ]; then
-		echo "installing (optional, for the PyTorch comparison of make bench):$missing"
-		export DEBIAN_FRONTEND=noninteractive
-		apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
-			echo "apt-get could not install:$missing (optional: make bench goes on without PyTorch)" >&2
-	else
-		echo "optional: make bench compares with PyTorch when it is installed: sudo apt-get install -y$missing" >&2
-	fi
-	exit 0
-fi
-if [ "$(id -u)" = 0 ]; then
-	echo "installing:$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null || {
-		echo "apt-get could not install:$missing" >&2
-		exit 1
-	}
-else
-	echo "bptt needs these Debian packages:$missing" >&2
-	echo "install them with:" >&2
-	echo "    sudo apt-get install -y$missing" >&2
+if ! command -v dpkg-query >/dev/null 2>&1; then
+	# not Debian: trust pkg-config and the PATH
+	need=""
+	for c in cc make pkg-config; do command -v $c >/dev/null 2>&1 || need="$need $c"; done
+	pkg-config --exists gsl 2>/dev/null || need="$need gsl"
+	case $what in
+	check) pkg-config --exists check 2>/dev/null || need="$need check"
+		command -v gnuplot >/dev/null 2>&1 || need="$need gnuplot" ;;
+	plots) command -v gnuplot >/dev/null 2>&1 || need="$need gnuplot" ;;
+	esac
+	[ -z "$need" ] && exit 0
+	[ "$what" = torch ] && exit 0
+	echo "bptt needs:$need (README.md lists the packages for Fedora and macOS)" >&2
 	exit 1
 fi
+
+# pkgs GROUP: the packages of a "name|packages" group
+pkgs() { echo "${1#*|}"; }
+# the groups one per line
+lines() { echo "$groups" | tr ';' '\n'; }
+
+# shellcheck disable=SC2046 # package names are words
+all=$(lines | while read -r g; do missing $(pkgs "$g"); done)
+[ -z "$all" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	if [ "$what" = torch ]; then
+		echo "optional: make bench compares with PyTorch when it is installed: sudo apt-get install -y$all" >&2
+		exit 0
+	fi
+	# one line for both commands
+	both=""
+	for g in "$g_compiler" "$g_libs" "$g_plot" "$g_test" "$g_fuzz"; do
+		# shellcheck disable=SC2046
+		both="$both$(missing $(pkgs "$g"))"
+	done
+	[ "$what" = coverage ] && both="$both$(missing gcovr)"
+	echo "bptt needs these Debian packages:$both" >&2
+	echo "install them with (this covers both make plots and make check):" >&2
+	echo "    sudo apt-get install -y$both" >&2
+	exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+log=$(mktemp); trap 'rm -f "$log" "$log.groups"' EXIT
+echo "updating the package lists (apt-get update)"
+if ! apt-get update > "$log" 2>&1; then
+	tail -n 5 "$log" >&2
+	echo "apt-get update failed" >&2
+	[ "$what" = torch ] && exit 0
+	exit 1
+fi
+lines > "$log.groups"
+while read -r g; do
+	# shellcheck disable=SC2046
+	need=$(missing $(pkgs "$g"))
+	[ -z "$need" ] && continue
+	t0=$(date +%s)
+	echo "installing ${g%%|*}:$need"
+	# shellcheck disable=SC2086
+	if apt-get install -y --no-install-recommends $need < /dev/null > "$log" 2>&1; then
+		echo "  done in $(( $(date +%s) - t0 )) s ($(grep -c '^Setting up' "$log") packages set up)"
+	else
+		tail -n 8 "$log" >&2
+		if [ "$what" = torch ]; then
+			echo "apt-get could not install:$need (optional: make bench goes on without PyTorch)" >&2
+			exit 0
+		fi
+		echo "apt-get could not install:$need" >&2
+		exit 1
+	fi
+done < "$log.groups"
+exit 0

@@ -4,9 +4,11 @@
 # shell tests (the command end to end, the lessons, installation, the man
 # pages, the exercise grader), JOBS at a time (default 2: the machines have
 # two cores), the slowest first (by the times of the last run, kept in
-# BUILD_DIR/test-times.txt), so that the workers finish together; then
-# reports each in order, writes "PASSED FAILED" counts to
-# BUILD_DIR/results.txt and exits non-zero if anything failed.
+# BUILD_DIR/test-times.txt), so that the workers finish together. A line
+# as each starts and one with its counts as it ends; at the end what failed
+# and the total, "PASSED FAILED" in BUILD_DIR/results.txt, and a non-zero
+# exit if anything failed. For build/portable: the unit tests and the
+# command's.
 #
 # With SANITIZE=1 each Check suite runs in one process (CK_FORK=no) under a
 # timeout of its own: a forked child per test made LeakSanitizer's exit
@@ -21,13 +23,45 @@ times=$dir/test-times.txt
 rm -rf "$logs"; mkdir -p "$logs"
 names=()
 
-# start NAME COMMAND...: runs it in the background into $logs/NAME.{out,rc,ms}
+# summary NAME: "PASSED FAILED" of a finished job, from its log and exit
+# status (a job that did not finish counts as one failure).
+summary() {
+	local name=$1 out rc line n f e
+	out=$(cat "$logs/$name.out"); rc=$(cat "$logs/$name.rc" 2>/dev/null || echo 1)
+	case $name in
+	test_*)
+		line=$(echo "$out" | grep -E '^[0-9]+%: Checks' | tail -1)
+		n=$(echo "$line" | sed -n 's/.*Checks: \([0-9]*\).*/\1/p')
+		f=$(echo "$line" | sed -n 's/.*Failures: \([0-9]*\).*/\1/p')
+		e=$(echo "$line" | sed -n 's/.*Errors: \([0-9]*\).*/\1/p')
+		[ -n "$n" ] || { echo "0 1"; return; }
+		# every test passed but the suite did not exit 0: a sanitizer's
+		# report at exit (a leak), or the timeout
+		[ "$rc" != 0 ] && [ $((f + e)) = 0 ] && e=1
+		echo "$((n - f - e)) $((f + e))" ;;
+	*)
+		line=$(echo "$out" | grep -E "^$name: [0-9]+ passed" | tail -1)
+		n=$(echo "$line" | sed -n "s/$name: \([0-9]*\) passed.*/\1/p")
+		f=$(echo "$line" | sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p')
+		[ -n "$n" ] || { echo "0 1"; return; }
+		[ "$rc" != 0 ] && [ "$f" = 0 ] && f=1
+		echo "$n $f" ;;
+	esac
+}
+
+# start NAME COMMAND...: runs it in the background into $logs/NAME.{out,rc,ms},
+# with a line when it starts and one with its counts when it ends
 start() {
 	local name=$1; shift
 	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n 2>/dev/null || true; done
+	printf '  %-5s %s\n' RUN "$name"
 	( t0=$(date +%s%N)
 	  "$@" > "$logs/$name.out" 2>&1; echo $? > "$logs/$name.rc"
-	  echo $(( ($(date +%s%N) - t0) / 1000000 )) > "$logs/$name.ms" ) &
+	  ms=$(( ($(date +%s%N) - t0) / 1000000 )); echo $ms > "$logs/$name.ms"
+	  read -r p f < <(summary "$name")
+	  if [ "$f" = 0 ]; then word=ok; else word=FAIL; fi
+	  printf '  %-5s %s: %d passed, %d failed (%d.%d s)\n' "$word" "$name" "$p" "$f" \
+		$((ms / 1000)) $((ms % 1000 / 100)) ) &
 	names+=("$name")
 }
 
@@ -45,11 +79,15 @@ if [ "$dir" = build ]; then
 	[ -f tests/leaks.sh ] && add leaks bash tests/leaks.sh "./$leakbin"
 fi
 add cli bash tests/cli.sh "./$bptt"
-[ -f tests/lessons.sh ] && add lessons bash tests/lessons.sh "$dir"
-[ -f tests/grade.sh ] && add grade bash tests/grade.sh "$dir"
+# the portable build: its own unit tests and the command's
+if [ "$dir" != build/portable ]; then
+	[ -f tests/lessons.sh ] && add lessons bash tests/lessons.sh "$dir"
+	[ -f tests/grade.sh ] && add grade bash tests/grade.sh "$dir"
+fi
 # installing and the man pages are about the normal build only
 if [ "$dir" = build ]; then
 	[ -f tests/man.sh ] && add man bash tests/man.sh "./$bptt"
+	[ -f tests/docs.sh ] && add docs bash tests/docs.sh "./$bptt"
 	[ -f tests/install.sh ] && add install bash tests/install.sh
 fi
 for t in $(ls -S "$@" 2>/dev/null); do
@@ -74,42 +112,20 @@ for n in "${names[@]}"; do echo "$n $(cat "$logs/$n.ms" 2>/dev/null || echo 0)";
 
 passed=0; failed=0
 for name in $(printf '%s\n' "${names[@]}" | sort); do
-	out=$(cat "$logs/$name.out"); rc=$(cat "$logs/$name.rc" 2>/dev/null || echo 1)
+	read -r p f < <(summary "$name")
+	passed=$((passed + p)); failed=$((failed + f))
+	[ "$f" = 0 ] && continue
+	# what failed, for the reader
+	echo "--- $name:"
+	out=$(cat "$logs/$name.out")
 	case $name in
-	test_*)
-		echo "$out" | grep -E '^[0-9]+%: Checks' | sed "s|^|$name: |"
-		echo "$out" | grep -E ':[EF]:' | head -20
-		line=$(echo "$out" | grep -E '^[0-9]+%: Checks' | tail -1)
-		n=$(echo "$line" | sed -n 's/.*Checks: \([0-9]*\).*/\1/p')
-		f=$(echo "$line" | sed -n 's/.*Failures: \([0-9]*\).*/\1/p')
-		e=$(echo "$line" | sed -n 's/.*Errors: \([0-9]*\).*/\1/p')
-		if [ -z "$n" ]; then
-			echo "$name: did not run to completion (exit $rc)"; echo "$out" | tail -20
-			failed=$((failed + 1)); continue
-		fi
-		passed=$((passed + n - f - e)); failed=$((failed + f + e))
-		if [ "$rc" != 0 ] && [ $((f + e)) = 0 ]; then
-			# every test passed, but the suite did not exit 0: a
-			# sanitizer's report at exit (a leak), or the timeout
-			echo "$name: every test passed, but it exited $rc:"; echo "$out" | grep -v '^[0-9]*%: Checks' | tail -20
-			failed=$((failed + 1))
-		fi
-		;;
-	*)
-		echo "$out" | grep -E '^not ok' -A1 | head -20
-		line=$(echo "$out" | grep -E "^$name: [0-9]+ passed" | tail -1)
-		echo "$line"
-		p=$(echo "$line" | sed -n "s/$name: \([0-9]*\) passed.*/\1/p")
-		f=$(echo "$line" | sed -n 's/.*passed, \([0-9]*\) failed.*/\1/p')
-		if [ -z "$p" ]; then
-			echo "$name did not finish (exit $rc)"; echo "$out" | tail -20
-			failed=$((failed + 1))
-		else
-			passed=$((passed + p)); failed=$((failed + f))
-			[ "$rc" = 0 ] || [ "$f" -gt 0 ] || failed=$((failed + 1))
-		fi
-		;;
+	test_*) echo "$out" | grep -E ':[EF]:' | head -20
+		echo "$out" | grep -qE '^[0-9]+%: Checks' || echo "$out" | tail -20 ;;
+	*)	echo "$out" | grep -E '^not ok' -A1 | head -20
+		echo "$out" | grep -qE "^$name: [0-9]+ passed" || echo "$out" | tail -20 ;;
 	esac
+	[ "$(cat "$logs/$name.rc" 2>/dev/null)" = 0 ] || echo "(exit $(cat "$logs/$name.rc" 2>/dev/null || echo '?'); the whole log: $logs/$name.out)"
 done
+echo "$dir: $passed passed, $failed failed"
 echo "$passed $failed" > "$dir/results.txt"
 [ "$failed" = 0 ]

@@ -7,6 +7,6 @@ for r in "$@"; do
 	[ -f "$r" ] || { f=$((f + 1)); continue; }
 	read a b < "$r"; p=$((p + a)); f=$((f + b))
 done
-echo "(unit and end-to-end tests, normal and sanitizer builds)"
+echo "(unit and end-to-end tests of the normal, sanitized and portable builds; fuzzing)"
 echo "tests: $p passed, $f failed"
 [ "$f" = 0 ]

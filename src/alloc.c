@@ -16,7 +16,7 @@
 
 void bt_advise_huge(void *p, size_t bytes)
 {
-#ifdef MADV_HUGEPAGE
+#if defined(MADV_HUGEPAGE) && !defined(BT_PORTABLE)
 	if (!p || bytes < HUGE_PAGE)
 		return;
 	uintptr_t lo = ((uintptr_t)p + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
@@ -68,7 +68,7 @@ static void *volatile heap_hole;
 
 int bt_heap_for_process(void)
 {
-#if defined(__GLIBC__) && defined(M_TOP_PAD) && !defined(BT_OWN_ALLOCATOR)
+#if defined(__GLIBC__) && defined(M_TOP_PAD) && !defined(BT_OWN_ALLOCATOR) && !defined(BT_PORTABLE)
 	const size_t pad = (size_t)64 << 20, first = (size_t)1 << 20;
 	mallopt(M_MMAP_THRESHOLD, 256 << 20);   /* blocks up to 256 MiB: heap */
 	mallopt(M_TRIM_THRESHOLD, 512 << 20);

@@ -323,6 +323,9 @@ static int batched(bt_batch *w, const bt_model *model,
 	bt_progress_end(&pr);
 	if (st != BT_OK)
 		return st;
+	/* an overflowed state is a fault even where masked out (seq.c) */
+	if (!bt_all_finite(w->H + B * n, N * n))
+		return BT_ENUMERIC;
 
 	/* Ŷ = H Vᵀ + b_y over all T·B columns */
 	const double *H1 = w->H + B * n;

@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include "cell.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && !defined(BT_PORTABLE)
 #include <immintrin.h>
 #define HAVE_KERNELS 1
 

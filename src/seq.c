@@ -172,6 +172,11 @@ int bt_seq_forward(bt_seq *q, const bt_model *model, const bt_data *data,
 		return st;
 	if (loss)
 		*loss = L;
+	/* an overflowed state is a fault even where the loss does not see it
+	 * (masked steps): whether it then reaches the gradient as NaN would
+	 * depend on the BLAS (some skip zero factors) */
+	if (!bt_all_finite(q->states + q->S, data->T * q->S))
+		return BT_ENUMERIC;
 	return isfinite(L) ? BT_OK : BT_ENUMERIC;
 }
 
