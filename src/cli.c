@@ -665,9 +665,314 @@ static const command *const commands[] = {
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
+/* ---- help text, at most 80 columns ---------------------------------------
+ * Every line of --help fits in HELP_WIDTH columns, counted in characters
+ * (a UTF-8 continuation byte takes no column). The tables keep their text
+ * as it reads in bptt(1), which groff fills; these functions fill it for
+ * the terminal. lessons/lesson.h has a copy of the filling (not of the
+ * synopsis) for the lessons' help. */
+
+#define HELP_WIDTH 80
+
+static int text_width(const char *s, size_t n)
+{
+	int w = 0;
+	for (size_t i = 0; i < n; i++)
+		w += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return w;
+}
+
+static int is_blank(char c)
+{
+	return c == ' ' || c == '\n' || c == '\t';
+}
+
+/* Writes the words of s[a..b) from column *col: a run of blanks between
+ * two words of one line is kept, one that holds a newline becomes one
+ * blank (none before the first word written, *first), and where the next
+ * word would pass HELP_WIDTH the line ends and the next starts with
+ * indent blanks. */
+static void put_words(FILE *f, const char *s, size_t a, size_t b, int *col,
+		      int indent, int *first)
+{
+	size_t i = a;
+	for (;;) {
+		size_t gap_at = i;
+		int newline = 0;
+		while (i < b && is_blank(s[i]))
+			newline |= s[i++] == '\n';
+		if (i == b)
+			return;
+		size_t word = i;
+		while (i < b && !is_blank(s[i]))
+			i++;
+		int w = text_width(s + word, i - word);
+		int gap = newline ? 1 : (int)(word - gap_at);
+		if (!*first && *col + gap + w > HELP_WIDTH) {
+			fprintf(f, "\n%*s", indent, "");
+			*col = indent;
+		} else if (!*first) {
+			if (newline)
+				fputc(' ', f);
+			else
+				fwrite(s + gap_at, 1, (size_t)gap, f);
+			*col += gap;
+		}
+		fwrite(s + word, 1, i - word, f);
+		*col += w;
+		*first = 0;
+	}
+}
+
+/* A word of symbols only ("=", "<=", "...", "|"): no break on either side. */
+static int symbol_word(const char *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (isalnum((unsigned char)w[i]) || (unsigned char)w[i] >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* Follows the brackets a word opens and closes: *open of them are open,
+ * and bit k of *keep says whether the k-th holds its line together: a '['
+ * or a call's '(' ("N(0, s^2)"), not a parenthesis of prose. */
+static void track_brackets(const char *w, size_t n, unsigned *keep, int *open)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (w[i] == '(' || w[i] == '[') {
+			unsigned k = w[i] == '[' || (i > 0 && (isalnum((unsigned char)w[i - 1]) ||
+							       w[i - 1] == '_'));
+			if (*open < 32)
+				*keep = (*keep & ~(1u << *open)) | k << *open;
+			(*open)++;
+		} else if ((w[i] == ')' || w[i] == ']') && *open > 0) {
+			(*open)--;
+		}
+	}
+}
+
+/* Writes the words of s[0..n), the first one at column col, the line
+ * already written up to there, filling lines to HELP_WIDTH, the lines after
+ * the first indented by indent blanks (see put_words). A line does not
+ * break next to a word of symbols ("a = b"), before a short word that
+ * closes a bracket ("(default 1)"), nor inside brackets that keep together
+ * ("N(0, s^2)", "[h; c]"), unless the words so held are wider than a line.
+ * Ends the last line. */
+static void put_fill(FILE *f, const char *s, size_t n, int col, int indent)
+{
+	size_t i = 0;
+	int first = 1, open = 0;
+	unsigned keep = 0;
+	for (;;) {
+		/* the next words that no break may part */
+		size_t gap_at = i, start, end;
+		while (i < n && is_blank(s[i]))
+			i++;
+		if (i == n)
+			break;
+		start = i;
+		int w = 0;
+		for (;;) {
+			size_t word = i;
+			while (i < n && !is_blank(s[i]))
+				i++;
+			w += text_width(s + word, i - word);
+			track_brackets(s + word, i - word, &keep, &open);
+			end = i;
+			size_t next = i;
+			int newline = 0;
+			while (next < n && is_blank(s[next]))
+				newline |= s[next++] == '\n';
+			size_t next_end = next;
+			while (next_end < n && !is_blank(s[next_end]))
+				next_end++;
+			int next_w = text_width(s + next, next_end - next);
+			if (next == n ||
+			    !((keep & ((open < 32 ? 1u << open : 0u) - 1)) ||
+			      symbol_word(s + word, i - word) ||
+			      symbol_word(s + next, next_end - next) ||
+			      (next_w <= 3 && (memchr(s + next, ')', next_end - next) ||
+					       memchr(s + next, ']', next_end - next)))))
+				break;
+			w += newline ? 1 : (int)(next - i);
+			i = next;
+		}
+		int gap = memchr(s + gap_at, '\n', start - gap_at) ? 1 : (int)(start - gap_at);
+		if (!first && col + gap + w > HELP_WIDTH && indent + w <= HELP_WIDTH) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+			gap_at = start;
+			first = 1;
+		}
+		put_words(f, s, gap_at, end, &col, indent, &first);
+		i = end;
+	}
+	fputc('\n', f);
+}
+
+/* The number of blanks that start s. */
+static int indent_of(const char *s)
+{
+	int k = 0;
+	while (s[k] == ' ')
+		k++;
+	return k;
+}
+
+/* Writes a free text, filled to HELP_WIDTH: a blank line stays a blank
+ * line; lines that start unindented form a paragraph; an indented line
+ * starts an item, continued by the lines indented further than it (whose
+ * indent its wrapped lines take), or, when none follow, wrapped under its
+ * second column (the text after a run of two blanks: "  name    text"). */
+static void put_text(FILE *f, const char *s)
+{
+	while (*s) {
+		const char *eol = s + strcspn(s, "\n");
+		int ind = indent_of(s);
+		if (s + ind == eol) {   /* a blank line */
+			fputc('\n', f);
+			s = *eol ? eol + 1 : eol;
+			continue;
+		}
+		const char *end = eol;
+		int hang = ind;
+		while (*end) {   /* the lines that continue this one */
+			const char *next = end + 1;
+			int k = indent_of(next);
+			if (next[k] == '\n' || !next[k] || (ind == 0 ? k != 0 : k <= ind))
+				break;
+			if (ind > 0 && end == eol)
+				hang = k;
+			end = next + strcspn(next, "\n");
+		}
+		if (ind > 0 && end == eol) {   /* an item alone: under its second column */
+			const char *two = strstr(s + ind, "  ");
+			if (two && two < eol) {
+				const char *text = two + indent_of(two);
+				if (text < eol)
+					hang = text_width(s, (size_t)(text - s));
+			}
+		}
+		fprintf(f, "%*s", ind, "");
+		put_fill(f, s + ind, (size_t)(end - s - ind), ind, hang);
+		s = *end ? end + 1 : end;
+	}
+}
+
+/* One option (or another two-column entry): the left column from column 2,
+ * the description from column col (on the next line when the left column
+ * reaches it), wrapped under itself. */
+static void put_entry(FILE *f, const char *lhs, int col, const char *text)
+{
+	int w = 2 + text_width(lhs, strlen(lhs));
+	fprintf(f, "  %s", lhs);
+	if (w + 1 > col) {
+		fputc('\n', f);
+		w = 0;
+	}
+	fprintf(f, "%*s", col - w, "");
+	put_fill(f, text, strlen(text), col, col);
+}
+
+/* A synopsis breaks only before an option, a bracket or a '|' (not just
+ * after one), outside brackets first: a group that no line can hold is
+ * broken inside, between its alternatives ("a | b") first, then before any
+ * option or bracket, one level of brackets at a time. s[a..b) is written
+ * from *col (fresh: nothing yet after the line's lead), wrapped lines
+ * starting at column hang; dep[i] is the number of brackets open at s[i];
+ * level 2d breaks at depth d, level 2d - 1 at depth d before '|' only. */
+static void syn_fill(FILE *f, const char *s, const unsigned char *dep, size_t a,
+		     size_t b, int level, int *col, int hang, int *fresh)
+{
+	int depth = (level + 1) / 2;
+	const char *at = level % 2 ? "|" : "[(-|";
+	size_t u = a;
+	while (u < b) {
+		size_t e = u + 1;
+		while (e < b && !(s[e] == ' ' && dep[e] == depth && s[e - 1] != '|' &&
+				  strchr(at, s[e + 1])))
+			e++;
+		int w = text_width(s + u, e - u);
+		if (*col + !*fresh + w <= HELP_WIDTH) {
+			if (!*fresh)
+				fputc(' ', f);
+			*col += !*fresh;
+		} else if (level < 16 && (*fresh || hang + w > HELP_WIDTH)) {
+			syn_fill(f, s, dep, u, e, level + 1, col, hang, fresh);
+			u = e + 1;
+			continue;
+		} else if (!*fresh) {
+			fprintf(f, "\n%*s", hang, "");
+			*col = hang;
+		}
+		fwrite(s + u, 1, e - u, f);
+		*col += w;
+		*fresh = 0;
+		u = e + 1;
+	}
+}
+
+/* The synopsis of c, one line per form (in the table a form after the
+ * first starts on a line of its own with "bptt NAME"), wrapped: each form
+ * is "bptt NAME ..." after lead (the first) or more (the others), its
+ * wrapped lines indented by hang, or when hang is 0 aligned under the
+ * form's first word after "bptt NAME". */
+static void put_synopsis(FILE *f, const command *c, const char *lead,
+			 const char *more, int hang)
+{
+	char form[1024];
+	unsigned char dep[sizeof form];
+	const char *s = c->synopsis;
+	int n = 0;
+	do {
+		/* the form, every run of blanks made one blank */
+		size_t k = 0;
+		while (*s) {
+			if (*s == '\n') {
+				const char *t = s + indent_of(s + 1) + 1;
+				size_t len = strlen(c->name);
+				if (!strncmp(t, "bptt ", 5) && !strncmp(t + 5, c->name, len) &&
+				    t[5 + len] == ' ') {
+					s = t + 5 + len;
+					s += indent_of(s);
+					break;
+				}
+			}
+			if (*s == ' ' || *s == '\n' || *s == '\t') {
+				if (k && form[k - 1] != ' ' && k + 1 < sizeof form)
+					form[k++] = ' ';
+			} else if (k + 1 < sizeof form) {
+				form[k++] = *s;
+			}
+			s++;
+		}
+		while (k && form[k - 1] == ' ')
+			k--;
+		form[k] = '\0';
+		int d = 0;
+		for (size_t i = 0; i < k; i++) {
+			if (form[i] == ']' || form[i] == ')')
+				d -= d > 0;
+			dep[i] = (unsigned char)(d < 255 ? d : 255);
+			if (form[i] == '[' || form[i] == '(')
+				d++;
+		}
+		fprintf(f, "%sbptt %s ", n ? more : lead, c->name);
+		int col = text_width(n ? more : lead, strlen(n ? more : lead)) + 6 +
+			  text_width(c->name, strlen(c->name));
+		int fresh = 1;
+		syn_fill(f, form, dep, 0, k, 0, &col, hang ? hang : col, &fresh);
+		fputc('\n', f);
+		n++;
+	} while (*s);
+}
+
 static void print_help(const command *c)
 {
-	printf("usage: bptt %s %s\n\n%s\n\noptions:\n", c->name, c->synopsis, c->about);
+	put_synopsis(stdout, c, "usage: ", "       ", 0);
+	putchar('\n');
+	put_text(stdout, c->about);
+	printf("\noptions:\n");
 	for (int j = 0; c->opts[j].name; j++) {
 		char lhs[64];
 		if (c->opts[j].name[0] != '-' && c->opts[j].metavar)
@@ -676,14 +981,13 @@ static void print_help(const command *c)
 			snprintf(lhs, sizeof lhs, "%s%s%s", c->opts[j].name,
 				 c->opts[j].metavar ? " " : "",
 				 c->opts[j].metavar ? c->opts[j].metavar : "");
-		printf("  %-18s %s\n", lhs, c->opts[j].help);
+		put_entry(stdout, lhs, 21, c->opts[j].help);
 	}
 	if (!strcmp(c->name, "init")) {
 		printf("\narchitectures:\n");
-		for (size_t i = 0; i < bt_cell_count(); i++) {
-			printf("  %-10s %s\n", bt_cell_name(bt_cell_at(i)),
-			       bt_cell_summary(bt_cell_at(i)));
-		}
+		for (size_t i = 0; i < bt_cell_count(); i++)
+			put_entry(stdout, bt_cell_name(bt_cell_at(i)), 13,
+				  bt_cell_summary(bt_cell_at(i)));
 	}
 	printf("\nexit status: 0 success, %s2 bad arguments or a refused file\n",
 	       !strcmp(c->name, "check") ? "1 a block disagrees, " : "");
@@ -695,7 +999,7 @@ static void print_main_help(FILE *f)
 		   "Exact gradients of recurrent networks by backpropagation through time.\n\n"
 		   "commands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(f, "  bptt %s %s\n", commands[i]->name, commands[i]->synopsis);
+		put_synopsis(f, commands[i], "  ", "  ", 6);
 	fprintf(f, "\n'bptt COMMAND --help' explains each one. Exit status: 0 success,\n"
 		   "1 a check that disagrees, 2 bad arguments or a refused file.\n");
 }

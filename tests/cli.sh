@@ -91,6 +91,20 @@ for sub in init data grad check flow jacobian; do
 	result "bptt $sub --help"
 done
 
+# Every line of every help is at most 80 characters (not bytes: the UTF-8
+# continuation bytes are dropped before counting), the main help's and each
+# subcommand's it lists.
+subs=$("$BPTT" --help | sed -n 's/^  bptt \([a-z]*\) .*/\1/p' | sort -u)
+[ -n "$subs" ] || fail_why "bptt --help lists no subcommand"
+for sub in "" $subs; do
+	run $sub --help
+	need_rc 0
+	long=$(LC_ALL=C tr -d '\200-\277' <"$OUT" | LC_ALL=C awk -v c="bptt${sub:+ $sub} --help" \
+		'length > 80 { printf "%s, line %d: %d characters\n", c, NR, length }')
+	[ -n "$long" ] && fail_why "$long"
+done
+result "every --help line is at most 80 characters"
+
 # ---- init and data are repeatable --------------------------------------------
 
 INIT="init --arch rnn --input 3 --hidden 5 --output 2"

@@ -15,6 +15,9 @@ for src in lessons/[0-9][0-9]_*.c; do
 	l=$(basename "$src" .c)
 	bin=$B/lessons/$l
 	if "$bin" --help > "$tmp/help" 2>&1 && grep -q "usage" "$tmp/help"; then ok "$l --help"; else bad "$l --help"; fi
+	# at most 80 characters a line (UTF-8 continuation bytes not counted)
+	long=$(LC_ALL=C tr -d '\200-\277' < "$tmp/help" | LC_ALL=C awk 'length > 80 { printf "line %d: %d characters; ", NR, length }')
+	[ -z "$long" ] && ok "$l --help fits in 80 columns" || bad "$l --help fits in 80 columns" "$long"
 	if "$bin" --bogus > /dev/null 2> "$tmp/err"; then bad "$l refuses an unknown option"; else
 		grep -q -- "--bogus" "$tmp/err" && ok "$l refuses an unknown option" || bad "$l: message does not name the option"; fi
 	mkdir -p "$tmp/$l"
