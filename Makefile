@@ -223,8 +223,9 @@ fuzz-ci:
 	else f=$$((f + 1)); echo "fuzz-cli: FAILED"; tail -40 build/fuzz/log.txt; fi; \
 	echo "fuzz: $$p passed, $$f failed"; echo "$$p $$f" > build/fuzz/results.txt
 
-test-run: $(BIN) $(TEST_BIN) $(if $(filter build/portable,$(B)),,$(LESSON_BIN)) $(if $(filter build,$(B)),$(B)/bptt-dynamic)
-	@SANITIZE=$(SANITIZE) bash scripts/run-tests.sh $(B) $(BIN) $(TEST_BIN)
+FULL_RUN := $(if $(filter 1,$(PORTABLE)),,yes)
+test-run: $(BIN) $(TEST_BIN) $(if $(FULL_RUN),$(LESSON_BIN)) $(if $(and $(FULL_RUN),$(filter build,$(B))),$(B)/bptt-dynamic)
+	@SANITIZE=$(SANITIZE) PORTABLE=$(PORTABLE) bash scripts/run-tests.sh $(B) $(BIN) $(TEST_BIN)
 
 debug:
 	@$(MAKE) --no-print-directory SANITIZE=1 all
