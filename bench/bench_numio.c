@@ -162,7 +162,7 @@ int main(int argc, char **argv)
 			die("cannot write the gradient");
 		double t3 = bench_cpu();
 		unlink(gpath);
-		/* the same numbers by fprintf, as the writer did before */
+		/* the same numbers by fprintf, for comparison */
 		f = temp_file(gpath);
 		double t4 = bench_cpu();
 		for (size_t i = 0; i < m->nparams; i++)

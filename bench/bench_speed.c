@@ -7,9 +7,8 @@
  *                    [--dir DIR] [-o FILE] [--help]
  *
  * Every row is timed in R rounds (default 2), one after the other, and the
- * best kept: on a shared machine a slow spell of a minute (seen here: the
- * same row 15% slower, DGEMM itself 10% slower, from one run to the next)
- * then spoils one round of a row, not all its runs. torch_bench.py does
+ * best kept: on a shared machine a slow spell of a minute then spoils one
+ * round of a row, not all its runs (docs/speed.md). torch_bench.py does
  * the same.
  *
  * In process, for each architecture (rnn with tanh, gru, lstm), hidden size
@@ -20,8 +19,8 @@
  * backward pass with every parameter gradient and every input gradient:
  * bt_batch_gradient on a workspace allocated once (bt_batch_alloc), for
  * B = 1 as for B > 1 (bt_gradient takes the same kernels for B = 1 but
- * allocates its workspace on each call, whose fresh pages cost more than
- * 10% at n = 256 on the development VM; the process rows time that).
+ * allocates its workspace on each call, whose fresh pages can cost more
+ * than the work; the process rows time that).
  *
  * Flops counted (per sequence and step; d inputs, n hidden, m outputs;
  * G = number of gate blocks: 1 for rnn, 3 for gru, 4 for lstm), only the
@@ -43,10 +42,9 @@
  *
  * The ceiling: single-thread cblas_dgemv on n×n (the shape of an unbatched
  * step) and, beside it, bptt's own kernel for that product (bt_matvec,
- * src/matvec.c, which the B = 1 steps use: both measured, as the issue
- * asks for small n), cblas_dgemm on n×n times n×B (a batched step), on n×n
- * times n×T (a whole sequence at once) and on a big square matrix;
- * row-major, no transposes.
+ * src/matvec.c, which the B = 1 steps use), cblas_dgemm on n×n times n×B
+ * (a batched step), on n×n times n×T (a whole sequence at once) and on a
+ * big square matrix; row-major, no transposes.
  *
  * With --torch FILE (columns `arch n B best_ms median_ms runs cpu_ms`,
  * written by bench/torch_bench.py) each row also gets PyTorch's time and
@@ -280,9 +278,8 @@ static int repeat(const plan *p, timed_fn fn, void *ctx, int children,
 	int r = 0;
 	int max = p->max_reps < 256 ? p->max_reps : 256;
 	/* in process, one untimed call first (as torch_bench.py does): the
-	 * first touches the workspace's fresh pages, which on the development
-	 * VM cost more than the work for B = 32 (rnn, n = 256: 2.0 s cold,
-	 * 0.8 s warm) */
+	 * first touches the workspace's fresh pages, which can cost more than
+	 * the work (docs/speed.md) */
 	if (!children) {
 		int st = fn(ctx);
 		if (st)

@@ -21,7 +21,7 @@ py=${BENCH_PYTHON:-/usr/bin/python3}
 if [ -x "$py" ] && "$py" -c 'import torch' 2>/dev/null; then
 	# one thread for real: torch.set_num_threads(1) does not reach the
 	# BLAS under Debian's torch (OpenBLAS with its own pool), which then
-	# runs its products on every core (CPU time twice the wall-clock here)
+	# runs its products on every core
 	if OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 		"$py" bench/torch_bench.py $quick "$@" -o "$out/torch.dat"; then
 		torch="--torch $out/torch.dat"

@@ -87,13 +87,13 @@ int bt_heap_for_process(void)
 	 * has the huge page where malloc wrote, just past the block above,
 	 * the header of the heap's free top before the advice was given: a
 	 * page touched first in small pages stays in them (when the heap's
-	 * random start put that header past a boundary, about half the
-	 * runs, the command took some 500 more faults, 5 ms at n = 256 on
-	 * the development VM). So the block grows, in place, into one hole
-	 * that reaches the first 2 MiB boundary past that header; untouched
-	 * beyond its first page, it costs no memory, and what the command
-	 * allocates next starts on pages nothing has touched. It stays
-	 * reachable through heap_hole until the process ends. */
+	 * random start puts that header past a boundary, the command's
+	 * blocks would take hundreds of small-page faults; docs/speed.md).
+	 * So the block grows, in place, into one hole that reaches the first
+	 * 2 MiB boundary past that header; untouched beyond its first page,
+	 * it costs no memory, and what the command allocates next starts on
+	 * pages nothing has touched. It stays reachable through heap_hole
+	 * until the process ends. */
 	uintptr_t a = (uintptr_t)p, end = a + first + 64;
 	uintptr_t up = (end + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
 	void *hole = realloc(p, up - a - 64);

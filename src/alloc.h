@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* alloc.h — large buffers (internal).
  *
- * A fresh page costs a fault on first touch; on some machines (the
- * development VM: about 13 µs a fault, 120 ms to touch 35 MB) that costs
+ * A fresh page costs a fault on first touch, which on some machines costs
  * more than the work done in it. For buffers of a few MiB and more the
  * library asks the kernel for transparent huge pages on the 2 MiB-aligned
- * part of the block (madvise MADV_HUGEPAGE; the same 35 MB then take about
- * 6 ms). Nothing else changes: the block is an ordinary malloc'd block,
- * freed with free(); where huge pages are off or unknown, it is a plain
+ * part of the block (madvise MADV_HUGEPAGE; figures in docs/speed.md).
+ * Nothing else changes: the block is an ordinary malloc'd block, freed
+ * with free(); where huge pages are off or unknown, it is a plain
  * malloc. */
 #ifndef BT_ALLOC_H
 #define BT_ALLOC_H
@@ -24,9 +23,9 @@ void *bt_big_calloc(size_t count, size_t size);
 /* For a short process that allocates a few big blocks and exits (the
  * command, not the library's callers): every block from one heap grown in
  * steps of 64 MiB (no mmap per block), with huge pages advised on the
- * first step, none of whose huge pages is touched before the advice. The
- * command's gradient at n = 256 spent about a third of its time faulting
- * pages in on the development VM; this halves that. Nothing under
+ * first step, none of whose huge pages is touched before the advice, so
+ * that the command's blocks are faulted in as huge pages (see
+ * docs/speed.md). Nothing under
  * AddressSanitizer (its own allocator) or outside glibc. */
 int bt_heap_for_process(void);   /* 1 when it did, 0 when it could not */
 

@@ -49,21 +49,10 @@ struct bt_batch {
 /* ---- helpers shared by the cells' batched kernels ---------------------- */
 
 /* The per-step recurrent products are small: n·k multiply-adds per
- * sequence. Measured on the development machine (AMD EPYC Zen 5, OpenBLAS
- * 0.3.21 on one thread, which runs its Haswell AVX2 kernels there; gcc 12
- * -O2, so the loop below gets SSE2 vectors; best of 41 runs of process CPU
- * time, µs per product, k = n, C += A M / C += A Mᵀ):
- *
- *                      n = 4        8           16          32          64
- *     B = 1   loop   .004/.006  .010/.021  .035/.084  .115/.318  .437/1.27
- *             dgemv  .016/.029  .022/.041  .038/.055  .103/.104  .331/.340
- *     B = 32  loop   .121/.170  .303/.600  .959/2.54  3.82/10.7  13.8/39.1
- *             dgemm  .124/.120  .201/.203  .497/.516  1.68/1.97  5.72/5.91
- *
- * OpenBLAS's per-call overhead is small here (≈ 15 ns for a dgemv), so the
- * loop only wins below about 128 multiply-adds in all: B = 1 with n ≤ 8
- * (at n = 16 it is a tie one way and 1.5× slower the other). The crossover
- * is well below the n ≈ 64 one might expect from per-call overhead. */
+ * sequence. OpenBLAS's per-call overhead is small, so the plain loop below
+ * only wins below about 128 multiply-adds in all (B = 1 with n ≤ 8), well
+ * below the n ≈ 64 one might expect; the measured table is in
+ * docs/speed.md. */
 #define BT_MM_SMALL 128
 
 void bt_batch_mm(size_t B, size_t k, size_t n, const double *A, size_t lda,
@@ -144,8 +133,9 @@ void bt_add_rows(size_t N, size_t k, const double *A, size_t lda, double *v)
 
 /* ---- the workspace ------------------------------------------------------- */
 
-/* Not zeroed: every buffer is written before it is read (zeroing ~20 MB
- * per call showed in the profile of bt_gradient). */
+/* Not zeroed: every buffer is written before it is read, and zeroing
+ * them (some 20 MB per call at the benchmarks' sizes) would cost
+ * bt_gradient time. */
 static double *alloc_doubles(size_t count)
 {
 	return bt_big_malloc(count * sizeof(double));

@@ -254,8 +254,9 @@ static void rnn_jacobian(const bt_step *c, const double *s_prev,
 	(void)s_prev; (void)x; (void)s;
 	size_t n = model->dims.n;
 	const double *W = P(0);
-	/* J_t = diag(φ'(a_t)) W, row by row (gsl_matrix_set per entry, a call
-	 * with a range check, was half the time of bptt lyapunov) */
+	/* J_t = diag(φ'(a_t)) W, row by row through the array (gsl_matrix_set
+	 * per entry, a call with a range check, would dominate bptt
+	 * lyapunov) */
 	for (size_t i = 0; i < n; i++) {
 		double g = bt_activation_deriv(model->activation, cache[i]);
 		double *Ji = J->data + i * J->tda;

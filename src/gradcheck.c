@@ -392,7 +392,7 @@ static int resolve(const bt_check_options *in, bt_check_options *o)
 		return BT_EINVAL;
 	if (o->method < BT_FD_CENTRAL || o->method > BT_FD_STENCIL4)
 		return BT_EINVAL;
-	/* order 4 is the stencil (kept from before there were methods) */
+	/* order 4 is the stencil (--order 4 means --method stencil4) */
 	if (o->order == 4) {
 		if (o->method == BT_FD_RICHARDSON)
 			return BT_EINVAL;

@@ -16,13 +16,10 @@
  *    are still in L2 when M does not fit there (the LSTM's 4n×n W is 2 MB
  *    at n = 256).
  *
- * Measured on the development machine (the whole bt_batch_gradient at
- * n = 256, T = 1000, B = 1, best of 80 runs each): gru 82.6 → 79.7 ms,
- * lstm 109.5 → 101.4 ms (most of it the alternating order), rnn 24.6 →
- * 24.1 ms. The kernels need AVX2 and FMA (checked once at run
- * time); without them bt_matvec returns 0 and the caller uses BLAS. The
- * sums are in another order than BLAS's, so results differ from it by
- * rounding only. */
+ * What each is worth is measured in docs/speed.md. The kernels need AVX2
+ * and FMA (checked once at run time); without them bt_matvec returns 0 and
+ * the caller uses BLAS. The sums are in another order than BLAS's, so
+ * results differ from it by rounding only. */
 #include <stddef.h>
 #include "cell.h"
 

@@ -14,11 +14,10 @@
 
 /* OpenBLAS starts one thread per core, and for the small matrices of these
  * models (n in the tens or hundreds, one matrix-vector product at a time)
- * the hand-offs cost far more than they save: a Jacobian run of n = 128,
- * T = 1000 took 11 s with two threads and 0.26 s with one. Unless the user
- * set OPENBLAS_NUM_THREADS, the library asks for one thread when it is
- * loaded. The symbol is weak: with GSL's own CBLAS it is absent and this
- * does nothing. */
+ * the hand-offs cost far more than they save (docs/speed.md). Unless the
+ * user set OPENBLAS_NUM_THREADS, the library asks for one thread when it
+ * is loaded. The symbol is weak: with GSL's own CBLAS it is absent and
+ * this does nothing. */
 extern void openblas_set_num_threads(int) __attribute__((weak));
 
 /* GSL's default error handler aborts the program; the library checks

@@ -200,7 +200,7 @@ static inline uint32_t eight_digits(uint64_t d)
 /* digits() for a padded string: eight digits at a time told by one test of
  * the eight bytes loaded at once, and added up by three multiplications.
  * (Stepping by the run's length, 1 … 8 digits a step counted from the
- * bytes, was slower: every step's start then waits on the count, where
+ * bytes, is slower: every step's start then waits on the count, where
  * the predicted branches let the processor run ahead.) */
 static inline const unsigned char *digits_padded(const unsigned char *p, uint64_t *w)
 {
@@ -219,7 +219,7 @@ static inline const unsigned char *digits_padded(const unsigned char *p, uint64_
 /* The '0's at p, skipped eight at a time: the first byte of x that is not
  * zero is the first that is not a '0'. Used after the point of numbers
  * below 1, where the count of zeros varies from number to number (a byte
- * loop mispredicted its end); before the point, where there is one '0' or
+ * loop mispredicts its end); before the point, where there is one '0' or
  * none, a byte test is faster. */
 static inline const unsigned char *zeros_padded(const unsigned char *p)
 {
@@ -239,7 +239,7 @@ static ALWAYS_INLINE int scan_any(const unsigned char *p, const unsigned char **
 				  double *out, const int padded)
 {
 	/* no branch on the sign, nor on the one '0' before the point of
-	 * numbers below 1: random ones mispredicted half the time */
+	 * numbers below 1: random ones would mispredict half the time */
 	int neg = *p == '-';
 	p += neg | (*p == '+');
 	/* w: the significant digits (up to 19 here, else mantissa_long);
@@ -422,8 +422,7 @@ static int floor_log10_pow2(int e)
  * the three multiplications by 100 make that < 10^8·10^6 < 2^47, far below
  * the 2^56 that would change a pair (and a check of all 10^8 values of x
  * agrees). One multiplication per pair, where the four pairs by x/10^4,
- * x%10^4, /100, %100 took two each: bench_numio write 19.2 -> 18.7 ns, the
- * gradient file 9.9 -> 9.3 ms. */
+ * x%10^4, /100, %100 take two each (docs/speed.md). */
 static inline void digits8(char *dig, uint32_t x)
 {
 	const uint64_t C = UINT64_C(72057594038), M = (UINT64_C(1) << 56) - 1;
@@ -453,8 +452,8 @@ static inline size_t format_fast(char *buf, double x)
 	uint64_t bits;
 	memcpy(&bits, &x, sizeof bits);
 	char *o = buf;
-	/* no branch on the sign: a random one mispredicted half the time
-	 * (bench_numio write 21.4 -> 19.2 ns/number) */
+	/* no branch on the sign: a random one would mispredict half the
+	 * time */
 	*o = '-';
 	o += bits >> 63;
 	int E = (int)(bits >> 52 & 0x7ff);
