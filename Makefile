@@ -233,10 +233,9 @@ debug:
 # The benchmarks: bench_bptt (full and truncated BPTT, Jacobians, Lyapunov
 # exponents), then bench/speed.sh (bench_speed: rnn, gru, lstm at n = 16,
 # 64, 256, B = 1 and 32, against single-thread BLAS, PyTorch if it is
-# installed, and `bptt grad` as a whole process). Quick repeats: 3 to 3½
-# minutes on the shared 2-core development machine under load, most of it
-# the B = 32, n = 256 rows; BENCH_FULL=1 for more repeats. PyTorch is optional: as root the
-# first run tries to install python3-torch, and nothing fails without it.
+# installed, and `bptt grad` as a whole process); BENCH_FULL=1 for more
+# repeats. docs/speed.md says how to read them. PyTorch is optional: as
+# root the first run tries to install python3-torch, nothing fails without.
 bench: all
 	-@sh scripts/deps.sh torch
 	./$(B)/bench/bench_bptt
@@ -249,8 +248,8 @@ plots: deps-plots
 	@$(MAKE) --no-print-directory -j2 all
 	@sh scripts/plots.sh $(B)
 
-# The README's table: every architecture on the adding problem at T = 50,
-# 100, 200 with `bptt train` (about 10 minutes; not part of check or plots).
+# The table of docs/adding.md: every architecture on the adding problem at
+# T = 50, 100, 200 with `bptt train` (not part of check or plots).
 table: deps-plots
 	@$(MAKE) --no-print-directory -j2 all
 	@sh scripts/adding-table.sh ./bptt
