@@ -4,7 +4,7 @@
  * Part 1, the scalar model h_t = a h_{t-1} + b x_t with ℓ_t = ½ h_t²: the
  * expected truncated gradient with respect to a misses
  *     bias(k) = − a^{2k+1} b² s² / (1 − a²)²
- * per step (the spec's reference fact). The lesson puts this closed form
+ * per step (the spec's reference fact, docs/spec.md). The lesson puts this closed form
  * beside a Monte-Carlo estimate made with the library's own full and
  * truncated gradients (bt_bias_scalar), with standard errors, for several a.
  * Part 2, a GRU: how far the truncated gradient over all parameters is

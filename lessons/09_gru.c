@@ -38,7 +38,7 @@ static void affine(const bt_model *m, const char *W, const char *U,
 
 static double sigma(double a) { return 1.0 / (1.0 + exp(-a)); }
 
-/* The spec's GRU step, outside the library: the gates z and r, the
+/* The spec's GRU step (docs/spec.md), outside the library: the gates z and r, the
  * candidate h̃ and the new state h. rh (n) is scratch. */
 static void gru_step(const bt_model *m, const double *hprev, const double *x,
 		     double *z, double *r, double *rh, double *hh, double *h)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
-# demo.sh — the main job until the lessons exist: bptt init, grad and check
+# demo.sh — a short tour of the command (make demo): bptt init, grad and check
 # on generated models and data, and one figure of |dL/dh_t| over t.
 set -eu
 out=plots/out

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* ex_tbptt.c — exercise 4: truncated backpropagation through time, the
- * spec's sliding window.
+ * spec's sliding window (docs/spec.md).
  *
  * For the loss term ℓ_t, the gradient flows back through the states
  * s_t, s_{t-1}, …, s_{t-k+1} only: k steps back (fewer when t < k), and
