@@ -50,7 +50,7 @@ CLI_LDFLAGS :=
 NO_PIE :=
 else
 # GSL linked against OpenBLAS's CBLAS when it is installed, GSL's own
-# otherwise; glibc's vector math library for the gates (src/vmath.c).
+# otherwise; glibc's vector math library for the gates (src/base/vmath.c).
 BLAS_LIBS := $(or $(call sh,$(PKG_CONFIG) --libs openblas),-lgslcblas)
 MVEC_SO := $(wildcard $(call sh,$(CC) -print-file-name=libmvec.so))
 MVEC_LIB := $(if $(MVEC_SO),-lmvec)
@@ -106,8 +106,10 @@ CFLAGS ?= $(OPT)
 PTHREAD = -pthread
 ALL_CFLAGS = $(CSTD) $(CFLAGS) $(SAN) $(PTHREAD) $(GSL_CFLAGS) -MMD -MP
 
-CLI_SRC := src/cli.c $(wildcard src/cli_*.c)
-LIB_SRC := $(filter-out $(CLI_SRC),$(wildcard src/*.c))
+# The layers of src/, each using only those before it (tests/layers.sh).
+LAYERS := base cells core io inspect train
+CLI_SRC := $(wildcard src/cli/*.c)
+LIB_SRC := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/src/%.o)
 LIB := $(B)/libbptt.a
 TEST_SRC := $(wildcard tests/test_*.c)
@@ -143,10 +145,11 @@ $(B)/tests/%: tests/%.c $(LIB) tests/testutil.h tests/reference.h tests/memcount
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIB) $(CHECK_LIBS) $(GSL_LIBS)
 
-$(B)/lessons/%: lessons/%.c lessons/lesson.h $(LIB)
+# the lessons' --help is filled like the command's (src/cli/fill.c)
+$(B)/lessons/%: lessons/%.c lessons/lesson.h $(LIB) $(B)/src/cli/fill.o
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(GSL_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(B)/src/cli/fill.o $(LIB) $(GSL_LIBS)
 
 $(B)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -162,7 +165,7 @@ STUDENT ?= lessons/exercises/ex_$(EX).c
 GRADE_BIN ?= $(B)/grade/grade-$(EX)
 GRADE_CPPFLAGS = $(CPPFLAGS) -Ilessons/exercises
 
-$(B)/grade/grade.o: lessons/exercises/grade.c lessons/exercises/exercise.h src/bt.h src/cell.h
+$(B)/grade/grade.o: lessons/exercises/grade.c lessons/exercises/exercise.h src/bt.h src/cells/cell.h
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(GRADE_CPPFLAGS) $(CSTD) $(CFLAGS) $(SAN) $(PTHREAD) $(GSL_CFLAGS) -c $< -o $@
@@ -179,12 +182,12 @@ grade-build: $(B)/grade/grade.o $(LIB)
 	@$(CC) $(GRADE_CPPFLAGS) $(CSTD) $(CFLAGS) $(SAN) $(PTHREAD) $(GSL_CFLAGS) -o $(GRADE_BIN) \
 		"$(STUDENT)" $(B)/grade/grade.o $(LIB) $(GSL_LIBS)
 
-# The table of powers of five behind src/numio.c (checked entry by entry in
+# The table of powers of five behind src/io/numio.c (checked entry by entry in
 # tests/test_numio.c): `make numio-table` writes it again.
 numio-table:
 	@mkdir -p build
 	$(CC) -std=c11 -Wall -Wextra -Wpedantic -O2 -o build/gen_pow5 scripts/gen_pow5.c
-	./build/gen_pow5 > src/numio_pow5.h
+	./build/gen_pow5 > src/io/numio_pow5.h
 
 deps:
 	@sh scripts/deps.sh check
@@ -317,10 +320,10 @@ FUZZ_TIME_TEXTIO ?= $(FUZZ_TIME)
 FUZZ_TIME_CLI ?= $(FUZZ_TIME)
 FUZZ_CC ?= clang
 FUZZ_FLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(PTHREAD) -D_POSIX_C_SOURCE=200809L -Isrc $(GSL_CFLAGS)
-build/fuzz/fuzz_textio: fuzz/fuzz_textio.c $(LIB_SRC) $(wildcard src/*.h)
+build/fuzz/fuzz_textio: fuzz/fuzz_textio.c $(LIB_SRC) $(wildcard src/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_textio.c $(LIB_SRC) $(GSL_LIBS)
-build/fuzz/fuzz_cli: fuzz/fuzz_cli.c $(LIB_SRC) $(CLI_SRC) $(wildcard src/*.h)
+build/fuzz/fuzz_cli: fuzz/fuzz_cli.c $(LIB_SRC) $(CLI_SRC) $(wildcard src/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -DBPTT_NO_MAIN -o $@ fuzz/fuzz_cli.c $(CLI_SRC) $(LIB_SRC) $(GSL_LIBS)
 

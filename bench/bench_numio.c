@@ -20,7 +20,7 @@
 #include <gsl/gsl_rng.h>
 #include "bt.h"
 #include "bench.h"
-#include "numio.h"
+#include "io/numio.h"
 
 static volatile double sink;
 

@@ -42,7 +42,7 @@
  *
  * The ceiling: single-thread cblas_dgemv on n×n (the shape of an unbatched
  * step) and, beside it, bptt's own kernel for that product (bt_matvec,
- * src/matvec.c, which the B = 1 steps use), cblas_dgemm on n×n times n×B
+ * src/base/matvec.c, which the B = 1 steps use), cblas_dgemm on n×n times n×B
  * (a batched step), on n×n times n×T (a whole sequence at once) and on a
  * big square matrix; row-major, no transposes.
  *
@@ -70,7 +70,7 @@
 #include <gsl/gsl_cblas.h>
 #include "bt.h"
 #include "bench.h"
-#include "cell.h"   /* bt_matvec */
+#include "cells/cell.h"   /* bt_matvec */
 
 extern char **environ;
 
@@ -687,7 +687,7 @@ int main(int argc, char **argv)
 		printf(" %15.2f\n", gemmT[i]);
 	}
 	printf("  dgemm %zux%zu.%zux%zu: %.2f\n", big, big, big, big, square);
-	printf("  bptt's nxn: its own y += M x for B = 1 (src/matvec.c; nan without AVX2 and FMA)\n\n");
+	printf("  bptt's nxn: its own y += M x for B = 1 (src/base/matvec.c; nan without AVX2 and FMA)\n\n");
 
 	printf("in process (bt_batch_gradient on a workspace allocated once); cpu: best CPU\n"
 	       "time, wall: best and median wall-clock; GFLOP/s, ns and ratios from cpu\n");
@@ -870,7 +870,7 @@ int main(int argc, char **argv)
 			fprintf(f, "%zu %zu %.6g\n", ns[i], T, gemmT[i]);
 		}
 		fprintf(f, "%zu %zu %.6g\n", big, big, square);
-		fprintf(f, "\n\n# matvec\n# n gflops (bptt's own y += M x, n×n, src/matvec.c; nan without AVX2 and FMA)\n");
+		fprintf(f, "\n\n# matvec\n# n gflops (bptt's own y += M x, n×n, src/base/matvec.c; nan without AVX2 and FMA)\n");
 		for (size_t i = 0; i < nn; i++)
 			fprintf(f, "%zu %.6g\n", ns[i], hand[i]);
 		if (bptt) {

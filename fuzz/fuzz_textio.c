@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "bt.h"
-#include "numio.h"
+#include "io/numio.h"
 
 static char path[64];
 

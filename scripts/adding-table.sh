@@ -17,7 +17,7 @@ out=plots/out
 dir=$out/adding-table
 mkdir -p "$dir"
 LENGTHS=${LENGTHS:-"50 100 200"}
-ARCHS=${ARCHS:-$(sed -n 's/^[[:space:]]*&bt_cell_\([a-z_]*\),$/\1/p' src/registry.c)}
+ARCHS=${ARCHS:-$(sed -n 's/^[[:space:]]*&bt_cell_\([a-z_]*\),$/\1/p' src/cells/registry.c)}
 JOBS=${JOBS:-2}
 # The shared setting: the same for every architecture and every T.
 HIDDEN=16 BATCH=32 LR=0.01 CLIP=1 EVAL=50 TARGET=0.01

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* gen_pow5.c — writes src/numio_pow5.h, the table of powers of five behind
- * the fast number reader and writer (src/numio.c):
+/* gen_pow5.c — writes src/io/numio_pow5.h, the table of powers of five behind
+ * the fast number reader and writer (src/io/numio.c):
  *
  *     5^q ≈ T_q · 2^(b_q),   2^127 ≤ T_q < 2^128,   T_q = ⌊5^q · 2^(−b_q)⌋
  *
@@ -10,7 +10,7 @@
  * by 5 (⌊⌊a/5⌋/5⌋ = ⌊a/25⌋), then the top 128 bits. tests/test_numio.c checks
  * every entry by another route (T·5^k ≤ 2^−b < (T+1)·5^k, products).
  *
- * usage: cc -std=c11 -O2 -o gen_pow5 scripts/gen_pow5.c && ./gen_pow5 > src/numio_pow5.h
+ * usage: cc -std=c11 -O2 -o gen_pow5 scripts/gen_pow5.c && ./gen_pow5 > src/io/numio_pow5.h
  * (`make numio-table` does that). */
 #include <inttypes.h>
 #include <stdint.h>

@@ -89,6 +89,7 @@ fi
 if [ "$dir" = build ] && [ "$portable" != 1 ]; then
 	[ -f tests/man.sh ] && add man bash tests/man.sh "./$bptt"
 	[ -f tests/docs.sh ] && add docs bash tests/docs.sh "./$bptt"
+	[ -f tests/layers.sh ] && add layers bash tests/layers.sh "$dir"
 	[ -f tests/install.sh ] && add install bash tests/install.sh
 fi
 for t in $(ls -S "$@" 2>/dev/null); do

@@ -11,7 +11,7 @@
 #              --errors-for-leak-kinds=definite,indirect
 # so an error or such a leak turns the exit status into 99. A refusal ends
 # through exit(), and the command frees everything it still owns before it
-# does (src/cli.c, own/release), so memory that is still reachable at exit
+# does (src/cli/cli.c, own/release), so memory that is still reachable at exit
 # would be a bug as well: the runs also report how much is in use at exit
 # and fail when it is not 0 bytes. Small sizes: about a second a run.
 # Prints one line per run, then "leaks: N passed, M failed".

@@ -344,7 +344,7 @@ if [ -f "$tmp/13_learning.txt" ]; then
 	dat=$tmp/13_learning/13_learning.dat
 	# one dataset per architecture of the registry, each with a row every
 	# --eval-every steps (40 with the defaults), every value finite
-	archs=$(sed -n 's/^[[:space:]]*&bt_cell_\([a-z_]*\),$/\1/p' src/registry.c)
+	archs=$(sed -n 's/^[[:space:]]*&bt_cell_\([a-z_]*\),$/\1/p' src/cells/registry.c)
 	n=0; good=0
 	for a in $archs; do
 		n=$((n + 1))

@@ -10,7 +10,7 @@
  * something a test can observe.
  */
 #include "reference.h"
-#include "cell.h"
+#include "cells/cell.h"
 
 static const shape shapes[] = {
 	{"T=37", 37, 3, 5, 2, 1, 0.9},

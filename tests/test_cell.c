@@ -3,7 +3,7 @@
  * initialisation, and the step Jacobian against finite differences of the
  * step forward (an independent route). */
 #include "testutil.h"
-#include "cell.h"
+#include "cells/cell.h"
 
 /* every (architecture, activation) pair */
 typedef struct { const char *arch; bt_activation act; } variant;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test_numio.c — the fast exact number reader and writer (src/numio.c)
+/* test_numio.c — the fast exact number reader and writer (src/io/numio.c)
  * against the C library: bt_numio_parse must return strtod's double bit for
  * bit, bt_numio_format must write printf("%.17g")'s bytes, on random numbers
  * of every size and on the hard cases (halfway, boundary, subnormal, ties);
@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <unistd.h>
 #include "testutil.h"
-#include "numio.h"
+#include "io/numio.h"
 
 /* ---- helpers ---------------------------------------------------------------- */
 

@@ -20,7 +20,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "alloc.h"
+#include "base/alloc.h"
 #include "memcount.h"
 #include "testutil.h"
 

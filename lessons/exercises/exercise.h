@@ -19,7 +19,7 @@
 #define BT_EXERCISE_H
 
 #include <stddef.h>
-#include "cell.h"
+#include "cells/cell.h"
 
 /* The pieces of one truncated backward pass over a sequence of length T,
  * after the forward pass (the grader keeps the states and caches). */

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cell_residual.c — the residual RNN:
+ *
+ *     a_t = W h_{t-1} + U x_t + b,    h_t = h_{t-1} + φ(a_t)
+ *
+ * so that J_t = I + diag(φ'(a_t)) W: the identity path carries gradients. */
+#include <gsl/gsl_cblas.h>
+#include "cells/cell.h"
+
+#define P(i) (model->theta + model->blocks[i].offset)
+#define G(i) (grad + model->blocks[i].offset)
+
+static void residual_forward(const bt_step *c, const double *s_prev,
+		const double *x, double *s, double *cache)
+{
+	const bt_model *model = c->model;
+	const bt_dims *dm = &model->dims;
+	double *a = cache;
+	/* a_t = W h_{t-1} + U x_t + b;  h_t = h_{t-1} + φ(a_t) */
+	bt_affine_forward(dm, P(0), P(1), P(2), s_prev, x, a);
+	for (size_t i = 0; i < dm->n; i++)
+		s[i] = s_prev[i] + bt_activation_apply(model->activation, a[i]);
+}
+
+static void residual_backward(const bt_step *c, const double *s_prev,
+		const double *x, const double *s, const double *cache,
+		const double *ds, double *ds_prev, double *dx, double *grad)
+{
+	const bt_model *model = c->model;
+	double *scratch = c->scratch;
+	(void)s;
+	const bt_dims *dm = &model->dims;
+	const double *a = cache;
+	double *da = scratch;
+	/* δa_t = φ'(a_t) ⊙ δh_t;  δh_{t-1} += δh_t + Wᵀ δa_t */
+	for (size_t i = 0; i < dm->n; i++)
+		da[i] = bt_activation_deriv(model->activation, a[i]) * ds[i];
+	if (ds_prev)
+		cblas_daxpy((int)dm->n, 1.0, ds, 1, ds_prev, 1);
+	bt_affine_backward(dm, P(0), P(1), s_prev, x, da, G(0), G(1), G(2),
+			   ds_prev, dx);
+}
+
+static void residual_jacobian(const bt_step *c, const double *s_prev,
+		const double *x, const double *s, const double *cache,
+		gsl_matrix *J)
+{
+	const bt_model *model = c->model;
+	(void)s_prev; (void)x; (void)s;
+	size_t n = model->dims.n;
+	const double *W = P(0);
+	/* J_t = I + diag(φ'(a_t)) W */
+	for (size_t i = 0; i < n; i++) {
+		double g = bt_activation_deriv(model->activation, cache[i]);
+		for (size_t j = 0; j < n; j++)
+			gsl_matrix_set(J, i, j, g * W[i * n + j] + (i == j));
+	}
+}
+
+static void residual_layout(const bt_dims *dm, bt_block *blocks)
+{
+	bt_layout_wub(dm, blocks, "W");
+}
+
+/* Batched kernels: the affine family's (cell_rnn.c) with residual's kind. */
+static const bt_affine_kind *residual_kind(const bt_batch_step *c, bt_affine_kind *k)
+{
+	(void)c;
+	*k = (bt_affine_kind){1, 0, c->step.model->activation};
+	return k;
+}
+static void residual_batch_begin(const bt_batch_step *c)
+{
+	bt_affine_kind k;
+	bt_affine_batch_begin(c, residual_kind(c, &k));
+}
+static void residual_batch_forward(const bt_batch_step *c, size_t t)
+{
+	bt_affine_kind k;
+	bt_affine_batch_forward(c, residual_kind(c, &k), t);
+}
+static void residual_batch_backward(const bt_batch_step *c, size_t t)
+{
+	bt_affine_kind k;
+	bt_affine_batch_backward(c, residual_kind(c, &k), t);
+}
+static void residual_batch_end(const bt_batch_step *c, double *grad, double *dX)
+{
+	bt_affine_kind k;
+	bt_affine_batch_end(c, residual_kind(c, &k), grad, dX);
+}
+
+const bt_cell_type bt_cell_residual = {
+	.name = "residual",
+	.summary = "residual RNN, h_t = h_{t-1} + phi(W h_{t-1} + U x_t + b)",
+	.has_activation = 1,
+	.nblocks = 3,
+	.layout = residual_layout,
+	.state_size = bt_size_n,
+	.cache_size = bt_size_n,
+	.scratch_size = bt_size_n,
+	.init = bt_init_wub,
+	.forward = residual_forward,
+	.backward = residual_backward,
+	.jacobian = residual_jacobian,
+	.recurrent = bt_recurrent_block0,
+	.bound = BT_BOUND_RESIDUAL,
+	.lipschitz = bt_lipschitz_activation,
+	.batch_cache_size = bt_affine_batch_cache_size,
+	.batch_work_size = bt_affine_batch_work_size,
+	.batch_begin = residual_batch_begin,
+	.batch_forward = residual_batch_forward,
+	.batch_backward = residual_batch_backward,
+	.batch_end = residual_batch_end,
+};

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cli.h — what the `bptt` subcommands share (internal to the command):
+ * option tables, typed option getters that stop with a precise message,
+ * loading and building models and data, atomic output. Each subcommand is
+ * a `command` record in a cli_*.c file and one line in cli.c's table. */
+#ifndef BT_CLI_H
+#define BT_CLI_H
+
+#include <stdio.h>
+#include "bt.h"
+
+#define EXIT_DISAGREE 1
+#define EXIT_BAD 2
+
+typedef struct {
+	const char *name;     /* "--truncate", or "-o" */
+	const char *metavar;  /* NULL for a flag */
+	const char *help;
+} optdef;
+
+typedef struct {
+	const char *name;
+	const char *synopsis;
+	const char *about;
+	const optdef *opts;
+	int (*run)(const char **val);
+} command;
+
+/* The command, for main and for a harness that runs it in-process. */
+int cli_main(int argc, char **argv);
+
+/* How the command ends on a refusal: exit(status), or, when it is set, the
+ * hook (which must not return; the fuzzing harness's child _exits). */
+extern void (*cli_exit_hook)(int status);
+_Noreturn void cli_exit(int status);
+
+/* What the command allocates is owned until it is released: a refusal
+ * (die and the like) frees everything still owned before it exits, so that
+ * no refusal leaks, and a command that returns with something still owned
+ * is an internal error. own_with registers p with the function that frees
+ * it and returns p (NULL is not registered); release frees an owned p and
+ * forgets it (NULL does nothing). */
+void *own_with(void *p, void (*free_fn)(void *));
+void *own_mem(void *p);                   /* malloc'd */
+bt_model *own_model(bt_model *m);
+bt_data *own_data(bt_data *d);
+void release(void *p);
+/* malloc that stops with "out of memory" and owns the block. */
+void *xmalloc(size_t bytes);
+
+/* Messages on stderr, prefixed with the subcommand's name; exit status 2. */
+_Noreturn void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+_Noreturn void die_error(const bt_error *e);
+
+/* The value of an option of the running subcommand, or NULL. */
+const char *get(const char *name);
+/* The same, stopping with "missing NAME" when it is absent. */
+const char *need(const char *name);
+/* A whole number in [lo, hi] (dflt when absent). */
+unsigned long long get_count(const char *name, unsigned long long dflt,
+			     unsigned long long lo, unsigned long long hi);
+/* A finite number in [lo, hi] (dflt when absent). */
+double get_real(const char *name, double dflt, double lo, double hi);
+
+bt_model *load_model(void);             /* --model FILE */
+bt_data *load_data(const bt_model *m);  /* --data FILE, checked against m */
+/* A new model from --arch, the sizes (required, or the defaults d = 4,
+ * n = 16, m = 2) and the subcommand's init options. */
+bt_model *model_from_options(int sizes_required);
+/* The same with other default sizes (bptt train: the task's d and m). */
+bt_model *model_from_options_sized(int sizes_required, bt_dims dflt);
+/* bt_task_options from --length, --symbols, --alphabet, --delay, --a, --b,
+ * --s for the task called name (cli_task.c); the seed is left at its
+ * default. */
+void task_from_options(const char *name, bt_task_options *o);
+/* --model FILE, or a model built from --arch and the sizes and init options */
+bt_model *build_model(void);
+/* --data FILE, or random inputs of --length T (--data-seed) */
+bt_data *build_data(const bt_model *m);
+/* A comment line naming the model and data. */
+void describe(FILE *f, const bt_model *m, const bt_data *d);
+/* %.17g, NaN, inf or -inf, then a blank or a newline. */
+void put_num(FILE *f, double x, int last);
+
+/* To -o FILE atomically, or to standard output. */
+void write_out(bt_write_fn fn, const void *ctx);
+/* Stops with a message when st is not BT_OK; BT_ECANCELED says how far the
+ * computation got (die_interrupted). */
+void numeric_fault(int st, const char *what);
+/* The same, and for BT_ENUMERIC runs bt_fault_locate on the model and data
+ * (truncation k) to say at which step, in what and in which block. */
+void numeric_fault_at(int st, const char *what, const bt_model *m,
+		      const bt_data *d, size_t k);
+/* After SIGINT (or SIGTERM, SIGHUP): "interrupted after N of M …; nothing
+ * written", then the signal's own exit (status 128 + signal). */
+_Noreturn void die_interrupted(void);
+/* For a command that writes something when interrupted (bptt train): the
+ * message after "interrupted ", then the signal's own exit. */
+_Noreturn void die_interrupted_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Frees everything owned and ends by the signal received (SIGINT if none). */
+_Noreturn void end_by_signal(void);
+/* The signal (SIGINT, SIGTERM, SIGHUP) that asked the command to stop, or 0. */
+int interrupted_by(void);
+/* Where a command that runs several computations is ("a = 0.9, k = 2 (row
+ * 2 of 10)"), for die_interrupted's message. */
+void progress_context(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Stops with a message naming the sizes and the estimate when a task
+ * (BT_TASK_*) on this architecture and these sizes needs more memory than
+ * the limit (BPTT_MAX_MEMORY, by default the memory available). */
+void need_memory(const bt_cell_type *type, bt_dims dims, size_t T,
+		 size_t sets, int task);
+/* The task (BT_TASK_*) and number of data sets that build_model and
+ * build_data check the memory for, before they allocate (default: the
+ * model alone). */
+void plan_task(int task, size_t sets);
+/* need_memory for the planned task on this model over data of length T. */
+void need_task(const bt_model *m, size_t T);
+/* The same for a number of bytes that something described needs. */
+void need_bytes(double bytes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The options that build_model and build_data read. */
+#define SOURCE_OPTS \
+	{"--model", "FILE", "the model (or build one with --arch and the sizes)"}, \
+	{"--data", "FILE", "the data (or random inputs of --length T)"}, \
+	{"--arch", "NAME", "build a model: architecture (see bptt init --help)"}, \
+	{"--input", "d", "build a model: input size (default 4)"}, \
+	{"--hidden", "n", "build a model: hidden size (default 16)"}, \
+	{"--output", "m", "build a model: output size (default 2)"}, \
+	{"--activation", "F", "build a model: rnn and residual activation"}, \
+	{"--scale", "G", "build a model: largest singular value of W"}, \
+	{"--radius", "R", "build a model: spectral radius of W"}, \
+	{"--orthogonal", NULL, "build a model: Haar orthogonal recurrent matrices"}, \
+	{"--forget-bias", "B", "build a model: lstm forget bias (default 1)"}, \
+	{"--structure", "KIND", "build a model: W normal or nonnormal with eigenvalues of modulus --radius (see bptt init)"}, \
+	{"--nonnormality", "c", "build a model: strength of the non-normal part (with --structure nonnormal)"}, \
+	{"--seed", "S", "seed of the model built here (default 20140901)"}, \
+	{"--length", "T", "random data: length (default 100)"}, \
+	{"--data-seed", "S", "random data: seed (default 1)"}
+
+
+/* The subcommands. */
+extern const command cmd_init, cmd_data, cmd_grad, cmd_check, cmd_flow,
+	cmd_jacobian;
+extern const command cmd_spectrum, cmd_lyapunov, cmd_bias, cmd_clip, cmd_task,
+	cmd_train;
+
+/* cli.c: the state as the process started; parse argv (the words after
+ * the subcommand's name) and run c with the limits and handlers set. */
+void cli_reset(void);
+int cli_run(const command *c, int argc, char **argv);
+
+/* help.c: --help, bptt(1) and the bash completion from the tables. */
+void print_help(const command *c);
+void print_main_help(FILE *f, const command *const *cmds, size_t n);
+void print_man(FILE *f, const command *const *cmds, size_t n);
+void print_completion(FILE *f, const command *const *cmds, size_t n);
+
+#endif

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cli_task.c — bptt task: data sets with known baselines. */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli/cli.h"
+
+static const optdef task_opts[] = {
+	{"TASK", "adding|copy|linear", "the task: the first argument that is not an option"},
+	{"--length", "T", "sequence length (adding, linear; copy: 2K + D, instead of --delay)"},
+	{"--seed", "S", "random seed (default 20140901); same seed, same bytes"},
+	{"--symbols", "K", "copy: symbols to remember (default 10)"},
+	{"--alphabet", "A", "copy: alphabet size, at least 2 (default 8)"},
+	{"--delay", "D", "copy: steps from the last symbol to the go marker (or --length)"},
+	{"--a", "A", "linear: h_t = a h_{t-1} + b x_t (default 0.9)"},
+	{"--b", "B", "linear: input weight b (default 1)"},
+	{"--s", "S", "linear: x_t ~ N(0, s^2) (default 1)"},
+	{"-o", "FILE", "write the data to FILE (atomically) instead of standard output"},
+	{"--help", NULL, "show this help"},
+	{NULL, NULL, NULL}};
+
+static int data_writer(FILE *f, const void *ctx)
+{
+	return bt_data_write(f, ctx);
+}
+
+static void only_for(const char *opt, int kind, int want)
+{
+	if (get(opt) && kind != want)
+		die_usage("%s is for the %s task, not %s", opt, bt_task_name(want),
+			  bt_task_name(kind));
+}
+
+void task_from_options(const char *name, bt_task_options *o)
+{
+	int kind = bt_task_from_name(name);
+	if (kind < 0)
+		die_usage("unknown task '%s' (adding, copy or linear)", name);
+	only_for("--symbols", kind, BT_TASK_COPY);
+	only_for("--alphabet", kind, BT_TASK_COPY);
+	only_for("--delay", kind, BT_TASK_COPY);
+	only_for("--a", kind, BT_TASK_LINEAR);
+	only_for("--b", kind, BT_TASK_LINEAR);
+	only_for("--s", kind, BT_TASK_LINEAR);
+
+	bt_task_options_default(o);
+	o->kind = kind;
+	if (kind == BT_TASK_COPY) {
+		o->symbols = get_count("--symbols", o->symbols, 1, BT_MAX_T);
+		o->alphabet = get_count("--alphabet", o->alphabet, 2, BT_MAX_DIM - 2);
+		if (!get("--delay") && !get("--length"))
+			die_usage("missing --delay D (or --length T = 2K + D)");
+		if (get("--delay")) {
+			o->delay = get_count("--delay", 0, 1, BT_MAX_T);
+			if (get("--length") &&
+			    get_count("--length", 0, 1, BT_MAX_T) != 2 * o->symbols + o->delay)
+				die_usage("--length must be 2K + D = %zu", 2 * o->symbols + o->delay);
+		} else {
+			size_t T = get_count("--length", 0, 1, BT_MAX_T);
+			if (T <= 2 * o->symbols)
+				die_usage("--length %zu leaves no delay: it must exceed 2K = %zu",
+					  T, 2 * o->symbols);
+			o->delay = T - 2 * o->symbols;
+		}
+	} else {
+		need("--length");
+		o->T = get_count("--length", 0, kind == BT_TASK_ADDING ? 2 : 1, BT_MAX_T);
+		if (kind == BT_TASK_LINEAR) {
+			o->a = get_real("--a", o->a, -1e6, 1e6);
+			o->b = get_real("--b", o->b, -1e6, 1e6);
+			o->s = get_real("--s", o->s, 0, 1e6);
+		}
+	}
+}
+
+static int run_task(const char **val)
+{
+	(void)val;
+	const char *name = get("TASK");
+	if (!name)
+		die_usage("missing the task: adding, copy or linear");
+	bt_task_options o;
+	task_from_options(name, &o);
+	o.seed = get_count("--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
+	bt_data *data;
+	bt_task_info info;
+	int st = bt_task_generate(&data, &o, &info);
+	if (st == BT_ENUMERIC)
+		die("the linear task's y overflows: choose a smaller |a| or --length");
+	if (st != BT_OK)
+		die("cannot make the %s task: %s", name, bt_strerror(st));
+	fprintf(stderr, "# %s\n# baseline: %s\n", info.description, info.baseline);
+	write_out(data_writer, data);
+	bt_data_free(data);
+	return 0;
+}
+
+const command cmd_task = {"task", "adding|copy|linear --length T [--seed S] [--symbols K --alphabet A --delay D]\n"
+	 "                 [--a A --b B --s S] [-o FILE]",
+	 "Write a task with a known baseline as a data file, with a loss mask M\n"
+	 "(1 where a target counts); the task and its memoryless baseline go to\n"
+	 "standard error, so that -o - gives a clean file.\n\n"
+	 "adding: x_t = (u_t ~ U(0,1), marker), one marker in steps 1..T/2 and one\n"
+	 "in T/2+1..T; y_T = the sum of the two marked values, mask 1 at T only.\n"
+	 "Predicting 1: MSE = 1/6 = 0.167 (loss 1/2 (y - 1)^2: 1/12). d = 2, m = 1.\n\n"
+	 "copy: K symbols of A (one-hot, with blank and go: d = A + 2, m = A), D - 1\n"
+	 "blanks, go, then recall the K symbols (mask 1 there); T = 2K + D.\n"
+	 "Memoryless (predict 1/A each): |y^ - y|^2 = 1 - 1/A per recalled step.\n\n"
+	 "linear: x_t ~ N(0, s^2), h_t = a h_{t-1} + b x_t, y_t = h_t (d = m = 1),\n"
+	 "mask all 1. Predicting 0: MSE = mean of b^2 s^2 (1 - a^(2t))/(1 - a^2).",
+	 task_opts, run_task};

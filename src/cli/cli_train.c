@@ -1,0 +1,395 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cli_train.c — bptt train: minibatch training with a choice of gradient
+ * estimator, optimizer and clipping; the trained model, a learning curve,
+ * progress on a terminal. The library's bt_train does the work. */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "cli/cli.h"
+
+static const optdef train_opts[] = {
+	{"--model", "FILE", "the model to train (or build one with --arch and the init options)"},
+	{"--arch", "NAME", "build a model: architecture (see bptt init --help)"},
+	{"--input", "d", "build a model: input size (default: the task's)"},
+	{"--hidden", "n", "build a model: hidden size (default 16)"},
+	{"--output", "m", "build a model: output size (default: the task's)"},
+	{"--activation", "F", "build a model: rnn and residual activation"},
+	{"--scale", "G", "build a model: largest singular value of W"},
+	{"--radius", "R", "build a model: spectral radius of W"},
+	{"--orthogonal", NULL, "build a model: Haar orthogonal recurrent matrices"},
+	{"--forget-bias", "B", "build a model: lstm forget bias (default 1)"},
+	{"--structure", "KIND", "build a model: W normal or nonnormal (see bptt init)"},
+	{"--nonnormality", "c", "build a model: strength of the non-normal part"},
+	{"--seed", "S", "seed of the model built here (default 20140901)"},
+	{"--task", "NAME", "train on fresh minibatches of a task: adding, copy or linear (see bptt task)"},
+	{"--length", "T", "task: sequence length (adding, linear; copy: 2K + D)"},
+	{"--symbols", "K", "copy task: symbols to remember (default 10)"},
+	{"--alphabet", "A", "copy task: alphabet size (default 8)"},
+	{"--delay", "D", "copy task: delay (or --length)"},
+	{"--a", "A", "linear task: h_t = a h_{t-1} + b x_t (default 0.9)"},
+	{"--b", "B", "linear task: input weight (default 1)"},
+	{"--s", "S", "linear task: x_t ~ N(0, s^2) (default 1)"},
+	{"--data", "FILE", "train on this one sequence instead of a task (every step uses it; the MSE reported is on it)"},
+	{"--data-seed", "S", "seed of the minibatches, the held-out set and ARTBP's cuts (default 1)"},
+	{"--batch", "B", "sequences per minibatch (default 32; not with --data)"},
+	{"--steps", "N", "training steps, one update each (default 1000)"},
+	{"--optimizer", "NAME", "adam (default) or sgd"},
+	{"--lr", "ETA", "learning rate (default 1e-3 for adam, 0.01 for sgd)"},
+	{"--momentum", "MU", "sgd: classical momentum, 0 <= MU < 1 (default 0)"},
+	{"--nesterov", NULL, "sgd: Nesterov's momentum"},
+	{"--clip-norm", "c", "clip the minibatch gradient to global norm c before the step"},
+	{"--clip-value", "c", "clip every entry of the gradient to [-c, c] before the step"},
+	{"--truncate", "k", "estimator: the sliding window, every loss term back through its last k states"},
+	{"--tbptt", "k1,k2", "estimator: Williams & Peng's TBPTT(k1, k2): segments of k1 steps, each segment's terms back through the segment end's last k2 states"},
+	{"--artbp", "c", "estimator: randomized truncation, each step boundary cut with probability c (0 <= c < 1), reweighted by 1/(1 - c) where not cut: unbiased"},
+	{"--eval-every", "N", "held-out evaluation every N steps and after the last (default 100; 0: after the last only)"},
+	{"--eval-size", "N", "held-out sequences (default 256; not with --data)"},
+	{"--target-mse", "x", "stop after an evaluation whose held-out MSE per counted step is below x"},
+	{"--curve", "FILE", "write the learning curve (one row per step) to FILE, atomically"},
+	{"-o", "FILE", "write the trained model to FILE (atomically; also when interrupted) instead of standard output"},
+	{"--quiet", NULL, "no progress line and no final line on standard error"},
+	{"--help", NULL, "show this help"},
+	{NULL, NULL, NULL}};
+
+typedef struct {
+	double *row;          /* steps × NCOL */
+	size_t n;
+	double t0;            /* clock at the start */
+	size_t steps;
+	int tty;
+	double last_print;
+	const bt_train_options *o;
+} run_ctx;
+
+enum { C_STEP, C_EXAMPLES, C_LOSS, C_MSE, C_NORM, C_CLIPPED, C_SECONDS, NCOL };
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void fmt_duration(char *buf, size_t len, double s)
+{
+	if (!isfinite(s) || s < 0)
+		snprintf(buf, len, "?");
+	else if (s < 90)
+		snprintf(buf, len, "%.0f s", s);
+	else if (s < 5400)
+		snprintf(buf, len, "%.0f min", s / 60);
+	else
+		snprintf(buf, len, "%.1f h", s / 3600);
+}
+
+static int on_step(void *ctx, const bt_train_report *r)
+{
+	run_ctx *c = ctx;
+	double t = now() - c->t0;
+	double row[NCOL];
+	row[C_STEP] = (double)r->step;
+	row[C_EXAMPLES] = (double)r->examples;
+	row[C_LOSS] = r->loss;
+	row[C_MSE] = r->eval_mse;
+	row[C_NORM] = r->grad_norm;
+	row[C_CLIPPED] = r->clipped;
+	row[C_SECONDS] = t;
+	if (c->row)   /* kept for --curve only */
+		memcpy(c->row + c->n * NCOL, row, sizeof row);
+	c->n++;
+	if (c->tty && (t - c->last_print >= 0.1 || r->step == c->steps)) {
+		c->last_print = t;
+		double rate = (double)r->step / t;
+		char eta[32];
+		fmt_duration(eta, sizeof eta, (double)(c->steps - r->step) / rate);
+		fprintf(stderr, "\r\033[Kstep %zu/%zu  loss %.4g  |g| %.3g%s  %.1f steps/s  ETA %s",
+			r->step, c->steps, r->loss, r->grad_norm, r->clipped ? " (clipped)" : "",
+			rate, eta);
+		fflush(stderr);
+	}
+	return 0;
+}
+
+static int model_writer(FILE *f, const void *ctx)
+{
+	return bt_model_write(f, ctx);
+}
+
+static int curve_writer(FILE *f, const void *ctx)
+{
+	const run_ctx *c = ctx;
+	fprintf(f, "# bptt train: learning curve; heldout_mse is NaN where not evaluated\n"
+		   "# step examples train_loss heldout_mse grad_norm clipped seconds\n");
+	for (size_t i = 0; i < c->n; i++) {
+		if (bt_cancel_requested())
+			return BT_ECANCELED;
+		const double *row = c->row + i * NCOL;
+		fprintf(f, "%.0f %.0f ", row[C_STEP], row[C_EXAMPLES]);
+		put_num(f, row[C_LOSS], 0);
+		put_num(f, row[C_MSE], 0);
+		put_num(f, row[C_NORM], 0);
+		fprintf(f, "%.0f %.3f\n", row[C_CLIPPED], row[C_SECONDS]);
+	}
+	return ferror(f) ? BT_EIO : BT_OK;
+}
+
+/* Writes the model (-o or stdout) and the curve; when interrupted (before
+ * or during the writes), the writes are made anyway, complete, and the
+ * command ends by the signal. */
+static void write_results(const bt_model *m, const run_ctx *c)
+{
+	bt_error e;
+	int st;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (interrupted_by())
+			bt_cancel_reset();   /* the writers stop on the flag */
+		st = bt_write_atomic(get("-o"), model_writer, m, &e);
+		if (st == BT_OK && get("--curve"))
+			st = bt_write_atomic(get("--curve"), curve_writer, c, &e);
+		if (st != BT_ECANCELED)
+			break;
+	}
+	if (st != BT_OK)
+		die_error(&e);
+}
+
+static void only_with_task(const char *opt)
+{
+	if (get(opt) && get("--data"))
+		die_usage("%s: with --data FILE there is no task (every step uses that sequence)", opt);
+}
+
+static void estimator_from_options(bt_estimator *e)
+{
+	memset(e, 0, sizeof *e);
+	int given = !!get("--truncate") + !!get("--tbptt") + !!get("--artbp");
+	if (given > 1)
+		die_usage("--truncate, --tbptt and --artbp: give one estimator, not %d", given);
+	e->kind = BT_EST_FULL;
+	if (get("--truncate")) {
+		e->kind = BT_EST_WINDOW;
+		e->k = get_count("--truncate", 0, 1, BT_MAX_T);
+	} else if (get("--tbptt")) {
+		const char *v = get("--tbptt");
+		char a[32], b[32];
+		const char *comma = strchr(v, ',');
+		size_t la = comma ? (size_t)(comma - v) : 0;
+		if (!comma || la == 0 || la >= sizeof a || strlen(comma + 1) == 0 ||
+		    strlen(comma + 1) >= sizeof b || strchr(comma + 1, ','))
+			die_usage("--tbptt: '%s' is not k1,k2 (two whole numbers >= 1, e.g. 20,40)", v);
+		memcpy(a, v, la);
+		a[la] = 0;
+		strcpy(b, comma + 1);
+		unsigned long long x[2];
+		const char *part[2] = {a, b};
+		for (int i = 0; i < 2; i++) {
+			char *end;
+			errno = 0;
+			x[i] = strtoull(part[i], &end, 10);
+			if (!*part[i] || *end || errno || part[i][0] < '0' || part[i][0] > '9')
+				die_usage("--tbptt: '%s' is not k1,k2 (two whole numbers >= 1, e.g. 20,40)", v);
+			if (x[i] < 1 || x[i] > (unsigned long long)BT_MAX_T)
+				die_usage("--tbptt: %s %s is out of range (1 to %ld)", i ? "k2" : "k1",
+					  part[i], BT_MAX_T);
+		}
+		e->kind = BT_EST_TBPTT;
+		e->k1 = x[0];
+		e->k2 = x[1];
+	} else if (get("--artbp")) {
+		e->kind = BT_EST_ARTBP;
+		e->c = get_real("--artbp", 0, 0, 1);
+		if (e->c >= 1)
+			die_usage("--artbp: the cut probability c must be below 1 (0 <= c < 1)");
+	}
+}
+
+static int run_train(const char **val)
+{
+	(void)val;
+	bt_train_options o;
+	bt_train_options_default(&o);
+
+	/* where the data come from */
+	bt_data *data = NULL;
+	size_t T, d, m;
+	if (get("--task") && get("--data"))
+		die_usage("--task and --data: give one of them");
+	if (!get("--task") && !get("--data"))
+		die_usage("missing --task NAME (adding, copy, linear) or --data FILE");
+	static const char *const task_only[] = {"--length", "--symbols", "--alphabet", "--delay",
+		"--a", "--b", "--s", "--batch", "--eval-size"};
+	for (size_t i = 0; i < sizeof task_only / sizeof task_only[0]; i++)
+		only_with_task(task_only[i]);
+	if (get("--task")) {
+		task_from_options(get("--task"), &o.task);
+		int st = bt_task_shape(&o.task, &T, &d, &m);
+		if (st != BT_OK)
+			die("cannot make the %s task: %s", get("--task"), bt_strerror(st));
+	}
+
+	/* the model: read, or built with the task's sizes by default */
+	bt_model *model;
+	if (get("--model")) {
+		model = build_model();
+	} else {
+		if (!get("--arch"))
+			die_usage("missing --model FILE (or --arch NAME to build one)");
+		bt_dims dflt = {get("--task") ? d : 4, 16, get("--task") ? m : 2};
+		if (get("--data") && (!get("--input") || !get("--output"))) {
+			/* the sizes come from the data file */
+			bt_error e;
+			if (bt_data_read(&data, get("--data"), &e) != BT_OK)
+				die_error(&e);
+			own_data(data);
+			dflt.d = data->d;
+			dflt.m = data->m;
+		}
+		model = model_from_options_sized(0, dflt);
+	}
+	if (get("--data")) {
+		if (!data)
+			data = load_data(model);
+		else if (data->d != model->dims.d || data->m != model->dims.m)
+			die("%s: the data's d = %zu, m = %zu do not fit the model's d = %zu, m = %zu",
+			    get("--data"), data->d, data->m, model->dims.d, model->dims.m);
+		T = data->T;
+		d = data->d;
+		m = data->m;
+		o.data = (const bt_data *const *)&data;
+		o.ndata = 1;
+		o.batch = 1;
+	} else if (model->dims.d != d || model->dims.m != m) {
+		die("the %s task has d = %zu inputs and m = %zu outputs, the model d = %zu, m = %zu",
+		    get("--task"), d, m, model->dims.d, model->dims.m);
+	}
+
+	/* training options */
+	if (!o.data)
+		o.batch = get_count("--batch", 32, 1, 1000000);
+	o.steps = get_count("--steps", 1000, 1, 1000000000);
+	const char *oname = get("--optimizer") ? get("--optimizer") : "adam";
+	o.optimizer = bt_optimizer_lookup(oname);
+	if (!o.optimizer)
+		die_usage("--optimizer: unknown optimizer '%s' (adam or sgd)", oname);
+	bt_optimizer_options_default(&o.opt, o.optimizer);
+	if (o.optimizer != bt_optimizer_sgd && (get("--momentum") || get("--nesterov")))
+		die_usage("%s: only with --optimizer sgd", get("--momentum") ? "--momentum" : "--nesterov");
+	o.opt.lr = get_real("--lr", o.opt.lr, 0, 1e6);
+	if (!(o.opt.lr > 0))
+		die_usage("--lr: the learning rate must be positive");
+	o.opt.momentum = get_real("--momentum", 0, 0, 1);
+	if (o.opt.momentum >= 1)
+		die_usage("--momentum: MU must be below 1 (0 <= MU < 1)");
+	o.opt.nesterov = get("--nesterov") != NULL;
+	if (get("--clip-norm") && get("--clip-value"))
+		die_usage("--clip-norm and --clip-value: give one of them");
+	if (get("--clip-norm") || get("--clip-value")) {
+		const char *which = get("--clip-norm") ? "--clip-norm" : "--clip-value";
+		o.clip = get("--clip-norm") ? BT_CLIP_NORM : BT_CLIP_VALUE;
+		o.clip_threshold = get_real(which, 0, 0, 1e300);
+		if (!(o.clip_threshold > 0))
+			die_usage("%s: the threshold must be positive", which);
+	}
+	estimator_from_options(&o.estimator);
+	o.seed = get_count("--data-seed", 1, 0, ULONG_MAX);
+	o.eval_every = get_count("--eval-every", 100, 0, 1000000000);
+	if (!o.data)
+		o.eval_size = get_count("--eval-size", 256, 1, 1000000);
+	if (get("--target-mse")) {
+		o.target_mse = get_real("--target-mse", 0, 0, 1e300);
+		if (!(o.target_mse > 0))
+			die_usage("--target-mse: must be positive");
+	}
+
+	/* memory: the training workspaces, the held-out set, the curve */
+	double E = o.data ? 0 : (double)o.eval_size;
+	double curve = get("--curve") ? 8.0 * NCOL * (double)o.steps : 0;
+	need_bytes(bt_memory_estimate(model->type, model->dims, T, o.batch, BT_TASK_TRAIN) +
+			   8.0 * E * (double)T * (double)(d + m + 1) + curve,
+		   "training arch %s with d=%zu n=%zu m=%zu (%.0f parameters), T=%zu, batch %zu, "
+		   "%.0f held-out sequences, %zu steps", bt_cell_name(model->type), model->dims.d,
+		   model->dims.n, model->dims.m, (double)model->nparams, T, o.batch, E, o.steps);
+
+	run_ctx c;
+	memset(&c, 0, sizeof c);
+	if (get("--curve"))
+		c.row = xmalloc(o.steps * NCOL * sizeof(double));
+	c.steps = o.steps;
+	c.tty = !get("--quiet") && isatty(STDERR_FILENO);
+	c.o = &o;
+	o.callback = on_step;
+	o.ctx = &c;
+	c.t0 = now();
+	bt_train_result res;
+	int st = bt_train(model, &o, &res);
+	double secs = now() - c.t0;
+	if (c.tty)
+		fputc('\n', stderr);
+	if (st == BT_ENUMERIC)
+		die("a non-finite loss or gradient at step %zu (the state or the loss overflowed; "
+		    "try a smaller --lr or --clip-norm); nothing written", res.steps + 1);
+	if (st != BT_OK && st != BT_ECANCELED)
+		die("training failed: %s", bt_strerror(st));
+	write_results(model, &c);
+	if (st == BT_ECANCELED || interrupted_by()) {
+		char where[600] = "standard output";
+		if (get("-o"))
+			snprintf(where, sizeof where, "%s", get("-o"));
+		die_interrupted_msg("after %zu of %zu steps; the model after step %zu written to %s%s%s",
+				    res.steps, o.steps, res.steps, where,
+				    get("--curve") ? ", the curve to " : "",
+				    get("--curve") ? get("--curve") : "");
+	}
+	if (!get("--quiet")) {
+		char mse[160];
+		if (isnan(res.eval_mse))
+			snprintf(mse, sizeof mse, "no evaluation");
+		else if (o.data)
+			snprintf(mse, sizeof mse, "MSE on the data %.4g per counted step", res.eval_mse);
+		else
+			snprintf(mse, sizeof mse, "held-out MSE %.4g per counted step (the memoryless "
+				 "baseline: %.4g)", res.eval_mse, res.baseline_mse);
+		fprintf(stderr, "bptt train: %zu steps (%zu sequences) in %.1f s; %s after step %zu%s\n",
+			res.steps, res.examples, secs, mse, res.eval_step,
+			res.reached_target ? "; reached --target-mse" : "");
+	}
+	if (c.row)
+		release(c.row);
+	release(model);
+	if (data)
+		release(data);
+	return 0;
+}
+
+const command cmd_train = {"train", "(--model FILE | --arch NAME [init options]) (--task NAME [task options] | --data FILE)\n"
+	 "                 [--batch B] [--steps N] [--optimizer adam|sgd] [--lr ETA] [--momentum MU [--nesterov]]\n"
+	 "                 [--clip-norm c | --clip-value c] [--truncate k | --tbptt k1,k2 | --artbp c]\n"
+	 "                 [--eval-every N] [--eval-size N] [--target-mse x] [--data-seed S]\n"
+	 "                 [--curve FILE] [-o FILE] [--quiet]",
+	 "Train a model by minibatch gradient descent. Every step draws a fresh\n"
+	 "minibatch of B sequences from the task (seeded from --data-seed and the\n"
+	 "step, so the same arguments give the same bytes), computes the mean\n"
+	 "gradient over it with the chosen estimator at fixed parameters (full\n"
+	 "BPTT by default), records its norm, clips it, and makes one optimizer\n"
+	 "step: one update per minibatch for every estimator (TBPTT(k1,k2) sums its\n"
+	 "segments' gradients; the state is carried across segments). adam:\n"
+	 "Kingma & Ba with bias correction (beta1 0.9, beta2 0.999, eps 1e-8);\n"
+	 "sgd: v = MU v + g, theta -= ETA v (Nesterov: theta -= ETA (g + MU v)).\n\n"
+	 "The held-out MSE (|y^ - y|^2 per counted step) is measured on a fixed set\n"
+	 "of --eval-size sequences from seeds disjoint from the training ones, and\n"
+	 "compared at the end with the task's memoryless baseline. On a terminal a\n"
+	 "progress line on standard error shows the step, loss, gradient norm\n"
+	 "before clipping, steps per second and ETA.\n\n"
+	 "--curve columns: step examples train_loss heldout_mse grad_norm clipped\n"
+	 "seconds (train_loss: the minibatch's mean loss per sequence; grad_norm\n"
+	 "before clipping; clipped 0/1; seconds of wall time, the one column that\n"
+	 "differs between two runs with the same arguments).\n\n"
+	 "Interrupted (SIGINT, SIGTERM, SIGHUP), it writes the model after the\n"
+	 "last completed step, complete, and the curve so far, says how far it\n"
+	 "got, and ends by the signal (status 130 for SIGINT).",
+	 train_opts, run_train};

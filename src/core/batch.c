@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* batch.c — B sequences at once: the sum of their full-BPTT results.
+ *
+ *     L = Σ_b L_b,   ∂L/∂θ = Σ_b ∂L_b/∂θ,   ∂L/∂X_b = ∂L_b/∂X_b
+ *
+ * Sequences of one length T step together through the architecture's
+ * batched kernels (cell.h, bt_batch_step): the B states of a step are one
+ * B×n block, every quantity over all steps one (T·B)×k array, so that only
+ * the recurrent products are in the time loop and everything else is one
+ * GEMM over all T·B columns:
+ *
+ *     before the loop   the cell's input projections U X + b
+ *     forward loop      the cell's step (H_{t-1} Wᵀ and the gates)
+ *     after it          Ŷ = H Vᵀ + b_y,  E = μ ⊙ (Ŷ − Y),
+ *                       L = Σ μ ½‖ŷ − y‖²,  δH = E V
+ *     backward loop     the cell's step back (δA_t W into δH_{t-1})
+ *     after it          ∂V = Eᵀ H,  ∂b_y = Σ E,  the cell's ∂W, ∂U, ∂b, ∂X
+ *
+ * With B = 1 this is also the fast path of bt_gradient (seq.c). An
+ * architecture without batched kernels (attention) or sequences of unequal
+ * lengths are done one sequence after another through a bt_seq workspace
+ * (same result). Every buffer is allocated in bt_batch_alloc; nothing is
+ * allocated in bt_batch_gradient (a design property, not something a test
+ * could see). */
+#include <gsl/gsl_cblas.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cells/cell.h"
+#include "base/alloc.h"
+#include "base/progress.h"
+
+struct bt_batch {
+	size_t B, T_max, P;
+	const bt_cell_type *type;
+	bt_dims dims;
+	int batched;         /* the architecture has batched kernels */
+	bt_seq *seq;         /* one sequence at a time (NULL when never needed) */
+	double *g;           /* P values: a gradient when the caller gives none,
+				and one sequence's on the per-sequence path */
+	/* the batched path: row (t−1)·B + b of X, Y, MU, E, dX is step t of
+	 * sequence b; H and dH have a block of B rows for t = 0 first */
+	double *X, *Y, *MU, *E, *dX;
+	double *H, *dH, *cache, *work;
+	double *aux, *daux, *scratch;
+};
+
+/* ---- the workspace ------------------------------------------------------- */
+
+/* Not zeroed: every buffer is written before it is read, and zeroing
+ * them (some 20 MB per call at the benchmarks' sizes) would cost
+ * bt_gradient time. */
+static double *alloc_doubles(size_t count)
+{
+	return bt_big_malloc(count * sizeof(double));
+}
+
+int bt_batch_alloc(bt_batch **out, const bt_model *model, size_t B,
+		   size_t T_max)
+{
+	*out = NULL;
+	if (!model || B < 1 || T_max < 1 || T_max > (size_t)BT_MAX_T)
+		return BT_EINVAL;
+	const bt_cell_type *ty = model->type;
+	const bt_dims *dm = &model->dims;
+	/* T·B·max(n, d, m) and the cache must not overflow a size_t */
+	size_t wide = dm->n > dm->d ? dm->n : dm->d;
+	wide = wide > dm->m ? wide : dm->m;
+	size_t cs = ty->batch_cache_size ? ty->batch_cache_size(dm) : 0;
+	wide = wide > cs ? wide : cs;
+	if (B > (size_t)-1 / (T_max + 1) / (wide + 1))
+		return BT_ENOMEM;
+	bt_batch *w = calloc(1, sizeof *w);
+	if (!w)
+		return BT_ENOMEM;
+	w->B = B;
+	w->T_max = T_max;
+	w->P = model->nparams;
+	w->type = ty;
+	w->dims = *dm;
+	/* BLAS counts in int: T·B columns past INT_MAX go one at a time */
+	w->batched = ty->batch_forward != NULL && T_max * B <= (size_t)INT_MAX;
+	int st = BT_OK;
+	w->g = alloc_doubles(w->P);
+	if (!w->g)
+		st = BT_ENOMEM;
+	/* one sequence at a time: without batched kernels, or for B > 1
+	 * sequences that may differ in length */
+	if (st == BT_OK && (!w->batched || B > 1))
+		st = bt_seq_alloc(&w->seq, model, T_max);
+	if (st == BT_OK && w->batched) {
+		size_t N = T_max * B, n = dm->n;
+		size_t A = ty->aux_size ? ty->aux_size(dm) : 0;
+		w->X = alloc_doubles(B > 1 ? N * dm->d : 0);   /* B = 1: in place */
+		w->dX = alloc_doubles(B > 1 ? N * dm->d : 0);
+		w->Y = alloc_doubles(N * dm->m);
+		w->E = alloc_doubles(N * dm->m);
+		w->MU = alloc_doubles(N);
+		w->H = alloc_doubles((N + B) * n);
+		w->dH = alloc_doubles((N + B) * n);
+		w->cache = alloc_doubles((N + B) * cs);
+		w->work = alloc_doubles(ty->batch_work_size(dm, B));
+		w->aux = alloc_doubles(A);
+		w->daux = alloc_doubles(A);
+		w->scratch = alloc_doubles(ty->scratch_size(dm));
+		if (!w->X || !w->dX || !w->Y || !w->E || !w->MU || !w->H ||
+		    !w->dH || !w->cache || !w->work || !w->aux || !w->daux ||
+		    !w->scratch)
+			st = BT_ENOMEM;
+	}
+	if (st != BT_OK) {
+		bt_batch_free(w);
+		return st;
+	}
+	*out = w;
+	return BT_OK;
+}
+
+void bt_batch_free(bt_batch *w)
+{
+	if (!w)
+		return;
+	bt_seq_free(w->seq);
+	free(w->g);
+	free(w->X);
+	free(w->dX);
+	free(w->Y);
+	free(w->E);
+	free(w->MU);
+	free(w->H);
+	free(w->dH);
+	free(w->cache);
+	free(w->work);
+	free(w->aux);
+	free(w->daux);
+	free(w->scratch);
+	free(w);
+}
+
+/* ---- one sequence at a time ------------------------------------------------ */
+
+static int per_sequence(bt_batch *w, const bt_model *model,
+			const bt_data *const *data, size_t B, double *loss,
+			double *grad, double *const *dX)
+{
+	double total = 0;
+	for (size_t b = 0; b < B; b++) {
+		double *dx = dX ? dX[b] : NULL;
+		double l;
+		int st = bt_seq_forward(w->seq, model, data[b], &l);
+		if (st != BT_OK)
+			return st;
+		memset(w->g, 0, w->P * sizeof(double));
+		st = bt_seq_backward(w->seq, model, data[b], grad ? w->g : NULL,
+				     dx);
+		if (st != BT_OK)
+			return st;
+		total += l;
+		if (grad)
+			for (size_t i = 0; i < w->P; i++)
+				grad[i] += w->g[i];
+		if (dx && !bt_all_finite(dx, data[b]->T * data[b]->d))
+			return BT_ENUMERIC;
+	}
+	if (grad && !bt_all_finite(grad, w->P))
+		return BT_ENUMERIC;
+	if (loss)
+		*loss = total;
+	return BT_OK;
+}
+
+/* ---- the batched path ------------------------------------------------------ */
+
+static int batched(bt_batch *w, const bt_model *model,
+		   const bt_data *const *data, size_t B, double *loss,
+		   double *grad, double *const *dX)
+{
+	const bt_cell_type *ty = model->type;
+	const bt_dims *dm = &model->dims;
+	const size_t T = data[0]->T, N = T * B, n = dm->n, d = dm->d, m = dm->m;
+	const double *V = model->theta + model->blocks[ty->nblocks].offset;
+	const double *by = model->theta + model->blocks[ty->nblocks + 1].offset;
+	int want_dX = 0;
+	for (size_t b = 0; dX && b < B; b++)
+		want_dX |= dX[b] != NULL;
+	double *g = grad;
+	if (!g) {
+		g = w->g;
+		memset(g, 0, w->P * sizeof(double));
+	}
+
+	/* gather: row (t−1)·B + b is step t of sequence b; with B = 1 that is
+	 * the layout of the data itself, and X and dX are used in place */
+	const double *X = B == 1 ? data[0]->X : w->X;
+	double *dXs = B == 1 && want_dX ? dX[0] : w->dX;
+	for (size_t b = 0; b < B; b++) {
+		const bt_data *D = data[b];
+		for (size_t t = 0; t < T; t++) {
+			size_t r = t * B + b;
+			if (B > 1)
+				memcpy(w->X + r * d, D->X + t * d, d * sizeof(double));
+			memcpy(w->Y + r * m, D->Y + t * m, m * sizeof(double));
+			w->MU[r] = D->M ? D->M[t] : 1.0;
+		}
+	}
+
+	bt_batch_step c = {
+		.step = {model, ty->aux_size ? w->aux : NULL,
+			 ty->aux_size ? w->daux : NULL, w->scratch},
+		.T = T, .B = B, .X = X, .H = w->H, .dH = w->dH,
+		.cache = w->cache, .work = w->work,
+	};
+	int st = BT_OK;
+	if (ty->prepare && (st = ty->prepare(&c.step, w->aux)) != BT_OK)
+		return st;
+
+	/* forward */
+	memset(w->H, 0, B * n * sizeof(double));
+	ty->batch_begin(&c);
+	bt_progress pr;
+	bt_progress_begin(&pr, "steps of the forward pass", T);
+	for (size_t t = 1; t <= T; t++) {
+		if ((st = bt_progress_poll(&pr, t - 1)) != BT_OK)
+			break;
+		ty->batch_forward(&c, t);
+	}
+	bt_progress_end(&pr);
+	if (st != BT_OK)
+		return st;
+	/* an overflowed state is a fault even where masked out (seq.c) */
+	if (!bt_all_finite(w->H + B * n, N * n))
+		return BT_ENUMERIC;
+
+	/* Ŷ = H Vᵀ + b_y over all T·B columns */
+	const double *H1 = w->H + B * n;
+	for (size_t r = 0; r < N; r++)
+		memcpy(w->E + r * m, by, m * sizeof(double));
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, (int)m,
+		    (int)n, 1.0, H1, (int)n, V, (int)n, 1.0, w->E, (int)m);
+	/* L = Σ μ ½‖ŷ − y‖²;  E = μ (Ŷ − Y) (zero where masked out) */
+	double L = 0;
+	for (size_t r = 0; r < N; r++) {
+		double mu = w->MU[r], *e = w->E + r * m;
+		const double *y = w->Y + r * m;
+		if (mu == 0) {
+			memset(e, 0, m * sizeof(double));
+			continue;
+		}
+		double sq = 0;
+		for (size_t i = 0; i < m; i++) {
+			double diff = e[i] - y[i];
+			sq += diff * diff;
+			e[i] = mu * diff;
+		}
+		L += mu * 0.5 * sq;
+	}
+	if (!isfinite(L))
+		return BT_ENUMERIC;
+
+	/* backward: δH = E V, then the recurrence from T down to 1 */
+	double *dH1 = w->dH + B * n;
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)n,
+		    (int)m, 1.0, w->E, (int)m, V, (int)n, 0.0, dH1, (int)n);
+	if (ty->aux_size)
+		memset(w->daux, 0, ty->aux_size(dm) * sizeof(double));
+	bt_progress_begin(&pr, "steps of the backward pass", T);
+	for (size_t t = T; t >= 1; t--) {
+		if ((st = bt_progress_poll(&pr, T - t)) != BT_OK)
+			break;
+		ty->batch_backward(&c, t);
+	}
+	bt_progress_end(&pr);
+	if (st != BT_OK)
+		return st;
+
+	/* ∂V += Eᵀ H,  ∂b_y += Σ E, then the cell's parameters and inputs */
+	size_t iV = ty->nblocks;
+	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n,
+		    (int)N, 1.0, w->E, (int)m, H1, (int)n, 1.0,
+		    g + model->blocks[iV].offset, (int)n);
+	bt_add_rows(N, m, w->E, m, g + model->blocks[iV + 1].offset);
+	if (want_dX)
+		memset(dXs, 0, N * d * sizeof(double));
+	ty->batch_end(&c, g, want_dX ? dXs : NULL);
+	if (ty->finish)
+		ty->finish(&c.step, w->daux, g);
+
+	/* scatter ∂L/∂X back to the sequences */
+	for (size_t b = 0; want_dX && B > 1 && b < B; b++) {
+		if (!dX[b])
+			continue;
+		for (size_t t = 0; t < T; t++)
+			memcpy(dX[b] + t * d, w->dX + (t * B + b) * d,
+			       d * sizeof(double));
+	}
+	if (!bt_all_finite(g, w->P) || (want_dX && !bt_all_finite(dXs, N * d)))
+		return BT_ENUMERIC;
+	if (loss)
+		*loss = L;
+	return BT_OK;
+}
+
+int bt_batch_gradient(bt_batch *w, const bt_model *model,
+		      const bt_data *const *data, size_t B, double *loss,
+		      double *grad, double *const *dX)
+{
+	if (!w || !model || !data || B < 1 || B > w->B ||
+	    model->nparams != w->P || model->type != w->type ||
+	    model->dims.d != w->dims.d || model->dims.n != w->dims.n ||
+	    model->dims.m != w->dims.m)
+		return BT_EINVAL;
+	int same = 1;
+	for (size_t b = 0; b < B; b++) {
+		if (!data[b] || data[b]->T > w->T_max)
+			return BT_EINVAL;
+		int st = bt_data_check(model, data[b]);
+		if (st != BT_OK)
+			return st;
+		same &= data[b]->T == data[0]->T;
+	}
+	if (grad)
+		memset(grad, 0, w->P * sizeof(double));
+	if (w->batched && same)
+		return batched(w, model, data, B, loss, grad, dX);
+	for (size_t b = 0; dX && b < B; b++)
+		if (dX[b])
+			memset(dX[b], 0, data[b]->T * data[b]->d * sizeof(double));
+	return per_sequence(w, model, data, B, loss, grad, dX);
+}
+
+int bt_gradient_batch(const bt_model *model, const bt_data *const *data,
+		      size_t B, double *loss, double *grad, double *const *dX)
+{
+	if (!model || !data || B < 1)
+		return BT_EINVAL;
+	size_t T_max = 0;
+	for (size_t b = 0; b < B; b++) {
+		if (!data[b])
+			return BT_EINVAL;
+		if (data[b]->T > T_max)
+			T_max = data[b]->T;
+	}
+	bt_batch *w;
+	int st = bt_batch_alloc(&w, model, B, T_max);
+	if (st != BT_OK)
+		return st;
+	st = bt_batch_gradient(w, model, data, B, loss, grad, dX);
+	bt_batch_free(w);
+	return st;
+}

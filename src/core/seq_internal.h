@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* seq_internal.h — the sequence workspace, shared by seq.c and tbptt.c. */
+#ifndef BT_SEQ_INTERNAL_H
+#define BT_SEQ_INTERNAL_H
+
+#include "cells/cell.h"
+
+struct bt_seq {
+	size_t T_max, T;     /* capacity, length of the last forward pass */
+	size_t S, C, m;      /* state, cache per step, output sizes */
+	double *states;      /* (T_max+1)×S, row 0 is s_0 = 0 */
+	double *dstates;     /* (T_max+1)×S, ∂L/∂s_t after a full backward */
+	double *cache;       /* (T_max+1)×C; the last row is bt_seq_step's */
+	double *out;         /* T_max×m, ŷ_t */
+	double *err;         /* m */
+	double *scratch;     /* the cell's scratch */
+	double *buf;         /* 2×S, for truncated backward */
+	double *aux, *daux;  /* the cell's derived quantities and their gradient */
+	double *rscratch;    /* the extra readout's scratch */
+	size_t A;            /* aux size */
+	bt_step step;        /* model, aux, daux, scratch for the cell */
+};
+
+/* Points q->step at the model and the workspace's buffers. */
+void bt_seq_bind(bt_seq *q, const bt_model *model);
+/* Zeroes daux before a backward pass; folds it into grad after. */
+void bt_seq_backward_begin(bt_seq *q);
+void bt_seq_backward_end(bt_seq *q, const bt_model *model, double *grad);
+/* The start of every backward pass over the sequence: *grad a temporary
+ * gradient (*gtmp, for the caller to free) when the caller gives none, δs_t
+ * zeroed for t = 0…T, the step bound to the model, daux zeroed. BT_ENOMEM. */
+int bt_seq_backward_open(bt_seq *q, const bt_model *model, double **grad,
+			 double **gtmp);
+
+/* The readout's backward at step t for its own term: e = μ_t (ŷ_t − y_t);
+ * adds ∂V, ∂b_y (and the extra readout's parameters) into grad, Vᵀe (and
+ * the extra readout's ∂/∂h_t) into dh, and the extra readout's direct
+ * ∂/∂x_k into dX_direct (may be NULL). Returns 0 when the term is masked
+ * out. */
+int bt_seq_readout_backward(bt_seq *q, const bt_model *model,
+			    const bt_data *data, size_t t, double *grad,
+			    double *dh, double *dX_direct);
+
+/* The backward sweep shared by full and chunked BPTT (seq.c): chunk = 0
+ * never cuts; chunk = k drops the carry where a chunk of k steps starts.
+ * label names the loop for progress and interruption messages. */
+int bt_seq_backward_sweep(bt_seq *q, const bt_model *model,
+			  const bt_data *data, size_t chunk, double *grad,
+			  double *dX, double *dX_direct, const char *label);
+
+/* bt_gradient and bt_gradient_chunked: forward, the chosen backward pass,
+ * zeroed and checked outputs. */
+enum { BT_BACKWARD_SLIDING = 0, BT_BACKWARD_CHUNKED };
+int bt_gradient_kind(const bt_model *model, const bt_data *data, int kind,
+		     size_t k, double *loss, double *grad, double *dX);
+
+#endif

@@ -1,0 +1,820 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* textio.c — the text format of models, data and gradients: a strict
+ * reader and an exact writer (%.17g round-trips every double bit for bit).
+ *
+ * Grammar (spec, "Text files"): `#` starts a comment to the end of the line;
+ * blank lines are ignored; fields are separated by runs of blanks or tabs; a
+ * final `\r` is ignored. The first content line is the header
+ * `bptt-KIND 1`; then header lines (arch, dims, activation, loss: each at
+ * most once, any order); then blocks `NAME ROWS COLS` followed by ROWS lines
+ * of COLS numbers, in any order. Every defect is refused with the file and
+ * physical line. */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cells/cell.h"
+#include "base/alloc.h"
+#include "io/numio.h"
+
+enum kind { K_MODEL, K_DATA, K_GRAD };
+
+/* The size of the buffers for reading and writing numbers. */
+#define IO_BUF (1 << 18)
+
+/* Allocations of more numbers than this (64 MiB of doubles) are first
+ * checked against the size of the file. */
+#define BIG_ALLOC (8.0 * 1024 * 1024)
+static const char *const kind_word[] = {"bptt-model", "bptt-data", "bptt-grad"};
+static const char *const kind_noun[] = {"model", "data", "gradient"};
+
+/* ---- errors ------------------------------------------------------------- */
+
+static void set_error(bt_error *err, const char *file, long line,
+		      const char *fmt, ...)
+{
+	if (!err)
+		return;
+	snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+	err->line = line;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- lines and fields ------------------------------------------------------ */
+
+typedef struct {
+	const char *path;
+	FILE *f;
+	bt_error *err;
+	char *line;
+	size_t cap;
+	long lineno;      /* physical line of the current line */
+	char **fields;
+	size_t nf, fcap;
+	char *rest;        /* next_line_split(r, 0): the line from its first field */
+	int failed;
+	double size;       /* the file's size in bytes, or -1 when unknown */
+	int status;       /* a status other than BT_EFORMAT (BT_ECANCELED), or 0 */
+} reader;
+
+static int fail(reader *r, long line, const char *fmt, ...)
+{
+	if (r->err) {
+		snprintf(r->err->file, sizeof r->err->file, "%s", r->path);
+		r->err->line = line;
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(r->err->msg, sizeof r->err->msg, fmt, ap);
+		va_end(ap);
+	}
+	r->failed = 1;
+	return BT_EFORMAT;
+}
+
+/* realloc for the reader: NULL, with r->err set, when memory runs out. */
+static void *grow(reader *r, void *p, size_t bytes)
+{
+	void *q = realloc(p, bytes);
+	if (!q) {
+		set_error(r->err, r->path, r->lineno, "out of memory");
+		r->failed = 1;
+	}
+	return q;
+}
+
+/* Splits s into r->fields/r->nf at runs of blanks and tabs (NULs written
+ * in). Returns 0, or -1 when out of memory (r->err set). */
+static int split_fields(reader *r, char *s)
+{
+	r->nf = 0;
+	while (*s) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (!*s)
+			break;
+		if (r->nf == r->fcap) {
+			size_t nc = r->fcap ? 2 * r->fcap : 16;
+			char **nfp = grow(r, r->fields, nc * sizeof *nfp);
+			if (!nfp)
+				return -1;
+			r->fields = nfp;
+			r->fcap = nc;
+		}
+		r->fields[r->nf++] = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+		if (*s)
+			*s++ = '\0';
+	}
+	return 0;
+}
+
+/* Reads the next line that has fields. Returns 1 with r->fields/r->nf set
+ * (or, when split is 0, only r->rest: the line from its first field on,
+ * comment and line end cut off), 0 at end of file, -1 on error (r->err
+ * set). */
+static int next_line_split(reader *r, int split)
+{
+	for (;;) {
+		if (bt_cancel_requested()) {
+			set_error(r->err, r->path, r->lineno, "interrupted while reading");
+			r->failed = 1;
+			r->status = BT_ECANCELED;
+			return -1;
+		}
+		errno = 0;
+		ssize_t len = getline(&r->line, &r->cap, r->f);
+		if (len < 0) {
+			if (ferror(r->f)) {
+				set_error(r->err, r->path, r->lineno,
+					  "read error: %s", strerror(errno));
+				r->failed = 1;
+				return -1;
+			}
+			return 0;
+		}
+		/* bt_numio_scan_row reads up to BT_NUMIO_PAD bytes past the
+		 * line's NUL (numio.h): give the buffer room for them,
+		 * initialised (the line is cut at k ≤ len below, so these
+		 * bytes are past any NUL put there) */
+		if (r->cap < (size_t)len + 1 + BT_NUMIO_PAD) {
+			size_t nc = 2 * ((size_t)len + 1 + BT_NUMIO_PAD);
+			char *nl = grow(r, r->line, nc);
+			if (!nl)
+				return -1;
+			r->line = nl;
+			r->cap = nc;
+		}
+		memset(r->line + len + 1, 0, BT_NUMIO_PAD);
+		r->lineno++;
+		if (memchr(r->line, '\0', (size_t)len)) {
+			fail(r, r->lineno, "the line holds a NUL byte");
+			return -1;
+		}
+		/* getline gave the length: cut at '#', drop a final "\n", "\r" */
+		char *s = r->line;
+		size_t k = (size_t)len;
+		char *hash = memchr(s, '#', k);
+		if (hash)
+			k = (size_t)(hash - s);
+		if (k && s[k - 1] == '\n')
+			k--;
+		if (k && s[k - 1] == '\r')
+			k--;
+		s[k] = '\0';
+		if (!split) {
+			while (*s == ' ' || *s == '\t')
+				s++;
+			if (*s) {
+				r->rest = s;
+				return 1;
+			}
+			continue;
+		}
+		if (split_fields(r, s) < 0)
+			return -1;
+		if (r->nf > 0)
+			return 1;
+	}
+}
+
+static int next_line(reader *r)
+{
+	return next_line_split(r, 1);
+}
+
+/* A size: plain decimal digits, at least 1, at most max. */
+static int parse_size(reader *r, const char *s, const char *what, long max,
+		      size_t *out)
+{
+	size_t v = 0, k = 0;
+	for (const char *p = s; *p; p++, k++) {
+		if (*p < '0' || *p > '9')
+			return fail(r, r->lineno,
+				    "%s '%s' is not a positive whole number", what, s);
+		if (v <= (size_t)max)
+			v = v * 10 + (size_t)(*p - '0');
+	}
+	if (k == 0 || v == 0)
+		return fail(r, r->lineno, "%s must be at least 1, not '%s'", what, s);
+	if (v > (size_t)max)
+		return fail(r, r->lineno, "%s %s is absurd (at most %ld)", what, s, max);
+	*out = v;
+	return BT_OK;
+}
+
+/* A number: decimal, as strtod reads it; NaN, infinity and overflow are
+ * refused. */
+static int parse_number(reader *r, const char *s, double *out)
+{
+	/* bt_numio_parse takes exactly the strings of 0-9+-.eE that strtod
+	 * reads to the end, and returns what strtod returns (numio.h) */
+	double v;
+	if (bt_numio_parse(s, &v) != 0)
+		return fail(r, r->lineno, "'%s' is not a decimal number", s);
+	if (!isfinite(v))
+		return fail(r, r->lineno, "'%s' overflows a double", s);
+	*out = v;
+	return BT_OK;
+}
+
+/* Reads rows×cols numbers into dst; a mask's values must be 0 or 1. */
+static int read_rows(reader *r, const char *name, long head_line, size_t rows,
+		     size_t cols, double *dst, int is_mask)
+{
+	for (size_t i = 0; i < rows; i++) {
+		int k = next_line_split(r, 0);
+		if (k < 0)
+			return BT_EFORMAT;
+		if (k == 0)
+			return fail(r, r->lineno > 0 ? r->lineno : 1,
+				    "the file ends inside block '%s' (line %ld): "
+				    "%zu of %zu rows read", name, head_line, i, rows);
+		/* the common case in one pass: cols numbers, each ended by a
+		 * blank, a tab or the line's end, all finite (and 0 or 1 in a
+		 * mask), nothing after them */
+		const char *s = r->rest;
+		double *row = dst + i * cols;
+		size_t j = bt_numio_scan_row(&s, row, cols);
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (is_mask)
+			for (size_t c = 0; c < j; c++)
+				if (row[c] != 0.0 && row[c] != 1.0)
+					j = 0;
+		if (j == cols && !*s)
+			continue;
+		/* something is wrong: split the line into fields and say what */
+		if (split_fields(r, r->rest) < 0)
+			return BT_EFORMAT;
+		if (r->nf != cols)
+			return fail(r, r->lineno,
+				    "row %zu of block '%s' has %zu numbers, expected %zu",
+				    i + 1, name, r->nf, cols);
+		for (size_t j = 0; j < cols; j++) {
+			double v;
+			if (parse_number(r, r->fields[j], &v) != BT_OK)
+				return BT_EFORMAT;
+			if (is_mask && v != 0.0 && v != 1.0)
+				return fail(r, r->lineno,
+					    "mask value '%s' is not 0 or 1", r->fields[j]);
+			dst[i * cols + j] = v;
+		}
+	}
+	return BT_OK;
+}
+
+/* ---- the common reader -------------------------------------------------------- */
+
+typedef struct {
+	enum kind kind;
+	/* header lines (line 0 = absent) */
+	long arch_line, dims_line, act_line, loss_line;
+	const bt_cell_type *type;
+	bt_dims dims;
+	int activation;
+	double loss;
+	/* model and gradient files */
+	bt_model *model;
+	long seen[BT_MAX_BLOCKS];  /* line of each block, 0 if not seen */
+	/* data blocks (X, Y, M) and the gradient's X */
+	double *arr[3];
+	size_t rows[3], cols[3];
+	long arr_line[3];
+	size_t numbers;            /* declared so far */
+} parsed;
+
+static const char *const data_names[3] = {"X", "Y", "M"};
+
+static void parsed_free(parsed *p)
+{
+	bt_model_free(p->model);
+	for (int i = 0; i < 3; i++)
+		free(p->arr[i]);
+}
+
+/* Header lines are done (first block or end of file): check and allocate. */
+static int finish_header(reader *r, parsed *p, int at_eof)
+{
+	if (p->kind == K_DATA)
+		return BT_OK;
+	if ((!p->arch_line || !p->dims_line) && !at_eof && r->nf != 3)
+		return fail(r, r->lineno,
+			    "'%s' is not a header line (arch, dims, activation%s)",
+			    r->fields[0], p->kind == K_GRAD ? ", loss" : "");
+	if (!p->arch_line)
+		return fail(r, r->lineno, "missing 'arch' line before the blocks");
+	if (!p->dims_line)
+		return fail(r, r->lineno, "missing 'dims' line before the blocks");
+	if (p->kind == K_GRAD && !p->loss_line)
+		return fail(r, r->lineno, "missing 'loss' line before the blocks");
+	if (p->act_line && !p->type->has_activation)
+		return fail(r, p->act_line,
+			    "architecture '%s' takes no 'activation' line",
+			    p->type->name);
+	double total = bt_cell_param_count(p->type, p->dims);
+	if (total > (double)BT_MAX_NUMBERS)
+		return fail(r, p->dims_line,
+			    "dims %zu %zu %zu give %.0f parameters, more than 10^9",
+			    p->dims.d, p->dims.n, p->dims.m, total);
+	/* every number takes at least two bytes (a digit and a separator): a
+	 * large model that the file is too short to hold is refused before
+	 * anything is allocated (small ones are read, and refused where the file
+	 * ends) */
+	if (r->size >= 0 && 2 * total > r->size && total > BIG_ALLOC)
+		return fail(r, p->dims_line,
+			    "dims %zu %zu %zu need %.0f numbers, but the file has only %.0f bytes",
+			    p->dims.d, p->dims.n, p->dims.m, total, r->size);
+	double limit = bt_memory_limit();
+	if (limit > 0 && 8 * total > limit) {
+		char need[32], lim[32];
+		bt_format_bytes(8 * total, need, sizeof need);
+		bt_format_bytes(limit, lim, sizeof lim);
+		return fail(r, p->dims_line,
+			    "dims %zu %zu %zu give %.0f parameters, %s, more than the memory limit of %s",
+			    p->dims.d, p->dims.n, p->dims.m, total, need, lim);
+	}
+	int st = bt_model_alloc(&p->model, p->type, p->dims,
+				p->act_line ? (bt_activation)p->activation : BT_ACT_TANH);
+	if (st != BT_OK) {
+		fail(r, p->dims_line, "cannot allocate the model: %s", bt_strerror(st));
+		return st;
+	}
+	/* the parameters count towards the file's 10^9 numbers */
+	p->numbers = p->model->nparams;
+	return BT_OK;
+}
+
+static int header_line(reader *r, parsed *p, const char *key, int nblocks_seen)
+{
+	long *slot = !strcmp(key, "arch") ? &p->arch_line
+		   : !strcmp(key, "dims") ? &p->dims_line
+		   : !strcmp(key, "activation") ? &p->act_line
+		   : &p->loss_line;
+	if (nblocks_seen)
+		return fail(r, r->lineno,
+			    "header line '%s' after the first block", key);
+	if (p->kind == K_DATA)
+		return fail(r, r->lineno, "a data file has no '%s' line", key);
+	if (p->kind == K_MODEL && slot == &p->loss_line)
+		return fail(r, r->lineno, "a model file has no 'loss' line");
+	if (*slot)
+		return fail(r, r->lineno, "repeated '%s' line (first at line %ld)",
+			    key, *slot);
+	size_t want = slot == &p->dims_line ? 4 : 2;
+	if (r->nf != want)
+		return fail(r, r->lineno, "'%s' takes %zu value%s, found %zu", key,
+			    want - 1, want == 2 ? "" : "s", r->nf - 1);
+	*slot = r->lineno;
+	const char *v = r->fields[1];
+	if (slot == &p->arch_line) {
+		p->type = bt_cell_lookup(v);
+		if (!p->type)
+			return fail(r, r->lineno, "unknown architecture '%s'", v);
+	} else if (slot == &p->act_line) {
+		p->activation = bt_activation_from_name(v);
+		if (p->activation < 0)
+			return fail(r, r->lineno,
+				    "unknown activation '%s' (tanh, relu, sigmoid, identity)", v);
+	} else if (slot == &p->loss_line) {
+		return parse_number(r, v, &p->loss);
+	} else {
+		static const char *const what[3] = {"input size d", "hidden size n",
+						    "output size m"};
+		size_t *dst[3] = {&p->dims.d, &p->dims.n, &p->dims.m};
+		for (int i = 0; i < 3; i++)
+			if (parse_size(r, r->fields[1 + i], what[i], BT_MAX_DIM,
+				       dst[i]) != BT_OK)
+				return BT_EFORMAT;
+	}
+	return BT_OK;
+}
+
+static int block(reader *r, parsed *p)
+{
+	if (r->nf != 3)
+		return fail(r, r->lineno,
+			    "expected a block header 'NAME ROWS COLS' or a header line, found '%s' with %zu field%s",
+			    r->fields[0], r->nf, r->nf == 1 ? "" : "s");
+	char name[64];
+	snprintf(name, sizeof name, "%s", r->fields[0]);
+	long line = r->lineno;
+	size_t rows, cols;
+	if (parse_size(r, r->fields[1], "the row count", BT_MAX_T, &rows) != BT_OK ||
+	    parse_size(r, r->fields[2], "the column count", BT_MAX_DIM, &cols) != BT_OK)
+		return BT_EFORMAT;
+	double count = (double)rows * (double)cols;
+	if ((double)p->numbers + count > (double)BT_MAX_NUMBERS)
+		return fail(r, line, "block '%s' would bring the file past 10^9 numbers",
+			    name);
+	double limit = bt_memory_limit(), bytes = 8 * ((double)p->numbers + count);
+	if (limit > 0 && bytes > limit) {
+		char need[32], lim[32];
+		bt_format_bytes(bytes, need, sizeof need);
+		bt_format_bytes(limit, lim, sizeof lim);
+		return fail(r, line,
+			    "block '%s' (%zu×%zu) brings the file's numbers to %s, more than the memory limit of %s",
+			    name, rows, cols, need, lim);
+	}
+	/* where do the numbers go? */
+	int di = -1;
+	if (p->kind != K_MODEL)
+		for (int i = 0; i < (p->kind == K_DATA ? 3 : 1); i++)
+			if (!strcmp(name, data_names[i]))
+				di = i;
+	double *dst;
+	if (di >= 0) {
+		if (p->arr_line[di])
+			return fail(r, line, "repeated block '%s' (first at line %ld)",
+				    name, p->arr_line[di]);
+		if (p->kind == K_GRAD && cols != p->dims.d)
+			return fail(r, line, "block 'X' has %zu columns, but d is %zu",
+				    cols, p->dims.d);
+		if (di == 2 && cols != 1)
+			return fail(r, line, "block 'M' has %zu columns, expected 1", cols);
+		for (int j = 0; j < 3; j++)
+			if (p->arr_line[j] && p->rows[j] != rows)
+				return fail(r, line,
+					    "block '%s' has %zu rows, but block '%s' (line %ld) has %zu",
+					    name, rows, data_names[j], p->arr_line[j], p->rows[j]);
+		long here = ftell(r->f);
+		if (r->size >= 0 && here >= 0 && 2 * count > r->size - (double)here &&
+		    count > BIG_ALLOC)
+			return fail(r, line,
+				    "block '%s' declares %zu×%zu numbers, but only %.0f bytes of the file remain",
+				    name, rows, cols, r->size - (double)here);
+		p->arr[di] = bt_big_malloc((size_t)count * sizeof(double));
+		if (!p->arr[di]) {
+			fail(r, line, "out of memory for block '%s' (%zu×%zu)", name,
+			     rows, cols);
+			return BT_ENOMEM;
+		}
+		p->arr_line[di] = line;
+		p->rows[di] = rows;
+		p->cols[di] = cols;
+		dst = p->arr[di];
+	} else {
+		if (p->kind == K_DATA)
+			return fail(r, line, "unknown block '%s' (a data file has X, Y and M)",
+				    name);
+		int bi = bt_model_find_block(p->model, name);
+		if (bi < 0)
+			return fail(r, line, "unknown block '%s' for architecture '%s'",
+				    name, p->type->name);
+		if (p->seen[bi])
+			return fail(r, line, "repeated block '%s' (first at line %ld)",
+				    name, p->seen[bi]);
+		const bt_block *b = &p->model->blocks[bi];
+		if (b->rows != rows || b->cols != cols)
+			return fail(r, line,
+				    "block '%s' is %zu×%zu here, but dims %zu %zu %zu make it %zu×%zu",
+				    name, rows, cols, p->dims.d, p->dims.n, p->dims.m,
+				    b->rows, b->cols);
+		p->seen[bi] = line;
+		dst = p->model->theta + b->offset;
+	}
+	p->numbers += (size_t)count;
+	return read_rows(r, name, line, rows, cols, dst, di == 2 && p->kind == K_DATA);
+}
+
+static int parse(const char *path, enum kind kind, parsed *p, bt_error *err)
+{
+	memset(p, 0, sizeof *p);
+	p->kind = kind;
+	reader r = {.path = path, .err = err};
+	r.f = fopen(path, "r");
+	if (!r.f) {
+		set_error(err, path, 0, "cannot open: %s", strerror(errno));
+		return BT_EIO;
+	}
+	/* a buffer of 256 KiB: a read(2) per 4 KiB is most of the time the
+	 * system spends on a file of megabytes */
+	char *iobuf = malloc(IO_BUF);
+	if (iobuf)
+		setvbuf(r.f, iobuf, _IOFBF, IO_BUF);
+	struct stat sb;
+	r.size = (fstat(fileno(r.f), &sb) == 0 && S_ISREG(sb.st_mode)) ? (double)sb.st_size : -1;
+	int st = BT_OK, k = next_line(&r);
+	if (k == 0)
+		st = fail(&r, r.lineno > 0 ? r.lineno : 1,
+			  "empty file: expected the header '%s 1'", kind_word[kind]);
+	else if (k < 0)
+		st = BT_EFORMAT;
+	else {
+		int which = -1;
+		for (int i = 0; i < 3; i++)
+			if (!strcmp(r.fields[0], kind_word[i]))
+				which = i;
+		if (which < 0)
+			st = fail(&r, r.lineno, "expected the header '%s 1', found '%s'",
+				  kind_word[kind], r.fields[0]);
+		else if (which != (int)kind)
+			st = fail(&r, r.lineno, "this is a %s file, not a %s file",
+				  kind_noun[which], kind_noun[kind]);
+		else if (r.nf != 2 || strcmp(r.fields[1], "1"))
+			st = fail(&r, r.lineno, "unsupported version: expected '%s 1'",
+				  kind_word[kind]);
+	}
+	int nblocks = 0;
+	while (st == BT_OK && (k = next_line(&r)) > 0) {
+		const char *w = r.fields[0];
+		if (!strcmp(w, "arch") || !strcmp(w, "dims") ||
+		    !strcmp(w, "activation") || !strcmp(w, "loss")) {
+			st = header_line(&r, p, w, nblocks);
+			continue;
+		}
+		if (nblocks++ == 0 && (st = finish_header(&r, p, 0)) != BT_OK)
+			break;
+		st = block(&r, p);
+	}
+	if (st == BT_OK && k < 0)
+		st = BT_EFORMAT;
+	long last = r.lineno > 0 ? r.lineno : 1;
+	r.lineno = last;
+	if (st == BT_OK && nblocks == 0)
+		st = finish_header(&r, p, 1);
+	/* every block present? */
+	if (st == BT_OK && p->model)
+		for (size_t i = 0; i < p->model->nblocks && st == BT_OK; i++)
+			if (!p->seen[i])
+				st = fail(&r, last, "missing block '%s' (%zu×%zu)",
+					  p->model->blocks[i].name,
+					  p->model->blocks[i].rows,
+					  p->model->blocks[i].cols);
+	if (st == BT_OK && kind == K_DATA) {
+		if (!p->arr_line[0])
+			st = fail(&r, last, "missing block 'X' (T×d inputs)");
+		else if (!p->arr_line[1])
+			st = fail(&r, last, "missing block 'Y' (T×m targets)");
+	}
+	if (st == BT_OK && kind == K_GRAD && !p->arr_line[0])
+		st = fail(&r, last, "missing block 'X' (T×d, ∂L/∂x_t)");
+	free(r.line);
+	free(r.fields);
+	fclose(r.f);
+	free(iobuf);
+	if (st != BT_OK && r.status)
+		st = r.status;
+	if (st != BT_OK)
+		parsed_free(p);
+	return st;
+}
+
+int bt_model_read(bt_model **out, const char *path, bt_error *err)
+{
+	parsed p;
+	*out = NULL;
+	int st = parse(path, K_MODEL, &p, err);
+	if (st != BT_OK)
+		return st;
+	*out = p.model;
+	return BT_OK;
+}
+
+int bt_data_read(bt_data **out, const char *path, bt_error *err)
+{
+	parsed p;
+	*out = NULL;
+	int st = parse(path, K_DATA, &p, err);
+	if (st != BT_OK)
+		return st;
+	bt_data *d = calloc(1, sizeof *d);
+	if (!d) {
+		parsed_free(&p);
+		set_error(err, path, 0, "out of memory");
+		return BT_ENOMEM;
+	}
+	d->T = p.rows[0];
+	d->d = p.cols[0];
+	d->m = p.cols[1];
+	d->X = p.arr[0];
+	d->Y = p.arr[1];
+	d->M = p.arr[2];
+	*out = d;
+	return BT_OK;
+}
+
+int bt_grad_read(bt_model **grad, double *loss, double **dX, size_t *T_out,
+		 const char *path, bt_error *err)
+{
+	parsed p;
+	*grad = NULL;
+	*dX = NULL;
+	int st = parse(path, K_GRAD, &p, err);
+	if (st != BT_OK)
+		return st;
+	*grad = p.model;
+	*loss = p.loss;
+	*dX = p.arr[0];
+	*T_out = p.rows[0];
+	return BT_OK;
+}
+
+/* ---- writers ------------------------------------------------------------------------- */
+
+/* Numbers are formatted into a buffer of 256 KiB and written with one
+ * fwrite when it fills: bt_numio_format writes the bytes of "%.17g",
+ * several times faster than fprintf. */
+typedef struct {
+	FILE *f;
+	size_t n;
+	char buf[IO_BUF];
+} outbuf;
+
+static void out_flush(outbuf *o)
+{
+	if (o->n)
+		fwrite(o->buf, 1, o->n, o->f);
+	o->n = 0;
+}
+
+/* Row by row; stops (returning BT_ECANCELED) when cancelling is asked for,
+ * so that a long write is interrupted too. */
+static int write_matrix(FILE *f, const char *name, const double *a,
+			size_t rows, size_t cols)
+{
+	outbuf *o = malloc(sizeof *o);
+	if (!o)
+		return BT_ENOMEM;
+	o->f = f;
+	o->n = 0;
+	fprintf(f, "%s %zu %zu\n", name, rows, cols);
+	int st = BT_OK;
+	for (size_t i = 0; i < rows && st == BT_OK; i++) {
+		if (bt_cancel_requested()) {
+			st = BT_ECANCELED;
+			break;
+		}
+		for (size_t j = 0; j < cols; j++) {
+			if (o->n > IO_BUF - BT_NUMIO_BUF)
+				out_flush(o);
+			o->n += bt_numio_format(o->buf + o->n, a[i * cols + j]);
+			o->buf[o->n++] = j + 1 < cols ? ' ' : '\n';
+		}
+	}
+	out_flush(o);
+	free(o);
+	return st;
+}
+
+static void write_model_header(FILE *f, const char *word, const bt_model *m)
+{
+	fprintf(f, "%s 1\narch %s\ndims %zu %zu %zu  # d n m\n", word,
+		m->type->name, m->dims.d, m->dims.n, m->dims.m);
+	if (m->type->has_activation)
+		fprintf(f, "activation %s\n", bt_activation_name(m->activation));
+}
+
+static int write_blocks(FILE *f, const bt_model *m, const double *base)
+{
+	int st = BT_OK;
+	for (size_t i = 0; st == BT_OK && i < m->nblocks; i++)
+		st = write_matrix(f, m->blocks[i].name, base + m->blocks[i].offset,
+				  m->blocks[i].rows, m->blocks[i].cols);
+	return st;
+}
+
+int bt_model_write(FILE *f, const bt_model *model)
+{
+	write_model_header(f, "bptt-model", model);
+	int st = write_blocks(f, model, model->theta);
+	return st ? st : ferror(f) ? BT_EIO : BT_OK;
+}
+
+int bt_data_write(FILE *f, const bt_data *data)
+{
+	fprintf(f, "bptt-data 1\n");
+	int st = write_matrix(f, "X", data->X, data->T, data->d);
+	if (st == BT_OK)
+		st = write_matrix(f, "Y", data->Y, data->T, data->m);
+	if (st == BT_OK && data->M)
+		st = write_matrix(f, "M", data->M, data->T, 1);
+	return st ? st : ferror(f) ? BT_EIO : BT_OK;
+}
+
+int bt_grad_write(FILE *f, const bt_model *model, double loss,
+		  const double *grad, const double *dX, size_t T)
+{
+	write_model_header(f, "bptt-grad", model);
+	char num[BT_NUMIO_BUF];
+	bt_numio_format(num, loss);
+	fprintf(f, "loss %s\n", num);
+	int st = write_blocks(f, model, grad);
+	if (st == BT_OK)
+		st = write_matrix(f, "X", dX, T, model->dims.d);
+	return st ? st : ferror(f) ? BT_EIO : BT_OK;
+}
+
+/* ---- atomic output ------------------------------------------------------------------------ */
+
+/* The temporary file being written, for bt_write_atomic_abort (a signal
+ * handler's last act): valid while pending is set. */
+static char pending_tmp[4096];
+static volatile sig_atomic_t pending;
+
+void bt_write_atomic_abort(void)
+{
+	if (pending)
+		unlink(pending_tmp);
+}
+
+int bt_write_atomic(const char *path, bt_write_fn fn, const void *ctx,
+		    bt_error *err)
+{
+	if (!path || !strcmp(path, "-")) {
+		int st = fn(stdout, ctx);
+		if (fflush(stdout) != 0 || ferror(stdout))
+			st = st ? st : BT_EIO;
+		if (st)
+			set_error(err, "(standard output)", 0, "write failed: %s",
+				  bt_strerror(st));
+		return st;
+	}
+	/* an existing path that is not a regular file (/dev/null, a terminal,
+	 * a pipe) is written in place: renaming over it would replace it */
+	struct stat ps;
+	if (stat(path, &ps) == 0 && !S_ISREG(ps.st_mode)) {
+		if (S_ISDIR(ps.st_mode)) {
+			set_error(err, path, 0, "cannot write: it is a directory");
+			return BT_EIO;
+		}
+		FILE *f = fopen(path, "w");
+		if (!f) {
+			set_error(err, path, 0, "cannot write: %s", strerror(errno));
+			return BT_EIO;
+		}
+		int st = fn(f, ctx);
+		if (fclose(f) != 0 && !st)
+			st = BT_EIO;
+		if (st)
+			set_error(err, path, 0, "write failed: %s", bt_strerror(st));
+		return st;
+	}
+	size_t len = strlen(path);
+	char *tmp = malloc(len + 16);
+	if (!tmp) {
+		set_error(err, path, 0, "out of memory");
+		return BT_ENOMEM;
+	}
+	/* same directory as path: ".NAME.XXXXXX" */
+	const char *slash = strrchr(path, '/');
+	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+	memcpy(tmp, path, dirlen);
+	sprintf(tmp + dirlen, ".%s.XXXXXX", path + dirlen);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		set_error(err, path, 0, "cannot create a file beside it: %s",
+			  strerror(errno));
+		free(tmp);
+		return BT_EIO;
+	}
+	if (strlen(tmp) < sizeof pending_tmp) {
+		memcpy(pending_tmp, tmp, strlen(tmp) + 1);
+		pending = 1;
+	}
+	mode_t mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	FILE *f = fdopen(fd, "w");
+	int st = f ? fn(f, ctx) : BT_EIO;
+	int saved = errno;
+	if (f) {
+		if (fflush(f) != 0 || ferror(f))
+			st = st ? st : BT_EIO;
+		saved = errno;
+		if (fclose(f) != 0 && !st) {
+			st = BT_EIO;
+			saved = errno;
+		}
+	} else {
+		close(fd);
+	}
+	/* interrupted while writing: the old file stays as it was */
+	if (st == BT_OK && bt_cancel_requested()) {
+		st = BT_ECANCELED;
+		saved = 0;
+	}
+	if (st == BT_OK && rename(tmp, path) != 0) {
+		st = BT_EIO;
+		saved = errno;
+	}
+	pending = 0;
+	if (st != BT_OK) {
+		unlink(tmp);
+		if (st == BT_ECANCELED)
+			set_error(err, path, 0, "interrupted: not written");
+		else
+			set_error(err, path, 0, "cannot write: %s",
+				  saved ? strerror(saved) : bt_strerror(st));
+	}
+	free(tmp);
+	return st;
+}
