@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cell_attention.c — an RNN with attention over its past inputs:
+/* attention.c — an RNN with attention over its past inputs:
  *
  *     core      h_t = tanh(W h_{t-1} + U x_t + b)
  *     scores    s_{t,k} = h_tᵀ W_a x_k,   k = 1 … t

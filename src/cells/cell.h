@@ -169,7 +169,7 @@ int bt_haar(double *W, size_t n, gsl_rng *rng);
  * stream. */
 int bt_matrix_with_eigenvalues_rng(double *W, size_t n, const double *re,
 				   const double *im, double c, gsl_rng *rng);
-/* The structured W of bt_init_options.structure (spectrum.c). */
+/* The structured W of bt_init_options.structure (init.c). */
 int bt_init_structured(double *W, size_t n, gsl_rng *rng,
 		       const bt_init_options *opt);
 
@@ -192,7 +192,7 @@ double bt_lipschitz_activation(const bt_model *model);
 /* recurrent() for cells whose W is their first block. */
 void bt_recurrent_block0(const bt_step *c, gsl_matrix *W);
 
-/* Batched kernels' helpers (batch.c, cell_rnn.c). */
+/* Batched kernels' helpers (batch.c, rnn.c). */
 /* The batched kernels of the affine family, a = W h + U x + b:
  * h_t = φ(a_t), or h_t = h_{t-1} + φ(a_t) when residual; W is the model's
  * block 0, or aux (and its gradient daux) when use_aux. */

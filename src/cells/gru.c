@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cell_gru.c — the gated recurrent unit of Cho et al. (2014):
+/* gru.c — the gated recurrent unit of Cho et al. (2014):
  *
  *     z_t = σ(W_z h_{t-1} + U_z x_t + b_z)            update gate
  *     r_t = σ(W_r h_{t-1} + U_r x_t + b_r)            reset gate

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cell_linear.c — the linear RNN:
+/* linear.c — the linear RNN:
  *
  *     h_t = W h_{t-1} + U x_t + b
  *

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cell_lstm.c — the LSTM (no peepholes):
+/* lstm.c — the LSTM (no peepholes):
  *
  *     f_t = σ(W_f h_{t-1} + U_f x_t + b_f)      forget gate
  *     i_t = σ(W_i h_{t-1} + U_i x_t + b_i)      input gate

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cell_orthogonal.c — the orthogonal RNN: a tanh RNN whose recurrent
+/* orthogonal.c — the orthogonal RNN: a tanh RNN whose recurrent
  * matrix is the Cayley transform of a skew-symmetric matrix,
  *
  *     S = A − Aᵀ,   W = (I + S)⁻¹ (I − S),   h_t = tanh(W h_{t-1} + U x_t + b)

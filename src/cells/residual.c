@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cell_residual.c — the residual RNN:
+/* residual.c — the residual RNN:
  *
  *     a_t = W h_{t-1} + U x_t + b,    h_t = h_{t-1} + φ(a_t)
  *

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cell_rnn.c — the vanilla RNN:
+/* rnn.c — the vanilla RNN:
  *
  *     a_t = W h_{t-1} + U x_t + b,    h_t = φ(a_t)
  *

@@ -2,7 +2,7 @@
 /* cli.h — what the `bptt` subcommands share (internal to the command):
  * option tables, typed option getters that stop with a precise message,
  * loading and building models and data, atomic output. Each subcommand is
- * a `command` record in a cli_*.c file and one line in cli.c's table. */
+ * a `command` record in a cli_*.c file and one line in main.c's table. */
 #ifndef BT_CLI_H
 #define BT_CLI_H
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* seq_internal.h — the sequence workspace, shared by seq.c and tbptt.c. */
+/* seq_internal.h — the sequence workspace, shared by the engine (seq.c, tbptt.c,
+ * tbptt_chunked.c, grad.c, estimate.c) and the instruments. */
 #ifndef BT_SEQ_INTERNAL_H
 #define BT_SEQ_INTERNAL_H
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* spectrum.c — singular values, eigenvalues and the departure from
- * normality of the recurrent matrix, norms of its powers, and generators
- * of normal and non-normal matrices with the same eigenvalues.
+ * normality of the recurrent matrix and norms of its powers (matrices
+ * with prescribed eigenvalues are made in cells/init.c).
  *
  * For a normal A (A Aᵀ = Aᵀ A) the singular values are the |λ_i|, so
  * ‖Aᵗ‖₂ = ρ(A)ᵗ for every t. A non-normal A can have ρ < 1 and still
