@@ -71,8 +71,9 @@ int main(int argc, char **argv)
 		lesson_fail("unknown architecture '%s'", arch);
 	o.scale = bt_cell_takes_scale(type) ? scale : 0;
 	bt_model *model = lesson_model(arch, BT_ACT_TANH, d, n, m, &o);
-	/* for rnn and linear, W = s Q exactly: a geometric reference applies */
-	int geometric = !strcmp(arch, "rnn") || !strcmp(arch, "linear");
+	/* W = s Q exactly and no other path (rnn, linear): a geometric
+	 * reference applies */
+	int geometric = bt_cell_geometric(type);
 	bt_data *data = lesson_data(T, d, m, seed + 1);
 	for (size_t i = 0; i < T * d; i++)
 		data->X[i] *= xs;

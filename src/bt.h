@@ -101,6 +101,11 @@ int bt_cell_has_activation(const bt_cell_type *type);
 /* Whether --scale and --radius apply (not when the recurrent matrix's norm
  * is fixed by construction, as for the orthogonal RNN). */
 int bt_cell_takes_scale(const bt_cell_type *type);
+/* Whether the step Jacobian is diag(φ'(a_t)) W with one recurrent W and the
+ * loss sees the state only through the readout V h_t (rnn, linear): then
+ * ‖∂h_T/∂h_{T−τ}‖ ≤ (L_φ s_max(W))^τ, with equality for the identity φ
+ * and an orthogonal W. */
+int bt_cell_geometric(const bt_cell_type *type);
 /* One line describing the architecture (for --help). */
 const char *bt_cell_summary(const bt_cell_type *type);
 

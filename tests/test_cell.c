@@ -166,6 +166,20 @@ START_TEST(test_alloc_refusals)
 }
 END_TEST
 
+/* Of the specification's architectures, only rnn and linear have the step
+ * Jacobian diag(φ'(a_t)) W and no path to the loss but the readout. */
+START_TEST(test_geometric)
+{
+	for (size_t i = 0; i < bt_cell_count(); i++) {
+		const bt_cell_type *t = bt_cell_at(i);
+		const char *name = bt_cell_name(t);
+		int want = !strcmp(name, "rnn") || !strcmp(name, "linear");
+		ck_assert_msg(bt_cell_geometric(t) == want, "bt_cell_geometric(%s) = %d", name,
+			      bt_cell_geometric(t));
+	}
+}
+END_TEST
+
 START_TEST(test_activations)
 {
 	/* closed forms, and the derivative against a central difference */
@@ -196,6 +210,7 @@ int main(void)
 	tcase_add_loop_test(tc, test_init_repeatable, 0, nvariants);
 	tcase_add_test(tc, test_alloc_refusals);
 	tcase_add_test(tc, test_activations);
+	tcase_add_test(tc, test_geometric);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

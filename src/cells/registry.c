@@ -34,6 +34,11 @@ const char *bt_cell_name(const bt_cell_type *type) { return type->name; }
 int bt_cell_has_activation(const bt_cell_type *type) { return type->has_activation; }
 const char *bt_cell_summary(const bt_cell_type *type) { return type->summary; }
 int bt_cell_takes_scale(const bt_cell_type *type) { return !type->fixed_norm; }
+int bt_cell_geometric(const bt_cell_type *type)
+{
+	return type->bound == BT_BOUND_POWER && type->recurrent && !type->fixed_norm &&
+	       !type->readout_forward;
+}
 
 double bt_cell_param_count(const bt_cell_type *type, bt_dims dims)
 {
