@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 #include "bt.h"
-#include "bench.h"
+#include "base/timing.h"
 
 static void fail(const char *what)
 {
@@ -47,11 +47,11 @@ static double best_time(const char *arch, size_t n, size_t B, size_t T,
 		fail("cannot allocate the workspace");
 	double best = 1e300, L;
 	for (int r = 0; r < reps; r++) {
-		double t0 = bench_cpu();
+		double t0 = bt_cpu_seconds();
 		int st = B == 1 ? bt_gradient(m, D[0], 0, &L, g, dX[0])
 				: bt_batch_gradient(w, m, (const bt_data *const *)D,
 						    B, &L, g, dX);
-		double t = bench_cpu() - t0;
+		double t = bt_cpu_seconds() - t0;
 		if (st != BT_OK)
 			fail("gradient failed");
 		best = t < best ? t : best;
@@ -82,10 +82,10 @@ static double dgemm_rate(int n, int reps)
 	}
 	double best = 1e300;
 	for (int r = 0; r < reps; r++) {
-		double t0 = bench_cpu();
+		double t0 = bt_cpu_seconds();
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n,
 			    1.0, A, n, Bm, n, 0.0, C, n);
-		double t = bench_cpu() - t0;
+		double t = bt_cpu_seconds() - t0;
 		best = t < best ? t : best;
 	}
 	free(A);

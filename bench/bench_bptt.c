@@ -10,23 +10,23 @@
 #include <stdlib.h>
 #include <time.h>
 #include "bt.h"
-#include "bench.h"
+#include "base/timing.h"
 
 static void run(const char *what, bt_model *m, bt_data *d, size_t k, int reps,
 		double *g, double *dX)
 {
 	double *t = malloc(reps * sizeof(double)), L;
 	for (int r = 0; r < reps; r++) {
-		double t0 = bench_wall();
+		double t0 = bt_wall_seconds();
 		if (bt_gradient(m, d, k, &L, g, dX) != BT_OK) {
 			fprintf(stderr, "bench: gradient failed\n");
 			exit(1);
 		}
-		t[r] = bench_wall() - t0;
+		t[r] = bt_wall_seconds() - t0;
 	}
-	qsort(t, reps, sizeof(double), bench_cmp);
+	double med = bt_median(t, (size_t)reps);
 	printf("%-28s median %9.3f ms   best %9.3f ms   (%d runs, loss %.6g)\n",
-	       what, 1e3 * t[reps / 2], 1e3 * t[0], reps, L);
+	       what, 1e3 * med, 1e3 * t[0], reps, L);
 	free(t);
 }
 
@@ -81,12 +81,12 @@ int main(int argc, char **argv)
 		double best = 1e300;
 		jr->skip_steps = skip;
 		for (int r = 0; r < jreps; r++) {
-			double t0 = bench_wall();
+			double t0 = bt_wall_seconds();
 			if (bt_jacobian_lags(m, d, jr) != BT_OK) {
 				fprintf(stderr, "bench: jacobian failed\n");
 				return 1;
 			}
-			double t1 = bench_wall() - t0;
+			double t1 = bt_wall_seconds() - t0;
 			best = t1 < best ? t1 : best;
 		}
 		printf("%-28s best %9.3f ms   (%d runs; tanh RNN n = 128, T = 1000, all lags%s)\n",
@@ -106,12 +106,12 @@ int main(int argc, char **argv)
 	}
 	double best = 1e300;
 	for (int r = 0; r < jreps; r++) {
-		double t0 = bench_wall();
+		double t0 = bt_wall_seconds();
 		if (bt_lyapunov(m, d, lr) != BT_OK) {
 			fprintf(stderr, "bench: lyapunov failed\n");
 			return 1;
 		}
-		double t1 = bench_wall() - t0;
+		double t1 = bt_wall_seconds() - t0;
 		best = t1 < best ? t1 : best;
 	}
 	printf("%-28s best %9.3f ms   (%d runs; tanh RNN n = 128, T = 10000, k = 10, lambda_1 %.4g)\n",

@@ -19,7 +19,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include "bt.h"
-#include "bench.h"
+#include "base/timing.h"
 #include "io/numio.h"
 
 static volatile double sink;
@@ -34,7 +34,7 @@ static double time_parse(char **s, size_t count, int reps, int ours)
 {
 	double best = 1e30;
 	for (int r = 0; r < reps; r++) {
-		double t0 = bench_cpu(), acc = 0, v;
+		double t0 = bt_cpu_seconds(), acc = 0, v;
 		for (size_t i = 0; i < count; i++) {
 			if (ours)
 				bt_numio_parse(s[i], &v);
@@ -42,7 +42,7 @@ static double time_parse(char **s, size_t count, int reps, int ours)
 				v = strtod(s[i], NULL);
 			acc += v;
 		}
-		double t = bench_cpu() - t0;
+		double t = bt_cpu_seconds() - t0;
 		sink = acc;
 		if (t < best)
 			best = t;
@@ -55,12 +55,12 @@ static double time_format(const double *x, size_t count, int reps, int ours)
 	double best = 1e30;
 	char buf[BT_NUMIO_BUF];
 	for (int r = 0; r < reps; r++) {
-		double t0 = bench_cpu();
+		double t0 = bt_cpu_seconds();
 		size_t total = 0;
 		for (size_t i = 0; i < count; i++)
 			total += ours ? bt_numio_format(buf, x[i])
 				      : (size_t)snprintf(buf, sizeof buf, "%.17g", x[i]);
-		double t = bench_cpu() - t0;
+		double t = bt_cpu_seconds() - t0;
 		sink = (double)total;
 		if (t < best)
 			best = t;
@@ -150,27 +150,27 @@ int main(int argc, char **argv)
 	for (int r = 0; r < reps; r++) {
 		bt_model *m2;
 		bt_data *d2;
-		double t0 = bench_cpu();
+		double t0 = bt_cpu_seconds();
 		if (bt_model_read(&m2, mpath, &e) || bt_data_read(&d2, dpath, &e))
 			die(e.msg);
-		double t1 = bench_cpu();
+		double t1 = bt_cpu_seconds();
 		bt_model_free(m2);
 		bt_data_free(d2);
 		f = temp_file(gpath);
-		double t2 = bench_cpu();
+		double t2 = bt_cpu_seconds();
 		if (bt_grad_write(f, m, 1.25, g, dX, T) || fclose(f))
 			die("cannot write the gradient");
-		double t3 = bench_cpu();
+		double t3 = bt_cpu_seconds();
 		unlink(gpath);
 		/* the same numbers by fprintf, for comparison */
 		f = temp_file(gpath);
-		double t4 = bench_cpu();
+		double t4 = bt_cpu_seconds();
 		for (size_t i = 0; i < m->nparams; i++)
 			fprintf(f, "%.17g%c", g[i], i % 256 == 255 ? '\n' : ' ');
 		for (size_t i = 0; i < T * dims.d; i++)
 			fprintf(f, "%.17g%c", dX[i], i % 256 == 255 ? '\n' : ' ');
 		fclose(f);
-		double t5 = bench_cpu();
+		double t5 = bt_cpu_seconds();
 		unlink(gpath);
 		tread = t1 - t0 < tread ? t1 - t0 : tread;
 		twrite = t3 - t2 < twrite ? t3 - t2 : twrite;

@@ -69,7 +69,7 @@
 #include <unistd.h>
 #include <gsl/gsl_cblas.h>
 #include "bt.h"
-#include "bench.h"
+#include "base/timing.h"
 #include "cells/cell.h"   /* bt_matvec */
 
 extern char **environ;
@@ -212,12 +212,6 @@ static double cpu_children(void)
 	       ru.ru_stime.tv_sec + 1e-6 * ru.ru_stime.tv_usec;
 }
 
-static double median_of(double *t, int r)
-{
-	qsort(t, r, sizeof(double), bench_cmp);
-	return r % 2 ? t[r / 2] : 0.5 * (t[r / 2 - 1] + t[r / 2]);
-}
-
 typedef struct {
 	char arch[16];
 	size_t n, B;
@@ -286,10 +280,10 @@ static int repeat(const plan *p, timed_fn fn, void *ctx, int children,
 			return st;
 	}
 	while (r < max) {
-		double c0 = children ? cpu_children() : bench_cpu(), t0 = bench_wall();
+		double c0 = children ? cpu_children() : bt_cpu_seconds(), t0 = bt_wall_seconds();
 		int st = fn(ctx);
-		w[r] = bench_wall() - t0;
-		c[r] = (children ? cpu_children() : bench_cpu()) - c0;
+		w[r] = bt_wall_seconds() - t0;
+		c[r] = (children ? cpu_children() : bt_cpu_seconds()) - c0;
 		if (st)
 			return st;
 		total += w[r++];
@@ -299,9 +293,9 @@ static int repeat(const plan *p, timed_fn fn, void *ctx, int children,
 			break;
 	}
 	out->reps = r;
-	out->wall_median = median_of(w, r);
+	out->wall_median = bt_median(w, (size_t)r);
 	out->wall = w[0];
-	out->cpu_median = median_of(c, r);
+	out->cpu_median = bt_median(c, (size_t)r);
 	out->cpu = c[0];
 	return 0;
 }
@@ -428,10 +422,10 @@ static double blas_rate_of(const plan *p, size_t M, size_t N, size_t K, int hand
 	memset(b.C, 0, M * cols * sizeof(double));
 	double fl = 2.0 * M * cols * K;
 	/* inner repeats so that one timed sample lasts about 20 ms */
-	double t0 = bench_wall();
+	double t0 = bt_wall_seconds();
 	if (run_blas(&b))
 		goto done;
-	double one = bench_wall() - t0;
+	double one = bt_wall_seconds() - t0;
 	b.inner = one > 0.02 ? 1 : (int)(0.02 / (one > 1e-7 ? one : 1e-7)) + 1;
 	plan q = *p;
 	q.budget = p->budget / 4;

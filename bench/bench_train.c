@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <time.h>
 #include "bt.h"
-#include "bench.h"
+#include "base/timing.h"
 
 static double t0;
 
@@ -22,7 +22,7 @@ static int report(void *ctx, const bt_train_report *r)
 	(void)ctx;
 	if (!isnan(r->eval_mse))
 		printf("step %5zu  loss %-10.4g  |g| %-10.3g  held-out MSE %-10.4g  %6.1f s\n",
-		       r->step, r->loss, r->grad_norm, r->eval_mse, bench_wall() - t0);
+		       r->step, r->loss, r->grad_norm, r->eval_mse, bt_wall_seconds() - t0);
 	return 0;
 }
 
@@ -63,10 +63,10 @@ int main(int argc, char **argv)
 	o.callback = report;
 	printf("lstm n=%zu on adding T=%zu, batch %zu, adam lr %g, clip-norm %g, seed %lu\n",
 	       n, T, B, lr, clip, seed);
-	t0 = bench_wall();
+	t0 = bt_wall_seconds();
 	bt_train_result r;
 	int st = bt_train(m, &o, &r);
-	double secs = bench_wall() - t0;
+	double secs = bt_wall_seconds() - t0;
 	printf("%s after %zu steps (%zu sequences), %.2f s (%.1f ms/step): held-out MSE %.4g, baseline %.4g\n",
 	       r.reached_target ? "reached MSE < 0.01" : "did NOT reach MSE < 0.01", r.steps,
 	       r.examples, secs, 1e3 * secs / (double)(r.steps ? r.steps : 1), r.eval_mse,

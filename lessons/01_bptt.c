@@ -10,20 +10,8 @@
  * so its time should grow like T; we measure it. */
 #include <float.h>
 #include <time.h>
+#include "base/timing.h"
 #include "lesson.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + 1e-9 * ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 static void print_vec(const char *label, const double *v, size_t k)
 {
@@ -41,7 +29,7 @@ static double time_once(bt_seq *q, const bt_model *model, const bt_data *data,
 			double *grad, size_t steps)
 {
 	size_t inner = steps > data->T ? steps / data->T : 1;
-	double t0 = now(), L;
+	double t0 = bt_wall_seconds(), L;
 	for (size_t i = 0; i < inner; i++) {
 		lesson_check(bt_seq_forward(q, model, data, &L), "forward");
 		if (grad) {
@@ -49,13 +37,7 @@ static double time_once(bt_seq *q, const bt_model *model, const bt_data *data,
 			lesson_check(bt_seq_backward(q, model, data, grad, NULL), "backward");
 		}
 	}
-	return (now() - t0) / inner;
-}
-
-static double median(double *v, size_t k)
-{
-	qsort(v, k, sizeof(double), cmp);
-	return k % 2 ? v[k / 2] : 0.5 * (v[k / 2 - 1] + v[k / 2]);
+	return (bt_wall_seconds() - t0) / inner;
 }
 
 int main(int argc, char **argv)
@@ -254,8 +236,8 @@ int main(int argc, char **argv)
 	size_t count = nT;
 	for (size_t i = 0; i < nT; i++) {
 		size_t Tt = tmin << i;
-		/* median() sorts, so the fastest run is then the first */
-		double fm = median(tf + i * reps, reps), bm = median(tb + i * reps, reps);
+		/* bt_median() sorts, so the fastest run is then the first */
+		double fm = bt_median(tf + i * reps, reps), bm = bt_median(tb + i * reps, reps);
 		double f = tf[i * reps], b = tb[i * reps];
 		double kib = (double)Tt * tn * sizeof(double) / 1024;
 		printf("  %-7zu %-13.4f %-13.4f %-13.4f %-7.2f %.1f\n", Tt, 1e3 * f, 1e3 * b,
@@ -276,7 +258,7 @@ int main(int argc, char **argv)
 		       "T: the backward step multiplies by W^T and also forms the outer products\n"
 		       "for dL/dW and dL/dU, so it does more work than a forward step, but a fixed\n"
 		       "amount.\n",
-		       slope, median(ratios, count));
+		       slope, bt_median(ratios, count));
 	}
 	free(tf);
 	free(tb);

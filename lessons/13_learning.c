@@ -10,6 +10,7 @@
  * lesson reports which architecture got below 0.01, and after how many
  * steps. */
 #include <time.h>
+#include "base/timing.h"
 #include "lesson.h"
 
 #define MAX_ARCH 16
@@ -43,13 +44,6 @@ static int record(void *ctx, const bt_train_report *r)
 		c->reached_examples = r->examples;
 	}
 	return 0;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 int main(int argc, char **argv)
@@ -178,10 +172,10 @@ int main(int argc, char **argv)
 		r->c = (curve){&lf, 0, 0, target, INFINITY, 0, 0, 0};
 		o.ctx = &r->c;
 		fprintf(stderr, "13_learning: training %-10s (%zu parameters) ...", name, m->nparams);
-		double t0 = now();
+		double t0 = bt_wall_seconds();
 		bt_train_result tr;
 		r->status = bt_train(m, &o, &tr);
-		r->secs = now() - t0;
+		r->secs = bt_wall_seconds() - t0;
 		r->steps = tr.steps;
 		r->final = tr.eval_mse;
 		if (r->status != BT_OK && r->status != BT_ENUMERIC)
