@@ -136,6 +136,243 @@ static double lognorm_sum(const double *a, double la, const double *b,
 	return M + lognorm(tmp, k);
 }
 
+/* The pass over the lags: the unrolled sequence and what carries every
+ * term's δ back, one lag per turn. */
+typedef struct {
+	const bt_model *model;
+	const bt_data *data;
+	size_t T, S, n, d, P, k, term;
+	bt_seq *q;
+	double *D, *ell;                /* ṽ of δ^{(j)}_t (T×S), its log10 scale */
+	double *accF, *lF, *accK, *lK;  /* δs_u full and truncated, renormalised */
+	double *bucket;                 /* the lag-j part of ∂L/∂θ, in its scale */
+	double *dummy, *ddaux;          /* negligible shares: written, never read */
+	double *xdir, ldir;             /* direct ∂ℓ_{t*}/∂x_u, renormalised */
+	double *xr, *xt, *in, *out;     /* one step's ∂/∂x, ∂/∂s in and out */
+} lag_pass;
+
+static void pass_close(lag_pass *w)
+{
+	free(w->D);
+	free(w->ell);
+	free(w->accF);
+	free(w->lF);
+	free(w->accK);
+	free(w->lK);
+	free(w->bucket);
+	free(w->dummy);
+	free(w->ddaux);
+	free(w->xdir);
+	free(w->xr);
+	free(w->xt);
+	free(w->in);
+	free(w->out);
+	bt_seq_free(w->q);
+}
+
+/* The buffers, and the sequence unrolled forward (k: the truncation, term:
+ * the term t* whose lag profile is taken). */
+static int pass_open(lag_pass *w, const bt_model *model, const bt_data *data,
+		     size_t k, size_t term)
+{
+	size_t T = data->T, S = model->state_size, d = model->dims.d,
+	       P = model->nparams;
+	*w = (lag_pass){.model = model, .data = data, .T = T, .S = S,
+			.n = model->dims.n, .d = d, .P = P, .k = k, .term = term};
+	w->D = malloc(T * S * sizeof(double));
+	w->ell = malloc(T * sizeof(double));
+	w->accF = calloc(T * S, sizeof(double));
+	w->lF = malloc(T * sizeof(double));
+	w->accK = calloc(T * S, sizeof(double));
+	w->lK = malloc(T * sizeof(double));
+	w->bucket = malloc(P * sizeof(double));
+	w->dummy = calloc(P, sizeof(double));
+	w->xdir = calloc(T * d, sizeof(double));
+	w->xr = malloc(d * sizeof(double));
+	w->xt = malloc(d * sizeof(double));
+	w->in = malloc(S * sizeof(double));
+	w->out = malloc(S * sizeof(double));
+	if (!w->D || !w->ell || !w->accF || !w->lF || !w->accK || !w->lK ||
+	    !w->bucket || !w->dummy || !w->xdir || !w->xr || !w->xt || !w->in ||
+	    !w->out)
+		return BT_ENOMEM;
+	int st = bt_seq_alloc(&w->q, model, T);
+	if (st != BT_OK)
+		return st;
+	if (w->q->A && !(w->ddaux = calloc(w->q->A, sizeof(double))))
+		return BT_ENOMEM;
+	return bt_seq_forward(w->q, model, data, NULL);
+}
+
+/* Lag 0: δ^{(0)}_t = ∂ℓ_t/∂s_t from the readout of every term, whose
+ * parameters go into the lag-0 bucket; the term t*'s direct ∂/∂x. */
+static void lag_zero(lag_pass *w)
+{
+	size_t T = w->T, S = w->S;
+	for (size_t u = 0; u < T; u++)
+		w->lF[u] = w->lK[u] = -INFINITY;
+	memset(w->bucket, 0, w->P * sizeof(double));
+	bt_seq_bind(w->q, w->model);
+	bt_seq_backward_begin(w->q);
+	memset(w->D, 0, T * S * sizeof(double));
+	for (size_t t = 1; t <= T; t++) {
+		double *v = w->D + (t - 1) * S;
+		bt_seq_readout_backward(w->q, w->model, w->data, t, w->bucket, v,
+					t == w->term ? w->xdir : NULL);
+		w->ell[t - 1] = renorm(v, S);
+	}
+	w->ldir = renorm(w->xdir, T * w->d);   /* xdir's rows are read scaled */
+}
+
+/* The lag-j bucket's scale B: 1 at lag 0 (the readout's terms are already
+ * in), the largest δ^{(j)}_t further back, the bucket emptied. */
+static double bucket_begin(lag_pass *w, size_t j)
+{
+	if (j == 0)
+		return 0;
+	double B = -INFINITY;
+	for (size_t t = j + 1; t <= w->T; t++)
+		B = fmax(B, w->ell[t - 1]);
+	memset(w->bucket, 0, w->P * sizeof(double));
+	bt_seq_backward_begin(w->q);
+	return B;
+}
+
+/* Step u backward (s_{u−1} → s_u) given ∂/∂s_u = 10^l v, into w->out and,
+ * when want, w->xr, both in the scale returned: ∂/∂θ into the bucket in
+ * its scale B, or unscaled into a dummy when its share is negligible. */
+static double step_back(lag_pass *w, size_t u, const double *v, double l,
+			double B, int want)
+{
+	bt_seq *q = w->q;
+	size_t S = w->S, d = w->d;
+	double f = l - B, ls;
+	double *g = w->bucket;
+	if (f >= DROP) {
+		double s = pow(10.0, f);
+		for (size_t i = 0; i < S; i++)
+			w->in[i] = s * v[i];
+		ls = B;
+	} else {
+		memcpy(w->in, v, S * sizeof(double));
+		ls = l;
+		g = w->dummy;
+		q->step.daux = w->ddaux;
+	}
+	memset(w->out, 0, S * sizeof(double));
+	if (want)
+		memset(w->xr, 0, d * sizeof(double));
+	w->model->type->backward(&q->step, q->states + (u - 1) * S,
+				 w->data->X + (u - 1) * d, q->states + u * S,
+				 q->cache + (u - 1) * q->C, w->in,
+				 u > 1 ? w->out : NULL, want ? w->xr : NULL, g);
+	q->step.daux = q->A ? q->daux : NULL;
+	return ls;
+}
+
+/* The term t's δ^{(j)}_t: into the accumulated δs_u (u = t − j), through
+ * step u backward to δ^{(j+1)}_t; for the term t*, its lag profile. */
+static void carry(lag_pass *w, size_t t, size_t j, double B,
+		  bt_flow_result *res)
+{
+	size_t S = w->S, n = w->n, d = w->d, u = t - j;
+	double *v = w->D + (t - 1) * S, l = w->ell[t - 1];
+	int want = t == w->term;
+	if (want) {
+		res->lag_dh[j] = l + lognorm(v, n);
+		if (S > n)
+			res->lag_dc[j] = l + lognorm(v + n, S - n);
+	}
+	if (l == -INFINITY) {
+		if (want)
+			res->lag_dx_rec[j] = -INFINITY;
+		return;
+	}
+	add_scaled(w->accF + (u - 1) * S, w->lF + u - 1, v, l, S);
+	if (j < w->k)
+		add_scaled(w->accK + (u - 1) * S, w->lK + u - 1, v, l, S);
+	double ls = step_back(w, u, v, l, B, want);
+	if (want) {
+		/* ∂ℓ_{t*}/∂x_u = 10^{ls} xr (through the states) + the direct
+		 * part; truncation keeps the first for j < k */
+		const double *xd = w->xdir + (u - 1) * d;
+		res->lag_dx_rec[j] = ls + lognorm(w->xr, d);
+		res->lag_dx[j] = lognorm_sum(w->xr, ls, xd, w->ldir, d, w->xt);
+	}
+	/* δ^{(j+1)}_t = 10^{ls} out (none before s_1: s_0 is fixed) */
+	if (u > 1) {
+		double r = renorm(w->out, S);
+		memcpy(v, w->out, S * sizeof(double));
+		w->ell[t - 1] = r == -INFINITY ? -INFINITY : ls + r;
+	} else {
+		w->ell[t - 1] = -INFINITY;
+	}
+}
+
+/* The lag-j bucket (scale B) into the result: its norm, per block, and
+ * the bucket itself when asked for. */
+static void bucket_end(lag_pass *w, size_t j, double B, bt_flow_result *res)
+{
+	const bt_model *model = w->model;
+	size_t P = w->P, nb = model->nblocks;
+	bt_seq_backward_end(w->q, model, w->bucket);
+	res->lag_grad[j] = B + lognorm(w->bucket, P);
+	for (size_t b = 0; b < nb; b++) {
+		const bt_block *bl = &model->blocks[b];
+		res->lag_grad_block[j * nb + b] =
+			B + lognorm(w->bucket + bl->offset, bl->rows * bl->cols);
+	}
+	if (res->buckets) {
+		double sc = B == -INFINITY ? 0 : pow(10.0, B), *row = res->buckets + j * P;
+		for (size_t i = 0; i < P; i++)
+			row[i] = sc * w->bucket[i];
+	}
+	if (B == -INFINITY) {   /* nothing left to carry back */
+		res->lag_grad[j] = -INFINITY;
+		for (size_t b = 0; b < nb; b++)
+			res->lag_grad_block[j * nb + b] = -INFINITY;
+	}
+}
+
+/* The lag profile of the term t* (τ = 0 … t*−1, the rest −inf), its
+ * direct part, and the truncated profile (lags below k). */
+static void term_profile(const lag_pass *w, bt_flow_result *res)
+{
+	size_t S = w->S, n = w->n, d = w->d, k = w->k, term = w->term;
+	for (size_t j = 0; j < w->T; j++) {
+		if (j >= term) {
+			res->lag_dh[j] = res->lag_dx[j] = res->lag_dx_rec[j] = -INFINITY;
+			if (S > n)
+				res->lag_dc[j] = -INFINITY;
+		} else if (res->lag_dx_rec[j] == -INFINITY) {
+			/* the term's δ died out: only the direct part is left */
+			res->lag_dx[j] = w->ldir + lognorm(w->xdir + (term - j - 1) * d, d);
+		}
+		double direct = j < term ? w->ldir + lognorm(w->xdir + (term - j - 1) * d, d)
+					 : -INFINITY;
+		res->lag_dx_direct[j] = direct;
+		res->lag_dh_trunc[j] = j < k ? res->lag_dh[j] : -INFINITY;
+		if (S > n)
+			res->lag_dc_trunc[j] = j < k ? res->lag_dc[j] : -INFINITY;
+		res->lag_dx_trunc[j] = j < k ? res->lag_dx[j] : direct;
+	}
+}
+
+/* Per step: the norms of the accumulated full and truncated δs_u. */
+static void step_norms(const lag_pass *w, bt_flow_result *res)
+{
+	size_t S = w->S, n = w->n;
+	for (size_t u = 1; u <= w->T; u++) {
+		const double *a = w->accF + (u - 1) * S, *b = w->accK + (u - 1) * S;
+		res->log10_dh[u - 1] = w->lF[u - 1] + lognorm(a, n);
+		res->log10_dh_trunc[u - 1] = w->lK[u - 1] + lognorm(b, n);
+		if (S > n) {
+			res->log10_dc[u - 1] = w->lF[u - 1] + lognorm(a + n, S - n);
+			res->log10_dc_trunc[u - 1] = w->lK[u - 1] + lognorm(b + n, S - n);
+		}
+	}
+}
+
 int bt_flow_lags(const bt_model *model, const bt_data *data, size_t k,
 		 size_t term, bt_flow_result *res)
 {
@@ -143,9 +380,7 @@ int bt_flow_lags(const bt_model *model, const bt_data *data, size_t k,
 	    res->S != model->state_size || res->n != model->dims.n ||
 	    res->nblocks != model->nblocks || term > data->T)
 		return BT_EINVAL;
-	const bt_cell_type *ty = model->type;
-	size_t T = data->T, S = model->state_size, n = model->dims.n,
-	       d = model->dims.d, P = model->nparams, nb = model->nblocks;
+	size_t T = data->T;
 	if (k == 0 || k > T)
 		k = T;
 	if (term == 0) {   /* the last step whose loss term counts */
@@ -155,179 +390,26 @@ int bt_flow_lags(const bt_model *model, const bt_data *data, size_t k,
 	}
 	res->k = k;
 	res->term = term;
-	bt_seq *q = NULL;
 	bt_progress pr;
 	bt_progress_begin(&pr, "lags", T);
-	double *D = malloc(T * S * sizeof(double)),      /* ṽ of δ^{(j)}_t */
-	       *ell = malloc(T * sizeof(double)),        /* its log10 scale */
-	       *accF = calloc(T * S, sizeof(double)), *lF = malloc(T * sizeof(double)),
-	       *accK = calloc(T * S, sizeof(double)), *lK = malloc(T * sizeof(double)),
-	       *bucket = malloc(P * sizeof(double)),
-	       *dummy = calloc(P, sizeof(double)),   /* written, never read */
-	       *xdir = calloc(T * d, sizeof(double)),    /* direct ∂ℓ_{t*}/∂x_k */
-	       *xr = malloc(d * sizeof(double)), *xt = malloc(d * sizeof(double)),
-	       *in = malloc(S * sizeof(double)), *out = malloc(S * sizeof(double));
-	int st = BT_OK;
-	if (!D || !ell || !accF || !lF || !accK || !lK || !bucket || !dummy ||
-	    !xdir || !xr || !xt || !in || !out)
-		st = BT_ENOMEM;
+	lag_pass w;
+	int st = pass_open(&w, model, data, k, term);
 	if (st == BT_OK)
-		st = bt_seq_alloc(&q, model, T);
-	double *ddaux = NULL;
-	if (st == BT_OK && q->A && !(ddaux = calloc(q->A, sizeof(double))))
-		st = BT_ENOMEM;
-	if (st == BT_OK)
-		st = bt_seq_forward(q, model, data, NULL);
-	if (st != BT_OK)
-		goto done;
-	for (size_t u = 0; u < T; u++)
-		lF[u] = lK[u] = -INFINITY;
-
-	/* lag 0: the readout of every term (its parameters are lag-0 terms) */
-	memset(bucket, 0, P * sizeof(double));
-	bt_seq_bind(q, model);
-	bt_seq_backward_begin(q);
-	memset(D, 0, T * S * sizeof(double));
-	for (size_t t = 1; t <= T; t++) {
-		double *v = D + (t - 1) * S;
-		bt_seq_readout_backward(q, model, data, t, bucket, v,
-					t == term ? xdir : NULL);
-		ell[t - 1] = renorm(v, S);
-	}
-	double ldir = renorm(xdir, T * d);   /* xdir's rows are read scaled */
-
-	for (size_t j = 0; j < T; j++) {
+		lag_zero(&w);
+	/* every term's δ one step further back per lag */
+	for (size_t j = 0; j < T && st == BT_OK; j++) {
 		if ((st = bt_progress_poll(&pr, j)) != BT_OK)
-			goto done;
-		/* the bucket's scale: 1 at lag 0 (the readout's terms are
-		 * already in), the largest δ^{(j)}_t further back */
-		double B = 0;
-		if (j > 0) {
-			B = -INFINITY;
-			for (size_t t = j + 1; t <= T; t++)
-				B = fmax(B, ell[t - 1]);
-			memset(bucket, 0, P * sizeof(double));
-			bt_seq_backward_begin(q);
-		}
-		for (size_t t = j + 1; t <= T; t++) {
-			size_t u = t - j;   /* step u: s_{u−1} → s_u */
-			double *v = D + (t - 1) * S, l = ell[t - 1];
-			int want = t == term;
-			if (want) {
-				res->lag_dh[j] = l + lognorm(v, n);
-				if (S > n)
-					res->lag_dc[j] = l + lognorm(v + n, S - n);
-			}
-			if (l == -INFINITY) {
-				if (want)
-					res->lag_dx_rec[j] = -INFINITY;
-				continue;
-			}
-			add_scaled(accF + (u - 1) * S, lF + u - 1, v, l, S);
-			if (j < k)
-				add_scaled(accK + (u - 1) * S, lK + u - 1, v, l, S);
-			/* this term's step u backward, in the bucket's scale, or
-			 * unscaled into a dummy when its share is negligible */
-			double f = l - B, ls;
-			double *g = bucket;
-			if (f >= DROP) {
-				double s = pow(10.0, f);
-				for (size_t i = 0; i < S; i++)
-					in[i] = s * v[i];
-				ls = B;
-			} else {
-				memcpy(in, v, S * sizeof(double));
-				ls = l;
-				g = dummy;
-				q->step.daux = ddaux;
-			}
-			memset(out, 0, S * sizeof(double));
-			if (want)
-				memset(xr, 0, d * sizeof(double));
-			ty->backward(&q->step, q->states + (u - 1) * S,
-				     data->X + (u - 1) * d, q->states + u * S,
-				     q->cache + (u - 1) * q->C, in,
-				     u > 1 ? out : NULL, want ? xr : NULL, g);
-			q->step.daux = q->A ? q->daux : NULL;
-			if (want) {
-				/* ∂ℓ_{t*}/∂x_u = 10^{ls} xr (through the states) + the
-				 * direct part; truncation keeps the first for j < k */
-				const double *xd = xdir + (u - 1) * d;
-				res->lag_dx_rec[j] = ls + lognorm(xr, d);
-				res->lag_dx[j] = lognorm_sum(xr, ls, xd, ldir, d, xt);
-			}
-			/* δ^{(j+1)}_t = 10^{ls} out (none before s_1: s_0 is fixed) */
-			if (u > 1) {
-				double r = renorm(out, S);
-				memcpy(v, out, S * sizeof(double));
-				ell[t - 1] = r == -INFINITY ? -INFINITY : ls + r;
-			} else {
-				ell[t - 1] = -INFINITY;
-			}
-		}
-		bt_seq_backward_end(q, model, bucket);
-		res->lag_grad[j] = B + lognorm(bucket, P);
-		for (size_t b = 0; b < nb; b++) {
-			const bt_block *bl = &model->blocks[b];
-			res->lag_grad_block[j * nb + b] =
-				B + lognorm(bucket + bl->offset, bl->rows * bl->cols);
-		}
-		if (res->buckets) {
-			double sc = B == -INFINITY ? 0 : pow(10.0, B), *row = res->buckets + j * P;
-			for (size_t i = 0; i < P; i++)
-				row[i] = sc * bucket[i];
-		}
-		if (B == -INFINITY) {   /* nothing left to carry back */
-			res->lag_grad[j] = -INFINITY;
-			for (size_t b = 0; b < nb; b++)
-				res->lag_grad_block[j * nb + b] = -INFINITY;
-		}
+			break;
+		double B = bucket_begin(&w, j);
+		for (size_t t = j + 1; t <= T; t++)
+			carry(&w, t, j, B, res);
+		bucket_end(&w, j, B, res);
 	}
-
-	/* the lag profile of the term t* (τ = 0 … t*−1), the rest −inf */
-	for (size_t j = 0; j < T; j++) {
-		if (j >= term) {
-			res->lag_dh[j] = res->lag_dx[j] = res->lag_dx_rec[j] = -INFINITY;
-			if (S > n)
-				res->lag_dc[j] = -INFINITY;
-		} else if (res->lag_dx_rec[j] == -INFINITY) {
-			/* the term's δ died out: only the direct part is left */
-			res->lag_dx[j] = ldir + lognorm(xdir + (term - j - 1) * d, d);
-		}
-		double direct = j < term ? ldir + lognorm(xdir + (term - j - 1) * d, d)
-					 : -INFINITY;
-		res->lag_dx_direct[j] = direct;
-		res->lag_dh_trunc[j] = j < k ? res->lag_dh[j] : -INFINITY;
-		if (S > n)
-			res->lag_dc_trunc[j] = j < k ? res->lag_dc[j] : -INFINITY;
-		res->lag_dx_trunc[j] = j < k ? res->lag_dx[j] : direct;
+	if (st == BT_OK) {
+		term_profile(&w, res);
+		step_norms(&w, res);
 	}
-	/* per step: the accumulated full and truncated δs_u */
-	for (size_t u = 1; u <= T; u++) {
-		const double *a = accF + (u - 1) * S, *b = accK + (u - 1) * S;
-		res->log10_dh[u - 1] = lF[u - 1] + lognorm(a, n);
-		res->log10_dh_trunc[u - 1] = lK[u - 1] + lognorm(b, n);
-		if (S > n) {
-			res->log10_dc[u - 1] = lF[u - 1] + lognorm(a + n, S - n);
-			res->log10_dc_trunc[u - 1] = lK[u - 1] + lognorm(b + n, S - n);
-		}
-	}
-done:
 	bt_progress_end(&pr);
-	free(D);
-	free(ell);
-	free(accF);
-	free(lF);
-	free(accK);
-	free(lK);
-	free(bucket);
-	free(dummy);
-	free(ddaux);
-	free(xdir);
-	free(xr);
-	free(xt);
-	free(in);
-	free(out);
-	bt_seq_free(q);
+	pass_close(&w);
 	return st;
 }

@@ -405,34 +405,56 @@ static int resolve(const bt_check_options *in, bt_check_options *o)
 	return BT_OK;
 }
 
+/* What every check starts with: the options resolved into o, and the
+ * data checked against the model. */
+static int check_begin(const bt_model *model, const bt_data *data,
+		       const bt_check_options *in, bt_check_options *o)
+{
+	int st = resolve(in, o);
+	return st == BT_OK ? bt_data_check(model, data) : st;
+}
+
 int bt_gradcheck(const bt_model *model, const bt_data *data,
 		 const bt_check_options *opt_in, bt_check_result *res)
 {
 	return bt_gradcheck_gradient(model, data, NULL, NULL, opt_in, res);
 }
 
+/* Block b of the probe's NT values, as the reports number them: the
+ * model's blocks, then the inputs "X", then everything, "all". Its name
+ * and shape into name (size bytes), rows, cols; returns its first entry
+ * (it holds rows·cols entries from there). */
+static size_t block_span(const probe *p, size_t b, char *name, size_t size,
+			 size_t *rows, size_t *cols)
+{
+	const bt_model *model = p->m0;
+	if (b < model->nblocks) {
+		const bt_block *bl = &model->blocks[b];
+		snprintf(name, size, "%s", bl->name);
+		*rows = bl->rows;
+		*cols = bl->cols;
+		return bl->offset;
+	}
+	if (b == model->nblocks) {
+		snprintf(name, size, "X");
+		*rows = p->d0->T;
+		*cols = p->d0->d;
+		return p->N;
+	}
+	snprintf(name, size, "all");
+	*rows = p->NT;
+	*cols = 1;
+	return 0;
+}
+
 /* The per-block report of f against the probe's g (both NT values). */
 static void report(bt_check_result *res, const probe *p, const double *f)
 {
-	const bt_model *model = p->m0;
 	res->ok = 1;
-	for (size_t b = 0; b <= model->nblocks; b++) {
+	for (size_t b = 0; b <= p->m0->nblocks; b++) {
 		bt_check_block *r = &res->blocks[res->nblocks++];
-		size_t lo, cnt;
-		if (b < model->nblocks) {
-			const bt_block *bl = &model->blocks[b];
-			snprintf(r->name, sizeof r->name, "%s", bl->name);
-			r->rows = bl->rows;
-			r->cols = bl->cols;
-			lo = bl->offset;
-		} else {
-			snprintf(r->name, sizeof r->name, "X");
-			r->rows = p->d0->T;
-			r->cols = p->d0->d;
-			lo = p->N;
-		}
-		cnt = r->rows * r->cols;
-		compare(r, p->g + lo, f + lo, cnt, res->atol, res->rtol);
+		size_t lo = block_span(p, b, r->name, sizeof r->name, &r->rows, &r->cols);
+		compare(r, p->g + lo, f + lo, r->rows * r->cols, res->atol, res->rtol);
 		res->ok &= r->ok;
 	}
 }
@@ -442,9 +464,7 @@ int bt_gradcheck_gradient(const bt_model *model, const bt_data *data,
 			  const bt_check_options *opt_in, bt_check_result *res)
 {
 	bt_check_options opt;
-	int st = resolve(opt_in, &opt);
-	if (st == BT_OK)
-		st = bt_data_check(model, data);
+	int st = check_begin(model, data, opt_in, &opt);
 	if (st != BT_OK)
 		return st;
 	memset(res, 0, sizeof *res);
@@ -479,9 +499,7 @@ int bt_fd_gradient(const bt_model *model, const bt_data *data,
 		   const bt_check_options *opt_in, double *fd, double *fdX)
 {
 	bt_check_options opt;
-	int st = resolve(opt_in, &opt);
-	if (st == BT_OK)
-		st = bt_data_check(model, data);
+	int st = check_begin(model, data, opt_in, &opt);
 	if (st != BT_OK)
 		return st;
 	probe p;
@@ -520,9 +538,7 @@ int bt_gradcheck_directional(const bt_model *model, const bt_data *data,
 			     bt_check_dir_result *res)
 {
 	bt_check_options opt;
-	int st = resolve(opt_in, &opt);
-	if (st == BT_OK)
-		st = bt_data_check(model, data);
+	int st = check_begin(model, data, opt_in, &opt);
 	if (st != BT_OK)
 		return st;
 	memset(res, 0, sizeof *res);
@@ -647,19 +663,81 @@ static void fit_window(const double *h, int *use, size_t k)
 		use[i] = keep[i];
 }
 
-/* A random unit vector on [lo, hi) of v, zero elsewhere. */
-static void random_unit(double *v, size_t NT, size_t lo, size_t hi,
-			gsl_rng *rng)
+/* The probe's v: a random unit vector on the entries [lo, hi), zero
+ * elsewhere. Returns gᵀv. */
+static double random_direction(probe *p, size_t lo, size_t hi)
 {
-	double nv = 0;
-	memset(v, 0, NT * sizeof(double));
+	double *v = p->v, nv = 0, gv = 0;
+	memset(v, 0, p->NT * sizeof(double));
 	for (size_t i = lo; i < hi; i++) {
-		v[i] = gsl_ran_gaussian(rng, 1.0);
+		v[i] = gsl_ran_gaussian(p->rng, 1.0);
 		nv += v[i] * v[i];
 	}
 	nv = sqrt(nv);
 	for (size_t i = lo; i < hi; i++)
 		v[i] /= nv;
+	for (size_t i = lo; i < hi; i++)
+		gv += p->g[i] * v[i];
+	return gv;
+}
+
+/* The steps: h (nh of them), or the default ones into hd when h is NULL;
+ * BT_EINVAL unless there are 1 to BT_TAYLOR_MAX_H, each positive and
+ * finite. */
+static int taylor_steps(const double **h, size_t *nh, double *hd)
+{
+	if (!*h) {
+		*nh = bt_taylor_default_steps(hd);
+		*h = hd;
+	}
+	if (*nh < 1 || *nh > BT_TAYLOR_MAX_H)
+		return BT_EINVAL;
+	for (size_t i = 0; i < *nh; i++)
+		if (!((*h)[i] > 0) || !isfinite((*h)[i]))
+			return BT_EINVAL;
+	return BT_OK;
+}
+
+/* r(h) = (|L(θ+hv) − L(θ) − h gᵀv| + |L(θ−hv) − L(θ) + h gᵀv|) / 2 along
+ * the probe's v, NAN when a forward pass fails; *trusted when it is
+ * finite and above round-off (TAYLOR_FLOOR). */
+static double taylor_remainder(probe *p, double h, double gv, int *trusted)
+{
+	/* both sides: one side alone can cross zero where its h² and h³
+	 * terms cancel */
+	double L0 = p->L0;
+	p->status = BT_OK;
+	double Lp = at_dir(p, h), Lm = at_dir(p, -h);
+	double rem = 0.5 * (fabs(Lp - L0 - h * gv) + fabs(Lm - L0 + h * gv));
+	*trusted = p->status == BT_OK && isfinite(rem) &&
+		   rem > TAYLOR_FLOOR * (fabs(L0) + 0.5 * (fabs(Lp) + fabs(Lm)));
+	return p->status == BT_OK ? rem : NAN;
+}
+
+/* One block's test: a random unit v on the entries [lo, lo + rows·cols)
+ * of the probe, r(h) at every step, and the slope of log10 r over log10 h
+ * (lh) fitted on the trusted points of the window. done: the progress
+ * count before this block. */
+static int taylor_block(probe *p, bt_taylor_block *r, size_t lo,
+			const double *h, const double *lh, size_t nh,
+			const bt_progress *pr, size_t done)
+{
+	double gv = random_direction(p, lo, lo + r->rows * r->cols);
+	double lr[BT_TAYLOR_MAX_H];
+	r->gv = gv;
+	for (size_t i = 0; i < nh; i++) {
+		int st = bt_progress_poll(pr, done + i);
+		if (st != BT_OK)
+			return st;
+		r->rem[i] = taylor_remainder(p, h[i], gv, &r->used[i]);
+		lr[i] = r->used[i] ? log10(r->rem[i]) : 0;
+	}
+	fit_window(h, r->used, nh);
+	for (size_t i = 0; i < nh; i++)
+		r->nused += (size_t)r->used[i];
+	r->slope = fit_slope(lh, lr, r->used, nh);
+	r->ok = r->slope >= BT_TAYLOR_PASS;   /* NaN: not ok */
+	return BT_OK;
 }
 
 int bt_gradcheck_taylor(const bt_model *model, const bt_data *data,
@@ -668,86 +746,33 @@ int bt_gradcheck_taylor(const bt_model *model, const bt_data *data,
 			bt_taylor_result *res)
 {
 	bt_check_options opt;
-	int st = resolve(opt_in, &opt);
+	double hd[BT_TAYLOR_MAX_H];
+	int st = check_begin(model, data, opt_in, &opt);
 	if (st == BT_OK)
-		st = bt_data_check(model, data);
+		st = taylor_steps(&h, &nh, hd);
 	if (st != BT_OK)
 		return st;
-	double hd[BT_TAYLOR_MAX_H];
-	if (!h) {
-		nh = bt_taylor_default_steps(hd);
-		h = hd;
-	}
-	if (nh < 1 || nh > BT_TAYLOR_MAX_H)
-		return BT_EINVAL;
-	for (size_t i = 0; i < nh; i++)
-		if (!(h[i] > 0) || !isfinite(h[i]))
-			return BT_EINVAL;
 	memset(res, 0, sizeof *res);
 	probe p;
 	bt_progress pr;
 	bt_progress_begin(&pr, "Taylor remainders", 0);
 	if ((st = probe_open(&p, model, data, grad, dX, opt.seed)) != BT_OK)
 		goto done;
-	/* the gradient under test: p.g */
-	size_t N = p.N, NT = p.NT;
-	double *g = p.g, *v = p.v, L0 = p.L0;
 	res->nh = nh;
 	memcpy(res->h, h, nh * sizeof(double));
-	res->loss = L0;
+	res->loss = p.L0;
 	res->floor_rel = TAYLOR_FLOOR;
 	res->ok = 1;
 	pr.total = (model->nblocks + 2) * nh;
-	double lh[BT_TAYLOR_MAX_H], lr[BT_TAYLOR_MAX_H];
+	double lh[BT_TAYLOR_MAX_H];
 	for (size_t i = 0; i < nh; i++)
 		lh[i] = log10(h[i]);
+	/* the model's blocks, X, then all */
 	for (size_t b = 0; b <= model->nblocks + 1; b++) {
 		bt_taylor_block *r = &res->blocks[res->nblocks++];
-		size_t lo, hi;
-		if (b < model->nblocks) {
-			const bt_block *bl = &model->blocks[b];
-			snprintf(r->name, sizeof r->name, "%s", bl->name);
-			r->rows = bl->rows;
-			r->cols = bl->cols;
-			lo = bl->offset;
-			hi = lo + bl->rows * bl->cols;
-		} else if (b == model->nblocks) {
-			snprintf(r->name, sizeof r->name, "X");
-			r->rows = data->T;
-			r->cols = data->d;
-			lo = N;
-			hi = NT;
-		} else {
-			snprintf(r->name, sizeof r->name, "all");
-			r->rows = NT;
-			r->cols = 1;
-			lo = 0;
-			hi = NT;
-		}
-		random_unit(v, NT, lo, hi, p.rng);
-		double gv = 0;
-		for (size_t i = lo; i < hi; i++)
-			gv += g[i] * v[i];
-		r->gv = gv;
-		for (size_t i = 0; i < nh; i++) {
-			if ((st = bt_progress_poll(&pr, b * nh + i)) != BT_OK)
-				goto done;
-			/* both sides, r± = L(θ ± hv) − L(θ) ∓ h gᵀv: one side alone
-			 * can cross zero where its h² and h³ terms cancel */
-			p.status = BT_OK;
-			double Lp = at_dir(&p, h[i]), Lm = at_dir(&p, -h[i]);
-			double rem = 0.5 * (fabs(Lp - L0 - h[i] * gv) +
-					    fabs(Lm - L0 + h[i] * gv));
-			r->rem[i] = p.status == BT_OK ? rem : NAN;
-			r->used[i] = p.status == BT_OK && isfinite(rem) &&
-				     rem > TAYLOR_FLOOR * (fabs(L0) + 0.5 * (fabs(Lp) + fabs(Lm)));
-			lr[i] = r->used[i] ? log10(rem) : 0;
-		}
-		fit_window(h, r->used, nh);
-		for (size_t i = 0; i < nh; i++)
-			r->nused += (size_t)r->used[i];
-		r->slope = fit_slope(lh, lr, r->used, nh);
-		r->ok = r->slope >= BT_TAYLOR_PASS;   /* NaN: not ok */
+		size_t lo = block_span(&p, b, r->name, sizeof r->name, &r->rows, &r->cols);
+		if ((st = taylor_block(&p, r, lo, h, lh, nh, &pr, b * nh)) != BT_OK)
+			goto done;
 		res->ok &= r->ok;
 	}
 done:
@@ -802,9 +827,7 @@ int bt_gradcheck_sweep(const bt_model *model, const bt_data *data,
 		       const bt_check_options *opt_in, bt_fd_sweep *res)
 {
 	bt_check_options opt;
-	int st = resolve(opt_in, &opt);
-	if (st == BT_OK)
-		st = bt_data_check(model, data);
+	int st = check_begin(model, data, opt_in, &opt);
 	if (st != BT_OK)
 		return st;
 	for (size_t i = 0; i < res->nh; i++)
@@ -815,12 +838,7 @@ int bt_gradcheck_sweep(const bt_model *model, const bt_data *data,
 	bt_progress_begin(&pr, "steps h", 0);
 	if ((st = probe_open(&p, model, data, NULL, NULL, opt.seed)) != BT_OK)
 		goto done;
-	size_t NT = p.NT;
-	double *g = p.g, *v = p.v, L0 = p.L0;
-	random_unit(v, NT, 0, NT, p.rng);
-	double gv = 0;
-	for (size_t i = 0; i < NT; i++)
-		gv += g[i] * v[i];
+	double L0 = p.L0, gv = random_direction(&p, 0, p.NT);
 	res->exact = gv;
 	res->loss = L0;
 	pr.total = res->nh;

@@ -96,109 +96,140 @@ static void block_norms(const gsl_matrix *P, double ell, size_t r0, size_t nr,
 	*log10_2 = ell + log10(bt_norm2_warm(&B.matrix, ub, wb, 200));
 }
 
-static int lags(const bt_model *model, const bt_data *data, size_t r0,
-		size_t nr, size_t c0, size_t nc, bt_jacobian_result *res)
+/* The walk over the lags: the unrolled sequence, the renormalised product
+ * P = 10^{ell} P̃ and the warm vectors of its power iterations. */
+typedef struct {
+	const bt_model *model;
+	const bt_data *data;
+	size_t T, S, r0, nr, c0, nc;
+	int whole;        /* the norms of all of P, not of a block */
+	int want_steps;   /* the ‖J_t‖₂ (always when the bound is made of them) */
+	bt_seq *q;
+	gsl_matrix *J, *P, *Q;
+	gsl_vector *u, *uj, *w, *ub, *wb;
+	double ell;       /* log10 of P's scale */
+	double steps;     /* Σ log10 ‖J_t‖₂ over the lags so far */
+} lag_walk;
+
+static void walk_close(lag_walk *lw)
 {
-	if (bt_data_check(model, data) != BT_OK || res->T != data->T)
-		return BT_EINVAL;
-	size_t T = data->T, S = model->state_size;
-	if (nr < 1 || nc < 1 || r0 >= S || c0 >= S || nr > S - r0 || nc > S - c0)
-		return BT_EINVAL;
-	int whole = r0 == 0 && c0 == 0 && nr == S && nc == S;
-	bt_seq *q = NULL;
-	bt_progress pr;
-	bt_progress_begin(&pr, "lags", T);
-	gsl_matrix *J = gsl_matrix_alloc(S, S), *P = gsl_matrix_alloc(S, S),
-		   *Q = gsl_matrix_alloc(S, S);
-	gsl_vector *u = gsl_vector_alloc(S), *uj = gsl_vector_alloc(S),
-		   *w = gsl_vector_alloc(S), *ub = gsl_vector_alloc(nr),
-		   *wb = gsl_vector_alloc(nc);
-	int st = (J && P && Q && u && uj && w && ub && wb) ? BT_OK : BT_ENOMEM;
-	if (st == BT_OK)
-		st = bt_seq_alloc(&q, model, T);
+	gsl_matrix_free(lw->J);
+	gsl_matrix_free(lw->P);
+	gsl_matrix_free(lw->Q);
+	gsl_vector_free(lw->u);
+	gsl_vector_free(lw->uj);
+	gsl_vector_free(lw->w);
+	gsl_vector_free(lw->ub);
+	gsl_vector_free(lw->wb);
+	bt_seq_free(lw->q);
+}
+
+/* The buffers and the sequence unrolled forward; P = I and a fixed,
+ * irregular start for the power iterations. */
+static int walk_open(lag_walk *lw, const bt_model *model, const bt_data *data)
+{
+	size_t S = lw->S;
+	lw->model = model;
+	lw->data = data;
+	lw->J = gsl_matrix_alloc(S, S);
+	lw->P = gsl_matrix_alloc(S, S);
+	lw->Q = gsl_matrix_alloc(S, S);
+	lw->u = gsl_vector_alloc(S);
+	lw->uj = gsl_vector_alloc(S);
+	lw->w = gsl_vector_alloc(S);
+	lw->ub = gsl_vector_alloc(lw->nr);
+	lw->wb = gsl_vector_alloc(lw->nc);
+	if (!lw->J || !lw->P || !lw->Q || !lw->u || !lw->uj || !lw->w || !lw->ub || !lw->wb)
+		return BT_ENOMEM;
+	int st = bt_seq_alloc(&lw->q, model, lw->T);
 	/* a loss that overflows does not matter here; non-finite Jacobians do */
-	if (st == BT_OK && (st = bt_seq_forward(q, model, data, NULL)) == BT_ENUMERIC)
+	if (st == BT_OK && (st = bt_seq_forward(lw->q, model, data, NULL)) == BT_ENUMERIC)
 		st = BT_OK;
-	double L = 1, lsm = NAN;
-	if (st == BT_OK)
-		st = bound_terms(model, &lsm, &L);
 	if (st != BT_OK)
-		goto done;
-	res->lipschitz = L;
-	res->log10_smax = lsm;
-	int kind = model->type->bound;
-	int want_steps = !res->skip_steps || kind == BT_BOUND_STEPS || isnan(lsm);
-	/* a fixed, irregular start for the power iterations */
+		return st;
 	for (size_t i = 0; i < S; i++) {
-		gsl_vector_set(u, i, 1.0 + 0.37 * sin(1.0 + (double)i));
-		gsl_vector_set(uj, i, 1.0 + 0.53 * cos(2.0 + (double)i));
+		gsl_vector_set(lw->u, i, 1.0 + 0.37 * sin(1.0 + (double)i));
+		gsl_vector_set(lw->uj, i, 1.0 + 0.53 * cos(2.0 + (double)i));
 	}
-	for (size_t i = 0; i < nr; i++)
-		gsl_vector_set(ub, i, 1.0 + 0.37 * sin(1.0 + (double)(r0 + i)));
-	gsl_matrix_set_identity(P);
-	double ell = 0, steps = 0;
-	for (size_t tau = 1; tau <= T; tau++) {
-		if ((st = bt_progress_poll(&pr, tau - 1)) != BT_OK)
-			goto done;
-		size_t t = T - tau + 1;
-		bt_seq_jacobian(q, model, data, t, J);
-		for (size_t i = 0; i < S * S; i++)
-			if (!isfinite(J->data[i])) {
-				st = BT_ENUMERIC;
-				goto done;
-			}
-		/* ‖J_t‖₂ (always when the bound is made of them) */
-		if (want_steps) {
-			double sj = bt_norm2_warm(J, uj, w, 200);
-			res->log10_step[t - 1] = log10(sj);
-			steps += log10(sj);
-			res->log10_prod_steps[tau - 1] = steps;
-		} else {
-			res->log10_step[t - 1] = NAN;
-			res->log10_prod_steps[tau - 1] = NAN;
-		}
-		/* P̃ ← P̃ J_t, renormalised */
-		gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, P, J, 0.0, Q);
-		gsl_matrix *tmp = P;
-		P = Q;
-		Q = tmp;
-		gsl_vector_view pv = gsl_vector_view_array(P->data, S * S);
-		double f = gsl_blas_dnrm2(&pv.vector);
-		if (f == 0) {          /* an exactly zero product (dead relu units) */
-			for (size_t r = tau; r <= T; r++) {
-				res->log10_norm2[r - 1] = -INFINITY;
-				res->log10_normF[r - 1] = -INFINITY;
-			}
-			/* the per-step norms and bounds still go on */
-			for (size_t r = tau + 1; r <= T; r++) {
-				if (!want_steps) {
-					res->log10_step[T - r] = NAN;
-					res->log10_prod_steps[r - 1] = NAN;
-					continue;
-				}
-				bt_seq_jacobian(q, model, data, T - r + 1, J);
-				double sr = bt_norm2_warm(J, uj, w, 200);
-				res->log10_step[T - r] = log10(sr);
-				steps += log10(sr);
-				res->log10_prod_steps[r - 1] = steps;
-			}
-			break;
-		}
-		if (!isfinite(f)) {
-			st = BT_ENUMERIC;
-			goto done;
-		}
-		gsl_matrix_scale(P, 1.0 / f);
-		ell += log10(f);
-		if (whole) {
-			res->log10_normF[tau - 1] = ell;
-			res->log10_norm2[tau - 1] = ell + log10(bt_norm2_warm(P, u, w, 200));
-		} else {
-			block_norms(P, ell, r0, nr, c0, nc, ub, wb,
-				    &res->log10_norm2[tau - 1], &res->log10_normF[tau - 1]);
-		}
+	for (size_t i = 0; i < lw->nr; i++)
+		gsl_vector_set(lw->ub, i, 1.0 + 0.37 * sin(1.0 + (double)(lw->r0 + i)));
+	gsl_matrix_set_identity(lw->P);
+	lw->ell = 0;
+	lw->steps = 0;
+	return BT_OK;
+}
+
+/* ‖J_t‖₂ of lag τ (J_t in lw->J, t = T − τ + 1) and the running sum of
+ * their logs; NAN for both when they are not wanted. */
+static void step_norm(lag_walk *lw, size_t tau, bt_jacobian_result *res)
+{
+	size_t t = lw->T - tau + 1;
+	if (!lw->want_steps) {
+		res->log10_step[t - 1] = NAN;
+		res->log10_prod_steps[tau - 1] = NAN;
+		return;
 	}
-	for (size_t tau = 1; tau <= T; tau++) {
+	double sj = bt_norm2_warm(lw->J, lw->uj, lw->w, 200);
+	res->log10_step[t - 1] = log10(sj);
+	lw->steps += log10(sj);
+	res->log10_prod_steps[tau - 1] = lw->steps;
+}
+
+/* An exactly zero product from lag τ on (dead relu units): its norms −inf;
+ * the per-step norms of the later lags still go on. */
+static void zero_product(lag_walk *lw, size_t tau, bt_jacobian_result *res)
+{
+	for (size_t r = tau; r <= lw->T; r++) {
+		res->log10_norm2[r - 1] = -INFINITY;
+		res->log10_normF[r - 1] = -INFINITY;
+	}
+	for (size_t r = tau + 1; r <= lw->T; r++) {
+		if (lw->want_steps)
+			bt_seq_jacobian(lw->q, lw->model, lw->data, lw->T - r + 1, lw->J);
+		step_norm(lw, r, res);
+	}
+}
+
+/* Lag τ: P̃ ← P̃ J_t renormalised (J_t = ∂s_t/∂s_{t−1}, t = T − τ + 1),
+ * its norms and ‖J_t‖₂. *zero when the product became exactly zero. */
+static int lag(lag_walk *lw, size_t tau, bt_jacobian_result *res, int *zero)
+{
+	size_t S = lw->S, t = lw->T - tau + 1;
+	bt_seq_jacobian(lw->q, lw->model, lw->data, t, lw->J);
+	for (size_t i = 0; i < S * S; i++)
+		if (!isfinite(lw->J->data[i]))
+			return BT_ENUMERIC;
+	step_norm(lw, tau, res);
+	gsl_blas_dgemm(CblasNoTrans, CblasNoTrans, 1.0, lw->P, lw->J, 0.0, lw->Q);
+	gsl_matrix *tmp = lw->P;
+	lw->P = lw->Q;
+	lw->Q = tmp;
+	gsl_vector_view pv = gsl_vector_view_array(lw->P->data, S * S);
+	double f = gsl_blas_dnrm2(&pv.vector);
+	if ((*zero = f == 0))
+		return BT_OK;
+	if (!isfinite(f))
+		return BT_ENUMERIC;
+	gsl_matrix_scale(lw->P, 1.0 / f);
+	lw->ell += log10(f);
+	if (lw->whole) {
+		res->log10_normF[tau - 1] = lw->ell;
+		res->log10_norm2[tau - 1] = lw->ell + log10(bt_norm2_warm(lw->P, lw->u, lw->w, 200));
+	} else {
+		block_norms(lw->P, lw->ell, lw->r0, lw->nr, lw->c0, lw->nc, lw->ub, lw->wb,
+			    &res->log10_norm2[tau - 1], &res->log10_normF[tau - 1]);
+	}
+	return BT_OK;
+}
+
+/* The bound on log10‖P‖₂ at every lag: the product of the step norms
+ * (gated cells, or no single W), or τ times the log of L_φ s_max(W), or of
+ * 1 + L_φ s_max(W) for the residual RNN. */
+static void bounds(const bt_model *model, double L, double lsm,
+		   bt_jacobian_result *res)
+{
+	int kind = model->type->bound;
+	for (size_t tau = 1; tau <= res->T; tau++) {
 		double b;
 		if (kind == BT_BOUND_STEPS || isnan(lsm))
 			b = res->log10_prod_steps[tau - 1];
@@ -208,17 +239,45 @@ static int lags(const bt_model *model, const bt_data *data, size_t r0,
 			b = (double)tau * (log10(L) + lsm);
 		res->log10_bound[tau - 1] = b;
 	}
+}
+
+static int lags(const bt_model *model, const bt_data *data, size_t r0,
+		size_t nr, size_t c0, size_t nc, bt_jacobian_result *res)
+{
+	if (bt_data_check(model, data) != BT_OK || res->T != data->T)
+		return BT_EINVAL;
+	size_t T = data->T, S = model->state_size;
+	if (nr < 1 || nc < 1 || r0 >= S || c0 >= S || nr > S - r0 || nc > S - c0)
+		return BT_EINVAL;
+	lag_walk lw = {.T = T, .S = S, .r0 = r0, .nr = nr, .c0 = c0, .nc = nc,
+		       .whole = r0 == 0 && c0 == 0 && nr == S && nc == S};
+	bt_progress pr;
+	bt_progress_begin(&pr, "lags", T);
+	int st = walk_open(&lw, model, data);
+	double L = 1, lsm = NAN;
+	if (st == BT_OK)
+		st = bound_terms(model, &lsm, &L);
+	if (st != BT_OK)
+		goto done;
+	res->lipschitz = L;
+	res->log10_smax = lsm;
+	lw.want_steps = !res->skip_steps || model->type->bound == BT_BOUND_STEPS ||
+			isnan(lsm);
+	for (size_t tau = 1; tau <= T; tau++) {
+		if ((st = bt_progress_poll(&pr, tau - 1)) != BT_OK)
+			goto done;
+		int zero = 0;
+		if ((st = lag(&lw, tau, res, &zero)) != BT_OK)
+			goto done;
+		if (zero) {
+			zero_product(&lw, tau, res);
+			break;
+		}
+	}
+	bounds(model, L, lsm, res);
 done:
 	bt_progress_end(&pr);
-	gsl_matrix_free(J);
-	gsl_matrix_free(P);
-	gsl_matrix_free(Q);
-	gsl_vector_free(u);
-	gsl_vector_free(uj);
-	gsl_vector_free(w);
-	gsl_vector_free(ub);
-	gsl_vector_free(wb);
-	bt_seq_free(q);
+	walk_close(&lw);
 	return st;
 }
 

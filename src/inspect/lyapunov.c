@@ -144,79 +144,102 @@ static void sort_descending(bt_lyapunov_result *r, double *row)
 	}
 }
 
-int bt_lyapunov(const bt_model *model, const bt_data *data,
-		bt_lyapunov_result *res)
+/* Benettin's walk: one step's state, cache and Jacobian, the tangent
+ * vectors Q (k rows of length S) and the logs of R's diagonal summed per
+ * block. */
+typedef struct {
+	const bt_model *model;
+	size_t S, k, K;
+	bt_step c;
+	double *s_prev, *s, *cache, *scratch, *aux;
+	double *Q, *Z;     /* Q and the next one, k × S each */
+	double *r;         /* R's diagonal (k), then a row buffer (K) */
+	double *sum;       /* Σ ln R_ii(t) per exponent i and block b: k × K */
+	gsl_matrix *J;
+	gsl_rng *rng;
+} benettin;
+
+static void benettin_close(benettin *w)
 {
-	if (!model || !data || !res || bt_data_check(model, data) != BT_OK ||
-	    data->T != res->T || model->state_size != res->S)
-		return BT_EINVAL;
+	free(w->s_prev);
+	free(w->s);
+	free(w->cache);
+	free(w->scratch);
+	free(w->aux);
+	free(w->Q);
+	free(w->Z);
+	free(w->r);
+	free(w->sum);
+	gsl_matrix_free(w->J);
+	gsl_rng_free(w->rng);
+}
+
+/* The buffers and the cell's derived parameters; s_0 = 0, and Q_0: k
+ * random orthonormal directions (Gaussian from the seed, then
+ * Gram–Schmidt). */
+static int benettin_open(benettin *w, const bt_model *model,
+			 const bt_lyapunov_result *res)
+{
 	const bt_cell_type *ty = model->type;
 	const bt_dims *dm = &model->dims;
-	size_t S = res->S, k = res->k, K = res->K, T = res->T, B = res->burn_in,
-	       N = res->steps;
+	size_t S = res->S, k = res->k, K = res->K;
 	size_t C = ty->cache_size(dm), A = ty->aux_size ? ty->aux_size(dm) : 0;
-	double *s_prev = malloc(S * sizeof(double)), *s = malloc(S * sizeof(double)),
-	       *cache = malloc((C + 1) * sizeof(double)),
-	       *scratch = malloc((ty->scratch_size(dm) + 1) * sizeof(double)),
-	       *aux = malloc((A + 1) * sizeof(double)),
-	       *Q = malloc(k * S * sizeof(double)), *Z = malloc(k * S * sizeof(double)),
-	       *r = malloc((k + K) * sizeof(double)), *sum = calloc(k * K, sizeof(double));
-	gsl_matrix *J = gsl_matrix_alloc(S, S);
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-	int st = BT_OK;
-	bt_progress pr;
-	bt_progress_begin(&pr, "steps", T);
-	if (!s_prev || !s || !cache || !scratch || !aux || !Q || !Z || !r ||
-	    !sum || !J || !rng) {
-		st = BT_ENOMEM;
-		goto done;
-	}
-	bt_step c = {model, A ? aux : NULL, NULL, scratch};
-	if (ty->prepare && (st = ty->prepare(&c, aux)) != BT_OK)
-		goto done;
-
-	/* Q_0: k random orthonormal directions (Gaussian, then Gram–Schmidt) */
-	gsl_rng_set(rng, res->seed);
+	*w = (benettin){.model = model, .S = S, .k = k, .K = K};
+	w->s_prev = malloc(S * sizeof(double));
+	w->s = malloc(S * sizeof(double));
+	w->cache = malloc((C + 1) * sizeof(double));
+	w->scratch = malloc((ty->scratch_size(dm) + 1) * sizeof(double));
+	w->aux = malloc((A + 1) * sizeof(double));
+	w->Q = malloc(k * S * sizeof(double));
+	w->Z = malloc(k * S * sizeof(double));
+	w->r = malloc((k + K) * sizeof(double));
+	w->sum = calloc(k * K, sizeof(double));
+	w->J = gsl_matrix_alloc(S, S);
+	w->rng = gsl_rng_alloc(gsl_rng_mt19937);
+	if (!w->s_prev || !w->s || !w->cache || !w->scratch || !w->aux || !w->Q ||
+	    !w->Z || !w->r || !w->sum || !w->J || !w->rng)
+		return BT_ENOMEM;
+	w->c = (bt_step){model, A ? w->aux : NULL, NULL, w->scratch};
+	int st;
+	if (ty->prepare && (st = ty->prepare(&w->c, w->aux)) != BT_OK)
+		return st;
+	gsl_rng_set(w->rng, res->seed);
 	for (size_t i = 0; i < k * S; i++)
-		Q[i] = gsl_ran_gaussian_ziggurat(rng, 1.0);
-	orthonormalise(Q, k, S, r);
+		w->Q[i] = gsl_ran_gaussian_ziggurat(w->rng, 1.0);
+	orthonormalise(w->Q, k, S, w->r);
+	memset(w->s_prev, 0, S * sizeof(double));
+	return BT_OK;
+}
 
-	memset(s_prev, 0, S * sizeof(double));   /* s_0 = 0 */
-	size_t b = 0, block_end = N / K;         /* block b: steps u ∈ [bN/K, (b+1)N/K) */
-	for (size_t t = 1; t <= T; t++) {
-		if ((st = bt_progress_poll(&pr, t - 1)) != BT_OK)
-			goto done;
-		const double *x = data->X + (t - 1) * dm->d;
-		ty->forward(&c, s_prev, x, s, cache);
-		ty->jacobian(&c, s_prev, x, s, cache, J);
-		/* Zᵀ = Qᵀ J_tᵀ, i.e. Z = J_t Q */
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k,
-			    (int)S, (int)S, 1.0, Q, (int)S, J->data, (int)J->tda,
-			    0.0, Z, (int)S);
-		if (!bt_all_finite(Z, k * S)) {
-			st = BT_ENUMERIC;
-			goto done;
-		}
-		/* Z = Q' R; Q ← Q' */
-		orthonormalise(Z, k, S, r);
-		double *tmp = Q;
-		Q = Z;
-		Z = tmp;
-		tmp = s_prev;
-		s_prev = s;
-		s = tmp;
-		if (t <= B)
-			continue;
-		size_t u = t - B - 1;
-		if (u == block_end) {
-			b++;
-			block_end = (b + 1) * N / K;
-		}
-		for (size_t i = 0; i < k; i++)
-			sum[i * K + b] += log(r[i]);
-	}
+/* One step t with input x: s_t = F(s_{t−1}, x_t), Z = J_t Q = Q' R, Q ← Q'
+ * (R's diagonal in w->r). */
+static int benettin_step(benettin *w, const double *x)
+{
+	const bt_cell_type *ty = w->model->type;
+	size_t S = w->S, k = w->k;
+	ty->forward(&w->c, w->s_prev, x, w->s, w->cache);
+	ty->jacobian(&w->c, w->s_prev, x, w->s, w->cache, w->J);
+	/* Zᵀ = Qᵀ J_tᵀ, i.e. Z = J_t Q */
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)k,
+		    (int)S, (int)S, 1.0, w->Q, (int)S, w->J->data, (int)w->J->tda,
+		    0.0, w->Z, (int)S);
+	if (!bt_all_finite(w->Z, k * S))
+		return BT_ENUMERIC;
+	orthonormalise(w->Z, k, S, w->r);
+	double *tmp = w->Q;
+	w->Q = w->Z;
+	w->Z = tmp;
+	tmp = w->s_prev;
+	w->s_prev = w->s;
+	w->s = tmp;
+	return BT_OK;
+}
 
-	/* λ_i over all N steps; block means; sd of the block means / sqrt(K) */
+/* λ_i = the sum over all N steps / N; the block means; the standard error,
+ * the sd of the K block means / sqrt(K). */
+static void exponents(const double *sum, bt_lyapunov_result *res)
+{
+	size_t k = res->k, K = res->K, N = res->steps;
 	for (size_t i = 0; i < k; i++) {
 		double total = 0, mbar = 0, ss = 0;
 		for (size_t j = 0; j < K; j++) {
@@ -235,19 +258,39 @@ int bt_lyapunov(const bt_model *model, const bt_data *data,
 		/* NaN when λ_i = −inf (every block −inf) */
 		res->std_error[i] = sqrt(ss / (double)(K - 1)) / sqrt((double)K);
 	}
-	sort_descending(res, r + k);   /* r's last K doubles: a row buffer */
-done:
+}
+
+int bt_lyapunov(const bt_model *model, const bt_data *data,
+		bt_lyapunov_result *res)
+{
+	if (!model || !data || !res || bt_data_check(model, data) != BT_OK ||
+	    data->T != res->T || model->state_size != res->S)
+		return BT_EINVAL;
+	size_t k = res->k, K = res->K, T = res->T, B = res->burn_in, N = res->steps;
+	benettin w;
+	bt_progress pr;
+	bt_progress_begin(&pr, "steps", T);
+	int st = benettin_open(&w, model, res);
+	size_t b = 0, block_end = N / K;   /* block b: steps u ∈ [bN/K, (b+1)N/K) */
+	for (size_t t = 1; t <= T && st == BT_OK; t++) {
+		if ((st = bt_progress_poll(&pr, t - 1)) != BT_OK ||
+		    (st = benettin_step(&w, data->X + (t - 1) * model->dims.d)) != BT_OK)
+			break;
+		if (t <= B)
+			continue;
+		size_t u = t - B - 1;
+		if (u == block_end) {
+			b++;
+			block_end = (b + 1) * N / K;
+		}
+		for (size_t i = 0; i < k; i++)
+			w.sum[i * K + b] += log(w.r[i]);
+	}
+	if (st == BT_OK) {
+		exponents(w.sum, res);
+		sort_descending(res, w.r + k);   /* r's last K doubles: a row buffer */
+	}
 	bt_progress_end(&pr);
-	free(s_prev);
-	free(s);
-	free(cache);
-	free(scratch);
-	free(aux);
-	free(Q);
-	free(Z);
-	free(r);
-	free(sum);
-	gsl_matrix_free(J);
-	gsl_rng_free(rng);
+	benettin_close(&w);
 	return st;
 }

@@ -231,19 +231,22 @@ static inline const unsigned char *zeros_padded(const unsigned char *p)
 	}
 }
 
-/* Reads the number at p, up to the first character that cannot continue
- * it (*end): 1 decided (*out), 0 in the syntax but undecided, -1 not in
- * the syntax. padded (a constant where it is inlined) says the string has
- * 8 readable bytes after its NUL. */
-static ALWAYS_INLINE int scan_any(const unsigned char *p, const unsigned char **end,
-				  double *out, const int padded)
+/* A decimal as read: value = w·10^q, plus the dropped digits (their OR;
+ * w holds at most 19 significant ones). */
+typedef struct {
+	uint64_t w;
+	long long q;
+	unsigned dropped;
+} decimal;
+
+/* The mantissa at p (after the sign): digits, a point, digits, at least
+ * one digit in all. Returns its end, or NULL when there is no digit.
+ * padded as in scan_any. */
+static ALWAYS_INLINE const unsigned char *scan_mantissa(const unsigned char *p,
+							decimal *d, const int padded)
 {
-	/* no branch on the sign, nor on the one '0' before the point of
-	 * numbers below 1: random ones would mispredict half the time */
-	int neg = *p == '-';
-	p += neg | (*p == '+');
-	/* w: the significant digits (up to 19 here, else mantissa_long);
-	 * value = w·10^q (+ dropped digits) */
+	/* no branch on the one '0' before the point of numbers below 1:
+	 * random ones would mispredict half the time */
 	const unsigned char *start = p;
 	p += *p == '0';
 	while (*p == '0')
@@ -270,49 +273,43 @@ static ALWAYS_INLINE int scan_any(const unsigned char *p, const unsigned char **
 		any |= zeros + nfrac > 0;
 	}
 	if (!any)
-		return -1;
-	long long q = -(long long)(zeros + nfrac);
-	unsigned dropped = 0;
+		return NULL;
+	d->w = w;
+	d->q = -(long long)(zeros + nfrac);
+	d->dropped = 0;
 	if (nint + nfrac > 19)
-		p = mantissa_long(start, &w, &q, &dropped);
-	if (*p == 'e' || *p == 'E') {
-		p++;
-		int eneg = 0;
-		if (*p == '+' || *p == '-')
-			eneg = *p++ == '-';
-		if (!IS_DIGIT(*p))
-			return -1;
-		long long x = 0;
-		for (; IS_DIGIT(*p); p++)
-			if (x < 100000000)
-				x = 10 * x + (*p - '0');
-		q += eneg ? -x : x;
-	}
-	*end = p;
-	if (w == 0) {
-		*out = neg ? -0.0 : 0.0;
-		return 1;
-	}
-	if (dropped)
-		return 0;
-	/* w < 10^19: below 10^-324 (under half the least subnormal) or above
-	 * 10^308·10 */
-	if (q < BT_POW5_MIN) {
-		*out = neg ? -0.0 : 0.0;
-		return 1;
-	}
-	if (q > 308) {
-		*out = neg ? -HUGE_VAL : HUGE_VAL;
-		return 1;
-	}
-#if FLT_EVAL_METHOD == 0
-	if (w <= (UINT64_C(1) << 53) && q >= -22 && q <= 22) {
-		double v = (double)w;
-		v = q < 0 ? v / pow10_exact[-q] : v * pow10_exact[q];
-		*out = neg ? -v : v;
-		return 1;
-	}
-#endif
+		p = mantissa_long(start, &d->w, &d->q, &d->dropped);
+	return p;
+}
+
+/* The exponent at p, if any ('e' or 'E', a sign, digits), added to *q.
+ * Returns its end (p when there is none), or NULL when the 'e' has no
+ * digits. */
+static inline const unsigned char *scan_exponent(const unsigned char *p,
+						 long long *q)
+{
+	if (*p != 'e' && *p != 'E')
+		return p;
+	p++;
+	int eneg = 0;
+	if (*p == '+' || *p == '-')
+		eneg = *p++ == '-';
+	if (!IS_DIGIT(*p))
+		return NULL;
+	long long x = 0;
+	for (; IS_DIGIT(*p); p++)
+		if (x < 100000000)
+			x = 10 * x + (*p - '0');
+	*q += eneg ? -x : x;
+	return p;
+}
+
+/* The double nearest to w·10^q (0 < w < 10^19, BT_POW5_MIN ≤ q ≤ 308) by
+ * the product W·T_q: 1 decided (*out, negated when neg), 0 undecided or
+ * subnormal (strtod's). */
+static ALWAYS_INLINE int eisel_lemire(int neg, uint64_t w, long long q,
+				      double *out)
+{
 	int lz = clz64(w);
 	const bt_pow5 *t = &bt_numio_pow5[q - BT_POW5_MIN];
 	uint64_t P[3];
@@ -342,6 +339,57 @@ static ALWAYS_INLINE int scan_any(const unsigned char *p, const unsigned char **
 	*out = make_double(neg, (uint64_t)(e2 + 1023) << 52 |
 				(M & ((UINT64_C(1) << 52) - 1)));
 	return 1;
+}
+
+/* The double nearest to the decimal, negated when neg: 1 decided (*out),
+ * 0 undecided (left to strtod). Zero, out of range, Clinger's fast path,
+ * else Eisel–Lemire. */
+static ALWAYS_INLINE int decide(int neg, const decimal *d, double *out)
+{
+	uint64_t w = d->w;
+	long long q = d->q;
+	if (w == 0) {
+		*out = neg ? -0.0 : 0.0;
+		return 1;
+	}
+	if (d->dropped)
+		return 0;
+	/* w < 10^19: below 10^-324 (under half the least subnormal) or above
+	 * 10^308·10 */
+	if (q < BT_POW5_MIN) {
+		*out = neg ? -0.0 : 0.0;
+		return 1;
+	}
+	if (q > 308) {
+		*out = neg ? -HUGE_VAL : HUGE_VAL;
+		return 1;
+	}
+#if FLT_EVAL_METHOD == 0
+	if (w <= (UINT64_C(1) << 53) && q >= -22 && q <= 22) {
+		double v = (double)w;
+		v = q < 0 ? v / pow10_exact[-q] : v * pow10_exact[q];
+		*out = neg ? -v : v;
+		return 1;
+	}
+#endif
+	return eisel_lemire(neg, w, q, out);
+}
+
+/* Reads the number at p, up to the first character that cannot continue
+ * it (*end): 1 decided (*out), 0 in the syntax but undecided, -1 not in
+ * the syntax. padded (a constant where it is inlined) says the string has
+ * 8 readable bytes after its NUL. */
+static ALWAYS_INLINE int scan_any(const unsigned char *p, const unsigned char **end,
+				  double *out, const int padded)
+{
+	/* no branch on the sign: random ones would mispredict half the time */
+	int neg = *p == '-';
+	p += neg | (*p == '+');
+	decimal d;
+	if (!(p = scan_mantissa(p, &d, padded)) || !(p = scan_exponent(p, &d.q)))
+		return -1;
+	*end = p;
+	return decide(neg, &d, out);
 }
 
 static int scan(const unsigned char *p, const unsigned char **end, double *out)
@@ -447,35 +495,14 @@ static inline void digits17(char *dig, uint64_t D)
 	digits8(dig + 9, lo);
 }
 
-static inline size_t format_fast(char *buf, double x)
+/* The 17 significant digits of m·2^e (m's top bit set): D = round(m·2^e ·
+ * 10^q) in [10^16, 10^17) and the decimal exponent *k = 16 − q. Returns 0
+ * when the table ends or the rounding is undecided (snprintf's then). */
+static ALWAYS_INLINE int digits_of(uint64_t m, int e, uint64_t *D_out, int *k_out)
 {
-	uint64_t bits;
-	memcpy(&bits, &x, sizeof bits);
-	char *o = buf;
-	/* no branch on the sign: a random one would mispredict half the
-	 * time */
-	*o = '-';
-	o += bits >> 63;
-	int E = (int)(bits >> 52 & 0x7ff);
-	uint64_t m = bits & ((UINT64_C(1) << 52) - 1);
-	if (E == 0x7ff)
-		return 0;
-	if (E == 0 && m == 0) {
-		*o++ = '0';
-		*o = '\0';
-		return (size_t)(o - buf);
-	}
-	int e = E ? E - 1075 : -1074;
-	if (E)
-		m |= UINT64_C(1) << 52;
-	/* x = m·2^e = (m << lz)·2^(e − lz), in [2^e2, 2^(e2+1)) */
-	int lz = clz64(m);
-	m <<= lz;
-	e -= lz;
-	int e2 = e + 63;
-	/* the 17 digits: D = round(x·10^q) in [10^16, 10^17), k = 16 − q the
-	 * decimal exponent; k is ⌊e2·log10 2⌋ or one more (a second turn) */
-	int k = floor_log10_pow2(e2);
+	/* k is ⌊e2·log10 2⌋ (m·2^e in [2^e2, 2^(e2+1))) or one more: then a
+	 * second turn */
+	int k = floor_log10_pow2(e + 63);
 	int q = 16 - k;
 	uint64_t P[3], D = 0;
 	int u = 0, tries = 0;
@@ -511,12 +538,21 @@ static inline size_t format_fast(char *buf, double x)
 		D = E16;
 		k++;
 	}
+	*D_out = D;
+	*k_out = k;
+	return 1;
+}
+
+/* The 17 digits D, decimal exponent k, laid out at o as %g lays them out,
+ * trailing zeros dropped: fixed notation when −4 ≤ k < 17, else
+ * d.ddde±XX. The digits go straight to o, moved by fixed sizes (the buffer
+ * has room to spare). Returns the end. */
+static ALWAYS_INLINE char *layout(char *o, uint64_t D, int k)
+{
 	/* nz significant digits once trailing zeros are dropped */
 	int nz = 17;
 	for (uint64_t t = D; t % 10 == 0; t /= 10)
 		nz--;
-	/* %g: fixed notation when −4 ≤ k < 17, else d.ddde±XX; the digits
-	 * go straight to buf, moved by fixed sizes (buf has room to spare) */
 	if (k >= 0 && k < 17) {
 		digits17(o, D);
 		if (nz > k + 1) {
@@ -546,6 +582,40 @@ static inline size_t format_fast(char *buf, double x)
 		memcpy(o, digit_pairs + 2 * a, 2);
 		o += 2;
 	}
+	return o;
+}
+
+/* printf("%.17g")'s bytes of x into buf, NUL-terminated; returns their
+ * count, or 0 for what it leaves to snprintf (inf, NaN, an undecided
+ * rounding). */
+static inline size_t format_fast(char *buf, double x)
+{
+	uint64_t bits;
+	memcpy(&bits, &x, sizeof bits);
+	char *o = buf;
+	/* no branch on the sign: a random one would mispredict half the
+	 * time */
+	*o = '-';
+	o += bits >> 63;
+	int E = (int)(bits >> 52 & 0x7ff);
+	uint64_t m = bits & ((UINT64_C(1) << 52) - 1);
+	if (E == 0x7ff)
+		return 0;
+	if (E == 0 && m == 0) {
+		*o++ = '0';
+		*o = '\0';
+		return (size_t)(o - buf);
+	}
+	int e = E ? E - 1075 : -1074;
+	if (E)
+		m |= UINT64_C(1) << 52;
+	/* x = m·2^e = (m << lz)·2^(e − lz) */
+	int lz = clz64(m);
+	uint64_t D;
+	int k;
+	if (!digits_of(m << lz, e - lz, &D, &k))
+		return 0;
+	o = layout(o, D, k);
 	*o = '\0';
 	return (size_t)(o - buf);
 }

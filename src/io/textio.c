@@ -63,6 +63,7 @@ typedef struct {
 	int failed;
 	double size;       /* the file's size in bytes, or -1 when unknown */
 	int status;       /* a status other than BT_EFORMAT (BT_ECANCELED), or 0 */
+	char *iobuf;       /* the stream's buffer */
 } reader;
 
 static int fail(reader *r, long line, const char *fmt, ...)
@@ -398,20 +399,21 @@ static int header_line(reader *r, parsed *p, const char *key, int nblocks_seen)
 	return BT_OK;
 }
 
-static int block(reader *r, parsed *p)
+/* A block's header line NAME ROWS COLS: its name and sizes, checked
+ * against the file's 10^9 numbers and the memory limit (count = rows·cols). */
+static int block_head(reader *r, const parsed *p, char *name, size_t size,
+		      size_t *rows, size_t *cols)
 {
 	if (r->nf != 3)
 		return fail(r, r->lineno,
 			    "expected a block header 'NAME ROWS COLS' or a header line, found '%s' with %zu field%s",
 			    r->fields[0], r->nf, r->nf == 1 ? "" : "s");
-	char name[64];
-	snprintf(name, sizeof name, "%s", r->fields[0]);
+	snprintf(name, size, "%s", r->fields[0]);
 	long line = r->lineno;
-	size_t rows, cols;
-	if (parse_size(r, r->fields[1], "the row count", BT_MAX_T, &rows) != BT_OK ||
-	    parse_size(r, r->fields[2], "the column count", BT_MAX_DIM, &cols) != BT_OK)
+	if (parse_size(r, r->fields[1], "the row count", BT_MAX_T, rows) != BT_OK ||
+	    parse_size(r, r->fields[2], "the column count", BT_MAX_DIM, cols) != BT_OK)
 		return BT_EFORMAT;
-	double count = (double)rows * (double)cols;
+	double count = (double)*rows * (double)*cols;
 	if ((double)p->numbers + count > (double)BT_MAX_NUMBERS)
 		return fail(r, line, "block '%s' would bring the file past 10^9 numbers",
 			    name);
@@ -422,67 +424,197 @@ static int block(reader *r, parsed *p)
 		bt_format_bytes(limit, lim, sizeof lim);
 		return fail(r, line,
 			    "block '%s' (%zu×%zu) brings the file's numbers to %s, more than the memory limit of %s",
-			    name, rows, cols, need, lim);
+			    name, *rows, *cols, need, lim);
 	}
+	return BT_OK;
+}
+
+/* Data block di (X, Y, M; a gradient file's X) declared at line: checked
+ * against the blocks before it and the file's size, then allocated (*dst). */
+static int data_block(reader *r, parsed *p, int di, const char *name,
+		      long line, size_t rows, size_t cols, double **dst)
+{
+	double count = (double)rows * (double)cols;
+	if (p->arr_line[di])
+		return fail(r, line, "repeated block '%s' (first at line %ld)",
+			    name, p->arr_line[di]);
+	if (p->kind == K_GRAD && cols != p->dims.d)
+		return fail(r, line, "block 'X' has %zu columns, but d is %zu",
+			    cols, p->dims.d);
+	if (di == 2 && cols != 1)
+		return fail(r, line, "block 'M' has %zu columns, expected 1", cols);
+	for (int j = 0; j < 3; j++)
+		if (p->arr_line[j] && p->rows[j] != rows)
+			return fail(r, line,
+				    "block '%s' has %zu rows, but block '%s' (line %ld) has %zu",
+				    name, rows, data_names[j], p->arr_line[j], p->rows[j]);
+	long here = ftell(r->f);
+	if (r->size >= 0 && here >= 0 && 2 * count > r->size - (double)here &&
+	    count > BIG_ALLOC)
+		return fail(r, line,
+			    "block '%s' declares %zu×%zu numbers, but only %.0f bytes of the file remain",
+			    name, rows, cols, r->size - (double)here);
+	p->arr[di] = bt_big_malloc((size_t)count * sizeof(double));
+	if (!p->arr[di]) {
+		fail(r, line, "out of memory for block '%s' (%zu×%zu)", name,
+		     rows, cols);
+		return BT_ENOMEM;
+	}
+	p->arr_line[di] = line;
+	p->rows[di] = rows;
+	p->cols[di] = cols;
+	*dst = p->arr[di];
+	return BT_OK;
+}
+
+/* A parameter block of the model declared at line: known to the
+ * architecture, not seen before, of the shape dims make it (*dst: its
+ * place in θ). */
+static int param_block(reader *r, parsed *p, const char *name, long line,
+		       size_t rows, size_t cols, double **dst)
+{
+	if (p->kind == K_DATA)
+		return fail(r, line, "unknown block '%s' (a data file has X, Y and M)",
+			    name);
+	int bi = bt_model_find_block(p->model, name);
+	if (bi < 0)
+		return fail(r, line, "unknown block '%s' for architecture '%s'",
+			    name, p->type->name);
+	if (p->seen[bi])
+		return fail(r, line, "repeated block '%s' (first at line %ld)",
+			    name, p->seen[bi]);
+	const bt_block *b = &p->model->blocks[bi];
+	if (b->rows != rows || b->cols != cols)
+		return fail(r, line,
+			    "block '%s' is %zu×%zu here, but dims %zu %zu %zu make it %zu×%zu",
+			    name, rows, cols, p->dims.d, p->dims.n, p->dims.m,
+			    b->rows, b->cols);
+	p->seen[bi] = line;
+	*dst = p->model->theta + b->offset;
+	return BT_OK;
+}
+
+/* A block: its header line (the current line), then its rows. */
+static int block(reader *r, parsed *p)
+{
+	char name[64];
+	long line = r->lineno;
+	size_t rows, cols;
+	int st = block_head(r, p, name, sizeof name, &rows, &cols);
+	if (st != BT_OK)
+		return st;
 	/* where do the numbers go? */
 	int di = -1;
 	if (p->kind != K_MODEL)
 		for (int i = 0; i < (p->kind == K_DATA ? 3 : 1); i++)
 			if (!strcmp(name, data_names[i]))
 				di = i;
-	double *dst;
-	if (di >= 0) {
-		if (p->arr_line[di])
-			return fail(r, line, "repeated block '%s' (first at line %ld)",
-				    name, p->arr_line[di]);
-		if (p->kind == K_GRAD && cols != p->dims.d)
-			return fail(r, line, "block 'X' has %zu columns, but d is %zu",
-				    cols, p->dims.d);
-		if (di == 2 && cols != 1)
-			return fail(r, line, "block 'M' has %zu columns, expected 1", cols);
-		for (int j = 0; j < 3; j++)
-			if (p->arr_line[j] && p->rows[j] != rows)
-				return fail(r, line,
-					    "block '%s' has %zu rows, but block '%s' (line %ld) has %zu",
-					    name, rows, data_names[j], p->arr_line[j], p->rows[j]);
-		long here = ftell(r->f);
-		if (r->size >= 0 && here >= 0 && 2 * count > r->size - (double)here &&
-		    count > BIG_ALLOC)
-			return fail(r, line,
-				    "block '%s' declares %zu×%zu numbers, but only %.0f bytes of the file remain",
-				    name, rows, cols, r->size - (double)here);
-		p->arr[di] = bt_big_malloc((size_t)count * sizeof(double));
-		if (!p->arr[di]) {
-			fail(r, line, "out of memory for block '%s' (%zu×%zu)", name,
-			     rows, cols);
-			return BT_ENOMEM;
-		}
-		p->arr_line[di] = line;
-		p->rows[di] = rows;
-		p->cols[di] = cols;
-		dst = p->arr[di];
-	} else {
-		if (p->kind == K_DATA)
-			return fail(r, line, "unknown block '%s' (a data file has X, Y and M)",
-				    name);
-		int bi = bt_model_find_block(p->model, name);
-		if (bi < 0)
-			return fail(r, line, "unknown block '%s' for architecture '%s'",
-				    name, p->type->name);
-		if (p->seen[bi])
-			return fail(r, line, "repeated block '%s' (first at line %ld)",
-				    name, p->seen[bi]);
-		const bt_block *b = &p->model->blocks[bi];
-		if (b->rows != rows || b->cols != cols)
-			return fail(r, line,
-				    "block '%s' is %zu×%zu here, but dims %zu %zu %zu make it %zu×%zu",
-				    name, rows, cols, p->dims.d, p->dims.n, p->dims.m,
-				    b->rows, b->cols);
-		p->seen[bi] = line;
-		dst = p->model->theta + b->offset;
-	}
-	p->numbers += (size_t)count;
+	double *dst = NULL;
+	st = di >= 0 ? data_block(r, p, di, name, line, rows, cols, &dst)
+		     : param_block(r, p, name, line, rows, cols, &dst);
+	if (st != BT_OK)
+		return st;
+	p->numbers += (size_t)((double)rows * (double)cols);
 	return read_rows(r, name, line, rows, cols, dst, di == 2 && p->kind == K_DATA);
+}
+
+/* Opens r->path for reading, with a buffer of 256 KiB (a read(2) per 4 KiB
+ * is most of the time the system spends on a file of megabytes), and
+ * notes its size. */
+static int reader_open(reader *r)
+{
+	r->f = fopen(r->path, "r");
+	if (!r->f) {
+		set_error(r->err, r->path, 0, "cannot open: %s", strerror(errno));
+		return BT_EIO;
+	}
+	r->iobuf = malloc(IO_BUF);
+	if (r->iobuf)
+		setvbuf(r->f, r->iobuf, _IOFBF, IO_BUF);
+	struct stat sb;
+	r->size = (fstat(fileno(r->f), &sb) == 0 && S_ISREG(sb.st_mode)) ? (double)sb.st_size : -1;
+	return BT_OK;
+}
+
+static void reader_close(reader *r)
+{
+	free(r->line);
+	free(r->fields);
+	fclose(r->f);
+	free(r->iobuf);
+}
+
+/* The first content line: the header 'bptt-KIND 1'. */
+static int read_magic(reader *r, enum kind kind)
+{
+	int k = next_line(r);
+	if (k == 0)
+		return fail(r, r->lineno > 0 ? r->lineno : 1,
+			    "empty file: expected the header '%s 1'", kind_word[kind]);
+	if (k < 0)
+		return BT_EFORMAT;
+	int which = -1;
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(r->fields[0], kind_word[i]))
+			which = i;
+	if (which < 0)
+		return fail(r, r->lineno, "expected the header '%s 1', found '%s'",
+			    kind_word[kind], r->fields[0]);
+	if (which != (int)kind)
+		return fail(r, r->lineno, "this is a %s file, not a %s file",
+			    kind_noun[which], kind_noun[kind]);
+	if (r->nf != 2 || strcmp(r->fields[1], "1"))
+		return fail(r, r->lineno, "unsupported version: expected '%s 1'",
+			    kind_word[kind]);
+	return BT_OK;
+}
+
+/* The lines after the header to the end of the file: header lines, then
+ * blocks (*nblocks of them). */
+static int read_body(reader *r, parsed *p, int *nblocks)
+{
+	int st = BT_OK, k = 0;
+	while (st == BT_OK && (k = next_line(r)) > 0) {
+		const char *w = r->fields[0];
+		if (!strcmp(w, "arch") || !strcmp(w, "dims") ||
+		    !strcmp(w, "activation") || !strcmp(w, "loss")) {
+			st = header_line(r, p, w, *nblocks);
+			continue;
+		}
+		if ((*nblocks)++ == 0 && (st = finish_header(r, p, 0)) != BT_OK)
+			break;
+		st = block(r, p);
+	}
+	if (st == BT_OK && k < 0)
+		st = BT_EFORMAT;
+	return st;
+}
+
+/* At the end of the file (reported at its last line): the header done
+ * when there were no blocks, and every block the kind needs present. */
+static int check_complete(reader *r, parsed *p, int nblocks)
+{
+	long last = r->lineno > 0 ? r->lineno : 1;
+	r->lineno = last;
+	int st = BT_OK;
+	if (nblocks == 0)
+		st = finish_header(r, p, 1);
+	if (st == BT_OK && p->model)
+		for (size_t i = 0; i < p->model->nblocks && st == BT_OK; i++)
+			if (!p->seen[i])
+				st = fail(r, last, "missing block '%s' (%zu×%zu)",
+					  p->model->blocks[i].name,
+					  p->model->blocks[i].rows,
+					  p->model->blocks[i].cols);
+	if (st == BT_OK && p->kind == K_DATA) {
+		if (!p->arr_line[0])
+			st = fail(r, last, "missing block 'X' (T×d inputs)");
+		else if (!p->arr_line[1])
+			st = fail(r, last, "missing block 'Y' (T×m targets)");
+	}
+	if (st == BT_OK && p->kind == K_GRAD && !p->arr_line[0])
+		st = fail(r, last, "missing block 'X' (T×d, ∂L/∂x_t)");
+	return st;
 }
 
 static int parse(const char *path, enum kind kind, parsed *p, bt_error *err)
@@ -490,77 +622,16 @@ static int parse(const char *path, enum kind kind, parsed *p, bt_error *err)
 	memset(p, 0, sizeof *p);
 	p->kind = kind;
 	reader r = {.path = path, .err = err};
-	r.f = fopen(path, "r");
-	if (!r.f) {
-		set_error(err, path, 0, "cannot open: %s", strerror(errno));
-		return BT_EIO;
-	}
-	/* a buffer of 256 KiB: a read(2) per 4 KiB is most of the time the
-	 * system spends on a file of megabytes */
-	char *iobuf = malloc(IO_BUF);
-	if (iobuf)
-		setvbuf(r.f, iobuf, _IOFBF, IO_BUF);
-	struct stat sb;
-	r.size = (fstat(fileno(r.f), &sb) == 0 && S_ISREG(sb.st_mode)) ? (double)sb.st_size : -1;
-	int st = BT_OK, k = next_line(&r);
-	if (k == 0)
-		st = fail(&r, r.lineno > 0 ? r.lineno : 1,
-			  "empty file: expected the header '%s 1'", kind_word[kind]);
-	else if (k < 0)
-		st = BT_EFORMAT;
-	else {
-		int which = -1;
-		for (int i = 0; i < 3; i++)
-			if (!strcmp(r.fields[0], kind_word[i]))
-				which = i;
-		if (which < 0)
-			st = fail(&r, r.lineno, "expected the header '%s 1', found '%s'",
-				  kind_word[kind], r.fields[0]);
-		else if (which != (int)kind)
-			st = fail(&r, r.lineno, "this is a %s file, not a %s file",
-				  kind_noun[which], kind_noun[kind]);
-		else if (r.nf != 2 || strcmp(r.fields[1], "1"))
-			st = fail(&r, r.lineno, "unsupported version: expected '%s 1'",
-				  kind_word[kind]);
-	}
+	int st = reader_open(&r);
+	if (st != BT_OK)
+		return st;
 	int nblocks = 0;
-	while (st == BT_OK && (k = next_line(&r)) > 0) {
-		const char *w = r.fields[0];
-		if (!strcmp(w, "arch") || !strcmp(w, "dims") ||
-		    !strcmp(w, "activation") || !strcmp(w, "loss")) {
-			st = header_line(&r, p, w, nblocks);
-			continue;
-		}
-		if (nblocks++ == 0 && (st = finish_header(&r, p, 0)) != BT_OK)
-			break;
-		st = block(&r, p);
-	}
-	if (st == BT_OK && k < 0)
-		st = BT_EFORMAT;
-	long last = r.lineno > 0 ? r.lineno : 1;
-	r.lineno = last;
-	if (st == BT_OK && nblocks == 0)
-		st = finish_header(&r, p, 1);
-	/* every block present? */
-	if (st == BT_OK && p->model)
-		for (size_t i = 0; i < p->model->nblocks && st == BT_OK; i++)
-			if (!p->seen[i])
-				st = fail(&r, last, "missing block '%s' (%zu×%zu)",
-					  p->model->blocks[i].name,
-					  p->model->blocks[i].rows,
-					  p->model->blocks[i].cols);
-	if (st == BT_OK && kind == K_DATA) {
-		if (!p->arr_line[0])
-			st = fail(&r, last, "missing block 'X' (T×d inputs)");
-		else if (!p->arr_line[1])
-			st = fail(&r, last, "missing block 'Y' (T×m targets)");
-	}
-	if (st == BT_OK && kind == K_GRAD && !p->arr_line[0])
-		st = fail(&r, last, "missing block 'X' (T×d, ∂L/∂x_t)");
-	free(r.line);
-	free(r.fields);
-	fclose(r.f);
-	free(iobuf);
+	st = read_magic(&r, kind);
+	if (st == BT_OK)
+		st = read_body(&r, p, &nblocks);
+	if (st == BT_OK)
+		st = check_complete(&r, p, nblocks);
+	reader_close(&r);
 	if (st != BT_OK && r.status)
 		st = r.status;
 	if (st != BT_OK)
@@ -726,77 +797,109 @@ void bt_write_atomic_abort(void)
 		unlink(pending_tmp);
 }
 
-int bt_write_atomic(const char *path, bt_write_fn fn, const void *ctx,
-		    bt_error *err)
+/* fn to standard output, flushed. */
+static int write_stdout(bt_write_fn fn, const void *ctx, bt_error *err)
 {
-	if (!path || !strcmp(path, "-")) {
-		int st = fn(stdout, ctx);
-		if (fflush(stdout) != 0 || ferror(stdout))
-			st = st ? st : BT_EIO;
-		if (st)
-			set_error(err, "(standard output)", 0, "write failed: %s",
-				  bt_strerror(st));
-		return st;
+	int st = fn(stdout, ctx);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		st = st ? st : BT_EIO;
+	if (st)
+		set_error(err, "(standard output)", 0, "write failed: %s",
+			  bt_strerror(st));
+	return st;
+}
+
+/* fn to an existing path that is not a regular file (/dev/null, a
+ * terminal, a pipe; mode its type), written in place: renaming over it
+ * would replace it. A directory is refused. */
+static int write_in_place(const char *path, mode_t mode, bt_write_fn fn,
+			  const void *ctx, bt_error *err)
+{
+	if (S_ISDIR(mode)) {
+		set_error(err, path, 0, "cannot write: it is a directory");
+		return BT_EIO;
 	}
-	/* an existing path that is not a regular file (/dev/null, a terminal,
-	 * a pipe) is written in place: renaming over it would replace it */
-	struct stat ps;
-	if (stat(path, &ps) == 0 && !S_ISREG(ps.st_mode)) {
-		if (S_ISDIR(ps.st_mode)) {
-			set_error(err, path, 0, "cannot write: it is a directory");
-			return BT_EIO;
-		}
-		FILE *f = fopen(path, "w");
-		if (!f) {
-			set_error(err, path, 0, "cannot write: %s", strerror(errno));
-			return BT_EIO;
-		}
-		int st = fn(f, ctx);
-		if (fclose(f) != 0 && !st)
-			st = BT_EIO;
-		if (st)
-			set_error(err, path, 0, "write failed: %s", bt_strerror(st));
-		return st;
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		set_error(err, path, 0, "cannot write: %s", strerror(errno));
+		return BT_EIO;
 	}
+	int st = fn(f, ctx);
+	if (fclose(f) != 0 && !st)
+		st = BT_EIO;
+	if (st)
+		set_error(err, path, 0, "write failed: %s", bt_strerror(st));
+	return st;
+}
+
+/* A new file beside path, ".NAME.XXXXXX" in the same directory, with the
+ * permissions of a new file (0666 less the umask), pending for
+ * bt_write_atomic_abort: its descriptor in *fd, its name in *tmp (to free). */
+static int temp_beside(const char *path, char **tmp, int *fd, bt_error *err)
+{
 	size_t len = strlen(path);
-	char *tmp = malloc(len + 16);
-	if (!tmp) {
+	char *t = malloc(len + 16);
+	if (!t) {
 		set_error(err, path, 0, "out of memory");
 		return BT_ENOMEM;
 	}
-	/* same directory as path: ".NAME.XXXXXX" */
 	const char *slash = strrchr(path, '/');
 	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-	memcpy(tmp, path, dirlen);
-	sprintf(tmp + dirlen, ".%s.XXXXXX", path + dirlen);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
+	memcpy(t, path, dirlen);
+	sprintf(t + dirlen, ".%s.XXXXXX", path + dirlen);
+	*fd = mkstemp(t);
+	if (*fd < 0) {
 		set_error(err, path, 0, "cannot create a file beside it: %s",
 			  strerror(errno));
-		free(tmp);
+		free(t);
 		return BT_EIO;
 	}
-	if (strlen(tmp) < sizeof pending_tmp) {
-		memcpy(pending_tmp, tmp, strlen(tmp) + 1);
+	if (strlen(t) < sizeof pending_tmp) {
+		memcpy(pending_tmp, t, strlen(t) + 1);
 		pending = 1;
 	}
 	mode_t mask = umask(0);
 	umask(mask);
-	fchmod(fd, 0666 & ~mask);
+	fchmod(*fd, 0666 & ~mask);
+	*tmp = t;
+	return BT_OK;
+}
+
+/* fn to the descriptor fd, flushed and closed; *saved: the errno that
+ * goes with a failure. */
+static int write_fd(int fd, bt_write_fn fn, const void *ctx, int *saved)
+{
 	FILE *f = fdopen(fd, "w");
 	int st = f ? fn(f, ctx) : BT_EIO;
-	int saved = errno;
-	if (f) {
-		if (fflush(f) != 0 || ferror(f))
-			st = st ? st : BT_EIO;
-		saved = errno;
-		if (fclose(f) != 0 && !st) {
-			st = BT_EIO;
-			saved = errno;
-		}
-	} else {
+	*saved = errno;
+	if (!f) {
 		close(fd);
+		return st;
 	}
+	if (fflush(f) != 0 || ferror(f))
+		st = st ? st : BT_EIO;
+	*saved = errno;
+	if (fclose(f) != 0 && !st) {
+		st = BT_EIO;
+		*saved = errno;
+	}
+	return st;
+}
+
+int bt_write_atomic(const char *path, bt_write_fn fn, const void *ctx,
+		    bt_error *err)
+{
+	if (!path || !strcmp(path, "-"))
+		return write_stdout(fn, ctx, err);
+	struct stat ps;
+	if (stat(path, &ps) == 0 && !S_ISREG(ps.st_mode))
+		return write_in_place(path, ps.st_mode, fn, ctx, err);
+	char *tmp;
+	int fd, saved;
+	int st = temp_beside(path, &tmp, &fd, err);
+	if (st != BT_OK)
+		return st;
+	st = write_fd(fd, fn, ctx, &saved);
 	/* interrupted while writing: the old file stays as it was */
 	if (st == BT_OK && bt_cancel_requested()) {
 		st = BT_ECANCELED;

@@ -381,6 +381,57 @@ static int minibatch_gradient(train_ws *w, const bt_model *model,
 	return BT_OK;
 }
 
+/* One update from the step's gradient w->g: clipped as asked (into w->gb),
+ * its norm before clipping into r, then one optimizer step on θ. */
+static int update(train_ws *w, bt_model *model, const bt_train_options *o,
+		  bt_train_report *r)
+{
+	int st = BT_OK;
+	bt_clip_result cr;
+	if (o->clip == BT_CLIP_NORM)
+		st = bt_clip_norm(w->g, w->P, o->clip_threshold, w->gb, &cr);
+	else if (o->clip == BT_CLIP_VALUE)
+		st = bt_clip_value(w->g, w->P, o->clip_threshold, w->gb, &cr);
+	if (st != BT_OK)
+		return st;
+	if (o->clip != BT_CLIP_NONE) {
+		r->grad_norm = cr.norm_before;
+		r->clipped = cr.changed > 0;
+	} else {
+		r->grad_norm = bt_vector_norm(w->g, w->P);
+	}
+	if (!isfinite(r->grad_norm))
+		return BT_ENUMERIC;
+	return bt_optimizer_step(w->opt, model->theta,
+				 o->clip != BT_CLIP_NONE ? w->gb : w->g);
+}
+
+/* The held-out MSE after step s when it is due (every eval_every steps and
+ * after the last), into r and res. */
+static int evaluate_due(train_ws *w, const bt_model *model,
+			const bt_train_options *o, size_t s, bt_train_report *r,
+			bt_train_result *res)
+{
+	if (!((o->eval_every && s % o->eval_every == 0) || s == o->steps))
+		return BT_OK;
+	const bt_data *const *set = o->data ? o->data : (const bt_data *const *)w->eval;
+	size_t n = o->data ? o->ndata : w->E;
+	int st = evaluate(w, model, set, n, &r->eval_mse);
+	if (st != BT_OK) {
+		/* the step itself is done (θ updated): report it, without its
+		 * evaluation, so that the curve and the model agree on how
+		 * many steps were made */
+		if (st == BT_ECANCELED && o->callback) {
+			r->eval_mse = NAN;
+			o->callback(o->ctx, r);
+		}
+		return st;
+	}
+	res->eval_mse = r->eval_mse;
+	res->eval_step = s;
+	return BT_OK;
+}
+
 int bt_train(bt_model *model, const bt_train_options *o, bt_train_result *res)
 {
 	bt_train_result scratch;
@@ -398,8 +449,6 @@ int bt_train(bt_model *model, const bt_train_options *o, bt_train_result *res)
 		ws_free(&w);
 		return st;
 	}
-	const bt_data *const *evalset = o->data ? o->data : (const bt_data *const *)w.eval;
-	size_t neval = o->data ? o->ndata : w.E;
 	bt_progress pr;
 	bt_progress_begin(&pr, "training steps", o->steps);
 	for (size_t s = 1; s <= o->steps; s++) {
@@ -409,46 +458,14 @@ int bt_train(bt_model *model, const bt_train_options *o, bt_train_result *res)
 		memset(&r, 0, sizeof r);
 		r.step = s;
 		r.eval_mse = NAN;
-		if ((st = minibatch_gradient(&w, model, o, s, &r)) != BT_OK)
-			break;
-		bt_clip_result cr;
-		if (o->clip == BT_CLIP_NORM)
-			st = bt_clip_norm(w.g, w.P, o->clip_threshold, w.gb, &cr);
-		else if (o->clip == BT_CLIP_VALUE)
-			st = bt_clip_value(w.g, w.P, o->clip_threshold, w.gb, &cr);
-		if (st != BT_OK)
-			break;
-		if (o->clip != BT_CLIP_NONE) {
-			r.grad_norm = cr.norm_before;
-			r.clipped = cr.changed > 0;
-		} else {
-			r.grad_norm = bt_vector_norm(w.g, w.P);
-		}
-		if (!isfinite(r.grad_norm)) {
-			st = BT_ENUMERIC;
-			break;
-		}
-		st = bt_optimizer_step(w.opt, model->theta,
-				       o->clip != BT_CLIP_NONE ? w.gb : w.g);
-		if (st != BT_OK)
+		if ((st = minibatch_gradient(&w, model, o, s, &r)) != BT_OK ||
+		    (st = update(&w, model, o, &r)) != BT_OK)
 			break;
 		res->steps = s;
 		res->examples += w.B;
 		r.examples = res->examples;
-		if ((o->eval_every && s % o->eval_every == 0) || s == o->steps) {
-			if ((st = evaluate(&w, model, evalset, neval, &r.eval_mse)) != BT_OK) {
-				/* the step itself is done (θ updated): report it,
-				 * without its evaluation, so that the curve and
-				 * the model agree on how many steps were made */
-				if (st == BT_ECANCELED && o->callback) {
-					r.eval_mse = NAN;
-					o->callback(o->ctx, &r);
-				}
-				break;
-			}
-			res->eval_mse = r.eval_mse;
-			res->eval_step = s;
-		}
+		if ((st = evaluate_due(&w, model, o, s, &r, res)) != BT_OK)
+			break;
 		if (o->callback && o->callback(o->ctx, &r)) {
 			st = BT_ECANCELED;
 			break;
