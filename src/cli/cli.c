@@ -1,142 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cli.c — the `bptt` command: argument parsing and messages only; the
- * library does the work.
+/* cli.c — the `bptt` command: argument parsing, the models and data the
+ * subcommands share, running one subcommand; the library does the work.
  *
  * Exit status: 0 success, 1 a check that disagrees beyond its tolerance,
  * 2 bad arguments, a refused file, or a failure to compute or write. */
-#include <ctype.h>
 #include <errno.h>
-#include <float.h>
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <gsl/gsl_cblas.h>
-#include <gsl/gsl_randist.h>
-#include "base/alloc.h"
 #include "cli/cli.h"
-#include "io/numio.h"
 
 /* ---- options ----------------------------------------------------------- */
-
-static const char *cmdname = "bptt";
-
-void (*cli_exit_hook)(int status);
-
-/* ---- ownership ------------------------------------------------------------ */
-
-typedef struct {
-	void *p;
-	void (*free_fn)(void *);
-} owned;
-static owned owns[256];
-static size_t nowns;
-
-static void free_model(void *p) { bt_model_free(p); }
-static void free_data(void *p) { bt_data_free(p); }
-
-void *own_with(void *p, void (*free_fn)(void *))
-{
-	if (!p)
-		return NULL;
-	if (nowns == sizeof owns / sizeof owns[0]) {
-		free_fn(p);
-		die("internal error: more than %zu objects at once", nowns);
-	}
-	owns[nowns].p = p;
-	owns[nowns].free_fn = free_fn;
-	nowns++;
-	return p;
-}
-
-void *own_mem(void *p) { return own_with(p, free); }
-bt_model *own_model(bt_model *m) { return own_with(m, free_model); }
-bt_data *own_data(bt_data *d) { return own_with(d, free_data); }
-
-void release(void *p)
-{
-	if (!p)
-		return;
-	for (size_t i = nowns; i-- > 0;)
-		if (owns[i].p == p) {
-			owns[i].free_fn(p);
-			memmove(owns + i, owns + i + 1, (nowns - i - 1) * sizeof owns[0]);
-			nowns--;
-			return;
-		}
-	fprintf(stderr, "%s: internal error: releasing %p, which is not owned\n", cmdname, p);
-	abort();
-}
-
-/* Frees everything still owned, the newest first. */
-static void release_all(void)
-{
-	while (nowns > 0) {
-		nowns--;
-		owns[nowns].free_fn(owns[nowns].p);
-	}
-}
-
-void *xmalloc(size_t bytes)
-{
-	void *p = malloc(bytes ? bytes : 1);
-	if (!p)
-		die("out of memory (%zu bytes)", bytes);
-	return own_mem(p);
-}
-
-void cli_exit(int status)
-{
-	release_all();
-	if (cli_exit_hook)
-		cli_exit_hook(status);
-	exit(status);
-}
-
-void die_usage(const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "%s: ", cmdname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see '%s --help')\n", cmdname);
-	cli_exit(EXIT_BAD);
-}
-
-void die(const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "%s: ", cmdname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	cli_exit(EXIT_BAD);
-}
-
-/* Where the memory limit comes from, for messages. */
-static const char default_limit_source[] = "the memory available; set BPTT_MAX_MEMORY to change it";
-static const char *limit_source = default_limit_source;
-
-void die_error(const bt_error *e)
-{
-	if (bt_cancel_requested())
-		die_interrupted();
-	const char *hint = strstr(e->msg, "memory limit") ? limit_source : NULL;
-	if (e->line > 0)
-		fprintf(stderr, "%s:%ld: %s", e->file, e->line, e->msg);
-	else
-		fprintf(stderr, "%s: %s", e->file, e->msg);
-	if (hint)
-		fprintf(stderr, " (%s)", hint);
-	fputc('\n', stderr);
-	cli_exit(EXIT_BAD);
-}
 
 static void parse_options(const command *c, int argc, char **argv,
 			  const char **val)
@@ -276,229 +152,6 @@ void write_out(bt_write_fn fn, const void *ctx)
 		die_error(&e);
 }
 
-void numeric_fault(int st, const char *what)
-{
-	if (st == BT_ECANCELED)
-		die_interrupted();
-	/* "in flow --lags", not "in flow" when the command is bptt flow */
-	char in[80] = "";
-	if (strcmp(what, cmdname + (strncmp(cmdname, "bptt ", 5) ? 0 : 5)))
-		snprintf(in, sizeof in, " in %s", what);
-	if (st == BT_ENUMERIC)
-		die("a non-finite value appeared%s (the state or the loss "
-		    "overflowed); nothing written", in);
-	if (st != BT_OK)
-		die("%s failed: %s", what, bt_strerror(st));
-}
-
-static const char *value_name(double x)
-{
-	return isnan(x) ? "NaN" : x > 0 ? "inf" : "-inf";
-}
-
-void numeric_fault_at(int st, const char *what, const bt_model *m,
-		      const bt_data *d, size_t k)
-{
-	bt_fault f;
-	if (st == BT_OK)
-		return;
-	if (st != BT_ENUMERIC || !m || !d)
-		numeric_fault(st, what);
-	int lst = bt_fault_locate(m, d, k, &f);
-	if (lst == BT_ECANCELED)
-		die_interrupted();
-	if (lst != BT_OK || f.pass == BT_FAULT_NONE)
-		numeric_fault(st, what);
-	char entry[96] = "", origin[160] = "";
-	if (f.count > 1)
-		snprintf(entry, sizeof entry, "entry %zu of %zu is %s", f.index,
-			 f.count, value_name(f.value));
-	else
-		snprintf(entry, sizeof entry, "%s", value_name(f.value));
-	if (f.pass == BT_FAULT_FORWARD && f.block[0])
-		snprintf(origin, sizeof origin,
-			 ", through the parameter block %s (with %s zero the step stays finite)",
-			 f.block, f.block);
-	else if (f.pass == BT_FAULT_BACKWARD && f.term)
-		snprintf(origin, sizeof origin,
-			 ", the loss term at step %zu going back through its window of %zu",
-			 f.term, k);
-	die("a non-finite value first appeared at step %zu in the %s (%s; %s pass%s)%s; nothing written",
-	    f.step, f.quantity, entry,
-	    f.pass == BT_FAULT_FORWARD ? "forward" : "backward",
-	    f.pass == BT_FAULT_BACKWARD ? ", the forward pass is finite" : "", origin);
-}
-
-/* ---- interrupts ---------------------------------------------------------
- * The first SIGINT (SIGTERM, SIGHUP) asks the library to stop at its next
- * poll; the command then says how far it got, leaves every output as it
- * was, and ends by the signal. A second one ends the command at once, if
- * it comes at least REPEAT_S seconds after the first: timeout(1) sends its
- * signal twice, to the process and then to its process group, and a
- * handler run between the two must not take that for a second request. */
-
-#define REPEAT_S 0.5
-static volatile sig_atomic_t got_signal;
-static struct timespec first_signal;
-static const char *prog_what;
-static size_t prog_done, prog_total;
-static char prog_context[160];
-
-void progress_context(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(prog_context, sizeof prog_context, fmt, ap);
-	va_end(ap);
-}
-
-static void on_signal(int sig)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);   /* async-signal-safe */
-	if (got_signal) {
-		if ((double)(t.tv_sec - first_signal.tv_sec) +
-		    1e-9 * (double)(t.tv_nsec - first_signal.tv_nsec) < REPEAT_S)
-			return;   /* the same request, delivered twice */
-		/* the second one: at once, but without a temporary file */
-		bt_write_atomic_abort();
-		signal(sig, SIG_DFL);
-		raise(sig);
-		return;
-	}
-	first_signal = t;
-	got_signal = sig;
-	bt_cancel_request();
-}
-
-static int on_progress(void *ctx, const char *what, size_t done, size_t total)
-{
-	(void)ctx;
-	prog_what = what;
-	prog_done = done;
-	prog_total = total;
-	return 0;
-}
-
-int interrupted_by(void)
-{
-	return got_signal;
-}
-
-void die_interrupted(void)
-{
-	fprintf(stderr, "%s: interrupted", cmdname);
-	if (prog_context[0])
-		fprintf(stderr, " at %s", prog_context);
-	if (prog_what)
-		fprintf(stderr, " after %zu of %zu %s", prog_done, prog_total, prog_what);
-	fprintf(stderr, "; nothing written\n");
-	end_by_signal();
-}
-
-void die_interrupted_msg(const char *fmt, ...)
-{
-	va_list ap;
-	fprintf(stderr, "%s: interrupted ", cmdname);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	end_by_signal();
-}
-
-void end_by_signal(void)
-{
-	int sig = got_signal ? got_signal : SIGINT;
-	fflush(NULL);
-	release_all();
-	if (cli_exit_hook)
-		cli_exit_hook(128 + sig);
-	signal(sig, SIG_DFL);
-	raise(sig);
-	exit(128 + sig);
-}
-
-/* ---- memory --------------------------------------------------------------- */
-
-void need_bytes(double bytes, const char *fmt, ...)
-{
-	double limit = bt_memory_limit();
-	if (!(limit > 0) || bytes <= limit)
-		return;
-	char what[512], need[32], lim[32];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
-	va_end(ap);
-	bt_format_bytes(bytes, need, sizeof need);
-	bt_format_bytes(limit, lim, sizeof lim);
-	die("%s: this needs about %s of memory, more than the limit of %s (%s); "
-	    "nothing done", what, need, lim, limit_source);
-}
-
-static int planned_task = BT_TASK_MODEL;
-static size_t planned_sets = 1;
-
-void plan_task(int task, size_t sets)
-{
-	planned_task = task;
-	planned_sets = sets;
-}
-
-void need_task(const bt_model *m, size_t T)
-{
-	need_memory(m->type, m->dims, T, planned_sets, planned_task);
-}
-
-void need_memory(const bt_cell_type *type, bt_dims dims, size_t T,
-		 size_t sets, int task)
-{
-	char sets_s[64] = "";
-	if (sets > 1)
-		snprintf(sets_s, sizeof sets_s, " x %zu data sets", sets);
-	char T_s[96] = "";
-	if (T)
-		snprintf(T_s, sizeof T_s, ", T=%zu%s", T, sets_s);
-	need_bytes(bt_memory_estimate(type, dims, T, sets, task),
-		   "arch %s with d=%zu n=%zu m=%zu (%.0f parameters)%s",
-		   bt_cell_name(type), dims.d, dims.n, dims.m,
-		   bt_cell_param_count(type, dims), T_s);
-}
-
-/* BPTT_MAX_MEMORY: bytes, with K, M, G or T (powers of 1024, optionally
- * followed by B or iB), or "unlimited"; unset: the memory available. */
-static void set_memory_limit(void)
-{
-	const char *v = getenv("BPTT_MAX_MEMORY");
-	if (!v) {
-		bt_set_memory_limit(bt_memory_available());
-		return;
-	}
-	limit_source = "set by BPTT_MAX_MEMORY";
-	if (!strcmp(v, "unlimited") || !strcmp(v, "0")) {
-		bt_set_memory_limit(0);
-		return;
-	}
-	char *end;
-	errno = 0;
-	double x = strtod(v, &end);
-	static const char units[] = "KMGT";
-	const char *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
-	if (*end && u) {
-		x *= pow(1024.0, (double)(u - units + 1));
-		end++;
-		if (!strcmp(end, "B") || !strcmp(end, "iB"))
-			end += strlen(end);
-	} else if (!strcmp(end, "B")) {
-		end++;
-	}
-	if (end == v || *end || errno || !isfinite(x) || !(x >= 1) || !strchr("0123456789.", *v))
-		die("BPTT_MAX_MEMORY: '%s' is not a size (bytes, or a number with K, M, G "
-		    "or T, e.g. 512M or 4G; or unlimited)", v);
-	bt_set_memory_limit(x);
-}
-
 /* ---- a model and data for the instruments --------------------------------
  * Either --model FILE [--data FILE] or a model built here from --arch …
  * and random inputs of --length T. */
@@ -572,8 +225,7 @@ bt_model *model_from_options_sized(int sizes_required, bt_dims dflt)
 	opt.nonnormality = get_real("--nonnormality", opt.nonnormality, 0.0, 1e6);
 	/* the whole task, before anything is allocated (the data's length is
 	 * known here only when it is built: --length) */
-	need_memory(type, dims, get("--data") ? 1 : get_count("--length", 100, 1, BT_MAX_T),
-		    planned_sets, planned_task);
+	need_planned(type, dims, get("--data") ? 1 : get_count("--length", 100, 1, BT_MAX_T));
 	if (bt_cell_param_count(type, dims) > (double)BT_MAX_NUMBERS)
 		die("sizes d=%zu n=%zu m=%zu give %.0f parameters, more than a file may hold (10^9)",
 		    dims.d, dims.n, dims.m, bt_cell_param_count(type, dims));
@@ -638,35 +290,16 @@ void describe(FILE *f, const bt_model *m, const bt_data *d)
 	fputc('\n', f);
 }
 
-void put_num(FILE *f, double x, int last)
-{
-	if (isnan(x))
-		fputs("NaN", f);
-	else if (isinf(x))
-		fputs(x > 0 ? "inf" : "-inf", f);
-	else {
-		/* bt_numio_format: the bytes of "%.17g", several times faster */
-		char buf[BT_NUMIO_BUF];
-		fwrite(buf, 1, bt_numio_format(buf, x), f);
-	}
-	fputc(last ? '\n' : ' ', f);
-}
 /* ---- running one subcommand ---------------------------------------------- */
 
 /* The state as the process started: a harness may run several commands. */
 void cli_reset(void)
 {
-	cmdname = "bptt";
+	own_reset();
 	current = NULL;
 	values = NULL;
-	nowns = 0;
-	planned_task = BT_TASK_MODEL;
-	planned_sets = 1;
-	prog_what = NULL;
-	prog_done = prog_total = 0;
-	prog_context[0] = '\0';
-	got_signal = 0;
-	limit_source = default_limit_source;
+	memlimit_reset();
+	signals_reset();
 }
 
 /* Parses argv (the words after the subcommand's name), sets the memory
@@ -675,31 +308,14 @@ int cli_run(const command *c, int argc, char **argv)
 {
 	static char name[64];
 	snprintf(name, sizeof name, "bptt %s", c->name);
-	cmdname = name;
+	cli_set_name(name);
 	const char *val[64] = {0};
 	current = c;
 	values = val;
 	parse_options(c, argc, argv, val);
 	set_memory_limit();
-	/* a signal ignored when the command started (nohup, a
-	 * background job of a script) stays ignored */
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
-	for (size_t s = 0; s < sizeof sigs / sizeof sigs[0]; s++) {
-		struct sigaction sa, old;
-		memset(&sa, 0, sizeof sa);
-		sa.sa_handler = on_signal;
-		/* a write blocked on a pipe or FIFO resumes (the flag
-		 * is polled; an EINTR would fail the write) */
-		sa.sa_flags = SA_RESTART;
-		sigemptyset(&sa.sa_mask);
-		if (sigaction(sigs[s], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-			sigaction(sigs[s], &sa, NULL);
-	}
-	bt_set_progress(on_progress, NULL);
+	signals_install();
 	int rc = c->run(val);
-	if (nowns) {
-		fprintf(stderr, "%s: internal error: %zu objects not freed\n", cmdname, nowns);
-		abort();
-	}
+	own_check_empty();
 	return rc;
 }

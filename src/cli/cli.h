@@ -117,6 +117,8 @@ void need_memory(const bt_cell_type *type, bt_dims dims, size_t T,
 void plan_task(int task, size_t sets);
 /* need_memory for the planned task on this model over data of length T. */
 void need_task(const bt_model *m, size_t T);
+/* The same for a model about to be built. */
+void need_planned(const bt_cell_type *type, bt_dims dims, size_t T);
 /* The same for a number of bytes that something described needs. */
 void need_bytes(double bytes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -150,6 +152,25 @@ extern const command cmd_spectrum, cmd_lyapunov, cmd_bias, cmd_clip, cmd_task,
  * the subcommand's name) and run c with the limits and handlers set. */
 void cli_reset(void);
 int cli_run(const command *c, int argc, char **argv);
+
+/* What cli_reset and cli_run use of the other files. own.c: the name in
+ * messages ("bptt grad"), everything owned freed (newest first), an
+ * internal error when something is still owned, the state as the process
+ * started. */
+void cli_set_name(const char *name);
+const char *cli_name(void);
+void release_all(void);
+void own_check_empty(void);
+void own_reset(void);
+/* signals.c: the handlers and the progress hook; the state as the process
+ * started. */
+void signals_install(void);
+void signals_reset(void);
+/* memlimit.c: the limit from BPTT_MAX_MEMORY (stops on a bad value); where
+ * it comes from, for messages; the state as the process started. */
+void set_memory_limit(void);
+const char *memory_limit_source(void);
+void memlimit_reset(void);
 
 /* help.c: --help, bptt(1) and the bash completion from the tables. */
 void print_help(const command *c);
