@@ -14,9 +14,19 @@
 
 /* ---- options ----------------------------------------------------------- */
 
-static void parse_options(const command *c, int argc, char **argv,
-			  const char **val)
+#define MAX_OPTS 64
+
+/* The values given, slot j for the table's row j (NULL: not given; a flag
+ * given: "1"). */
+struct cli_args {
+	const command *c;
+	const char *val[MAX_OPTS];
+};
+
+static void parse_options(cli_args *args, int argc, char **argv)
 {
+	const command *c = args->c;
+	const char **val = args->val;
 	for (int i = 0; i < argc; i++) {
 		const char *a = argv[i], *eq = NULL;
 		size_t alen = strlen(a);
@@ -60,36 +70,43 @@ static void parse_options(const command *c, int argc, char **argv,
 	}
 }
 
-static int opt_index(const command *c, const char *name)
+const char *arg_get(const cli_args *args, const char *name)
 {
-	for (int j = 0; c->opts[j].name; j++)
-		if (!strcmp(c->opts[j].name, name))
-			return j;
-	return -1;
+	for (int j = 0; args->c->opts[j].name; j++)
+		if (!strcmp(args->c->opts[j].name, name))
+			return args->val[j];
+	return NULL;
 }
 
-static const command *current;
-static const char **values;
-
-const char *get(const char *name)
+const char *arg_need(const cli_args *args, const char *name)
 {
-	int k = opt_index(current, name);
-	return k >= 0 ? values[k] : NULL;
-}
-
-const char *need(const char *name)
-{
-	const char *v = get(name);
+	const char *v = arg_get(args, name);
 	if (!v)
 		die_usage("missing %s", name);
 	return v;
 }
 
-/* A whole number in [lo, hi]. */
-unsigned long long get_count(const char *name, unsigned long long dflt,
-				    unsigned long long lo, unsigned long long hi)
+const char *arg_first(const cli_args *args, const char *const *names)
 {
-	const char *v = get(name);
+	for (size_t i = 0; names[i]; i++)
+		if (arg_get(args, names[i]))
+			return names[i];
+	return NULL;
+}
+
+void refuse_given(const cli_args *args, const char *const *names, const char *why)
+{
+	const char *given = arg_first(args, names);
+	if (given)
+		die_usage("%s: %s", given, why);
+}
+
+/* A whole number in [lo, hi]. */
+unsigned long long arg_count(const cli_args *args, const char *name,
+			     unsigned long long dflt, unsigned long long lo,
+			     unsigned long long hi)
+{
+	const char *v = arg_get(args, name);
 	if (!v)
 		return dflt;
 	char *end;
@@ -104,9 +121,9 @@ unsigned long long get_count(const char *name, unsigned long long dflt,
 	return x;
 }
 
-double get_real(const char *name, double dflt, double lo, double hi)
+double arg_real(const cli_args *args, const char *name, double dflt, double lo, double hi)
 {
-	const char *v = get(name);
+	const char *v = arg_get(args, name);
 	if (!v)
 		return dflt;
 	char *end;
@@ -119,20 +136,20 @@ double get_real(const char *name, double dflt, double lo, double hi)
 	return x;
 }
 
-bt_model *load_model(void)
+bt_model *load_model(const cli_args *args)
 {
 	bt_model *m;
 	bt_error e;
-	if (bt_model_read(&m, need("--model"), &e) != BT_OK)
+	if (bt_model_read(&m, arg_need(args, "--model"), &e) != BT_OK)
 		die_error(&e);
 	return own_model(m);
 }
 
-bt_data *load_data(const bt_model *m)
+bt_data *load_data(const cli_args *args, const bt_model *m)
 {
 	bt_data *d;
 	bt_error e;
-	const char *path = need("--data");
+	const char *path = arg_need(args, "--data");
 	if (bt_data_read(&d, path, &e) != BT_OK)
 		die_error(&e);
 	own_data(d);
@@ -145,28 +162,22 @@ bt_data *load_data(const bt_model *m)
 	return d;
 }
 
-void write_out(bt_write_fn fn, const void *ctx)
-{
-	bt_error e;
-	if (bt_write_atomic(get("-o"), fn, ctx, &e) != BT_OK)
-		die_error(&e);
-}
-
 /* ---- a model and data for the instruments --------------------------------
  * Either --model FILE [--data FILE] or a model built here from --arch …
  * and random inputs of --length T. */
 
 /* A new model from --arch, the sizes (required, or defaults d = 4, n = 16,
  * m = 2) and the init options of the running subcommand. */
-bt_model *model_from_options(int sizes_required)
+bt_model *model_from_options(const cli_args *args, int sizes_required)
 {
 	bt_dims dflt = {4, 16, 2};
-	return model_from_options_sized(sizes_required, dflt);
+	return model_from_options_sized(args, sizes_required, dflt);
 }
 
-bt_model *model_from_options_sized(int sizes_required, bt_dims dflt)
+bt_model *model_from_options_sized(const cli_args *args, int sizes_required,
+				   bt_dims dflt)
 {
-	const char *arch = need("--arch");
+	const char *arch = arg_need(args, "--arch");
 	const bt_cell_type *type = bt_cell_lookup(arch);
 	if (!type) {
 		char names[512] = "";
@@ -177,16 +188,16 @@ bt_model *model_from_options_sized(int sizes_required, bt_dims dflt)
 		die_usage("--arch: unknown architecture '%s'; one of:%s", arch, names);
 	}
 	if (sizes_required) {
-		need("--input");
-		need("--hidden");
-		need("--output");
+		arg_need(args, "--input");
+		arg_need(args, "--hidden");
+		arg_need(args, "--output");
 	}
 	bt_dims dims;
-	dims.d = get_count("--input", dflt.d, 1, BT_MAX_DIM);
-	dims.n = get_count("--hidden", dflt.n, 1, BT_MAX_DIM);
-	dims.m = get_count("--output", dflt.m, 1, BT_MAX_DIM);
+	dims.d = arg_count(args, "--input", dflt.d, 1, BT_MAX_DIM);
+	dims.n = arg_count(args, "--hidden", dflt.n, 1, BT_MAX_DIM);
+	dims.m = arg_count(args, "--output", dflt.m, 1, BT_MAX_DIM);
 	int act = BT_ACT_TANH;
-	const char *a = get("--activation");
+	const char *a = arg_get(args, "--activation");
 	if (a) {
 		if (!bt_cell_has_activation(type))
 			die_usage("--activation: architecture '%s' takes no activation", arch);
@@ -195,16 +206,16 @@ bt_model *model_from_options_sized(int sizes_required, bt_dims dflt)
 	}
 	bt_init_options opt;
 	bt_init_options_default(&opt);
-	opt.seed = get_count("--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
-	opt.scale = get_real("--scale", 0.0, 1e-300, 1e6);
-	opt.radius = get_real("--radius", 0.0, 1e-300, 1e6);
+	opt.seed = arg_count(args, "--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
+	opt.scale = arg_real(args, "--scale", 0.0, 1e-300, 1e6);
+	opt.radius = arg_real(args, "--radius", 0.0, 1e-300, 1e6);
 	if (opt.scale > 0 && opt.radius > 0)
 		die_usage("--scale and --radius: give one of them, not both");
 	if ((opt.scale > 0 || opt.radius > 0) && !bt_cell_takes_scale(type))
 		die_usage("--scale/--radius: the recurrent matrix of '%s' is orthogonal by construction", arch);
-	opt.orthogonal = get("--orthogonal") != NULL;
-	opt.forget_bias = get_real("--forget-bias", opt.forget_bias, -1e6, 1e6);
-	const char *structure = get("--structure");
+	opt.orthogonal = arg_get(args, "--orthogonal") != NULL;
+	opt.forget_bias = arg_real(args, "--forget-bias", opt.forget_bias, -1e6, 1e6);
+	const char *structure = arg_get(args, "--structure");
 	if (structure) {
 		if (!strcmp(structure, "normal"))
 			opt.structure = BT_STRUCTURE_NORMAL;
@@ -220,12 +231,13 @@ bt_model *model_from_options_sized(int sizes_required, bt_dims dflt)
 		if (opt.orthogonal)
 			die_usage("--structure and --orthogonal: give one of them, not both");
 	}
-	if (get("--nonnormality") && opt.structure != BT_STRUCTURE_NONNORMAL)
+	if (arg_get(args, "--nonnormality") && opt.structure != BT_STRUCTURE_NONNORMAL)
 		die_usage("--nonnormality: only with --structure nonnormal");
-	opt.nonnormality = get_real("--nonnormality", opt.nonnormality, 0.0, 1e6);
+	opt.nonnormality = arg_real(args, "--nonnormality", opt.nonnormality, 0.0, 1e6);
 	/* the whole task, before anything is allocated (the data's length is
 	 * known here only when it is built: --length) */
-	need_planned(type, dims, get("--data") ? 1 : get_count("--length", 100, 1, BT_MAX_T));
+	need_planned(type, dims, arg_get(args, "--data") ? 1
+				 : arg_count(args, "--length", 100, 1, BT_MAX_T));
 	if (bt_cell_param_count(type, dims) > (double)BT_MAX_NUMBERS)
 		die("sizes d=%zu n=%zu m=%zu give %.0f parameters, more than a file may hold (10^9)",
 		    dims.d, dims.n, dims.m, bt_cell_param_count(type, dims));
@@ -239,33 +251,31 @@ bt_model *model_from_options_sized(int sizes_required, bt_dims dflt)
 	return m;
 }
 
-bt_model *build_model(void)
+bt_model *build_model(const cli_args *args)
 {
-	if (get("--model")) {
+	if (arg_get(args, "--model")) {
 		static const char *const clash[] = {"--arch", "--input", "--hidden", "--output",
 			"--activation", "--scale", "--radius", "--orthogonal", "--forget-bias", "--seed",
-			"--structure", "--nonnormality"};
-		for (size_t i = 0; i < sizeof clash / sizeof clash[0]; i++)
-			if (get(clash[i]))
-				die_usage("%s: give either --model FILE or a model to build, not both", clash[i]);
-		return load_model();
+			"--structure", "--nonnormality", NULL};
+		refuse_given(args, clash, "give either --model FILE or a model to build, not both");
+		return load_model(args);
 	}
-	if (!get("--arch"))
+	if (!arg_get(args, "--arch"))
 		die_usage("missing --model FILE (or --arch NAME to build one)");
-	return model_from_options(0);
+	return model_from_options(args, 0);
 }
 
-bt_data *build_data(const bt_model *m)
+bt_data *build_data(const cli_args *args, const bt_model *m)
 {
-	if (get("--data")) {
-		if (get("--length") || get("--data-seed"))
+	if (arg_get(args, "--data")) {
+		if (arg_get(args, "--length") || arg_get(args, "--data-seed"))
 			die_usage("--length/--data-seed: give either --data FILE or random data, not both");
-		bt_data *d = load_data(m);
+		bt_data *d = load_data(args, m);
 		need_task(m, d->T);
 		return d;
 	}
-	size_t T = get_count("--length", 100, 1, BT_MAX_T);
-	unsigned long seed = get_count("--data-seed", 1, 0, ULONG_MAX);
+	size_t T = arg_count(args, "--length", 100, 1, BT_MAX_T);
+	unsigned long seed = arg_count(args, "--data-seed", 1, 0, ULONG_MAX);
 	bt_data *d;
 	if ((double)T * (double)(m->dims.d + m->dims.m) > (double)BT_MAX_NUMBERS)
 		die("--length %zu: more than 10^9 numbers of data", T);
@@ -277,16 +287,17 @@ bt_data *build_data(const bt_model *m)
 	return d;
 }
 
-void describe(FILE *f, const bt_model *m, const bt_data *d)
+void describe(FILE *f, const cli_args *args, const bt_model *m,
+	      const bt_data *d)
 {
 	fprintf(f, "# arch %s", bt_cell_name(m->type));
 	if (bt_cell_has_activation(m->type))
 		fprintf(f, " (%s)", bt_activation_name(m->activation));
 	fprintf(f, ", d %zu, n %zu, m %zu, T %zu", m->dims.d, m->dims.n, m->dims.m, d->T);
-	if (get("--model"))
-		fprintf(f, ", model %s", get("--model"));
-	if (get("--data"))
-		fprintf(f, ", data %s", get("--data"));
+	if (arg_get(args, "--model"))
+		fprintf(f, ", model %s", arg_get(args, "--model"));
+	if (arg_get(args, "--data"))
+		fprintf(f, ", data %s", arg_get(args, "--data"));
 	fputc('\n', f);
 }
 
@@ -296,8 +307,6 @@ void describe(FILE *f, const bt_model *m, const bt_data *d)
 void cli_reset(void)
 {
 	own_reset();
-	current = NULL;
-	values = NULL;
 	memlimit_reset();
 	signals_reset();
 }
@@ -309,13 +318,18 @@ int cli_run(const command *c, int argc, char **argv)
 	static char name[64];
 	snprintf(name, sizeof name, "bptt %s", c->name);
 	cli_set_name(name);
-	const char *val[64] = {0};
-	current = c;
-	values = val;
-	parse_options(c, argc, argv, val);
+	cli_args args = {c, {0}};
+	size_t nopts = 0;
+	while (c->opts[nopts].name)
+		nopts++;
+	if (nopts > MAX_OPTS) {
+		fprintf(stderr, "%s: internal error: more than %d options\n", name, MAX_OPTS);
+		abort();
+	}
+	parse_options(&args, argc, argv);
 	set_memory_limit();
 	signals_install();
-	int rc = c->run(val);
+	int rc = c->run(&args);
 	own_check_empty();
 	return rc;
 }

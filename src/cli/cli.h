@@ -18,12 +18,16 @@ typedef struct {
 	const char *help;
 } optdef;
 
+/* The options given to the running subcommand, by the names of its table;
+ * cli_run parses them and hands them to run, which hands them on. */
+typedef struct cli_args cli_args;
+
 typedef struct {
 	const char *name;
 	const char *synopsis;
 	const char *about;
 	const optdef *opts;
-	int (*run)(const char **val);
+	int (*run)(const cli_args *args);
 } command;
 
 /* The command, for main and for a harness that runs it in-process. */
@@ -53,38 +57,51 @@ _Noreturn void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void die_error(const bt_error *e);
 
-/* The value of an option of the running subcommand, or NULL. */
-const char *get(const char *name);
+/* The value of the option name (a row of the subcommand's table) as given,
+ * "1" for a flag given, or NULL (not given, or not in the table). */
+const char *arg_get(const cli_args *args, const char *name);
 /* The same, stopping with "missing NAME" when it is absent. */
-const char *need(const char *name);
+const char *arg_need(const cli_args *args, const char *name);
 /* A whole number in [lo, hi] (dflt when absent). */
-unsigned long long get_count(const char *name, unsigned long long dflt,
-			     unsigned long long lo, unsigned long long hi);
+unsigned long long arg_count(const cli_args *args, const char *name,
+			     unsigned long long dflt, unsigned long long lo,
+			     unsigned long long hi);
 /* A finite number in [lo, hi] (dflt when absent). */
-double get_real(const char *name, double dflt, double lo, double hi);
+double arg_real(const cli_args *args, const char *name, double dflt,
+		double lo, double hi);
+/* The first of names (up to a NULL) that is given, or NULL. */
+const char *arg_first(const cli_args *args, const char *const *names);
+/* Stops with "NAME: why" for the first of names (up to a NULL) given. */
+void refuse_given(const cli_args *args, const char *const *names,
+		  const char *why);
 
-bt_model *load_model(void);             /* --model FILE */
-bt_data *load_data(const bt_model *m);  /* --data FILE, checked against m */
+bt_model *load_model(const cli_args *args);   /* --model FILE */
+/* --data FILE, checked against m */
+bt_data *load_data(const cli_args *args, const bt_model *m);
 /* A new model from --arch, the sizes (required, or the defaults d = 4,
  * n = 16, m = 2) and the subcommand's init options. */
-bt_model *model_from_options(int sizes_required);
+bt_model *model_from_options(const cli_args *args, int sizes_required);
 /* The same with other default sizes (bptt train: the task's d and m). */
-bt_model *model_from_options_sized(int sizes_required, bt_dims dflt);
+bt_model *model_from_options_sized(const cli_args *args, int sizes_required,
+				   bt_dims dflt);
 /* bt_task_options from --length, --symbols, --alphabet, --delay, --a, --b,
  * --s for the task called name (cli_task.c); the seed is left at its
  * default. */
-void task_from_options(const char *name, bt_task_options *o);
+void task_from_options(const cli_args *args, const char *name,
+		       bt_task_options *o);
 /* --model FILE, or a model built from --arch and the sizes and init options */
-bt_model *build_model(void);
+bt_model *build_model(const cli_args *args);
 /* --data FILE, or random inputs of --length T (--data-seed) */
-bt_data *build_data(const bt_model *m);
-/* A comment line naming the model and data. */
-void describe(FILE *f, const bt_model *m, const bt_data *d);
+bt_data *build_data(const cli_args *args, const bt_model *m);
+/* A comment line naming the model and data (and their files, if given). */
+void describe(FILE *f, const cli_args *args, const bt_model *m,
+	      const bt_data *d);
 /* %.17g, NaN, inf or -inf, then a blank or a newline. */
 void put_num(FILE *f, double x, int last);
 
-/* To -o FILE atomically, or to standard output. */
-void write_out(bt_write_fn fn, const void *ctx);
+/* To path atomically, or to standard output when path is NULL or "-"
+ * (write_out(arg_get(args, "-o"), …)). */
+void write_out(const char *path, bt_write_fn fn, const void *ctx);
 /* Stops with a message when st is not BT_OK; BT_ECANCELED says how far the
  * computation got (die_interrupted). */
 void numeric_fault(int st, const char *what);

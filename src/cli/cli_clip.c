@@ -32,32 +32,29 @@ static int grad_writer(FILE *f, const void *ctx)
 	return bt_grad_write(f, c->m, c->loss, c->g, c->dX, c->T);
 }
 
-static int run_clip(const char **val)
+static int run_clip(const cli_args *args)
 {
-	(void)val;
-	const char *o = get("-o");
+	const char *o = arg_get(args, "-o");
 	if (o && !strcmp(o, "-"))
 		die_usage("-o: the report goes to standard output; give the clipped gradient a file name");
-	int by_norm = get("--norm") != NULL;
-	if (by_norm == (get("--value") != NULL))
+	int by_norm = arg_get(args, "--norm") != NULL;
+	if (by_norm == (arg_get(args, "--value") != NULL))
 		die_usage("give one of --norm c or --value c");
 	const char *which = by_norm ? "--norm" : "--value";
-	double c = get_real(which, 0, -INFINITY, INFINITY);
+	double c = arg_real(args, which, 0, -INFINITY, INFINITY);
 	if (!(c > 0))
 		die_usage("%s: the threshold must be positive", which);
 
 	bt_model *m;        /* the model, or the gradient in its layout */
 	double loss = 0, *dX = NULL, *g;
 	size_t T = 0;
-	const char *source = get("--grad");
+	const char *source = arg_get(args, "--grad");
 	if (source) {
 		static const char *const clash[] = {"--model", "--data", "--arch",
 			"--input", "--hidden", "--output", "--activation", "--scale",
 			"--radius", "--orthogonal", "--forget-bias", "--seed", "--length",
-			"--data-seed", "--truncate"};
-		for (size_t i = 0; i < sizeof clash / sizeof clash[0]; i++)
-			if (get(clash[i]))
-				die_usage("%s: not with --grad FILE (the gradient is read, not computed)", clash[i]);
+			"--data-seed", "--truncate", NULL};
+		refuse_given(args, clash, "not with --grad FILE (the gradient is read, not computed)");
 		bt_error e;
 		if (bt_grad_read(&m, &loss, &dX, &T, source, &e) != BT_OK)
 			die_error(&e);
@@ -66,9 +63,9 @@ static int run_clip(const char **val)
 		g = m->theta;
 	} else {
 		plan_task(BT_TASK_GRADIENT, 1);
-		m = build_model();
-		bt_data *d = build_data(m);
-		size_t k = get_count("--truncate", 0, 1, ULLONG_MAX);
+		m = build_model(args);
+		bt_data *d = build_data(args, m);
+		size_t k = arg_count(args, "--truncate", 0, 1, ULLONG_MAX);
 		T = d->T;
 		g = xmalloc(m->nparams * sizeof(double));
 		dX = xmalloc(T * m->dims.d * sizeof(double));
@@ -84,7 +81,7 @@ static int run_clip(const char **val)
 	numeric_fault(st, "clip");
 	if (o) {
 		grad_ctx gc = {m, loss, out, dX, T};
-		write_out(grad_writer, &gc);
+		write_out(o, grad_writer, &gc);
 	}
 	printf("# method threshold norm_before norm_after cosine changed parameters\n");
 	printf("# gradient %s%s: arch %s, d %zu, n %zu, m %zu, T %zu\n",

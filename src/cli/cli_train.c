@@ -141,16 +141,17 @@ static int curve_writer(FILE *f, const void *ctx)
 /* Writes the model (-o or stdout) and the curve; when interrupted (before
  * or during the writes), the writes are made anyway, complete, and the
  * command ends by the signal. */
-static void write_results(const bt_model *m, const run_ctx *c)
+static void write_results(const cli_args *args, const bt_model *m,
+			  const run_ctx *c)
 {
 	bt_error e;
 	int st;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (interrupted_by())
 			bt_cancel_reset();   /* the writers stop on the flag */
-		st = bt_write_atomic(get("-o"), model_writer, m, &e);
-		if (st == BT_OK && get("--curve"))
-			st = bt_write_atomic(get("--curve"), curve_writer, c, &e);
+		st = bt_write_atomic(arg_get(args, "-o"), model_writer, m, &e);
+		if (st == BT_OK && arg_get(args, "--curve"))
+			st = bt_write_atomic(arg_get(args, "--curve"), curve_writer, c, &e);
 		if (st != BT_ECANCELED)
 			break;
 	}
@@ -158,24 +159,25 @@ static void write_results(const bt_model *m, const run_ctx *c)
 		die_error(&e);
 }
 
-static void only_with_task(const char *opt)
+static void only_with_task(const cli_args *args, const char *opt)
 {
-	if (get(opt) && get("--data"))
+	if (arg_get(args, opt) && arg_get(args, "--data"))
 		die_usage("%s: with --data FILE there is no task (every step uses that sequence)", opt);
 }
 
-static void estimator_from_options(bt_estimator *e)
+static void estimator_from_options(const cli_args *args, bt_estimator *e)
 {
 	memset(e, 0, sizeof *e);
-	int given = !!get("--truncate") + !!get("--tbptt") + !!get("--artbp");
+	int given = !!arg_get(args, "--truncate") + !!arg_get(args, "--tbptt") +
+		    !!arg_get(args, "--artbp");
 	if (given > 1)
 		die_usage("--truncate, --tbptt and --artbp: give one estimator, not %d", given);
 	e->kind = BT_EST_FULL;
-	if (get("--truncate")) {
+	if (arg_get(args, "--truncate")) {
 		e->kind = BT_EST_WINDOW;
-		e->k = get_count("--truncate", 0, 1, BT_MAX_T);
-	} else if (get("--tbptt")) {
-		const char *v = get("--tbptt");
+		e->k = arg_count(args, "--truncate", 0, 1, BT_MAX_T);
+	} else if (arg_get(args, "--tbptt")) {
+		const char *v = arg_get(args, "--tbptt");
 		char a[32], b[32];
 		const char *comma = strchr(v, ',');
 		size_t la = comma ? (size_t)(comma - v) : 0;
@@ -200,63 +202,62 @@ static void estimator_from_options(bt_estimator *e)
 		e->kind = BT_EST_TBPTT;
 		e->k1 = x[0];
 		e->k2 = x[1];
-	} else if (get("--artbp")) {
+	} else if (arg_get(args, "--artbp")) {
 		e->kind = BT_EST_ARTBP;
-		e->c = get_real("--artbp", 0, 0, 1);
+		e->c = arg_real(args, "--artbp", 0, 0, 1);
 		if (e->c >= 1)
 			die_usage("--artbp: the cut probability c must be below 1 (0 <= c < 1)");
 	}
 }
 
-static int run_train(const char **val)
+static int run_train(const cli_args *args)
 {
-	(void)val;
 	bt_train_options o;
 	bt_train_options_default(&o);
 
 	/* where the data come from */
 	bt_data *data = NULL;
 	size_t T, d, m;
-	if (get("--task") && get("--data"))
+	if (arg_get(args, "--task") && arg_get(args, "--data"))
 		die_usage("--task and --data: give one of them");
-	if (!get("--task") && !get("--data"))
+	if (!arg_get(args, "--task") && !arg_get(args, "--data"))
 		die_usage("missing --task NAME (adding, copy, linear) or --data FILE");
 	static const char *const task_only[] = {"--length", "--symbols", "--alphabet", "--delay",
 		"--a", "--b", "--s", "--batch", "--eval-size"};
 	for (size_t i = 0; i < sizeof task_only / sizeof task_only[0]; i++)
-		only_with_task(task_only[i]);
-	if (get("--task")) {
-		task_from_options(get("--task"), &o.task);
+		only_with_task(args, task_only[i]);
+	if (arg_get(args, "--task")) {
+		task_from_options(args, arg_get(args, "--task"), &o.task);
 		int st = bt_task_shape(&o.task, &T, &d, &m);
 		if (st != BT_OK)
-			die("cannot make the %s task: %s", get("--task"), bt_strerror(st));
+			die("cannot make the %s task: %s", arg_get(args, "--task"), bt_strerror(st));
 	}
 
 	/* the model: read, or built with the task's sizes by default */
 	bt_model *model;
-	if (get("--model")) {
-		model = build_model();
+	if (arg_get(args, "--model")) {
+		model = build_model(args);
 	} else {
-		if (!get("--arch"))
+		if (!arg_get(args, "--arch"))
 			die_usage("missing --model FILE (or --arch NAME to build one)");
-		bt_dims dflt = {get("--task") ? d : 4, 16, get("--task") ? m : 2};
-		if (get("--data") && (!get("--input") || !get("--output"))) {
+		bt_dims dflt = {arg_get(args, "--task") ? d : 4, 16, arg_get(args, "--task") ? m : 2};
+		if (arg_get(args, "--data") && (!arg_get(args, "--input") || !arg_get(args, "--output"))) {
 			/* the sizes come from the data file */
 			bt_error e;
-			if (bt_data_read(&data, get("--data"), &e) != BT_OK)
+			if (bt_data_read(&data, arg_get(args, "--data"), &e) != BT_OK)
 				die_error(&e);
 			own_data(data);
 			dflt.d = data->d;
 			dflt.m = data->m;
 		}
-		model = model_from_options_sized(0, dflt);
+		model = model_from_options_sized(args, 0, dflt);
 	}
-	if (get("--data")) {
+	if (arg_get(args, "--data")) {
 		if (!data)
-			data = load_data(model);
+			data = load_data(args, model);
 		else if (data->d != model->dims.d || data->m != model->dims.m)
 			die("%s: the data's d = %zu, m = %zu do not fit the model's d = %zu, m = %zu",
-			    get("--data"), data->d, data->m, model->dims.d, model->dims.m);
+			    arg_get(args, "--data"), data->d, data->m, model->dims.d, model->dims.m);
 		T = data->T;
 		d = data->d;
 		m = data->m;
@@ -265,50 +266,51 @@ static int run_train(const char **val)
 		o.batch = 1;
 	} else if (model->dims.d != d || model->dims.m != m) {
 		die("the %s task has d = %zu inputs and m = %zu outputs, the model d = %zu, m = %zu",
-		    get("--task"), d, m, model->dims.d, model->dims.m);
+		    arg_get(args, "--task"), d, m, model->dims.d, model->dims.m);
 	}
 
 	/* training options */
 	if (!o.data)
-		o.batch = get_count("--batch", 32, 1, 1000000);
-	o.steps = get_count("--steps", 1000, 1, 1000000000);
-	const char *oname = get("--optimizer") ? get("--optimizer") : "adam";
+		o.batch = arg_count(args, "--batch", 32, 1, 1000000);
+	o.steps = arg_count(args, "--steps", 1000, 1, 1000000000);
+	const char *oname = arg_get(args, "--optimizer") ? arg_get(args, "--optimizer") : "adam";
 	o.optimizer = bt_optimizer_lookup(oname);
 	if (!o.optimizer)
 		die_usage("--optimizer: unknown optimizer '%s' (adam or sgd)", oname);
 	bt_optimizer_options_default(&o.opt, o.optimizer);
-	if (o.optimizer != bt_optimizer_sgd && (get("--momentum") || get("--nesterov")))
-		die_usage("%s: only with --optimizer sgd", get("--momentum") ? "--momentum" : "--nesterov");
-	o.opt.lr = get_real("--lr", o.opt.lr, 0, 1e6);
+	static const char *const sgd_only[] = {"--momentum", "--nesterov", NULL};
+	if (o.optimizer != bt_optimizer_sgd)
+		refuse_given(args, sgd_only, "only with --optimizer sgd");
+	o.opt.lr = arg_real(args, "--lr", o.opt.lr, 0, 1e6);
 	if (!(o.opt.lr > 0))
 		die_usage("--lr: the learning rate must be positive");
-	o.opt.momentum = get_real("--momentum", 0, 0, 1);
+	o.opt.momentum = arg_real(args, "--momentum", 0, 0, 1);
 	if (o.opt.momentum >= 1)
 		die_usage("--momentum: MU must be below 1 (0 <= MU < 1)");
-	o.opt.nesterov = get("--nesterov") != NULL;
-	if (get("--clip-norm") && get("--clip-value"))
+	o.opt.nesterov = arg_get(args, "--nesterov") != NULL;
+	if (arg_get(args, "--clip-norm") && arg_get(args, "--clip-value"))
 		die_usage("--clip-norm and --clip-value: give one of them");
-	if (get("--clip-norm") || get("--clip-value")) {
-		const char *which = get("--clip-norm") ? "--clip-norm" : "--clip-value";
-		o.clip = get("--clip-norm") ? BT_CLIP_NORM : BT_CLIP_VALUE;
-		o.clip_threshold = get_real(which, 0, 0, 1e300);
+	if (arg_get(args, "--clip-norm") || arg_get(args, "--clip-value")) {
+		const char *which = arg_get(args, "--clip-norm") ? "--clip-norm" : "--clip-value";
+		o.clip = arg_get(args, "--clip-norm") ? BT_CLIP_NORM : BT_CLIP_VALUE;
+		o.clip_threshold = arg_real(args, which, 0, 0, 1e300);
 		if (!(o.clip_threshold > 0))
 			die_usage("%s: the threshold must be positive", which);
 	}
-	estimator_from_options(&o.estimator);
-	o.seed = get_count("--data-seed", 1, 0, ULONG_MAX);
-	o.eval_every = get_count("--eval-every", 100, 0, 1000000000);
+	estimator_from_options(args, &o.estimator);
+	o.seed = arg_count(args, "--data-seed", 1, 0, ULONG_MAX);
+	o.eval_every = arg_count(args, "--eval-every", 100, 0, 1000000000);
 	if (!o.data)
-		o.eval_size = get_count("--eval-size", 256, 1, 1000000);
-	if (get("--target-mse")) {
-		o.target_mse = get_real("--target-mse", 0, 0, 1e300);
+		o.eval_size = arg_count(args, "--eval-size", 256, 1, 1000000);
+	if (arg_get(args, "--target-mse")) {
+		o.target_mse = arg_real(args, "--target-mse", 0, 0, 1e300);
 		if (!(o.target_mse > 0))
 			die_usage("--target-mse: must be positive");
 	}
 
 	/* memory: the training workspaces, the held-out set, the curve */
 	double E = o.data ? 0 : (double)o.eval_size;
-	double curve = get("--curve") ? 8.0 * NCOL * (double)o.steps : 0;
+	double curve = arg_get(args, "--curve") ? 8.0 * NCOL * (double)o.steps : 0;
 	need_bytes(bt_memory_estimate(model->type, model->dims, T, o.batch, BT_TASK_TRAIN) +
 			   8.0 * E * (double)T * (double)(d + m + 1) + curve,
 		   "training arch %s with d=%zu n=%zu m=%zu (%.0f parameters), T=%zu, batch %zu, "
@@ -317,10 +319,10 @@ static int run_train(const char **val)
 
 	run_ctx c;
 	memset(&c, 0, sizeof c);
-	if (get("--curve"))
+	if (arg_get(args, "--curve"))
 		c.row = xmalloc(o.steps * NCOL * sizeof(double));
 	c.steps = o.steps;
-	c.tty = !get("--quiet") && isatty(STDERR_FILENO);
+	c.tty = !arg_get(args, "--quiet") && isatty(STDERR_FILENO);
 	c.o = &o;
 	o.callback = on_step;
 	o.ctx = &c;
@@ -335,17 +337,17 @@ static int run_train(const char **val)
 		    "try a smaller --lr or --clip-norm); nothing written", res.steps + 1);
 	if (st != BT_OK && st != BT_ECANCELED)
 		die("training failed: %s", bt_strerror(st));
-	write_results(model, &c);
+	write_results(args, model, &c);
 	if (st == BT_ECANCELED || interrupted_by()) {
 		char where[600] = "standard output";
-		if (get("-o"))
-			snprintf(where, sizeof where, "%s", get("-o"));
+		if (arg_get(args, "-o"))
+			snprintf(where, sizeof where, "%s", arg_get(args, "-o"));
 		die_interrupted_msg("after %zu of %zu steps; the model after step %zu written to %s%s%s",
 				    res.steps, o.steps, res.steps, where,
-				    get("--curve") ? ", the curve to " : "",
-				    get("--curve") ? get("--curve") : "");
+				    arg_get(args, "--curve") ? ", the curve to " : "",
+				    arg_get(args, "--curve") ? arg_get(args, "--curve") : "");
 	}
-	if (!get("--quiet")) {
+	if (!arg_get(args, "--quiet")) {
 		char mse[160];
 		if (isnan(res.eval_mse))
 			snprintf(mse, sizeof mse, "no evaluation");

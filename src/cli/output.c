@@ -91,3 +91,10 @@ void put_num(FILE *f, double x, int last)
 	}
 	fputc(last ? '\n' : ' ', f);
 }
+
+void write_out(const char *path, bt_write_fn fn, const void *ctx)
+{
+	bt_error e;
+	if (bt_write_atomic(path, fn, ctx, &e) != BT_OK)
+		die_error(&e);
+}
