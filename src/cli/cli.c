@@ -174,8 +174,8 @@ bt_model *model_from_options(const cli_args *args, int sizes_required)
 	return model_from_options_sized(args, sizes_required, dflt);
 }
 
-bt_model *model_from_options_sized(const cli_args *args, int sizes_required,
-				   bt_dims dflt)
+/* --arch NAME: its record, or a refusal listing them all. */
+static const bt_cell_type *arch_from_options(const cli_args *args)
 {
 	const char *arch = arg_need(args, "--arch");
 	const bt_cell_type *type = bt_cell_lookup(arch);
@@ -187,6 +187,50 @@ bt_model *model_from_options_sized(const cli_args *args, int sizes_required,
 		}
 		die_usage("--arch: unknown architecture '%s'; one of:%s", arch, names);
 	}
+	return type;
+}
+
+/* --seed, --scale, --radius, --orthogonal, --forget-bias, --structure and
+ * --nonnormality for architecture arch (type). */
+static void init_from_options(const cli_args *args, const bt_cell_type *type,
+			      const char *arch, bt_init_options *opt)
+{
+	bt_init_options_default(opt);
+	opt->seed = arg_count(args, "--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
+	opt->scale = arg_real(args, "--scale", 0.0, 1e-300, 1e6);
+	opt->radius = arg_real(args, "--radius", 0.0, 1e-300, 1e6);
+	if (opt->scale > 0 && opt->radius > 0)
+		die_usage("--scale and --radius: give one of them, not both");
+	if ((opt->scale > 0 || opt->radius > 0) && !bt_cell_takes_scale(type))
+		die_usage("--scale/--radius: the recurrent matrix of '%s' is orthogonal by construction", arch);
+	opt->orthogonal = arg_get(args, "--orthogonal") != NULL;
+	opt->forget_bias = arg_real(args, "--forget-bias", opt->forget_bias, -1e6, 1e6);
+	const char *structure = arg_get(args, "--structure");
+	if (structure) {
+		if (!strcmp(structure, "normal"))
+			opt->structure = BT_STRUCTURE_NORMAL;
+		else if (!strcmp(structure, "nonnormal"))
+			opt->structure = BT_STRUCTURE_NONNORMAL;
+		else
+			die_usage("--structure: unknown structure '%s' (normal, nonnormal)", structure);
+		if (!bt_cell_single_w(type))
+			die_usage("--structure: architecture '%s' has no single recurrent matrix W "
+				  "to shape (rnn, linear, residual, attention have one)", arch);
+		if (opt->scale > 0)
+			die_usage("--structure and --scale: the eigenvalues' modulus is --radius R");
+		if (opt->orthogonal)
+			die_usage("--structure and --orthogonal: give one of them, not both");
+	}
+	if (arg_get(args, "--nonnormality") && opt->structure != BT_STRUCTURE_NONNORMAL)
+		die_usage("--nonnormality: only with --structure nonnormal");
+	opt->nonnormality = arg_real(args, "--nonnormality", opt->nonnormality, 0.0, 1e6);
+}
+
+bt_model *model_from_options_sized(const cli_args *args, int sizes_required,
+				   bt_dims dflt)
+{
+	const bt_cell_type *type = arch_from_options(args);
+	const char *arch = arg_get(args, "--arch");
 	if (sizes_required) {
 		arg_need(args, "--input");
 		arg_need(args, "--hidden");
@@ -205,35 +249,7 @@ bt_model *model_from_options_sized(const cli_args *args, int sizes_required,
 			die_usage("--activation: unknown activation '%s' (tanh, relu, sigmoid, identity)", a);
 	}
 	bt_init_options opt;
-	bt_init_options_default(&opt);
-	opt.seed = arg_count(args, "--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
-	opt.scale = arg_real(args, "--scale", 0.0, 1e-300, 1e6);
-	opt.radius = arg_real(args, "--radius", 0.0, 1e-300, 1e6);
-	if (opt.scale > 0 && opt.radius > 0)
-		die_usage("--scale and --radius: give one of them, not both");
-	if ((opt.scale > 0 || opt.radius > 0) && !bt_cell_takes_scale(type))
-		die_usage("--scale/--radius: the recurrent matrix of '%s' is orthogonal by construction", arch);
-	opt.orthogonal = arg_get(args, "--orthogonal") != NULL;
-	opt.forget_bias = arg_real(args, "--forget-bias", opt.forget_bias, -1e6, 1e6);
-	const char *structure = arg_get(args, "--structure");
-	if (structure) {
-		if (!strcmp(structure, "normal"))
-			opt.structure = BT_STRUCTURE_NORMAL;
-		else if (!strcmp(structure, "nonnormal"))
-			opt.structure = BT_STRUCTURE_NONNORMAL;
-		else
-			die_usage("--structure: unknown structure '%s' (normal, nonnormal)", structure);
-		if (!bt_cell_single_w(type))
-			die_usage("--structure: architecture '%s' has no single recurrent matrix W "
-				  "to shape (rnn, linear, residual, attention have one)", arch);
-		if (opt.scale > 0)
-			die_usage("--structure and --scale: the eigenvalues' modulus is --radius R");
-		if (opt.orthogonal)
-			die_usage("--structure and --orthogonal: give one of them, not both");
-	}
-	if (arg_get(args, "--nonnormality") && opt.structure != BT_STRUCTURE_NONNORMAL)
-		die_usage("--nonnormality: only with --structure nonnormal");
-	opt.nonnormality = arg_real(args, "--nonnormality", opt.nonnormality, 0.0, 1e6);
+	init_from_options(args, type, arch, &opt);
 	/* the whole task, before anything is allocated (the data's length is
 	 * known here only when it is built: --length) */
 	need_planned(type, dims, arg_get(args, "--data") ? 1

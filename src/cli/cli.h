@@ -102,6 +102,13 @@ void put_num(FILE *f, double x, int last);
 /* To path atomically, or to standard output when path is NULL or "-"
  * (write_out(arg_get(args, "-o"), …)). */
 void write_out(const char *path, bt_write_fn fn, const void *ctx);
+/* The same for a bptt-grad file: the loss, dL/dtheta in m's layout, dL/dX
+ * (T rows). */
+void write_grad(const char *path, const bt_model *m, double loss,
+		const double *g, const double *dX, size_t T);
+/* Writers (bt_write_fn) of a bt_model and a bt_data. */
+int model_writer(FILE *f, const void *model);
+int data_writer(FILE *f, const void *data);
 /* Stops with a message when st is not BT_OK; BT_ECANCELED says how far the
  * computation got (die_interrupted). */
 void numeric_fault(int st, const char *what);

@@ -193,7 +193,7 @@ typedef struct {
 	int from_file;
 } model_ctx;
 
-static int model_writer(FILE *f, const void *ctx)
+static int bias_writer(FILE *f, const void *ctx)
 {
 	const model_ctx *c = ctx;
 	const bt_bias_result *r = c->r;
@@ -286,7 +286,7 @@ static int run_model(const cli_args *args)
 		}
 	numeric_fault(st, "bias");
 	model_ctx c = {args, m, data[0], r, dseed, arg_get(args, "--data") != NULL};
-	write_out(arg_get(args, "-o"), model_writer, &c);
+	write_out(arg_get(args, "-o"), bias_writer, &c);
 	release(r);
 	release(k);
 	if (sets) {

@@ -27,19 +27,6 @@ static const optdef grad_opts[] = {
 	{"--help", NULL, "show this help"},
 	{NULL, NULL, NULL}};
 
-typedef struct {
-	const bt_model *m;
-	double loss;
-	const double *g, *dX;
-	size_t T;
-} grad_ctx;
-
-static int grad_writer(FILE *f, const void *ctx)
-{
-	const grad_ctx *c = ctx;
-	return bt_grad_write(f, c->m, c->loss, c->g, c->dX, c->T);
-}
-
 static int run_grad(const cli_args *args)
 {
 	bt_model *m = load_model(args);
@@ -48,13 +35,13 @@ static int run_grad(const cli_args *args)
 	need_memory(m->type, m->dims, d->T, 1, BT_TASK_GRADIENT);
 	double *g = xmalloc(m->nparams * sizeof(double));
 	double *dX = xmalloc(d->T * d->d * sizeof(double));
-	grad_ctx c = {m, 0, g, dX, d->T};
+	double loss;
 	/* k ≥ T is full BPTT: the same (fast, batched) path as no --truncate,
 	 * so that the two write the same bytes */
 	if (k >= d->T)
 		k = 0;
-	numeric_fault_at(bt_gradient(m, d, k, &c.loss, g, dX), "grad", m, d, k);
-	write_out(arg_get(args, "-o"), grad_writer, &c);
+	numeric_fault_at(bt_gradient(m, d, k, &loss, g, dX), "grad", m, d, k);
+	write_grad(arg_get(args, "-o"), m, loss, g, dX, d->T);
 	release(g);
 	release(dX);
 	release(m);
@@ -256,31 +243,29 @@ static void check_threads(const cli_args *args, const bt_model *m,
 	opt->threads = k;
 }
 
-static int run_check(const cli_args *args)
+/* The check's options, checked against each other; whether the method is
+ * taylor. */
+static int check_options(const cli_args *args, bt_check_options *opt)
 {
-	bt_model *m = load_model(args);
-	bt_data *d = load_data(args, m);
-	need_memory(m->type, m->dims, d->T, 1, BT_TASK_CHECK);
-	bt_check_options opt;
-	bt_check_options_default(&opt);
-	opt.rtol = arg_real(args, "--rtol", opt.rtol, 0, 1);
-	opt.atol = arg_real(args, "--atol", opt.atol, 0, DBL_MAX);
+	bt_check_options_default(opt);
+	opt->rtol = arg_real(args, "--rtol", opt->rtol, 0, 1);
+	opt->atol = arg_real(args, "--atol", opt->atol, 0, DBL_MAX);
 	if (!arg_get(args, "--atol"))
-		opt.atol = -1;
-	opt.order = (int)arg_count(args, "--order", 2, 2, 4);
-	if (opt.order == 3)
+		opt->atol = -1;
+	opt->order = (int)arg_count(args, "--order", 2, 2, 4);
+	if (opt->order == 3)
 		die_usage("--order: 3 is not 2 or 4");
-	opt.step = arg_real(args, "--step", 0, 0, 1);
-	if (arg_get(args, "--step") && opt.step == 0)
+	opt->step = arg_real(args, "--step", 0, 0, 1);
+	if (arg_get(args, "--step") && opt->step == 0)
 		die_usage("--step: must be positive");
-	opt.seed = arg_count(args, "--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
+	opt->seed = arg_count(args, "--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
 	const char *meth = arg_get(args, "--method");
 	int taylor = meth && !strcmp(meth, "taylor");
 	if (meth && !taylor) {
-		opt.method = bt_fd_method_from_name(meth);
-		if (opt.method < 0)
+		opt->method = bt_fd_method_from_name(meth);
+		if (opt->method < 0)
 			die_usage("--method: unknown method '%s' (central, richardson, stencil4 or taylor)", meth);
-		if (opt.order == 4 && opt.method != BT_FD_STENCIL4)
+		if (opt->order == 4 && opt->method != BT_FD_STENCIL4)
 			die_usage("--order 4 is the stencil4 method, not %s", meth);
 	}
 	static const char *const tuning[] = {"--order", "--step", "--rtol", "--atol",
@@ -298,18 +283,57 @@ static int run_check(const cli_args *args)
 	if (arg_get(args, "--threads") &&
 	    (taylor || arg_get(args, "--sweep") || arg_get(args, "--directions")))
 		die_usage("--threads: only for the entry-by-entry check (not with --method taylor, --sweep or --directions)");
+	return taylor;
+}
+
+/* --sweep: the columns over h, to -o FILE or standard output. */
+static void check_sweep(const cli_args *args, const bt_model *m,
+			const bt_data *d, const bt_check_options *opt)
+{
+	bt_fd_sweep *s;
+	size_t nh = 57;
+	if (bt_fd_sweep_alloc(&s, nh) != BT_OK)
+		die("out of memory");
+	own_with(s, free_sweep);
+	for (size_t i = 0; i < nh; i++)
+		s->h[i] = pow(10.0, -14.0 + (double)i / 4);
+	numeric_fault_at(bt_gradcheck_sweep(m, d, opt, s), "check --sweep", m, d, 0);
+	sweep_ctx c = {args, m, d, s, opt->seed};
+	write_out(arg_get(args, "-o"), sweep_writer, &c);
+	release(s);
+}
+
+/* --directions N: g.v against the method's difference along N random v. */
+static int check_directions(const cli_args *args, const bt_model *m,
+			    const bt_data *d, bt_check_options *opt)
+{
+	opt->directions = arg_count(args, "--directions", 4, 1, 64);
+	bt_check_dir_result r;
+	numeric_fault_at(bt_gradcheck_directional(m, d, opt, &r), "check", m, d, 0);
+	printf("exact gradient g against %s differences of L along %zu random unit directions v\n",
+	       bt_fd_method_name(opt->order == 4 ? BT_FD_STENCIL4 : opt->method), r.ndir);
+	printf("relative error = |g.v - fd| / max(|g.v|, |fd|)\n");
+	printf("%-10s %-24s %-24s %-12s %s\n", "direction", "g.v (BPTT)",
+	       "finite difference", "rel error", "verdict");
+	for (size_t i = 0; i < r.ndir; i++)
+		printf("%-10zu %-24.15g %-24.15g %-12.3g %s%s\n", i + 1,
+		       r.exact[i], r.fd[i], r.rel[i],
+		       r.agree[i] ? "ok" : "DISAGREE",
+		       r.exact[i] * r.fd[i] < 0 ? " (opposite signs !)" : "");
+	printf("%s: largest relative error %.3g (rtol %g)\n",
+	       r.ok ? "agree" : "DISAGREE", r.max_rel, opt->rtol);
+	return r.ok;
+}
+
+static int run_check(const cli_args *args)
+{
+	bt_model *m = load_model(args);
+	bt_data *d = load_data(args, m);
+	need_memory(m->type, m->dims, d->T, 1, BT_TASK_CHECK);
+	bt_check_options opt;
+	int taylor = check_options(args, &opt);
 	if (arg_get(args, "--sweep")) {
-		bt_fd_sweep *s;
-		size_t nh = 57;
-		if (bt_fd_sweep_alloc(&s, nh) != BT_OK)
-			die("out of memory");
-		own_with(s, free_sweep);
-		for (size_t i = 0; i < nh; i++)
-			s->h[i] = pow(10.0, -14.0 + (double)i / 4);
-		numeric_fault_at(bt_gradcheck_sweep(m, d, &opt, s), "check --sweep", m, d, 0);
-		sweep_ctx c = {args, m, d, s, opt.seed};
-		write_out(arg_get(args, "-o"), sweep_writer, &c);
-		release(s);
+		check_sweep(args, m, d, &opt);
 		release(m);
 		release(d);
 		return 0;
@@ -326,22 +350,7 @@ static int run_check(const cli_args *args)
 	if (taylor) {
 		ok = check_taylor(m, d, &opt, g, gX);
 	} else if (arg_get(args, "--directions")) {
-		opt.directions = arg_count(args, "--directions", 4, 1, 64);
-		bt_check_dir_result r;
-		numeric_fault_at(bt_gradcheck_directional(m, d, &opt, &r), "check", m, d, 0);
-		printf("exact gradient g against %s differences of L along %zu random unit directions v\n",
-		       bt_fd_method_name(opt.order == 4 ? BT_FD_STENCIL4 : opt.method), r.ndir);
-		printf("relative error = |g.v - fd| / max(|g.v|, |fd|)\n");
-		printf("%-10s %-24s %-24s %-12s %s\n", "direction", "g.v (BPTT)",
-		       "finite difference", "rel error", "verdict");
-		for (size_t i = 0; i < r.ndir; i++)
-			printf("%-10zu %-24.15g %-24.15g %-12.3g %s%s\n", i + 1,
-			       r.exact[i], r.fd[i], r.rel[i],
-			       r.agree[i] ? "ok" : "DISAGREE",
-			       r.exact[i] * r.fd[i] < 0 ? " (opposite signs !)" : "");
-		ok = r.ok;
-		printf("%s: largest relative error %.3g (rtol %g)\n",
-		       ok ? "agree" : "DISAGREE", r.max_rel, opt.rtol);
+		ok = check_directions(args, m, d, &opt);
 	} else {
 		check_threads(args, m, d, &opt);
 		ok = check_entries(m, d, &opt, g, gX);

@@ -31,11 +31,6 @@ static const optdef init_opts[] = {
 	{"--help", NULL, "show this help"},
 	{NULL, NULL, NULL}};
 
-static int model_writer(FILE *f, const void *ctx)
-{
-	return bt_model_write(f, ctx);
-}
-
 static int run_init(const cli_args *args)
 {
 	bt_model *m = model_from_options(args, 1);
@@ -73,11 +68,6 @@ static const optdef data_opts[] = {
 	{"-o", "FILE", "write the data to FILE (atomically) instead of standard output"},
 	{"--help", NULL, "show this help"},
 	{NULL, NULL, NULL}};
-
-static int data_writer(FILE *f, const void *ctx)
-{
-	return bt_data_write(f, ctx);
-}
 
 static int run_data(const cli_args *args)
 {

@@ -19,11 +19,6 @@ static const optdef task_opts[] = {
 	{"--help", NULL, "show this help"},
 	{NULL, NULL, NULL}};
 
-static int data_writer(FILE *f, const void *ctx)
-{
-	return bt_data_write(f, ctx);
-}
-
 static void only_for(const cli_args *args, const char *opt, int kind, int want)
 {
 	if (arg_get(args, opt) && kind != want)

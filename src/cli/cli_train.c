@@ -63,7 +63,6 @@ typedef struct {
 	size_t steps;
 	int tty;
 	double last_print;
-	const bt_train_options *o;
 } run_ctx;
 
 enum { C_STEP, C_EXAMPLES, C_LOSS, C_MSE, C_NORM, C_CLIPPED, C_SECONDS, NCOL };
@@ -115,11 +114,6 @@ static int on_step(void *ctx, const bt_train_report *r)
 	return 0;
 }
 
-static int model_writer(FILE *f, const void *ctx)
-{
-	return bt_model_write(f, ctx);
-}
-
 static int curve_writer(FILE *f, const void *ctx)
 {
 	const run_ctx *c = ctx;
@@ -157,12 +151,6 @@ static void write_results(const cli_args *args, const bt_model *m,
 	}
 	if (st != BT_OK)
 		die_error(&e);
-}
-
-static void only_with_task(const cli_args *args, const char *opt)
-{
-	if (arg_get(args, opt) && arg_get(args, "--data"))
-		die_usage("%s: with --data FILE there is no task (every step uses that sequence)", opt);
 }
 
 static void estimator_from_options(const cli_args *args, bt_estimator *e)
@@ -210,125 +198,176 @@ static void estimator_from_options(const cli_args *args, bt_estimator *e)
 	}
 }
 
-static int run_train(const cli_args *args)
-{
-	bt_train_options o;
-	bt_train_options_default(&o);
+/* ---- the phases of bptt train --------------------------------------------- */
 
-	/* where the data come from */
-	bt_data *data = NULL;
-	size_t T, d, m;
+/* What the sequences are: a task's, or the one sequence of --data FILE. */
+typedef struct {
+	bt_data *data;      /* --data FILE (owned), or NULL */
+	size_t T, d, m;     /* length, inputs, outputs (a task's: once known) */
+} train_source;
+
+/* --task NAME and its options, or --data FILE; a task's shape. */
+static void choose_source(const cli_args *args, bt_train_options *o,
+			  train_source *s)
+{
 	if (arg_get(args, "--task") && arg_get(args, "--data"))
 		die_usage("--task and --data: give one of them");
 	if (!arg_get(args, "--task") && !arg_get(args, "--data"))
 		die_usage("missing --task NAME (adding, copy, linear) or --data FILE");
 	static const char *const task_only[] = {"--length", "--symbols", "--alphabet", "--delay",
-		"--a", "--b", "--s", "--batch", "--eval-size"};
-	for (size_t i = 0; i < sizeof task_only / sizeof task_only[0]; i++)
-		only_with_task(args, task_only[i]);
+		"--a", "--b", "--s", "--batch", "--eval-size", NULL};
+	if (arg_get(args, "--data"))
+		refuse_given(args, task_only,
+			     "with --data FILE there is no task (every step uses that sequence)");
 	if (arg_get(args, "--task")) {
-		task_from_options(args, arg_get(args, "--task"), &o.task);
-		int st = bt_task_shape(&o.task, &T, &d, &m);
+		task_from_options(args, arg_get(args, "--task"), &o->task);
+		int st = bt_task_shape(&o->task, &s->T, &s->d, &s->m);
 		if (st != BT_OK)
 			die("cannot make the %s task: %s", arg_get(args, "--task"), bt_strerror(st));
 	}
+}
 
-	/* the model: read, or built with the task's sizes by default */
-	bt_model *model;
-	if (arg_get(args, "--model")) {
-		model = build_model(args);
-	} else {
-		if (!arg_get(args, "--arch"))
-			die_usage("missing --model FILE (or --arch NAME to build one)");
-		bt_dims dflt = {arg_get(args, "--task") ? d : 4, 16, arg_get(args, "--task") ? m : 2};
-		if (arg_get(args, "--data") && (!arg_get(args, "--input") || !arg_get(args, "--output"))) {
-			/* the sizes come from the data file */
-			bt_error e;
-			if (bt_data_read(&data, arg_get(args, "--data"), &e) != BT_OK)
-				die_error(&e);
-			own_data(data);
-			dflt.d = data->d;
-			dflt.m = data->m;
-		}
-		model = model_from_options_sized(args, 0, dflt);
+/* The model: read, or built with the task's sizes by default (or the data
+ * file's, which is then read here). */
+static bt_model *train_model(const cli_args *args, train_source *s)
+{
+	if (arg_get(args, "--model"))
+		return build_model(args);
+	if (!arg_get(args, "--arch"))
+		die_usage("missing --model FILE (or --arch NAME to build one)");
+	int task = arg_get(args, "--task") != NULL;
+	bt_dims dflt = {task ? s->d : 4, 16, task ? s->m : 2};
+	if (arg_get(args, "--data") && (!arg_get(args, "--input") || !arg_get(args, "--output"))) {
+		/* the sizes come from the data file */
+		bt_error e;
+		if (bt_data_read(&s->data, arg_get(args, "--data"), &e) != BT_OK)
+			die_error(&e);
+		own_data(s->data);
+		dflt.d = s->data->d;
+		dflt.m = s->data->m;
 	}
-	if (arg_get(args, "--data")) {
-		if (!data)
-			data = load_data(args, model);
-		else if (data->d != model->dims.d || data->m != model->dims.m)
-			die("%s: the data's d = %zu, m = %zu do not fit the model's d = %zu, m = %zu",
-			    arg_get(args, "--data"), data->d, data->m, model->dims.d, model->dims.m);
-		T = data->T;
-		d = data->d;
-		m = data->m;
-		o.data = (const bt_data *const *)&data;
-		o.ndata = 1;
-		o.batch = 1;
-	} else if (model->dims.d != d || model->dims.m != m) {
-		die("the %s task has d = %zu inputs and m = %zu outputs, the model d = %zu, m = %zu",
-		    arg_get(args, "--task"), d, m, model->dims.d, model->dims.m);
-	}
+	return model_from_options_sized(args, 0, dflt);
+}
 
-	/* training options */
-	if (!o.data)
-		o.batch = arg_count(args, "--batch", 32, 1, 1000000);
-	o.steps = arg_count(args, "--steps", 1000, 1, 1000000000);
+/* The data file (read if it is not yet) or the task, against the model;
+ * the data file is then every step's one sequence. */
+static void fit_source(const cli_args *args, const bt_model *model,
+		       bt_train_options *o, train_source *s)
+{
+	if (!arg_get(args, "--data")) {
+		if (model->dims.d != s->d || model->dims.m != s->m)
+			die("the %s task has d = %zu inputs and m = %zu outputs, the model d = %zu, m = %zu",
+			    arg_get(args, "--task"), s->d, s->m, model->dims.d, model->dims.m);
+		return;
+	}
+	if (!s->data)
+		s->data = load_data(args, model);
+	else if (s->data->d != model->dims.d || s->data->m != model->dims.m)
+		die("%s: the data's d = %zu, m = %zu do not fit the model's d = %zu, m = %zu",
+		    arg_get(args, "--data"), s->data->d, s->data->m, model->dims.d, model->dims.m);
+	s->T = s->data->T;
+	s->d = s->data->d;
+	s->m = s->data->m;
+	o->data = (const bt_data *const *)&s->data;
+	o->ndata = 1;
+	o->batch = 1;
+}
+
+/* --optimizer, --lr, --momentum, --nesterov. */
+static void optimizer_from_options(const cli_args *args, bt_train_options *o)
+{
 	const char *oname = arg_get(args, "--optimizer") ? arg_get(args, "--optimizer") : "adam";
-	o.optimizer = bt_optimizer_lookup(oname);
-	if (!o.optimizer)
+	o->optimizer = bt_optimizer_lookup(oname);
+	if (!o->optimizer)
 		die_usage("--optimizer: unknown optimizer '%s' (adam or sgd)", oname);
-	bt_optimizer_options_default(&o.opt, o.optimizer);
+	bt_optimizer_options_default(&o->opt, o->optimizer);
 	static const char *const sgd_only[] = {"--momentum", "--nesterov", NULL};
-	if (o.optimizer != bt_optimizer_sgd)
+	if (o->optimizer != bt_optimizer_sgd)
 		refuse_given(args, sgd_only, "only with --optimizer sgd");
-	o.opt.lr = arg_real(args, "--lr", o.opt.lr, 0, 1e6);
-	if (!(o.opt.lr > 0))
+	o->opt.lr = arg_real(args, "--lr", o->opt.lr, 0, 1e6);
+	if (!(o->opt.lr > 0))
 		die_usage("--lr: the learning rate must be positive");
-	o.opt.momentum = arg_real(args, "--momentum", 0, 0, 1);
-	if (o.opt.momentum >= 1)
+	o->opt.momentum = arg_real(args, "--momentum", 0, 0, 1);
+	if (o->opt.momentum >= 1)
 		die_usage("--momentum: MU must be below 1 (0 <= MU < 1)");
-	o.opt.nesterov = arg_get(args, "--nesterov") != NULL;
+	o->opt.nesterov = arg_get(args, "--nesterov") != NULL;
+}
+
+/* --batch, --steps, the optimizer, clipping, the estimator, the seed and
+ * the evaluation. */
+static void training_options(const cli_args *args, bt_train_options *o)
+{
+	if (!o->data)
+		o->batch = arg_count(args, "--batch", 32, 1, 1000000);
+	o->steps = arg_count(args, "--steps", 1000, 1, 1000000000);
+	optimizer_from_options(args, o);
 	if (arg_get(args, "--clip-norm") && arg_get(args, "--clip-value"))
 		die_usage("--clip-norm and --clip-value: give one of them");
 	if (arg_get(args, "--clip-norm") || arg_get(args, "--clip-value")) {
 		const char *which = arg_get(args, "--clip-norm") ? "--clip-norm" : "--clip-value";
-		o.clip = arg_get(args, "--clip-norm") ? BT_CLIP_NORM : BT_CLIP_VALUE;
-		o.clip_threshold = arg_real(args, which, 0, 0, 1e300);
-		if (!(o.clip_threshold > 0))
+		o->clip = arg_get(args, "--clip-norm") ? BT_CLIP_NORM : BT_CLIP_VALUE;
+		o->clip_threshold = arg_real(args, which, 0, 0, 1e300);
+		if (!(o->clip_threshold > 0))
 			die_usage("%s: the threshold must be positive", which);
 	}
-	estimator_from_options(args, &o.estimator);
-	o.seed = arg_count(args, "--data-seed", 1, 0, ULONG_MAX);
-	o.eval_every = arg_count(args, "--eval-every", 100, 0, 1000000000);
-	if (!o.data)
-		o.eval_size = arg_count(args, "--eval-size", 256, 1, 1000000);
+	estimator_from_options(args, &o->estimator);
+	o->seed = arg_count(args, "--data-seed", 1, 0, ULONG_MAX);
+	o->eval_every = arg_count(args, "--eval-every", 100, 0, 1000000000);
+	if (!o->data)
+		o->eval_size = arg_count(args, "--eval-size", 256, 1, 1000000);
 	if (arg_get(args, "--target-mse")) {
-		o.target_mse = arg_real(args, "--target-mse", 0, 0, 1e300);
-		if (!(o.target_mse > 0))
+		o->target_mse = arg_real(args, "--target-mse", 0, 0, 1e300);
+		if (!(o->target_mse > 0))
 			die_usage("--target-mse: must be positive");
 	}
+}
 
-	/* memory: the training workspaces, the held-out set, the curve */
-	double E = o.data ? 0 : (double)o.eval_size;
-	double curve = arg_get(args, "--curve") ? 8.0 * NCOL * (double)o.steps : 0;
-	need_bytes(bt_memory_estimate(model->type, model->dims, T, o.batch, BT_TASK_TRAIN) +
-			   8.0 * E * (double)T * (double)(d + m + 1) + curve,
+/* Memory: the training workspaces, the held-out set, the curve. */
+static void need_training_memory(const cli_args *args, const bt_model *model,
+				 const bt_train_options *o, const train_source *s)
+{
+	double E = o->data ? 0 : (double)o->eval_size;
+	double curve = arg_get(args, "--curve") ? 8.0 * NCOL * (double)o->steps : 0;
+	need_bytes(bt_memory_estimate(model->type, model->dims, s->T, o->batch, BT_TASK_TRAIN) +
+			   8.0 * E * (double)s->T * (double)(s->d + s->m + 1) + curve,
 		   "training arch %s with d=%zu n=%zu m=%zu (%.0f parameters), T=%zu, batch %zu, "
 		   "%.0f held-out sequences, %zu steps", bt_cell_name(model->type), model->dims.d,
-		   model->dims.n, model->dims.m, (double)model->nparams, T, o.batch, E, o.steps);
+		   model->dims.n, model->dims.m, (double)model->nparams, s->T, o->batch, E, o->steps);
+}
 
+/* The last line on standard error (not with --quiet). */
+static void say_done(const bt_train_options *o, const bt_train_result *res,
+		     double secs)
+{
+	char mse[160];
+	if (isnan(res->eval_mse))
+		snprintf(mse, sizeof mse, "no evaluation");
+	else if (o->data)
+		snprintf(mse, sizeof mse, "MSE on the data %.4g per counted step", res->eval_mse);
+	else
+		snprintf(mse, sizeof mse, "held-out MSE %.4g per counted step (the memoryless "
+			 "baseline: %.4g)", res->eval_mse, res->baseline_mse);
+	fprintf(stderr, "bptt train: %zu steps (%zu sequences) in %.1f s; %s after step %zu%s\n",
+		res->steps, res->examples, secs, mse, res->eval_step,
+		res->reached_target ? "; reached --target-mse" : "");
+}
+
+/* Trains, writes the model and the curve, and says how it went; when
+ * interrupted, how far it got, and then ends by the signal. */
+static void train_and_write(const cli_args *args, bt_model *model,
+			    bt_train_options *o)
+{
 	run_ctx c;
 	memset(&c, 0, sizeof c);
 	if (arg_get(args, "--curve"))
-		c.row = xmalloc(o.steps * NCOL * sizeof(double));
-	c.steps = o.steps;
+		c.row = xmalloc(o->steps * NCOL * sizeof(double));
+	c.steps = o->steps;
 	c.tty = !arg_get(args, "--quiet") && isatty(STDERR_FILENO);
-	c.o = &o;
-	o.callback = on_step;
-	o.ctx = &c;
+	o->callback = on_step;
+	o->ctx = &c;
 	c.t0 = now();
 	bt_train_result res;
-	int st = bt_train(model, &o, &res);
+	int st = bt_train(model, o, &res);
 	double secs = now() - c.t0;
 	if (c.tty)
 		fputc('\n', stderr);
@@ -343,28 +382,28 @@ static int run_train(const cli_args *args)
 		if (arg_get(args, "-o"))
 			snprintf(where, sizeof where, "%s", arg_get(args, "-o"));
 		die_interrupted_msg("after %zu of %zu steps; the model after step %zu written to %s%s%s",
-				    res.steps, o.steps, res.steps, where,
+				    res.steps, o->steps, res.steps, where,
 				    arg_get(args, "--curve") ? ", the curve to " : "",
 				    arg_get(args, "--curve") ? arg_get(args, "--curve") : "");
 	}
-	if (!arg_get(args, "--quiet")) {
-		char mse[160];
-		if (isnan(res.eval_mse))
-			snprintf(mse, sizeof mse, "no evaluation");
-		else if (o.data)
-			snprintf(mse, sizeof mse, "MSE on the data %.4g per counted step", res.eval_mse);
-		else
-			snprintf(mse, sizeof mse, "held-out MSE %.4g per counted step (the memoryless "
-				 "baseline: %.4g)", res.eval_mse, res.baseline_mse);
-		fprintf(stderr, "bptt train: %zu steps (%zu sequences) in %.1f s; %s after step %zu%s\n",
-			res.steps, res.examples, secs, mse, res.eval_step,
-			res.reached_target ? "; reached --target-mse" : "");
-	}
-	if (c.row)
-		release(c.row);
+	if (!arg_get(args, "--quiet"))
+		say_done(o, &res, secs);
+	release(c.row);
+}
+
+static int run_train(const cli_args *args)
+{
+	bt_train_options o;
+	bt_train_options_default(&o);
+	train_source s = {NULL, 0, 0, 0};
+	choose_source(args, &o, &s);
+	bt_model *model = train_model(args, &s);
+	fit_source(args, model, &o, &s);
+	training_options(args, &o);
+	need_training_memory(args, model, &o, &s);
+	train_and_write(args, model, &o);
 	release(model);
-	if (data)
-		release(data);
+	release(s.data);
 	return 0;
 }
 

@@ -98,3 +98,33 @@ void write_out(const char *path, bt_write_fn fn, const void *ctx)
 	if (bt_write_atomic(path, fn, ctx, &e) != BT_OK)
 		die_error(&e);
 }
+
+typedef struct {
+	const bt_model *m;
+	double loss;
+	const double *g, *dX;
+	size_t T;
+} grad_ctx;
+
+static int grad_writer(FILE *f, const void *ctx)
+{
+	const grad_ctx *c = ctx;
+	return bt_grad_write(f, c->m, c->loss, c->g, c->dX, c->T);
+}
+
+void write_grad(const char *path, const bt_model *m, double loss,
+		const double *g, const double *dX, size_t T)
+{
+	grad_ctx c = {m, loss, g, dX, T};
+	write_out(path, grad_writer, &c);
+}
+
+int model_writer(FILE *f, const void *model)
+{
+	return bt_model_write(f, model);
+}
+
+int data_writer(FILE *f, const void *data)
+{
+	return bt_data_write(f, data);
+}
