@@ -96,6 +96,14 @@ bt_data *build_data(const cli_args *args, const bt_model *m);
 /* A comment line naming the model and data (and their files, if given). */
 void describe(FILE *f, const cli_args *args, const bt_model *m,
 	      const bt_data *d);
+/* What an instrument's writer gets: the options (for describe), the model,
+ * the data and the instrument's result. */
+typedef struct {
+	const cli_args *args;
+	const bt_model *m;
+	const bt_data *d;
+	const void *r;
+} result_ctx;
 /* %.17g, NaN, inf or -inf, then a blank or a newline. */
 void put_num(FILE *f, double x, int last);
 
@@ -146,25 +154,43 @@ void need_planned(const bt_cell_type *type, bt_dims dims, size_t T);
 /* The same for a number of bytes that something described needs. */
 void need_bytes(double bytes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The options that build_model and build_data read. */
-#define SOURCE_OPTS \
-	{"--model", "FILE", "the model (or build one with --arch and the sizes)"}, \
-	{"--data", "FILE", "the data (or random inputs of --length T)"}, \
+/* Rows of the option tables that several subcommands share. */
+
+/* The options of a model built here (model_from_options); the help of the
+ * four whose defaults or details differ between subcommands is given. */
+#define BUILD_OPTS(input_help, output_help, structure_help, nonnormality_help) \
 	{"--arch", "NAME", "build a model: architecture (see bptt init --help)"}, \
-	{"--input", "d", "build a model: input size (default 4)"}, \
+	{"--input", "d", input_help}, \
 	{"--hidden", "n", "build a model: hidden size (default 16)"}, \
-	{"--output", "m", "build a model: output size (default 2)"}, \
+	{"--output", "m", output_help}, \
 	{"--activation", "F", "build a model: rnn and residual activation"}, \
 	{"--scale", "G", "build a model: largest singular value of W"}, \
 	{"--radius", "R", "build a model: spectral radius of W"}, \
 	{"--orthogonal", NULL, "build a model: Haar orthogonal recurrent matrices"}, \
 	{"--forget-bias", "B", "build a model: lstm forget bias (default 1)"}, \
-	{"--structure", "KIND", "build a model: W normal or nonnormal with eigenvalues of modulus --radius (see bptt init)"}, \
-	{"--nonnormality", "c", "build a model: strength of the non-normal part (with --structure nonnormal)"}, \
-	{"--seed", "S", "seed of the model built here (default 20140901)"}, \
+	{"--structure", "KIND", structure_help}, \
+	{"--nonnormality", "c", nonnormality_help}, \
+	{"--seed", "S", "seed of the model built here (default 20140901)"}
+
+/* The options that build_model and build_data read. */
+#define SOURCE_OPTS \
+	{"--model", "FILE", "the model (or build one with --arch and the sizes)"}, \
+	{"--data", "FILE", "the data (or random inputs of --length T)"}, \
+	BUILD_OPTS("build a model: input size (default 4)", \
+		   "build a model: output size (default 2)", \
+		   "build a model: W normal or nonnormal with eigenvalues of modulus --radius (see bptt init)", \
+		   "build a model: strength of the non-normal part (with --structure nonnormal)"), \
 	{"--length", "T", "random data: length (default 100)"}, \
 	{"--data-seed", "S", "random data: seed (default 1)"}
 
+/* -o FILE for what the command writes ("the columns"). */
+#define OUTPUT_OPT(what) \
+	{"-o", "FILE", "write " what " to FILE (atomically) instead of standard output"}
+
+/* The last rows of every table. */
+#define HELP_OPT_END \
+	{"--help", NULL, "show this help"}, \
+	{NULL, NULL, NULL}
 
 /* The subcommands. */
 extern const command cmd_init, cmd_data, cmd_grad, cmd_check, cmd_flow,

@@ -20,9 +20,8 @@ static const optdef bias_opts[] = {
 	{"--kmax", "K", "truncation lengths k = 1..K (default 5 with --scalar, else min(T, 20))"},
 	{"--datasets", "D", "random data sets to average over (default 8; seeds --data-seed, +1, ...); not with --data"},
 	SOURCE_OPTS,
-	{"-o", "FILE", "write the columns to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	OUTPUT_OPT("the columns"),
+	HELP_OPT_END};
 
 /* A comma-separated list of numbers; each item is checked by the caller. */
 static size_t split_list(const char *name, const char *v, char ***items)
@@ -233,6 +232,33 @@ static void free_datasets(void *p)
 	free(s);
 }
 
+/* --datasets D random data sets of --length T for m, seeds --data-seed
+ * (*dseed) and on; one owner for all of them. */
+static datasets *random_datasets(const cli_args *args, const bt_model *m,
+				 unsigned long *dseed)
+{
+	size_t ndata = arg_count(args, "--datasets", 8, 1, 100000);
+	size_t T = arg_count(args, "--length", 100, 1, BT_MAX_T);
+	*dseed = arg_count(args, "--data-seed", 1, 0, ULONG_MAX);
+	if ((double)T * (double)(m->dims.d + m->dims.m) > (double)BT_MAX_NUMBERS)
+		die("--length %zu: more than 10^9 numbers of data", T);
+	need_task(m, T);
+	datasets *sets = calloc(1, sizeof *sets);
+	if (!sets)
+		die("out of memory");
+	own_with(sets, free_datasets);
+	sets->d = calloc(ndata, sizeof *sets->d);
+	if (!sets->d)
+		die("out of memory");
+	for (size_t i = 0; i < ndata; i++) {
+		if (bt_data_alloc(&sets->d[i], T, m->dims.d, m->dims.m, 0) != BT_OK)
+			die("cannot allocate the data");
+		sets->n = i + 1;
+		bt_data_random(sets->d[i], *dseed + i);
+	}
+	return sets;
+}
+
 static void free_bias(void *p) { bt_bias_free(p); }
 
 static int run_model(const cli_args *args)
@@ -250,26 +276,9 @@ static int run_model(const cli_args *args)
 		data = xmalloc(sizeof *data);
 		data[0] = build_data(args, m);
 	} else {
-		ndata = arg_count(args, "--datasets", 8, 1, 100000);
-		size_t T = arg_count(args, "--length", 100, 1, BT_MAX_T);
-		dseed = arg_count(args, "--data-seed", 1, 0, ULONG_MAX);
-		if ((double)T * (double)(m->dims.d + m->dims.m) > (double)BT_MAX_NUMBERS)
-			die("--length %zu: more than 10^9 numbers of data", T);
-		need_task(m, T);
-		/* one owner for all the data sets */
-		sets = calloc(1, sizeof *sets);
-		if (!sets)
-			die("out of memory");
-		own_with(sets, free_datasets);
-		sets->d = data = calloc(ndata, sizeof *data);
-		if (!data)
-			die("out of memory");
-		for (size_t i = 0; i < ndata; i++) {
-			if (bt_data_alloc(&data[i], T, m->dims.d, m->dims.m, 0) != BT_OK)
-				die("cannot allocate the data");
-			sets->n = i + 1;
-			bt_data_random(data[i], dseed + i);
-		}
+		sets = random_datasets(args, m, &dseed);
+		data = sets->d;
+		ndata = sets->n;
 	}
 	size_t T = data[0]->T, nk;
 	size_t *k = k_list(args, T < 20 ? T : 20, &nk);

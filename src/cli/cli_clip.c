@@ -16,8 +16,7 @@ static const optdef clip_opts[] = {
 	{"--truncate", "k", "a computed gradient: truncated BPTT, window k (as bptt grad)"},
 	SOURCE_OPTS,
 	{"-o", "FILE", "also write the clipped gradient to FILE (atomically), a bptt-grad file: loss and X block unchanged"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	HELP_OPT_END};
 
 /* The gradient to clip: read from --grad FILE, or computed here. */
 typedef struct {

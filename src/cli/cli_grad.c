@@ -23,9 +23,8 @@ static const optdef grad_opts[] = {
 	{"--model", "FILE", "the model"},
 	{"--data", "FILE", "the data (X, Y, optional mask M)"},
 	{"--truncate", "k", "truncated BPTT: each loss term sends gradients back through its last k states (k >= 1; k >= T is full BPTT)"},
-	{"-o", "FILE", "write the gradient to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	OUTPUT_OPT("the gradient"),
+	HELP_OPT_END};
 
 static int run_grad(const cli_args *args)
 {
@@ -71,8 +70,7 @@ static const optdef check_opts[] = {
 	{"--seed", "S", "seed of the random directions"},
 	{"--threads", "N", "threads of the entry-by-entry check, 1 to 64 (default: BPTT_THREADS if set, else the online processors, at most 8, and 1 for a tiny check; fewer when the memory limit needs it); the report is the same for any N"},
 	{"-o", "FILE", "with --sweep: write the columns to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	HELP_OPT_END};
 
 static void shape(char *buf, size_t len, size_t r, size_t c)
 {
@@ -383,9 +381,8 @@ static const optdef flow_opts[] = {
 	{"--truncate", "k", "truncated BPTT with windows of k states: the first dataset is the truncated flow; with --lags, the _trunc columns"},
 	{"--lags", NULL, "add three datasets after the first: steps (log10 |dL/dh_t| full and truncated, side by side), lag_profile (one loss term's gradient at h and x over the lag tau) and lag_gradient (the lag-tau part of dL/dtheta)"},
 	{"--term", "t", "with --lags: the loss term l_t of the lag profile (default: the last step whose term counts, T without a mask)"},
-	{"-o", "FILE", "write the columns to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	OUTPUT_OPT("the columns"),
+	HELP_OPT_END};
 
 typedef struct {
 	const cli_args *args;

@@ -17,20 +17,12 @@
 static const optdef jacobian_opts[] = {
 	SOURCE_OPTS,
 	{"--no-step-norms", NULL, "skip the 2-norms of the step Jacobians (columns 5 and 7 are then NaN) unless the bound needs them (gru, lstm): faster"},
-	{"-o", "FILE", "write the columns to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
-
-typedef struct {
-	const cli_args *args;
-	const bt_model *m;
-	const bt_data *d;
-	const bt_jacobian_result *r;
-} jac_ctx;
+	OUTPUT_OPT("the columns"),
+	HELP_OPT_END};
 
 static int jacobian_writer(FILE *f, const void *ctx)
 {
-	const jac_ctx *c = ctx;
+	const result_ctx *c = ctx;
 	const bt_jacobian_result *r = c->r;
 	fprintf(f, "# lag log10_norm2 log10_normF log10_bound log10_prod_steps t log10_step_norm2\n");
 	describe(f, c->args, c->m, c->d);
@@ -62,7 +54,7 @@ static int run_jacobian(const cli_args *args)
 	own_with(r, free_jacobian);
 	r->skip_steps = arg_get(args, "--no-step-norms") != NULL;
 	numeric_fault_at(bt_jacobian_lags(m, d, r), "jacobian", m, d, 0);
-	jac_ctx c = {args, m, d, r};
+	result_ctx c = {args, m, d, r};
 	write_out(arg_get(args, "-o"), jacobian_writer, &c);
 	release(r);
 	release(m);

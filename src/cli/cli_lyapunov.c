@@ -11,20 +11,12 @@ static const optdef lyapunov_opts[] = {
 	{"--burn-in", "B", "steps before the logs are summed, 0 to T-1 (default min(T/10, 1000))"},
 	{"--blocks", "K", "blocks of the T-B steps for the standard error, 2 to T-B (default 10)"},
 	{"--tangent-seed", "S", "seed of the random initial tangent vectors (default 1)"},
-	{"-o", "FILE", "write the columns to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
-
-typedef struct {
-	const cli_args *args;
-	const bt_model *m;
-	const bt_data *d;
-	const bt_lyapunov_result *r;
-} lyap_ctx;
+	OUTPUT_OPT("the columns"),
+	HELP_OPT_END};
 
 static int lyapunov_writer(FILE *f, const void *ctx)
 {
-	const lyap_ctx *c = ctx;
+	const result_ctx *c = ctx;
 	const bt_lyapunov_result *r = c->r;
 	fprintf(f, "# index exponent stderr\n");
 	describe(f, c->args, c->m, c->d);
@@ -95,7 +87,7 @@ static int run_lyapunov(const cli_args *args)
 		die_interrupted();
 	if (st != BT_OK)
 		die("lyapunov failed: %s", bt_strerror(st));
-	lyap_ctx c = {args, m, d, r};
+	result_ctx c = {args, m, d, r};
 	write_out(arg_get(args, "-o"), lyapunov_writer, &c);
 	release(r);
 	release(m);

@@ -27,9 +27,8 @@ static const optdef init_opts[] = {
 	{"--forget-bias", "B", "lstm: initial forget-gate bias b_f (default 1)"},
 	{"--structure", "S", "normal or nonnormal: W = Q (B + c N) Q^T with every eigenvalue of modulus R (--radius, default 1); rnn, linear, residual, attention"},
 	{"--nonnormality", "c", "--structure nonnormal: strength c >= 0 of the strict upper part N (default 1)"},
-	{"-o", "FILE", "write the model to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	OUTPUT_OPT("the model"),
+	HELP_OPT_END};
 
 static int run_init(const cli_args *args)
 {
@@ -65,9 +64,8 @@ static const optdef data_opts[] = {
 	{"--length", "T", "sequence length"},
 	{"--seed", "S", "random seed (default 20140901)"},
 	{"--mask", NULL, "add a loss mask M: each step counts with probability 3/4"},
-	{"-o", "FILE", "write the data to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	OUTPUT_OPT("the data"),
+	HELP_OPT_END};
 
 static int run_data(const cli_args *args)
 {

@@ -10,9 +10,8 @@
 static const optdef spectrum_opts[] = {
 	SOURCE_OPTS,
 	{"--step", "t", "the step Jacobian J_t at this step (1..T) instead of W; gated cells: default T"},
-	{"-o", "FILE", "write the datasets to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	OUTPUT_OPT("the datasets"),
+	HELP_OPT_END};
 
 typedef struct {
 	const cli_args *args;

@@ -15,9 +15,8 @@ static const optdef task_opts[] = {
 	{"--a", "A", "linear: h_t = a h_{t-1} + b x_t (default 0.9)"},
 	{"--b", "B", "linear: input weight b (default 1)"},
 	{"--s", "S", "linear: x_t ~ N(0, s^2) (default 1)"},
-	{"-o", "FILE", "write the data to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	OUTPUT_OPT("the data"),
+	HELP_OPT_END};
 
 static void only_for(const cli_args *args, const char *opt, int kind, int want)
 {

@@ -14,18 +14,10 @@
 
 static const optdef train_opts[] = {
 	{"--model", "FILE", "the model to train (or build one with --arch and the init options)"},
-	{"--arch", "NAME", "build a model: architecture (see bptt init --help)"},
-	{"--input", "d", "build a model: input size (default: the task's)"},
-	{"--hidden", "n", "build a model: hidden size (default 16)"},
-	{"--output", "m", "build a model: output size (default: the task's)"},
-	{"--activation", "F", "build a model: rnn and residual activation"},
-	{"--scale", "G", "build a model: largest singular value of W"},
-	{"--radius", "R", "build a model: spectral radius of W"},
-	{"--orthogonal", NULL, "build a model: Haar orthogonal recurrent matrices"},
-	{"--forget-bias", "B", "build a model: lstm forget bias (default 1)"},
-	{"--structure", "KIND", "build a model: W normal or nonnormal (see bptt init)"},
-	{"--nonnormality", "c", "build a model: strength of the non-normal part"},
-	{"--seed", "S", "seed of the model built here (default 20140901)"},
+	BUILD_OPTS("build a model: input size (default: the task's)",
+		   "build a model: output size (default: the task's)",
+		   "build a model: W normal or nonnormal (see bptt init)",
+		   "build a model: strength of the non-normal part"),
 	{"--task", "NAME", "train on fresh minibatches of a task: adding, copy or linear (see bptt task)"},
 	{"--length", "T", "task: sequence length (adding, linear; copy: 2K + D)"},
 	{"--symbols", "K", "copy task: symbols to remember (default 10)"},
@@ -53,8 +45,7 @@ static const optdef train_opts[] = {
 	{"--curve", "FILE", "write the learning curve (one row per step) to FILE, atomically"},
 	{"-o", "FILE", "write the trained model to FILE (atomically; also when interrupted) instead of standard output"},
 	{"--quiet", NULL, "no progress line and no final line on standard error"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	HELP_OPT_END};
 
 typedef struct {
 	double *row;          /* steps × NCOL */
