@@ -83,9 +83,10 @@ static int run_task(const cli_args *args)
 		die("the linear task's y overflows: choose a smaller |a| or --length");
 	if (st != BT_OK)
 		die("cannot make the %s task: %s", name, bt_strerror(st));
+	own_data(data);
 	fprintf(stderr, "# %s\n# baseline: %s\n", info.description, info.baseline);
 	write_out(arg_get(args, "-o"), data_writer, data);
-	bt_data_free(data);
+	release(data);
 	return 0;
 }
 
