@@ -94,7 +94,8 @@ const char *arg_first(const cli_args *args, const char *const *names)
 	return NULL;
 }
 
-void refuse_given(const cli_args *args, const char *const *names, const char *why)
+void refuse_given(const cli_args *args, const char *const *names,
+		  const char *why)
 {
 	const char *given = arg_first(args, names);
 	if (given)
@@ -121,7 +122,8 @@ unsigned long long arg_count(const cli_args *args, const char *name,
 	return x;
 }
 
-double arg_real(const cli_args *args, const char *name, double dflt, double lo, double hi)
+double arg_real(const cli_args *args, const char *name, double dflt,
+		double lo, double hi)
 {
 	const char *v = arg_get(args, name);
 	if (!v)

@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cli.h — what the `bptt` subcommands share (internal to the command):
- * option tables, typed option getters that stop with a precise message,
- * loading and building models and data, atomic output. Each subcommand is
- * a `command` record in a cli_*.c file and one line in main.c's table. */
+/* cli.h — what the `bptt` subcommands share (internal to the command),
+ * by the file that has it:
+ *   own.c       owned memory and the exits (die, die_usage, cli_exit)
+ *   signals.c   SIGINT, SIGTERM, SIGHUP and how far the command got
+ *   memlimit.c  the memory limit and the checks before allocating
+ *   output.c    atomic output, numbers, the messages for library failures
+ *   cli.c       the parsed options and their typed getters, the models and
+ *               data built from them, cli_run
+ *   help.c      --help, bptt(1) and the bash completion from the tables
+ * Each subcommand is a `command` record in a cli_*.c file and one line in
+ * main.c's table; its run function gets the options parsed against its
+ * table and hands them on. */
 #ifndef BT_CLI_H
 #define BT_CLI_H
 
@@ -33,6 +41,8 @@ typedef struct {
 /* The command, for main and for a harness that runs it in-process. */
 int cli_main(int argc, char **argv);
 
+/* ---- own.c -------------------------------------------------------------- */
+
 /* How the command ends on a refusal: exit(status), or, when it is set, the
  * hook (which must not return; the fuzzing harness's child _exits). */
 extern void (*cli_exit_hook)(int status);
@@ -51,11 +61,89 @@ bt_data *own_data(bt_data *d);
 void release(void *p);
 /* malloc that stops with "out of memory" and owns the block. */
 void *xmalloc(size_t bytes);
-
+/* Frees everything owned, the newest first (cli_exit, end_by_signal). */
+void release_all(void);
 /* Messages on stderr, prefixed with the subcommand's name; exit status 2. */
 _Noreturn void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The name in messages ("bptt grad"); for cli_run. */
+void cli_set_name(const char *name);
+const char *cli_name(void);
+/* For cli_run and cli_reset: an internal error when something is still
+ * owned; the state as the process started. */
+void own_check_empty(void);
+void own_reset(void);
+
+/* ---- signals.c ---------------------------------------------------------- */
+
+/* After SIGINT (or SIGTERM, SIGHUP): "interrupted after N of M …; nothing
+ * written", then the signal's own exit (status 128 + signal). */
+_Noreturn void die_interrupted(void);
+/* For a command that writes something when interrupted (bptt train): the
+ * message after "interrupted ", then the signal's own exit. */
+_Noreturn void die_interrupted_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Frees everything owned and ends by the signal received (SIGINT if none). */
+_Noreturn void end_by_signal(void);
+/* The signal (SIGINT, SIGTERM, SIGHUP) that asked the command to stop, or 0. */
+int interrupted_by(void);
+/* Where a command that runs several computations is ("a = 0.9, k = 2 (row
+ * 2 of 10)"), for die_interrupted's message. */
+void progress_context(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* For cli_run and cli_reset: the handlers and the progress hook; the state
+ * as the process started. */
+void signals_install(void);
+void signals_reset(void);
+
+/* ---- memlimit.c --------------------------------------------------------- */
+
+/* Stops with a message naming the sizes and the estimate when a task
+ * (BT_TASK_*) on this architecture and these sizes needs more memory than
+ * the limit (BPTT_MAX_MEMORY, by default the memory available). */
+void need_memory(const bt_cell_type *type, bt_dims dims, size_t T,
+		 size_t sets, int task);
+/* The task (BT_TASK_*) and number of data sets that build_model and
+ * build_data check the memory for, before they allocate (default: the
+ * model alone). */
+void plan_task(int task, size_t sets);
+/* need_memory for the planned task on this model over data of length T. */
+void need_task(const bt_model *m, size_t T);
+/* The same for a model about to be built. */
+void need_planned(const bt_cell_type *type, bt_dims dims, size_t T);
+/* The same for a number of bytes that something described needs. */
+void need_bytes(double bytes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For cli_run and cli_reset: the limit from BPTT_MAX_MEMORY (stops on a
+ * bad value); where it comes from, for messages; the state as the process
+ * started. */
+void set_memory_limit(void);
+const char *memory_limit_source(void);
+void memlimit_reset(void);
+
+/* ---- output.c ----------------------------------------------------------- */
+
+/* %.17g, NaN, inf or -inf, then a blank or a newline. */
+void put_num(FILE *f, double x, int last);
+
+/* To path atomically, or to standard output when path is NULL or "-"
+ * (write_out(arg_get(args, "-o"), …)). */
+void write_out(const char *path, bt_write_fn fn, const void *ctx);
+/* The same for a bptt-grad file: the loss, dL/dtheta in m's layout, dL/dX
+ * (T rows). */
+void write_grad(const char *path, const bt_model *m, double loss,
+		const double *g, const double *dX, size_t T);
+/* Writers (bt_write_fn) of a bt_model and a bt_data. */
+int model_writer(FILE *f, const void *model);
+int data_writer(FILE *f, const void *data);
+/* A refused file (or a failed write): "FILE:LINE: message"; exit status 2. */
 _Noreturn void die_error(const bt_error *e);
+/* Stops with a message when st is not BT_OK; BT_ECANCELED says how far the
+ * computation got (die_interrupted). */
+void numeric_fault(int st, const char *what);
+/* The same, and for BT_ENUMERIC runs bt_fault_locate on the model and data
+ * (truncation k) to say at which step, in what and in which block. */
+void numeric_fault_at(int st, const char *what, const bt_model *m,
+		      const bt_data *d, size_t k);
+
+/* ---- cli.c -------------------------------------------------------------- */
 
 /* The value of the option name (a row of the subcommand's table) as given,
  * "1" for a flag given, or NULL (not given, or not in the table). */
@@ -104,55 +192,13 @@ typedef struct {
 	const bt_data *d;
 	const void *r;
 } result_ctx;
-/* %.17g, NaN, inf or -inf, then a blank or a newline. */
-void put_num(FILE *f, double x, int last);
 
-/* To path atomically, or to standard output when path is NULL or "-"
- * (write_out(arg_get(args, "-o"), …)). */
-void write_out(const char *path, bt_write_fn fn, const void *ctx);
-/* The same for a bptt-grad file: the loss, dL/dtheta in m's layout, dL/dX
- * (T rows). */
-void write_grad(const char *path, const bt_model *m, double loss,
-		const double *g, const double *dX, size_t T);
-/* Writers (bt_write_fn) of a bt_model and a bt_data. */
-int model_writer(FILE *f, const void *model);
-int data_writer(FILE *f, const void *data);
-/* Stops with a message when st is not BT_OK; BT_ECANCELED says how far the
- * computation got (die_interrupted). */
-void numeric_fault(int st, const char *what);
-/* The same, and for BT_ENUMERIC runs bt_fault_locate on the model and data
- * (truncation k) to say at which step, in what and in which block. */
-void numeric_fault_at(int st, const char *what, const bt_model *m,
-		      const bt_data *d, size_t k);
-/* After SIGINT (or SIGTERM, SIGHUP): "interrupted after N of M …; nothing
- * written", then the signal's own exit (status 128 + signal). */
-_Noreturn void die_interrupted(void);
-/* For a command that writes something when interrupted (bptt train): the
- * message after "interrupted ", then the signal's own exit. */
-_Noreturn void die_interrupted_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Frees everything owned and ends by the signal received (SIGINT if none). */
-_Noreturn void end_by_signal(void);
-/* The signal (SIGINT, SIGTERM, SIGHUP) that asked the command to stop, or 0. */
-int interrupted_by(void);
-/* Where a command that runs several computations is ("a = 0.9, k = 2 (row
- * 2 of 10)"), for die_interrupted's message. */
-void progress_context(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* cli.c: the state as the process started; parse argv (the words after
+ * the subcommand's name) and run c with the limits and handlers set. */
+void cli_reset(void);
+int cli_run(const command *c, int argc, char **argv);
 
-/* Stops with a message naming the sizes and the estimate when a task
- * (BT_TASK_*) on this architecture and these sizes needs more memory than
- * the limit (BPTT_MAX_MEMORY, by default the memory available). */
-void need_memory(const bt_cell_type *type, bt_dims dims, size_t T,
-		 size_t sets, int task);
-/* The task (BT_TASK_*) and number of data sets that build_model and
- * build_data check the memory for, before they allocate (default: the
- * model alone). */
-void plan_task(int task, size_t sets);
-/* need_memory for the planned task on this model over data of length T. */
-void need_task(const bt_model *m, size_t T);
-/* The same for a model about to be built. */
-void need_planned(const bt_cell_type *type, bt_dims dims, size_t T);
-/* The same for a number of bytes that something described needs. */
-void need_bytes(double bytes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ---- the option tables -------------------------------------------------- */
 
 /* Rows of the option tables that several subcommands share. */
 
@@ -197,30 +243,6 @@ extern const command cmd_init, cmd_data, cmd_grad, cmd_check, cmd_flow,
 	cmd_jacobian;
 extern const command cmd_spectrum, cmd_lyapunov, cmd_bias, cmd_clip, cmd_task,
 	cmd_train;
-
-/* cli.c: the state as the process started; parse argv (the words after
- * the subcommand's name) and run c with the limits and handlers set. */
-void cli_reset(void);
-int cli_run(const command *c, int argc, char **argv);
-
-/* What cli_reset and cli_run use of the other files. own.c: the name in
- * messages ("bptt grad"), everything owned freed (newest first), an
- * internal error when something is still owned, the state as the process
- * started. */
-void cli_set_name(const char *name);
-const char *cli_name(void);
-void release_all(void);
-void own_check_empty(void);
-void own_reset(void);
-/* signals.c: the handlers and the progress hook; the state as the process
- * started. */
-void signals_install(void);
-void signals_reset(void);
-/* memlimit.c: the limit from BPTT_MAX_MEMORY (stops on a bad value); where
- * it comes from, for messages; the state as the process started. */
-void set_memory_limit(void);
-const char *memory_limit_source(void);
-void memlimit_reset(void);
 
 /* help.c: --help, bptt(1) and the bash completion from the tables. */
 void print_help(const command *c);
