@@ -1,8 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cli.h — what the `bptt` subcommands share (internal to the command):
- * option tables, typed option getters that stop with a precise message,
- * loading and building models and data, atomic output. Each subcommand is
- * a `command` record in a cli_*.c file and one line in main.c's table. */
+/* cli.h — what the `bptt` subcommands share (internal to the command),
+ * by the file that has it:
+ *   own.c       owned memory and the exits (die, die_usage, cli_exit)
+ *   signals.c   SIGINT, SIGTERM, SIGHUP and how far the command got
+ *   memlimit.c  the memory limit and the checks before allocating
+ *   output.c    atomic output, numbers, the messages for library failures
+ *   cli.c       the parsed options and their typed getters, the models and
+ *               data built from them, cli_run
+ *   help.c      --help, bptt(1) and the bash completion from the tables
+ * Each subcommand is a `command` record in a cli_*.c file and one line in
+ * main.c's table; its run function gets the options parsed against its
+ * table and hands them on. */
 #ifndef BT_CLI_H
 #define BT_CLI_H
 
@@ -18,16 +26,22 @@ typedef struct {
 	const char *help;
 } optdef;
 
+/* The options given to the running subcommand, by the names of its table;
+ * cli_run parses them and hands them to run, which hands them on. */
+typedef struct cli_args cli_args;
+
 typedef struct {
 	const char *name;
 	const char *synopsis;
 	const char *about;
 	const optdef *opts;
-	int (*run)(const char **val);
+	int (*run)(const cli_args *args);
 } command;
 
 /* The command, for main and for a harness that runs it in-process. */
 int cli_main(int argc, char **argv);
+
+/* ---- own.c -------------------------------------------------------------- */
 
 /* How the command ends on a refusal: exit(status), or, when it is set, the
  * hook (which must not return; the fuzzing harness's child _exits). */
@@ -47,51 +61,21 @@ bt_data *own_data(bt_data *d);
 void release(void *p);
 /* malloc that stops with "out of memory" and owns the block. */
 void *xmalloc(size_t bytes);
-
+/* Frees everything owned, the newest first (cli_exit, end_by_signal). */
+void release_all(void);
 /* Messages on stderr, prefixed with the subcommand's name; exit status 2. */
 _Noreturn void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-_Noreturn void die_error(const bt_error *e);
+/* The name in messages ("bptt grad"); for cli_run. */
+void cli_set_name(const char *name);
+const char *cli_name(void);
+/* For cli_run and cli_reset: an internal error when something is still
+ * owned; the state as the process started. */
+void own_check_empty(void);
+void own_reset(void);
 
-/* The value of an option of the running subcommand, or NULL. */
-const char *get(const char *name);
-/* The same, stopping with "missing NAME" when it is absent. */
-const char *need(const char *name);
-/* A whole number in [lo, hi] (dflt when absent). */
-unsigned long long get_count(const char *name, unsigned long long dflt,
-			     unsigned long long lo, unsigned long long hi);
-/* A finite number in [lo, hi] (dflt when absent). */
-double get_real(const char *name, double dflt, double lo, double hi);
+/* ---- signals.c ---------------------------------------------------------- */
 
-bt_model *load_model(void);             /* --model FILE */
-bt_data *load_data(const bt_model *m);  /* --data FILE, checked against m */
-/* A new model from --arch, the sizes (required, or the defaults d = 4,
- * n = 16, m = 2) and the subcommand's init options. */
-bt_model *model_from_options(int sizes_required);
-/* The same with other default sizes (bptt train: the task's d and m). */
-bt_model *model_from_options_sized(int sizes_required, bt_dims dflt);
-/* bt_task_options from --length, --symbols, --alphabet, --delay, --a, --b,
- * --s for the task called name (cli_task.c); the seed is left at its
- * default. */
-void task_from_options(const char *name, bt_task_options *o);
-/* --model FILE, or a model built from --arch and the sizes and init options */
-bt_model *build_model(void);
-/* --data FILE, or random inputs of --length T (--data-seed) */
-bt_data *build_data(const bt_model *m);
-/* A comment line naming the model and data. */
-void describe(FILE *f, const bt_model *m, const bt_data *d);
-/* %.17g, NaN, inf or -inf, then a blank or a newline. */
-void put_num(FILE *f, double x, int last);
-
-/* To -o FILE atomically, or to standard output. */
-void write_out(bt_write_fn fn, const void *ctx);
-/* Stops with a message when st is not BT_OK; BT_ECANCELED says how far the
- * computation got (die_interrupted). */
-void numeric_fault(int st, const char *what);
-/* The same, and for BT_ENUMERIC runs bt_fault_locate on the model and data
- * (truncation k) to say at which step, in what and in which block. */
-void numeric_fault_at(int st, const char *what, const bt_model *m,
-		      const bt_data *d, size_t k);
 /* After SIGINT (or SIGTERM, SIGHUP): "interrupted after N of M …; nothing
  * written", then the signal's own exit (status 128 + signal). */
 _Noreturn void die_interrupted(void);
@@ -105,6 +89,12 @@ int interrupted_by(void);
 /* Where a command that runs several computations is ("a = 0.9, k = 2 (row
  * 2 of 10)"), for die_interrupted's message. */
 void progress_context(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* For cli_run and cli_reset: the handlers and the progress hook; the state
+ * as the process started. */
+void signals_install(void);
+void signals_reset(void);
+
+/* ---- memlimit.c --------------------------------------------------------- */
 
 /* Stops with a message naming the sizes and the estimate when a task
  * (BT_TASK_*) on this architecture and these sizes needs more memory than
@@ -117,39 +107,142 @@ void need_memory(const bt_cell_type *type, bt_dims dims, size_t T,
 void plan_task(int task, size_t sets);
 /* need_memory for the planned task on this model over data of length T. */
 void need_task(const bt_model *m, size_t T);
+/* The same for a model about to be built. */
+void need_planned(const bt_cell_type *type, bt_dims dims, size_t T);
 /* The same for a number of bytes that something described needs. */
 void need_bytes(double bytes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* For cli_run and cli_reset: the limit from BPTT_MAX_MEMORY (stops on a
+ * bad value); where it comes from, for messages; the state as the process
+ * started. */
+void set_memory_limit(void);
+const char *memory_limit_source(void);
+void memlimit_reset(void);
 
-/* The options that build_model and build_data read. */
-#define SOURCE_OPTS \
-	{"--model", "FILE", "the model (or build one with --arch and the sizes)"}, \
-	{"--data", "FILE", "the data (or random inputs of --length T)"}, \
+/* ---- output.c ----------------------------------------------------------- */
+
+/* %.17g, NaN, inf or -inf, then a blank or a newline. */
+void put_num(FILE *f, double x, int last);
+
+/* To path atomically, or to standard output when path is NULL or "-"
+ * (write_out(arg_get(args, "-o"), …)). */
+void write_out(const char *path, bt_write_fn fn, const void *ctx);
+/* The same for a bptt-grad file: the loss, dL/dtheta in m's layout, dL/dX
+ * (T rows). */
+void write_grad(const char *path, const bt_model *m, double loss,
+		const double *g, const double *dX, size_t T);
+/* Writers (bt_write_fn) of a bt_model and a bt_data. */
+int model_writer(FILE *f, const void *model);
+int data_writer(FILE *f, const void *data);
+/* A refused file (or a failed write): "FILE:LINE: message"; exit status 2. */
+_Noreturn void die_error(const bt_error *e);
+/* Stops with a message when st is not BT_OK; BT_ECANCELED says how far the
+ * computation got (die_interrupted). */
+void numeric_fault(int st, const char *what);
+/* The same, and for BT_ENUMERIC runs bt_fault_locate on the model and data
+ * (truncation k) to say at which step, in what and in which block. */
+void numeric_fault_at(int st, const char *what, const bt_model *m,
+		      const bt_data *d, size_t k);
+
+/* ---- cli.c -------------------------------------------------------------- */
+
+/* The value of the option name (a row of the subcommand's table) as given,
+ * "1" for a flag given, or NULL (not given, or not in the table). */
+const char *arg_get(const cli_args *args, const char *name);
+/* The same, stopping with "missing NAME" when it is absent. */
+const char *arg_need(const cli_args *args, const char *name);
+/* A whole number in [lo, hi] (dflt when absent). */
+unsigned long long arg_count(const cli_args *args, const char *name,
+			     unsigned long long dflt, unsigned long long lo,
+			     unsigned long long hi);
+/* A finite number in [lo, hi] (dflt when absent). */
+double arg_real(const cli_args *args, const char *name, double dflt,
+		double lo, double hi);
+/* The first of names (up to a NULL) that is given, or NULL. */
+const char *arg_first(const cli_args *args, const char *const *names);
+/* Stops with "NAME: why" for the first of names (up to a NULL) given. */
+void refuse_given(const cli_args *args, const char *const *names,
+		  const char *why);
+
+bt_model *load_model(const cli_args *args);   /* --model FILE */
+/* --data FILE, checked against m */
+bt_data *load_data(const cli_args *args, const bt_model *m);
+/* A new model from --arch, the sizes (required, or the defaults d = 4,
+ * n = 16, m = 2) and the subcommand's init options. */
+bt_model *model_from_options(const cli_args *args, int sizes_required);
+/* The same with other default sizes (bptt train: the task's d and m). */
+bt_model *model_from_options_sized(const cli_args *args, int sizes_required,
+				   bt_dims dflt);
+/* bt_task_options from --length, --symbols, --alphabet, --delay, --a, --b,
+ * --s for the task called name (cli_task.c); the seed is left at its
+ * default. */
+void task_from_options(const cli_args *args, const char *name,
+		       bt_task_options *o);
+/* --model FILE, or a model built from --arch and the sizes and init options */
+bt_model *build_model(const cli_args *args);
+/* --data FILE, or random inputs of --length T (--data-seed) */
+bt_data *build_data(const cli_args *args, const bt_model *m);
+/* A comment line naming the model and data (and their files, if given). */
+void describe(FILE *f, const cli_args *args, const bt_model *m,
+	      const bt_data *d);
+/* What an instrument's writer gets: the options (for describe), the model,
+ * the data and the instrument's result. */
+typedef struct {
+	const cli_args *args;
+	const bt_model *m;
+	const bt_data *d;
+	const void *r;
+} result_ctx;
+
+/* cli.c: the state as the process started; parse argv (the words after
+ * the subcommand's name) and run c with the limits and handlers set. */
+void cli_reset(void);
+int cli_run(const command *c, int argc, char **argv);
+
+/* ---- the option tables -------------------------------------------------- */
+
+/* Rows of the option tables that several subcommands share. */
+
+/* The options of a model built here (model_from_options); the help of the
+ * four whose defaults or details differ between subcommands is given. */
+#define BUILD_OPTS(input_help, output_help, structure_help, nonnormality_help) \
 	{"--arch", "NAME", "build a model: architecture (see bptt init --help)"}, \
-	{"--input", "d", "build a model: input size (default 4)"}, \
+	{"--input", "d", input_help}, \
 	{"--hidden", "n", "build a model: hidden size (default 16)"}, \
-	{"--output", "m", "build a model: output size (default 2)"}, \
+	{"--output", "m", output_help}, \
 	{"--activation", "F", "build a model: rnn and residual activation"}, \
 	{"--scale", "G", "build a model: largest singular value of W"}, \
 	{"--radius", "R", "build a model: spectral radius of W"}, \
 	{"--orthogonal", NULL, "build a model: Haar orthogonal recurrent matrices"}, \
 	{"--forget-bias", "B", "build a model: lstm forget bias (default 1)"}, \
-	{"--structure", "KIND", "build a model: W normal or nonnormal with eigenvalues of modulus --radius (see bptt init)"}, \
-	{"--nonnormality", "c", "build a model: strength of the non-normal part (with --structure nonnormal)"}, \
-	{"--seed", "S", "seed of the model built here (default 20140901)"}, \
+	{"--structure", "KIND", structure_help}, \
+	{"--nonnormality", "c", nonnormality_help}, \
+	{"--seed", "S", "seed of the model built here (default 20140901)"}
+
+/* The options that build_model and build_data read. */
+#define SOURCE_OPTS \
+	{"--model", "FILE", "the model (or build one with --arch and the sizes)"}, \
+	{"--data", "FILE", "the data (or random inputs of --length T)"}, \
+	BUILD_OPTS("build a model: input size (default 4)", \
+		   "build a model: output size (default 2)", \
+		   "build a model: W normal or nonnormal with eigenvalues of modulus --radius (see bptt init)", \
+		   "build a model: strength of the non-normal part (with --structure nonnormal)"), \
 	{"--length", "T", "random data: length (default 100)"}, \
 	{"--data-seed", "S", "random data: seed (default 1)"}
 
+/* -o FILE for what the command writes ("the columns"). */
+#define OUTPUT_OPT(what) \
+	{"-o", "FILE", "write " what " to FILE (atomically) instead of standard output"}
+
+/* The last rows of every table. */
+#define HELP_OPT_END \
+	{"--help", NULL, "show this help"}, \
+	{NULL, NULL, NULL}
 
 /* The subcommands. */
 extern const command cmd_init, cmd_data, cmd_grad, cmd_check, cmd_flow,
 	cmd_jacobian;
 extern const command cmd_spectrum, cmd_lyapunov, cmd_bias, cmd_clip, cmd_task,
 	cmd_train;
-
-/* cli.c: the state as the process started; parse argv (the words after
- * the subcommand's name) and run c with the limits and handlers set. */
-void cli_reset(void);
-int cli_run(const command *c, int argc, char **argv);
 
 /* help.c: --help, bptt(1) and the bash completion from the tables. */
 void print_help(const command *c);

@@ -20,9 +20,8 @@ static const optdef bias_opts[] = {
 	{"--kmax", "K", "truncation lengths k = 1..K (default 5 with --scalar, else min(T, 20))"},
 	{"--datasets", "D", "random data sets to average over (default 8; seeds --data-seed, +1, ...); not with --data"},
 	SOURCE_OPTS,
-	{"-o", "FILE", "write the columns to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	OUTPUT_OPT("the columns"),
+	HELP_OPT_END};
 
 /* A comma-separated list of numbers; each item is checked by the caller. */
 static size_t split_list(const char *name, const char *v, char ***items)
@@ -48,9 +47,9 @@ static size_t split_list(const char *name, const char *v, char ***items)
 	return n;
 }
 
-static double *real_list(const char *name, size_t *n)
+static double *real_list(const cli_args *args, const char *name, size_t *n)
 {
-	const char *v = need(name);
+	const char *v = arg_need(args, name);
 	char **it;
 	*n = split_list(name, v, &it);
 	double *x = xmalloc(*n * sizeof(double));
@@ -66,13 +65,13 @@ static double *real_list(const char *name, size_t *n)
 }
 
 /* --k LIST or --kmax K (or 1..dflt_kmax). */
-static size_t *k_list(size_t dflt_kmax, size_t *n)
+static size_t *k_list(const cli_args *args, size_t dflt_kmax, size_t *n)
 {
-	if (get("--k") && get("--kmax"))
+	if (arg_get(args, "--k") && arg_get(args, "--kmax"))
 		die_usage("--k and --kmax: give one of them, not both");
 	size_t *k;
-	if (get("--k")) {
-		const char *v = get("--k");
+	if (arg_get(args, "--k")) {
+		const char *v = arg_get(args, "--k");
 		char **it;
 		*n = split_list("--k", v, &it);
 		k = xmalloc(*n * sizeof(size_t));
@@ -90,7 +89,7 @@ static size_t *k_list(size_t dflt_kmax, size_t *n)
 		release(it);
 		return k;
 	}
-	size_t K = get_count("--kmax", dflt_kmax, 1, 100000);
+	size_t K = arg_count(args, "--kmax", dflt_kmax, 1, 100000);
 	k = xmalloc(K * sizeof(size_t));
 	for (size_t i = 0; i < K; i++)
 		k[i] = i + 1;
@@ -134,33 +133,30 @@ static int scalar_writer(FILE *f, const void *ctx)
 	return ferror(f) ? BT_EIO : BT_OK;
 }
 
-static int run_scalar(void)
+static int run_scalar(const cli_args *args)
 {
 	static const char *const not_scalar[] = {"--model", "--data", "--arch",
 		"--input", "--hidden", "--output", "--activation", "--scale",
-		"--radius", "--orthogonal", "--forget-bias", "--data-seed", "--datasets"};
-	for (size_t i = 0; i < sizeof not_scalar / sizeof not_scalar[0]; i++)
-		if (get(not_scalar[i]))
-			die_usage("%s: not with --scalar (the scalar model is fixed by --a, --b, --s)",
-				  not_scalar[i]);
+		"--radius", "--orthogonal", "--forget-bias", "--data-seed", "--datasets", NULL};
+	refuse_given(args, not_scalar, "not with --scalar (the scalar model is fixed by --a, --b, --s)");
 	size_t na, nk;
-	double *a = real_list("--a", &na);
+	double *a = real_list(args, "--a", &na);
 	for (size_t i = 0; i < na; i++)
 		if (!(fabs(a[i]) < 1))
 			die_usage("--a: %g: |a| must be below 1 (h has no stationary distribution otherwise)", a[i]);
-	size_t *k = k_list(5, &nk);
-	double b = get_real("--b", 1.0, -1e150, 1e150);
-	double s = get_real("--s", 1.0, 0, 1e150);
-	size_t T = get_count("--length", 1000, 1, BT_MAX_T);
-	size_t N = get_count("--sequences", 200, 2, 1000000000ULL);
-	unsigned long seed = get_count("--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
+	size_t *k = k_list(args, 5, &nk);
+	double b = arg_real(args, "--b", 1.0, -1e150, 1e150);
+	double s = arg_real(args, "--s", 1.0, 0, 1e150);
+	size_t T = arg_count(args, "--length", 1000, 1, BT_MAX_T);
+	size_t N = arg_count(args, "--sequences", 200, 2, 1000000000ULL);
+	unsigned long seed = arg_count(args, "--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
 	size_t kmax = 0;
 	for (size_t j = 0; j < nk; j++)
 		kmax = k[j] > kmax ? k[j] : kmax;
 	size_t *burn = xmalloc(na * sizeof(size_t));
 	bt_bias_scalar_result *r = xmalloc(na * nk * sizeof *r);
 	for (size_t i = 0; i < na; i++) {
-		burn[i] = get("--burn-in") ? get_count("--burn-in", 0, 0, BT_MAX_T)
+		burn[i] = arg_get(args, "--burn-in") ? arg_count(args, "--burn-in", 0, 0, BT_MAX_T)
 					   : bt_bias_scalar_burn_in(a[i], kmax);
 		if (burn[i] > (size_t)BT_MAX_T || T > (size_t)BT_MAX_T - burn[i])
 			die("a = %g: the burn-in (%zu steps) and --length %zu make sequences longer than 10^8 steps; give a shorter --burn-in",
@@ -177,7 +173,7 @@ static int run_scalar(void)
 						     &r[i * nk + j]), "bias");
 		}
 	scalar_ctx c = {na, nk, a, k, burn, r, b, s, T, seed};
-	write_out(scalar_writer, &c);
+	write_out(arg_get(args, "-o"), scalar_writer, &c);
 	release(a);
 	release(k);
 	release(burn);
@@ -188,6 +184,7 @@ static int run_scalar(void)
 /* ---- any model ---------------------------------------------------------------------- */
 
 typedef struct {
+	const cli_args *args;
 	const bt_model *m;
 	const bt_data *d;
 	const bt_bias_result *r;
@@ -195,12 +192,12 @@ typedef struct {
 	int from_file;
 } model_ctx;
 
-static int model_writer(FILE *f, const void *ctx)
+static int bias_writer(FILE *f, const void *ctx)
 {
 	const model_ctx *c = ctx;
 	const bt_bias_result *r = c->r;
 	fprintf(f, "# k rel_error rel_error_stderr cosine cosine_stderr chunked_rel_error chunked_rel_error_stderr chunked_cosine chunked_cosine_stderr\n");
-	describe(f, c->m, c->d);
+	describe(f, c->args, c->m, c->d);
 	fprintf(f, "# rel_error = |g_k - g_full| / |g_full|, cosine = cos(g_k, g_full), g the gradient over all parameters (not dL/dx)\n");
 	fprintf(f, "# first the spec's sliding window (every loss term back through its last k states), then chunked (chunks [1..k], [k+1..2k], ..., gradients cut at chunk boundaries)\n");
 	if (c->from_file)
@@ -235,48 +232,56 @@ static void free_datasets(void *p)
 	free(s);
 }
 
+/* --datasets D random data sets of --length T for m, seeds --data-seed
+ * (*dseed) and on; one owner for all of them. */
+static datasets *random_datasets(const cli_args *args, const bt_model *m,
+				 unsigned long *dseed)
+{
+	size_t ndata = arg_count(args, "--datasets", 8, 1, 100000);
+	size_t T = arg_count(args, "--length", 100, 1, BT_MAX_T);
+	*dseed = arg_count(args, "--data-seed", 1, 0, ULONG_MAX);
+	if ((double)T * (double)(m->dims.d + m->dims.m) > (double)BT_MAX_NUMBERS)
+		die("--length %zu: more than 10^9 numbers of data", T);
+	need_task(m, T);
+	datasets *sets = calloc(1, sizeof *sets);
+	if (!sets)
+		die("out of memory");
+	own_with(sets, free_datasets);
+	sets->d = calloc(ndata, sizeof *sets->d);
+	if (!sets->d)
+		die("out of memory");
+	for (size_t i = 0; i < ndata; i++) {
+		if (bt_data_alloc(&sets->d[i], T, m->dims.d, m->dims.m, 0) != BT_OK)
+			die("cannot allocate the data");
+		sets->n = i + 1;
+		bt_data_random(sets->d[i], *dseed + i);
+	}
+	return sets;
+}
+
 static void free_bias(void *p) { bt_bias_free(p); }
 
-static int run_model(void)
+static int run_model(const cli_args *args)
 {
-	static const char *const only_scalar[] = {"--a", "--b", "--s", "--sequences", "--burn-in"};
-	for (size_t i = 0; i < sizeof only_scalar / sizeof only_scalar[0]; i++)
-		if (get(only_scalar[i]))
-			die_usage("%s: only with --scalar", only_scalar[i]);
-	bt_model *m = build_model();
+	static const char *const only_scalar[] = {"--a", "--b", "--s", "--sequences", "--burn-in", NULL};
+	refuse_given(args, only_scalar, "only with --scalar");
+	bt_model *m = build_model(args);
 	size_t ndata = 1;
 	bt_data **data;
 	unsigned long dseed = 0;
 	datasets *sets = NULL;
-	if (get("--data")) {
-		if (get("--datasets"))
+	if (arg_get(args, "--data")) {
+		if (arg_get(args, "--datasets"))
 			die_usage("--datasets: not with --data FILE (that file is the one data set)");
 		data = xmalloc(sizeof *data);
-		data[0] = build_data(m);
+		data[0] = build_data(args, m);
 	} else {
-		ndata = get_count("--datasets", 8, 1, 100000);
-		size_t T = get_count("--length", 100, 1, BT_MAX_T);
-		dseed = get_count("--data-seed", 1, 0, ULONG_MAX);
-		if ((double)T * (double)(m->dims.d + m->dims.m) > (double)BT_MAX_NUMBERS)
-			die("--length %zu: more than 10^9 numbers of data", T);
-		need_task(m, T);
-		/* one owner for all the data sets */
-		sets = calloc(1, sizeof *sets);
-		if (!sets)
-			die("out of memory");
-		own_with(sets, free_datasets);
-		sets->d = data = calloc(ndata, sizeof *data);
-		if (!data)
-			die("out of memory");
-		for (size_t i = 0; i < ndata; i++) {
-			if (bt_data_alloc(&data[i], T, m->dims.d, m->dims.m, 0) != BT_OK)
-				die("cannot allocate the data");
-			sets->n = i + 1;
-			bt_data_random(data[i], dseed + i);
-		}
+		sets = random_datasets(args, m, &dseed);
+		data = sets->d;
+		ndata = sets->n;
 	}
 	size_t T = data[0]->T, nk;
-	size_t *k = k_list(T < 20 ? T : 20, &nk);
+	size_t *k = k_list(args, T < 20 ? T : 20, &nk);
 	bt_bias_result *r;
 	if (bt_bias_alloc(&r, k, nk, ndata) != BT_OK)
 		die("out of memory");
@@ -289,8 +294,8 @@ static int run_model(void)
 				numeric_fault_at(st, "bias", m, data[i], 0);
 		}
 	numeric_fault(st, "bias");
-	model_ctx c = {m, data[0], r, dseed, get("--data") != NULL};
-	write_out(model_writer, &c);
+	model_ctx c = {args, m, data[0], r, dseed, arg_get(args, "--data") != NULL};
+	write_out(arg_get(args, "-o"), bias_writer, &c);
 	release(r);
 	release(k);
 	if (sets) {
@@ -303,13 +308,13 @@ static int run_model(void)
 	return 0;
 }
 
-static int run_bias(const char **val)
+static int run_bias(const cli_args *args)
 {
-	(void)val;
-	if (get("--scalar"))
-		return run_scalar();
-	plan_task(BT_TASK_BIAS, get("--data") ? 1 : get_count("--datasets", 8, 1, 100000));
-	return run_model();
+	if (arg_get(args, "--scalar"))
+		return run_scalar(args);
+	plan_task(BT_TASK_BIAS, arg_get(args, "--data") ? 1
+				: arg_count(args, "--datasets", 8, 1, 100000));
+	return run_model(args);
 }
 
 const command cmd_bias = {"bias",

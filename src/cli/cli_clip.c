@@ -16,94 +16,98 @@ static const optdef clip_opts[] = {
 	{"--truncate", "k", "a computed gradient: truncated BPTT, window k (as bptt grad)"},
 	SOURCE_OPTS,
 	{"-o", "FILE", "also write the clipped gradient to FILE (atomically), a bptt-grad file: loss and X block unchanged"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	HELP_OPT_END};
 
+/* The gradient to clip: read from --grad FILE, or computed here. */
 typedef struct {
-	const bt_model *m;
+	bt_model *m;          /* the model, or the gradient in its layout */
 	double loss;
-	const double *g, *dX;
+	double *g, *dX;       /* dL/dtheta (m's theta when read), dL/dX */
 	size_t T;
-} grad_ctx;
+	const char *file;     /* --grad FILE, or NULL */
+} clip_source;
 
-static int grad_writer(FILE *f, const void *ctx)
+static void gradient_to_clip(const cli_args *args, clip_source *s)
 {
-	const grad_ctx *c = ctx;
-	return bt_grad_write(f, c->m, c->loss, c->g, c->dX, c->T);
-}
-
-static int run_clip(const char **val)
-{
-	(void)val;
-	const char *o = get("-o");
-	if (o && !strcmp(o, "-"))
-		die_usage("-o: the report goes to standard output; give the clipped gradient a file name");
-	int by_norm = get("--norm") != NULL;
-	if (by_norm == (get("--value") != NULL))
-		die_usage("give one of --norm c or --value c");
-	const char *which = by_norm ? "--norm" : "--value";
-	double c = get_real(which, 0, -INFINITY, INFINITY);
-	if (!(c > 0))
-		die_usage("%s: the threshold must be positive", which);
-
-	bt_model *m;        /* the model, or the gradient in its layout */
-	double loss = 0, *dX = NULL, *g;
-	size_t T = 0;
-	const char *source = get("--grad");
-	if (source) {
+	s->loss = 0;
+	s->dX = NULL;
+	s->T = 0;
+	s->file = arg_get(args, "--grad");
+	if (s->file) {
 		static const char *const clash[] = {"--model", "--data", "--arch",
 			"--input", "--hidden", "--output", "--activation", "--scale",
 			"--radius", "--orthogonal", "--forget-bias", "--seed", "--length",
-			"--data-seed", "--truncate"};
-		for (size_t i = 0; i < sizeof clash / sizeof clash[0]; i++)
-			if (get(clash[i]))
-				die_usage("%s: not with --grad FILE (the gradient is read, not computed)", clash[i]);
+			"--data-seed", "--truncate", NULL};
+		refuse_given(args, clash, "not with --grad FILE (the gradient is read, not computed)");
 		bt_error e;
-		if (bt_grad_read(&m, &loss, &dX, &T, source, &e) != BT_OK)
+		if (bt_grad_read(&s->m, &s->loss, &s->dX, &s->T, s->file, &e) != BT_OK)
 			die_error(&e);
-		own_model(m);
-		own_mem(dX);
-		g = m->theta;
-	} else {
-		plan_task(BT_TASK_GRADIENT, 1);
-		m = build_model();
-		bt_data *d = build_data(m);
-		size_t k = get_count("--truncate", 0, 1, ULLONG_MAX);
-		T = d->T;
-		g = xmalloc(m->nparams * sizeof(double));
-		dX = xmalloc(T * m->dims.d * sizeof(double));
-		numeric_fault_at(bt_gradient(m, d, k, &loss, g, dX), "clip", m, d, k);
-		release(d);
+		own_model(s->m);
+		own_mem(s->dX);
+		s->g = s->m->theta;
+		return;
 	}
-	double *out = xmalloc(m->nparams * sizeof(double));
-	bt_clip_result r;
-	int st = by_norm ? bt_clip_norm(g, m->nparams, c, out, &r)
-			 : bt_clip_value(g, m->nparams, c, out, &r);
-	if (st == BT_ENUMERIC)
-		die("the gradient's norm is beyond the largest double; nothing written");
-	numeric_fault(st, "clip");
-	if (o) {
-		grad_ctx gc = {m, loss, out, dX, T};
-		write_out(grad_writer, &gc);
-	}
+	plan_task(BT_TASK_GRADIENT, 1);
+	s->m = build_model(args);
+	bt_data *d = build_data(args, s->m);
+	size_t k = arg_count(args, "--truncate", 0, 1, ULLONG_MAX);
+	s->T = d->T;
+	s->g = xmalloc(s->m->nparams * sizeof(double));
+	s->dX = xmalloc(s->T * s->m->dims.d * sizeof(double));
+	numeric_fault_at(bt_gradient(s->m, d, k, &s->loss, s->g, s->dX), "clip", s->m, d, k);
+	release(d);
+}
+
+/* The report's row, with its header, on standard output. */
+static void clip_report(const clip_source *s, int by_norm, double c,
+			const bt_clip_result *r)
+{
+	const bt_model *m = s->m;
 	printf("# method threshold norm_before norm_after cosine changed parameters\n");
 	printf("# gradient %s%s: arch %s, d %zu, n %zu, m %zu, T %zu\n",
-	       source ? "file " : "computed", source ? source : "",
-	       bt_cell_name(m->type), m->dims.d, m->dims.n, m->dims.m, T);
+	       s->file ? "file " : "computed", s->file ? s->file : "",
+	       bt_cell_name(m->type), m->dims.d, m->dims.n, m->dims.m, s->T);
 	printf("# norms over all parameters at once; the X block (dL/dx) is never clipped; cosine = cos(g, g~)\n");
 	printf("%s ", by_norm ? "norm" : "value");
 	put_num(stdout, c, 0);
-	put_num(stdout, r.norm_before, 0);
-	put_num(stdout, r.norm_after, 0);
-	put_num(stdout, r.cosine, 0);
-	printf("%zu %zu\n", r.changed, m->nparams);
+	put_num(stdout, r->norm_before, 0);
+	put_num(stdout, r->norm_after, 0);
+	put_num(stdout, r->cosine, 0);
+	printf("%zu %zu\n", r->changed, m->nparams);
 	if (fflush(stdout) != 0 || ferror(stdout))
 		die("write failed on standard output");
-	if (!source)
-		release(g);
+}
+
+static int run_clip(const cli_args *args)
+{
+	const char *o = arg_get(args, "-o");
+	if (o && !strcmp(o, "-"))
+		die_usage("-o: the report goes to standard output; give the clipped gradient a file name");
+	int by_norm = arg_get(args, "--norm") != NULL;
+	if (by_norm == (arg_get(args, "--value") != NULL))
+		die_usage("give one of --norm c or --value c");
+	const char *which = by_norm ? "--norm" : "--value";
+	double c = arg_real(args, which, 0, -INFINITY, INFINITY);
+	if (!(c > 0))
+		die_usage("%s: the threshold must be positive", which);
+
+	clip_source s;
+	gradient_to_clip(args, &s);
+	size_t n = s.m->nparams;
+	double *out = xmalloc(n * sizeof(double));
+	bt_clip_result r;
+	int st = by_norm ? bt_clip_norm(s.g, n, c, out, &r) : bt_clip_value(s.g, n, c, out, &r);
+	if (st == BT_ENUMERIC)
+		die("the gradient's norm is beyond the largest double; nothing written");
+	numeric_fault(st, "clip");
+	if (o)
+		write_grad(o, s.m, s.loss, out, s.dX, s.T);
+	clip_report(&s, by_norm, c, &r);
+	if (!s.file)
+		release(s.g);
 	release(out);
-	release(dX);
-	release(m);
+	release(s.dX);
+	release(s.m);
 	return 0;
 }
 

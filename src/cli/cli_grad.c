@@ -23,39 +23,24 @@ static const optdef grad_opts[] = {
 	{"--model", "FILE", "the model"},
 	{"--data", "FILE", "the data (X, Y, optional mask M)"},
 	{"--truncate", "k", "truncated BPTT: each loss term sends gradients back through its last k states (k >= 1; k >= T is full BPTT)"},
-	{"-o", "FILE", "write the gradient to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	OUTPUT_OPT("the gradient"),
+	HELP_OPT_END};
 
-typedef struct {
-	const bt_model *m;
-	double loss;
-	const double *g, *dX;
-	size_t T;
-} grad_ctx;
-
-static int grad_writer(FILE *f, const void *ctx)
+static int run_grad(const cli_args *args)
 {
-	const grad_ctx *c = ctx;
-	return bt_grad_write(f, c->m, c->loss, c->g, c->dX, c->T);
-}
-
-static int run_grad(const char **val)
-{
-	(void)val;
-	bt_model *m = load_model();
-	bt_data *d = load_data(m);
-	size_t k = get_count("--truncate", 0, 1, ULLONG_MAX);
+	bt_model *m = load_model(args);
+	bt_data *d = load_data(args, m);
+	size_t k = arg_count(args, "--truncate", 0, 1, ULLONG_MAX);
 	need_memory(m->type, m->dims, d->T, 1, BT_TASK_GRADIENT);
 	double *g = xmalloc(m->nparams * sizeof(double));
 	double *dX = xmalloc(d->T * d->d * sizeof(double));
-	grad_ctx c = {m, 0, g, dX, d->T};
+	double loss;
 	/* k ≥ T is full BPTT: the same (fast, batched) path as no --truncate,
 	 * so that the two write the same bytes */
 	if (k >= d->T)
 		k = 0;
-	numeric_fault_at(bt_gradient(m, d, k, &c.loss, g, dX), "grad", m, d, k);
-	write_out(grad_writer, &c);
+	numeric_fault_at(bt_gradient(m, d, k, &loss, g, dX), "grad", m, d, k);
+	write_grad(arg_get(args, "-o"), m, loss, g, dX, d->T);
 	release(g);
 	release(dX);
 	release(m);
@@ -85,8 +70,7 @@ static const optdef check_opts[] = {
 	{"--seed", "S", "seed of the random directions"},
 	{"--threads", "N", "threads of the entry-by-entry check, 1 to 64 (default: BPTT_THREADS if set, else the online processors, at most 8, and 1 for a tiny check; fewer when the memory limit needs it); the report is the same for any N"},
 	{"-o", "FILE", "with --sweep: write the columns to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	HELP_OPT_END};
 
 static void shape(char *buf, size_t len, size_t r, size_t c)
 {
@@ -94,10 +78,10 @@ static void shape(char *buf, size_t len, size_t r, size_t c)
 }
 
 /* --grad FILE: a gradient for this model and data (parameters and dX). */
-static void load_given(const bt_model *m, const bt_data *d, double **g,
-		       double **dX)
+static void load_given(const cli_args *args, const bt_model *m,
+		       const bt_data *d, double **g, double **dX)
 {
-	const char *path = get("--grad");
+	const char *path = arg_get(args, "--grad");
 	bt_model *gm;
 	double loss;
 	size_t T;
@@ -199,6 +183,7 @@ static int check_taylor(const bt_model *m, const bt_data *d,
 }
 
 typedef struct {
+	const cli_args *args;
 	const bt_model *m;
 	const bt_data *d;
 	const bt_fd_sweep *s;
@@ -210,7 +195,7 @@ static int sweep_writer(FILE *f, const void *ctx)
 	const sweep_ctx *c = ctx;
 	const bt_fd_sweep *s = c->s;
 	fprintf(f, "# h central richardson stencil4 taylor\n");
-	describe(f, c->m, c->d);
+	describe(f, c->args, c->m, c->d);
 	fprintf(f, "# along one random unit direction v over all parameters and inputs (seed %lu): exact g.v %.17g, loss %.17g\n",
 		c->seed, s->exact, s->loss);
 	fprintf(f, "# central, richardson, stencil4: relative error |fd - g.v| / max(|fd|, |g.v|) of\n"
@@ -231,12 +216,12 @@ static int sweep_writer(FILE *f, const void *ctx)
  * library's default; then as many as the memory limit allows (each one
  * past the first copies the model and data and has a workspace: about
  * what bptt flow needs). */
-static void check_threads(const bt_model *m, const bt_data *d,
-			  bt_check_options *opt)
+static void check_threads(const cli_args *args, const bt_model *m,
+			  const bt_data *d, bt_check_options *opt)
 {
 	const char *env = getenv("BPTT_THREADS");
-	if (get("--threads")) {
-		opt->threads = get_count("--threads", 0, 1, 64);
+	if (arg_get(args, "--threads")) {
+		opt->threads = arg_count(args, "--threads", 0, 1, 64);
 	} else if (env && *env) {
 		char *end;
 		errno = 0;
@@ -256,91 +241,116 @@ static void check_threads(const bt_model *m, const bt_data *d,
 	opt->threads = k;
 }
 
-static int run_check(const char **val)
+/* The check's options, checked against each other; whether the method is
+ * taylor. */
+static int check_options(const cli_args *args, bt_check_options *opt)
 {
-	(void)val;
-	bt_model *m = load_model();
-	bt_data *d = load_data(m);
-	need_memory(m->type, m->dims, d->T, 1, BT_TASK_CHECK);
-	bt_check_options opt;
-	bt_check_options_default(&opt);
-	opt.rtol = get_real("--rtol", opt.rtol, 0, 1);
-	opt.atol = get_real("--atol", opt.atol, 0, DBL_MAX);
-	if (!get("--atol"))
-		opt.atol = -1;
-	opt.order = (int)get_count("--order", 2, 2, 4);
-	if (opt.order == 3)
+	bt_check_options_default(opt);
+	opt->rtol = arg_real(args, "--rtol", opt->rtol, 0, 1);
+	opt->atol = arg_real(args, "--atol", opt->atol, 0, DBL_MAX);
+	if (!arg_get(args, "--atol"))
+		opt->atol = -1;
+	opt->order = (int)arg_count(args, "--order", 2, 2, 4);
+	if (opt->order == 3)
 		die_usage("--order: 3 is not 2 or 4");
-	opt.step = get_real("--step", 0, 0, 1);
-	if (get("--step") && opt.step == 0)
+	opt->step = arg_real(args, "--step", 0, 0, 1);
+	if (arg_get(args, "--step") && opt->step == 0)
 		die_usage("--step: must be positive");
-	opt.seed = get_count("--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
-	const char *meth = get("--method");
+	opt->seed = arg_count(args, "--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
+	const char *meth = arg_get(args, "--method");
 	int taylor = meth && !strcmp(meth, "taylor");
 	if (meth && !taylor) {
-		opt.method = bt_fd_method_from_name(meth);
-		if (opt.method < 0)
+		opt->method = bt_fd_method_from_name(meth);
+		if (opt->method < 0)
 			die_usage("--method: unknown method '%s' (central, richardson, stencil4 or taylor)", meth);
-		if (opt.order == 4 && opt.method != BT_FD_STENCIL4)
+		if (opt->order == 4 && opt->method != BT_FD_STENCIL4)
 			die_usage("--order 4 is the stencil4 method, not %s", meth);
 	}
-	if (taylor && (get("--order") || get("--step") || get("--rtol") || get("--atol") || get("--directions")))
+	static const char *const tuning[] = {"--order", "--step", "--rtol", "--atol",
+		"--directions", NULL};
+	static const char *const not_sweep[] = {"--method", "--order", "--step", "--rtol",
+		"--atol", "--directions", "--grad", NULL};
+	if (taylor && arg_first(args, tuning))
 		die_usage("--method taylor takes no --order, --step, --rtol, --atol or --directions (it has no step to tune)");
-	if (get("--sweep") && (meth || get("--order") || get("--step") || get("--rtol") ||
-			       get("--atol") || get("--directions") || get("--grad")))
+	if (arg_get(args, "--sweep") && arg_first(args, not_sweep))
 		die_usage("--sweep compares every method over h with the exact gradient: no --method, --order, --step, --rtol, --atol, --directions or --grad");
-	if (get("-o") && !get("--sweep"))
+	if (arg_get(args, "-o") && !arg_get(args, "--sweep"))
 		die_usage("-o: only with --sweep (the check's report goes to standard output)");
-	if (get("--grad") && get("--directions"))
+	if (arg_get(args, "--grad") && arg_get(args, "--directions"))
 		die_usage("--grad: not with --directions");
-	if (get("--threads") && (taylor || get("--sweep") || get("--directions")))
+	if (arg_get(args, "--threads") &&
+	    (taylor || arg_get(args, "--sweep") || arg_get(args, "--directions")))
 		die_usage("--threads: only for the entry-by-entry check (not with --method taylor, --sweep or --directions)");
-	if (get("--sweep")) {
-		bt_fd_sweep *s;
-		size_t nh = 57;
-		if (bt_fd_sweep_alloc(&s, nh) != BT_OK)
-			die("out of memory");
-		own_with(s, free_sweep);
-		for (size_t i = 0; i < nh; i++)
-			s->h[i] = pow(10.0, -14.0 + (double)i / 4);
-		numeric_fault_at(bt_gradcheck_sweep(m, d, &opt, s), "check --sweep", m, d, 0);
-		sweep_ctx c = {m, d, s, opt.seed};
-		write_out(sweep_writer, &c);
-		release(s);
+	return taylor;
+}
+
+/* --sweep: the columns over h, to -o FILE or standard output. */
+static void check_sweep(const cli_args *args, const bt_model *m,
+			const bt_data *d, const bt_check_options *opt)
+{
+	bt_fd_sweep *s;
+	size_t nh = 57;
+	if (bt_fd_sweep_alloc(&s, nh) != BT_OK)
+		die("out of memory");
+	own_with(s, free_sweep);
+	for (size_t i = 0; i < nh; i++)
+		s->h[i] = pow(10.0, -14.0 + (double)i / 4);
+	numeric_fault_at(bt_gradcheck_sweep(m, d, opt, s), "check --sweep", m, d, 0);
+	sweep_ctx c = {args, m, d, s, opt->seed};
+	write_out(arg_get(args, "-o"), sweep_writer, &c);
+	release(s);
+}
+
+/* --directions N: g.v against the method's difference along N random v. */
+static int check_directions(const cli_args *args, const bt_model *m,
+			    const bt_data *d, bt_check_options *opt)
+{
+	opt->directions = arg_count(args, "--directions", 4, 1, 64);
+	bt_check_dir_result r;
+	numeric_fault_at(bt_gradcheck_directional(m, d, opt, &r), "check", m, d, 0);
+	printf("exact gradient g against %s differences of L along %zu random unit directions v\n",
+	       bt_fd_method_name(opt->order == 4 ? BT_FD_STENCIL4 : opt->method), r.ndir);
+	printf("relative error = |g.v - fd| / max(|g.v|, |fd|)\n");
+	printf("%-10s %-24s %-24s %-12s %s\n", "direction", "g.v (BPTT)",
+	       "finite difference", "rel error", "verdict");
+	for (size_t i = 0; i < r.ndir; i++)
+		printf("%-10zu %-24.15g %-24.15g %-12.3g %s%s\n", i + 1,
+		       r.exact[i], r.fd[i], r.rel[i],
+		       r.agree[i] ? "ok" : "DISAGREE",
+		       r.exact[i] * r.fd[i] < 0 ? " (opposite signs !)" : "");
+	printf("%s: largest relative error %.3g (rtol %g)\n",
+	       r.ok ? "agree" : "DISAGREE", r.max_rel, opt->rtol);
+	return r.ok;
+}
+
+static int run_check(const cli_args *args)
+{
+	bt_model *m = load_model(args);
+	bt_data *d = load_data(args, m);
+	need_memory(m->type, m->dims, d->T, 1, BT_TASK_CHECK);
+	bt_check_options opt;
+	int taylor = check_options(args, &opt);
+	if (arg_get(args, "--sweep")) {
+		check_sweep(args, m, d, &opt);
 		release(m);
 		release(d);
 		return 0;
 	}
 	double *g = NULL, *gX = NULL;
-	if (get("--grad"))
-		load_given(m, d, &g, &gX);
-	printf("bptt check: %s (%s", get("--model"), bt_cell_name(m->type));
+	if (arg_get(args, "--grad"))
+		load_given(args, m, d, &g, &gX);
+	printf("bptt check: %s (%s", arg_get(args, "--model"), bt_cell_name(m->type));
 	if (bt_cell_has_activation(m->type))
 		printf(", %s", bt_activation_name(m->activation));
 	printf(", d=%zu n=%zu m=%zu) on %s (T=%zu)\n", m->dims.d, m->dims.n,
-	       m->dims.m, get("--data"), d->T);
+	       m->dims.m, arg_get(args, "--data"), d->T);
 	int ok;
 	if (taylor) {
 		ok = check_taylor(m, d, &opt, g, gX);
-	} else if (get("--directions")) {
-		opt.directions = get_count("--directions", 4, 1, 64);
-		bt_check_dir_result r;
-		numeric_fault_at(bt_gradcheck_directional(m, d, &opt, &r), "check", m, d, 0);
-		printf("exact gradient g against %s differences of L along %zu random unit directions v\n",
-		       bt_fd_method_name(opt.order == 4 ? BT_FD_STENCIL4 : opt.method), r.ndir);
-		printf("relative error = |g.v - fd| / max(|g.v|, |fd|)\n");
-		printf("%-10s %-24s %-24s %-12s %s\n", "direction", "g.v (BPTT)",
-		       "finite difference", "rel error", "verdict");
-		for (size_t i = 0; i < r.ndir; i++)
-			printf("%-10zu %-24.15g %-24.15g %-12.3g %s%s\n", i + 1,
-			       r.exact[i], r.fd[i], r.rel[i],
-			       r.agree[i] ? "ok" : "DISAGREE",
-			       r.exact[i] * r.fd[i] < 0 ? " (opposite signs !)" : "");
-		ok = r.ok;
-		printf("%s: largest relative error %.3g (rtol %g)\n",
-		       ok ? "agree" : "DISAGREE", r.max_rel, opt.rtol);
+	} else if (arg_get(args, "--directions")) {
+		ok = check_directions(args, m, d, &opt);
 	} else {
-		check_threads(m, d, &opt);
+		check_threads(args, m, d, &opt);
 		ok = check_entries(m, d, &opt, g, gX);
 	}
 	release(g);
@@ -371,11 +381,11 @@ static const optdef flow_opts[] = {
 	{"--truncate", "k", "truncated BPTT with windows of k states: the first dataset is the truncated flow; with --lags, the _trunc columns"},
 	{"--lags", NULL, "add three datasets after the first: steps (log10 |dL/dh_t| full and truncated, side by side), lag_profile (one loss term's gradient at h and x over the lag tau) and lag_gradient (the lag-tau part of dL/dtheta)"},
 	{"--term", "t", "with --lags: the loss term l_t of the lag profile (default: the last step whose term counts, T without a mask)"},
-	{"-o", "FILE", "write the columns to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	OUTPUT_OPT("the columns"),
+	HELP_OPT_END};
 
 typedef struct {
+	const cli_args *args;
 	const bt_model *m;
 	const bt_data *d;
 	const bt_seq *q;
@@ -397,7 +407,7 @@ static void lag_datasets(FILE *f, const flow_ctx *c)
 
 	fprintf(f, "\n\n# steps\n# t log10_dh log10_dh_trunc%s\n",
 		rest ? " log10_dc log10_dc_trunc" : "");
-	describe(f, m, c->d);
+	describe(f, c->args, m, c->d);
 	fprintf(f, "# log10 |dL/dh_t| by full BPTT and %s (the sum over the loss terms whose window holds s_t)%s; -inf: exactly zero\n",
 		ks, rest ? "; dc: the cell state c_t" : "");
 	for (size_t t = 1; t <= r->T; t++) {
@@ -412,7 +422,7 @@ static void lag_datasets(FILE *f, const flow_ctx *c)
 
 	fprintf(f, "\n\n# lag_profile\n# tau t log10_dh log10_dh_trunc log10_dx log10_dx_trunc log10_dx_rec log10_dx_direct%s\n",
 		rest ? " log10_dc log10_dc_trunc" : "");
-	describe(f, m, c->d);
+	describe(f, c->args, m, c->d);
 	fprintf(f, "# the single loss term l_T' at T' = %zu: |d l_T'/dh_t| and |d l_T'/dx_t| at t = T' - tau, full and %s;\n"
 		   "# dx_rec: the part through the states, dx_direct: the part that reads x_t directly (attention's\n"
 		   "# scores and context; -inf for the others), which truncation keeps\n", r->term, ks);
@@ -434,7 +444,7 @@ static void lag_datasets(FILE *f, const flow_ctx *c)
 	for (size_t b = 0; b < m->nblocks; b++)
 		fprintf(f, " log10_%s", m->blocks[b].name);
 	fputc('\n', f);
-	describe(f, m, c->d);
+	describe(f, c->args, m, c->d);
 	fprintf(f, "# the lag-tau part of dL/dtheta: sum over the loss terms l_t of the parameter gradient of step t - tau,\n"
 		   "# = g(k = tau+1) - g(k = tau) for truncated gradients g(k) (g(0) = 0); the parts sum to dL/dtheta.\n"
 		   "# log10_norm over all parameters, then per block; V, b_y (and attention's W_a, V_c) are lag 0 only\n");
@@ -470,16 +480,15 @@ static int flow_writer(FILE *f, const void *ctx)
 	return ferror(f) ? BT_EIO : BT_OK;
 }
 
-static int run_flow(const char **val)
+static int run_flow(const cli_args *args)
 {
-	(void)val;
-	plan_task(get("--lags") ? BT_TASK_FLOW_LAGS : BT_TASK_FLOW, 1);
-	bt_model *m = build_model();
-	bt_data *d = build_data(m);
-	size_t k = get_count("--truncate", 0, 1, ULLONG_MAX);
-	if (get("--term") && !get("--lags"))
+	plan_task(arg_get(args, "--lags") ? BT_TASK_FLOW_LAGS : BT_TASK_FLOW, 1);
+	bt_model *m = build_model(args);
+	bt_data *d = build_data(args, m);
+	size_t k = arg_count(args, "--truncate", 0, 1, ULLONG_MAX);
+	if (arg_get(args, "--term") && !arg_get(args, "--lags"))
 		die_usage("--term: only with --lags");
-	size_t term = get_count("--term", 0, 1, d->T);
+	size_t term = arg_count(args, "--term", 0, 1, d->T);
 	bt_seq *q;
 	double L;
 	if (bt_seq_alloc(&q, m, d->T) != BT_OK)
@@ -491,14 +500,14 @@ static int run_flow(const char **val)
 	else
 		numeric_fault(bt_seq_backward(q, m, d, NULL, NULL), "flow");
 	bt_flow_result *r = NULL;
-	if (get("--lags")) {
+	if (arg_get(args, "--lags")) {
 		if (bt_flow_alloc(&r, m, d->T) != BT_OK)
 			die("out of memory");
 		own_with(r, free_flow);
 		numeric_fault_at(bt_flow_lags(m, d, k, term, r), "flow --lags", m, d, k);
 	}
-	flow_ctx c = {m, d, q, d->T, k && k < d->T ? k : 0, r};
-	write_out(flow_writer, &c);
+	flow_ctx c = {args, m, d, q, d->T, k && k < d->T ? k : 0, r};
+	write_out(arg_get(args, "-o"), flow_writer, &c);
 	release(r);
 	release(q);
 	release(m);

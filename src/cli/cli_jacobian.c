@@ -17,22 +17,15 @@
 static const optdef jacobian_opts[] = {
 	SOURCE_OPTS,
 	{"--no-step-norms", NULL, "skip the 2-norms of the step Jacobians (columns 5 and 7 are then NaN) unless the bound needs them (gru, lstm): faster"},
-	{"-o", "FILE", "write the columns to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
-
-typedef struct {
-	const bt_model *m;
-	const bt_data *d;
-	const bt_jacobian_result *r;
-} jac_ctx;
+	OUTPUT_OPT("the columns"),
+	HELP_OPT_END};
 
 static int jacobian_writer(FILE *f, const void *ctx)
 {
-	const jac_ctx *c = ctx;
+	const result_ctx *c = ctx;
 	const bt_jacobian_result *r = c->r;
 	fprintf(f, "# lag log10_norm2 log10_normF log10_bound log10_prod_steps t log10_step_norm2\n");
-	describe(f, c->m, c->d);
+	describe(f, c->args, c->m, c->d);
 	fprintf(f, "# rows: lag tau = 1..T of ds_T/ds_{T-tau}; t = T - tau + 1 and the norm of its step Jacobian J_t\n");
 	if (!isnan(r->log10_smax))
 		fprintf(f, "# s_max(W) %.17g, L_phi %.17g\n", pow(10, r->log10_smax), r->lipschitz);
@@ -50,20 +43,19 @@ static int jacobian_writer(FILE *f, const void *ctx)
 
 static void free_jacobian(void *p) { bt_jacobian_free(p); }
 
-static int run_jacobian(const char **val)
+static int run_jacobian(const cli_args *args)
 {
-	(void)val;
 	plan_task(BT_TASK_JACOBIAN, 1);
-	bt_model *m = build_model();
-	bt_data *d = build_data(m);
+	bt_model *m = build_model(args);
+	bt_data *d = build_data(args, m);
 	bt_jacobian_result *r;
 	if (bt_jacobian_alloc(&r, d->T) != BT_OK)
 		die("out of memory");
 	own_with(r, free_jacobian);
-	r->skip_steps = get("--no-step-norms") != NULL;
+	r->skip_steps = arg_get(args, "--no-step-norms") != NULL;
 	numeric_fault_at(bt_jacobian_lags(m, d, r), "jacobian", m, d, 0);
-	jac_ctx c = {m, d, r};
-	write_out(jacobian_writer, &c);
+	result_ctx c = {args, m, d, r};
+	write_out(arg_get(args, "-o"), jacobian_writer, &c);
 	release(r);
 	release(m);
 	release(d);

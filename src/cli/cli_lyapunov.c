@@ -11,22 +11,15 @@ static const optdef lyapunov_opts[] = {
 	{"--burn-in", "B", "steps before the logs are summed, 0 to T-1 (default min(T/10, 1000))"},
 	{"--blocks", "K", "blocks of the T-B steps for the standard error, 2 to T-B (default 10)"},
 	{"--tangent-seed", "S", "seed of the random initial tangent vectors (default 1)"},
-	{"-o", "FILE", "write the columns to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
-
-typedef struct {
-	const bt_model *m;
-	const bt_data *d;
-	const bt_lyapunov_result *r;
-} lyap_ctx;
+	OUTPUT_OPT("the columns"),
+	HELP_OPT_END};
 
 static int lyapunov_writer(FILE *f, const void *ctx)
 {
-	const lyap_ctx *c = ctx;
+	const result_ctx *c = ctx;
 	const bt_lyapunov_result *r = c->r;
 	fprintf(f, "# index exponent stderr\n");
-	describe(f, c->m, c->d);
+	describe(f, c->args, c->m, c->d);
 	fprintf(f, "# Lyapunov exponents of s_t = F(s_{t-1}, x_t), natural log per step, largest first;\n"
 		   "# state size S %zu, k %zu, burn-in %zu steps, then %zu steps in %zu blocks,\n"
 		   "# stderr = sd of the block means / sqrt(%zu); tangent seed %lu\n",
@@ -45,31 +38,30 @@ static int lyapunov_writer(FILE *f, const void *ctx)
 
 static void free_lyapunov(void *p) { bt_lyapunov_free(p); }
 
-static int run_lyapunov(const char **val)
+static int run_lyapunov(const cli_args *args)
 {
-	(void)val;
 	/* the forms first, the ranges once S and T are known */
-	unsigned long long k = get_count("--count", 0, 1, BT_MAX_T);
-	unsigned long long B = get_count("--burn-in", 0, 0, BT_MAX_T - 1);
-	unsigned long long K = get_count("--blocks", 10, 2, BT_MAX_T);
-	unsigned long seed = get_count("--tangent-seed", 1, 0, ULONG_MAX);
+	unsigned long long k = arg_count(args, "--count", 0, 1, BT_MAX_T);
+	unsigned long long B = arg_count(args, "--burn-in", 0, 0, BT_MAX_T - 1);
+	unsigned long long K = arg_count(args, "--blocks", 10, 2, BT_MAX_T);
+	unsigned long seed = arg_count(args, "--tangent-seed", 1, 0, ULONG_MAX);
 	plan_task(BT_TASK_LYAPUNOV, 1);
-	bt_model *m = build_model();
-	bt_data *d = build_data(m);
+	bt_model *m = build_model(args);
+	bt_data *d = build_data(args, m);
 	size_t S = m->state_size, T = d->T;
-	if (!get("--count"))
+	if (!arg_get(args, "--count"))
 		k = S < 10 ? S : 10;
 	if (k > S)
 		die_usage("--count %llu: more exponents than the state size S = %zu%s",
 			  k, S, S != m->dims.n ? " (the state is [h; c], 2n)" : "");
-	if (!get("--burn-in"))
+	if (!arg_get(args, "--burn-in"))
 		B = T / 10 < 1000 ? T / 10 : 1000;
 	else if (B >= T)
 		die_usage("--burn-in %llu: must be less than the length T = %zu", B, T);
 	if (K > T - B)
 		die_usage("%s%llu blocks: more than the %llu steps after the burn-in "
 			  "(T = %zu, burn-in %llu); give fewer --blocks, a shorter --burn-in or a longer sequence",
-			  get("--blocks") ? "--blocks: " : "the default ", K, T - B, T, B);
+			  arg_get(args, "--blocks") ? "--blocks: " : "the default ", K, T - B, T, B);
 	bt_lyapunov_options o;
 	bt_lyapunov_options_default(&o);
 	o.count = k;
@@ -95,8 +87,8 @@ static int run_lyapunov(const char **val)
 		die_interrupted();
 	if (st != BT_OK)
 		die("lyapunov failed: %s", bt_strerror(st));
-	lyap_ctx c = {m, d, r};
-	write_out(lyapunov_writer, &c);
+	result_ctx c = {args, m, d, r};
+	write_out(arg_get(args, "-o"), lyapunov_writer, &c);
 	release(r);
 	release(m);
 	release(d);

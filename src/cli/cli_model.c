@@ -27,20 +27,13 @@ static const optdef init_opts[] = {
 	{"--forget-bias", "B", "lstm: initial forget-gate bias b_f (default 1)"},
 	{"--structure", "S", "normal or nonnormal: W = Q (B + c N) Q^T with every eigenvalue of modulus R (--radius, default 1); rnn, linear, residual, attention"},
 	{"--nonnormality", "c", "--structure nonnormal: strength c >= 0 of the strict upper part N (default 1)"},
-	{"-o", "FILE", "write the model to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	OUTPUT_OPT("the model"),
+	HELP_OPT_END};
 
-static int model_writer(FILE *f, const void *ctx)
+static int run_init(const cli_args *args)
 {
-	return bt_model_write(f, ctx);
-}
-
-static int run_init(const char **val)
-{
-	(void)val;
-	bt_model *m = model_from_options(1);
-	write_out(model_writer, m);
+	bt_model *m = model_from_options(args, 1);
+	write_out(arg_get(args, "-o"), model_writer, m);
 	release(m);
 	return 0;
 }
@@ -71,30 +64,23 @@ static const optdef data_opts[] = {
 	{"--length", "T", "sequence length"},
 	{"--seed", "S", "random seed (default 20140901)"},
 	{"--mask", NULL, "add a loss mask M: each step counts with probability 3/4"},
-	{"-o", "FILE", "write the data to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	OUTPUT_OPT("the data"),
+	HELP_OPT_END};
 
-static int data_writer(FILE *f, const void *ctx)
+static int run_data(const cli_args *args)
 {
-	return bt_data_write(f, ctx);
-}
-
-static int run_data(const char **val)
-{
-	(void)val;
-	need("--input");
-	need("--output");
-	need("--length");
-	size_t d = get_count("--input", 0, 1, BT_MAX_DIM);
-	size_t m = get_count("--output", 0, 1, BT_MAX_DIM);
-	size_t T = get_count("--length", 0, 1, BT_MAX_T);
-	unsigned long seed = get_count("--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
+	arg_need(args, "--input");
+	arg_need(args, "--output");
+	arg_need(args, "--length");
+	size_t d = arg_count(args, "--input", 0, 1, BT_MAX_DIM);
+	size_t m = arg_count(args, "--output", 0, 1, BT_MAX_DIM);
+	size_t T = arg_count(args, "--length", 0, 1, BT_MAX_T);
+	unsigned long seed = arg_count(args, "--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
 	if ((double)T * (double)(d + m + 1) > (double)BT_MAX_NUMBERS)
 		die("--length %zu with d = %zu and m = %zu: more than 10^9 numbers", T, d, m);
 	need_bytes(8.0 * (double)T * (double)(d + m + 1), "data of T=%zu steps with d=%zu, m=%zu", T, d, m);
 	bt_data *data;
-	int mask = get("--mask") != NULL;
+	int mask = arg_get(args, "--mask") != NULL;
 	if (bt_data_alloc(&data, T, d, m, mask) != BT_OK)
 		die("cannot allocate %zu×(%zu+%zu) numbers", T, d, m);
 	own_data(data);
@@ -106,7 +92,7 @@ static int run_data(const char **val)
 			data->M[t] = gsl_rng_uniform(r) < 0.75 ? 1.0 : 0.0;
 		gsl_rng_free(r);
 	}
-	write_out(data_writer, data);
+	write_out(arg_get(args, "-o"), data_writer, data);
 	release(data);
 	return 0;
 }

@@ -10,11 +10,11 @@
 static const optdef spectrum_opts[] = {
 	SOURCE_OPTS,
 	{"--step", "t", "the step Jacobian J_t at this step (1..T) instead of W; gated cells: default T"},
-	{"-o", "FILE", "write the datasets to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	OUTPUT_OPT("the datasets"),
+	HELP_OPT_END};
 
 typedef struct {
+	const cli_args *args;
 	const bt_model *m;
 	const bt_data *d;
 	const bt_spectrum_result *r;
@@ -24,7 +24,7 @@ typedef struct {
 
 static void what(FILE *f, const spec_ctx *c)
 {
-	describe(f, c->m, c->d);
+	describe(f, c->args, c->m, c->d);
 	if (c->is_w)
 		fprintf(f, "# matrix: the recurrent matrix W (%zu x %zu)\n", c->r->n, c->r->n);
 	else
@@ -69,13 +69,12 @@ static int spectrum_writer(FILE *f, const void *ctx)
 static void free_matrix(void *p) { gsl_matrix_free(p); }
 static void free_spectrum(void *p) { bt_spectrum_free(p); }
 
-static int run_spectrum(const char **val)
+static int run_spectrum(const cli_args *args)
 {
-	(void)val;
 	plan_task(BT_TASK_SPECTRUM, 1);
-	bt_model *m = build_model();
-	bt_data *d = build_data(m);
-	size_t step = get_count("--step", 0, 1, BT_MAX_T);
+	bt_model *m = build_model(args);
+	bt_data *d = build_data(args, m);
+	size_t step = arg_count(args, "--step", 0, 1, BT_MAX_T);
 	if (step > d->T)
 		die_usage("--step %zu: beyond the data's length T = %zu", step, d->T);
 	gsl_matrix *A;
@@ -87,8 +86,8 @@ static int run_spectrum(const char **val)
 		die("out of memory");
 	own_with(r, free_spectrum);
 	numeric_fault(bt_spectrum_matrix(A, r), "spectrum");
-	spec_ctx c = {m, d, r, is_w, step ? step : d->T};
-	write_out(spectrum_writer, &c);
+	spec_ctx c = {args, m, d, r, is_w, step ? step : d->T};
+	write_out(arg_get(args, "-o"), spectrum_writer, &c);
 	release(r);
 	release(A);
 	release(m);

@@ -15,73 +15,67 @@ static const optdef task_opts[] = {
 	{"--a", "A", "linear: h_t = a h_{t-1} + b x_t (default 0.9)"},
 	{"--b", "B", "linear: input weight b (default 1)"},
 	{"--s", "S", "linear: x_t ~ N(0, s^2) (default 1)"},
-	{"-o", "FILE", "write the data to FILE (atomically) instead of standard output"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	OUTPUT_OPT("the data"),
+	HELP_OPT_END};
 
-static int data_writer(FILE *f, const void *ctx)
+static void only_for(const cli_args *args, const char *opt, int kind, int want)
 {
-	return bt_data_write(f, ctx);
-}
-
-static void only_for(const char *opt, int kind, int want)
-{
-	if (get(opt) && kind != want)
+	if (arg_get(args, opt) && kind != want)
 		die_usage("%s is for the %s task, not %s", opt, bt_task_name(want),
 			  bt_task_name(kind));
 }
 
-void task_from_options(const char *name, bt_task_options *o)
+void task_from_options(const cli_args *args, const char *name,
+		       bt_task_options *o)
 {
 	int kind = bt_task_from_name(name);
 	if (kind < 0)
 		die_usage("unknown task '%s' (adding, copy or linear)", name);
-	only_for("--symbols", kind, BT_TASK_COPY);
-	only_for("--alphabet", kind, BT_TASK_COPY);
-	only_for("--delay", kind, BT_TASK_COPY);
-	only_for("--a", kind, BT_TASK_LINEAR);
-	only_for("--b", kind, BT_TASK_LINEAR);
-	only_for("--s", kind, BT_TASK_LINEAR);
+	only_for(args, "--symbols", kind, BT_TASK_COPY);
+	only_for(args, "--alphabet", kind, BT_TASK_COPY);
+	only_for(args, "--delay", kind, BT_TASK_COPY);
+	only_for(args, "--a", kind, BT_TASK_LINEAR);
+	only_for(args, "--b", kind, BT_TASK_LINEAR);
+	only_for(args, "--s", kind, BT_TASK_LINEAR);
 
 	bt_task_options_default(o);
 	o->kind = kind;
 	if (kind == BT_TASK_COPY) {
-		o->symbols = get_count("--symbols", o->symbols, 1, BT_MAX_T);
-		o->alphabet = get_count("--alphabet", o->alphabet, 2, BT_MAX_DIM - 2);
-		if (!get("--delay") && !get("--length"))
+		o->symbols = arg_count(args, "--symbols", o->symbols, 1, BT_MAX_T);
+		o->alphabet = arg_count(args, "--alphabet", o->alphabet, 2, BT_MAX_DIM - 2);
+		if (!arg_get(args, "--delay") && !arg_get(args, "--length"))
 			die_usage("missing --delay D (or --length T = 2K + D)");
-		if (get("--delay")) {
-			o->delay = get_count("--delay", 0, 1, BT_MAX_T);
-			if (get("--length") &&
-			    get_count("--length", 0, 1, BT_MAX_T) != 2 * o->symbols + o->delay)
+		if (arg_get(args, "--delay")) {
+			o->delay = arg_count(args, "--delay", 0, 1, BT_MAX_T);
+			if (arg_get(args, "--length") &&
+			    arg_count(args, "--length", 0, 1, BT_MAX_T) != 2 * o->symbols + o->delay)
 				die_usage("--length must be 2K + D = %zu", 2 * o->symbols + o->delay);
 		} else {
-			size_t T = get_count("--length", 0, 1, BT_MAX_T);
+			size_t T = arg_count(args, "--length", 0, 1, BT_MAX_T);
 			if (T <= 2 * o->symbols)
 				die_usage("--length %zu leaves no delay: it must exceed 2K = %zu",
 					  T, 2 * o->symbols);
 			o->delay = T - 2 * o->symbols;
 		}
 	} else {
-		need("--length");
-		o->T = get_count("--length", 0, kind == BT_TASK_ADDING ? 2 : 1, BT_MAX_T);
+		arg_need(args, "--length");
+		o->T = arg_count(args, "--length", 0, kind == BT_TASK_ADDING ? 2 : 1, BT_MAX_T);
 		if (kind == BT_TASK_LINEAR) {
-			o->a = get_real("--a", o->a, -1e6, 1e6);
-			o->b = get_real("--b", o->b, -1e6, 1e6);
-			o->s = get_real("--s", o->s, 0, 1e6);
+			o->a = arg_real(args, "--a", o->a, -1e6, 1e6);
+			o->b = arg_real(args, "--b", o->b, -1e6, 1e6);
+			o->s = arg_real(args, "--s", o->s, 0, 1e6);
 		}
 	}
 }
 
-static int run_task(const char **val)
+static int run_task(const cli_args *args)
 {
-	(void)val;
-	const char *name = get("TASK");
+	const char *name = arg_get(args, "TASK");
 	if (!name)
 		die_usage("missing the task: adding, copy or linear");
 	bt_task_options o;
-	task_from_options(name, &o);
-	o.seed = get_count("--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
+	task_from_options(args, name, &o);
+	o.seed = arg_count(args, "--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
 	bt_data *data;
 	bt_task_info info;
 	int st = bt_task_generate(&data, &o, &info);
@@ -89,9 +83,10 @@ static int run_task(const char **val)
 		die("the linear task's y overflows: choose a smaller |a| or --length");
 	if (st != BT_OK)
 		die("cannot make the %s task: %s", name, bt_strerror(st));
+	own_data(data);
 	fprintf(stderr, "# %s\n# baseline: %s\n", info.description, info.baseline);
-	write_out(data_writer, data);
-	bt_data_free(data);
+	write_out(arg_get(args, "-o"), data_writer, data);
+	release(data);
 	return 0;
 }
 

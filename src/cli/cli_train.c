@@ -14,18 +14,10 @@
 
 static const optdef train_opts[] = {
 	{"--model", "FILE", "the model to train (or build one with --arch and the init options)"},
-	{"--arch", "NAME", "build a model: architecture (see bptt init --help)"},
-	{"--input", "d", "build a model: input size (default: the task's)"},
-	{"--hidden", "n", "build a model: hidden size (default 16)"},
-	{"--output", "m", "build a model: output size (default: the task's)"},
-	{"--activation", "F", "build a model: rnn and residual activation"},
-	{"--scale", "G", "build a model: largest singular value of W"},
-	{"--radius", "R", "build a model: spectral radius of W"},
-	{"--orthogonal", NULL, "build a model: Haar orthogonal recurrent matrices"},
-	{"--forget-bias", "B", "build a model: lstm forget bias (default 1)"},
-	{"--structure", "KIND", "build a model: W normal or nonnormal (see bptt init)"},
-	{"--nonnormality", "c", "build a model: strength of the non-normal part"},
-	{"--seed", "S", "seed of the model built here (default 20140901)"},
+	BUILD_OPTS("build a model: input size (default: the task's)",
+		   "build a model: output size (default: the task's)",
+		   "build a model: W normal or nonnormal (see bptt init)",
+		   "build a model: strength of the non-normal part"),
 	{"--task", "NAME", "train on fresh minibatches of a task: adding, copy or linear (see bptt task)"},
 	{"--length", "T", "task: sequence length (adding, linear; copy: 2K + D)"},
 	{"--symbols", "K", "copy task: symbols to remember (default 10)"},
@@ -53,8 +45,7 @@ static const optdef train_opts[] = {
 	{"--curve", "FILE", "write the learning curve (one row per step) to FILE, atomically"},
 	{"-o", "FILE", "write the trained model to FILE (atomically; also when interrupted) instead of standard output"},
 	{"--quiet", NULL, "no progress line and no final line on standard error"},
-	{"--help", NULL, "show this help"},
-	{NULL, NULL, NULL}};
+	HELP_OPT_END};
 
 typedef struct {
 	double *row;          /* steps × NCOL */
@@ -63,7 +54,6 @@ typedef struct {
 	size_t steps;
 	int tty;
 	double last_print;
-	const bt_train_options *o;
 } run_ctx;
 
 enum { C_STEP, C_EXAMPLES, C_LOSS, C_MSE, C_NORM, C_CLIPPED, C_SECONDS, NCOL };
@@ -115,11 +105,6 @@ static int on_step(void *ctx, const bt_train_report *r)
 	return 0;
 }
 
-static int model_writer(FILE *f, const void *ctx)
-{
-	return bt_model_write(f, ctx);
-}
-
 static int curve_writer(FILE *f, const void *ctx)
 {
 	const run_ctx *c = ctx;
@@ -141,16 +126,17 @@ static int curve_writer(FILE *f, const void *ctx)
 /* Writes the model (-o or stdout) and the curve; when interrupted (before
  * or during the writes), the writes are made anyway, complete, and the
  * command ends by the signal. */
-static void write_results(const bt_model *m, const run_ctx *c)
+static void write_results(const cli_args *args, const bt_model *m,
+			  const run_ctx *c)
 {
 	bt_error e;
 	int st;
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (interrupted_by())
 			bt_cancel_reset();   /* the writers stop on the flag */
-		st = bt_write_atomic(get("-o"), model_writer, m, &e);
-		if (st == BT_OK && get("--curve"))
-			st = bt_write_atomic(get("--curve"), curve_writer, c, &e);
+		st = bt_write_atomic(arg_get(args, "-o"), model_writer, m, &e);
+		if (st == BT_OK && arg_get(args, "--curve"))
+			st = bt_write_atomic(arg_get(args, "--curve"), curve_writer, c, &e);
 		if (st != BT_ECANCELED)
 			break;
 	}
@@ -158,24 +144,19 @@ static void write_results(const bt_model *m, const run_ctx *c)
 		die_error(&e);
 }
 
-static void only_with_task(const char *opt)
-{
-	if (get(opt) && get("--data"))
-		die_usage("%s: with --data FILE there is no task (every step uses that sequence)", opt);
-}
-
-static void estimator_from_options(bt_estimator *e)
+static void estimator_from_options(const cli_args *args, bt_estimator *e)
 {
 	memset(e, 0, sizeof *e);
-	int given = !!get("--truncate") + !!get("--tbptt") + !!get("--artbp");
+	int given = !!arg_get(args, "--truncate") + !!arg_get(args, "--tbptt") +
+		    !!arg_get(args, "--artbp");
 	if (given > 1)
 		die_usage("--truncate, --tbptt and --artbp: give one estimator, not %d", given);
 	e->kind = BT_EST_FULL;
-	if (get("--truncate")) {
+	if (arg_get(args, "--truncate")) {
 		e->kind = BT_EST_WINDOW;
-		e->k = get_count("--truncate", 0, 1, BT_MAX_T);
-	} else if (get("--tbptt")) {
-		const char *v = get("--tbptt");
+		e->k = arg_count(args, "--truncate", 0, 1, BT_MAX_T);
+	} else if (arg_get(args, "--tbptt")) {
+		const char *v = arg_get(args, "--tbptt");
 		char a[32], b[32];
 		const char *comma = strchr(v, ',');
 		size_t la = comma ? (size_t)(comma - v) : 0;
@@ -200,133 +181,184 @@ static void estimator_from_options(bt_estimator *e)
 		e->kind = BT_EST_TBPTT;
 		e->k1 = x[0];
 		e->k2 = x[1];
-	} else if (get("--artbp")) {
+	} else if (arg_get(args, "--artbp")) {
 		e->kind = BT_EST_ARTBP;
-		e->c = get_real("--artbp", 0, 0, 1);
+		e->c = arg_real(args, "--artbp", 0, 0, 1);
 		if (e->c >= 1)
 			die_usage("--artbp: the cut probability c must be below 1 (0 <= c < 1)");
 	}
 }
 
-static int run_train(const char **val)
-{
-	(void)val;
-	bt_train_options o;
-	bt_train_options_default(&o);
+/* ---- the phases of bptt train --------------------------------------------- */
 
-	/* where the data come from */
-	bt_data *data = NULL;
-	size_t T, d, m;
-	if (get("--task") && get("--data"))
+/* What the sequences are: a task's, or the one sequence of --data FILE. */
+typedef struct {
+	bt_data *data;      /* --data FILE (owned), or NULL */
+	size_t T, d, m;     /* length, inputs, outputs (a task's: once known) */
+} train_source;
+
+/* --task NAME and its options, or --data FILE; a task's shape. */
+static void choose_source(const cli_args *args, bt_train_options *o,
+			  train_source *s)
+{
+	if (arg_get(args, "--task") && arg_get(args, "--data"))
 		die_usage("--task and --data: give one of them");
-	if (!get("--task") && !get("--data"))
+	if (!arg_get(args, "--task") && !arg_get(args, "--data"))
 		die_usage("missing --task NAME (adding, copy, linear) or --data FILE");
 	static const char *const task_only[] = {"--length", "--symbols", "--alphabet", "--delay",
-		"--a", "--b", "--s", "--batch", "--eval-size"};
-	for (size_t i = 0; i < sizeof task_only / sizeof task_only[0]; i++)
-		only_with_task(task_only[i]);
-	if (get("--task")) {
-		task_from_options(get("--task"), &o.task);
-		int st = bt_task_shape(&o.task, &T, &d, &m);
+		"--a", "--b", "--s", "--batch", "--eval-size", NULL};
+	if (arg_get(args, "--data"))
+		refuse_given(args, task_only,
+			     "with --data FILE there is no task (every step uses that sequence)");
+	if (arg_get(args, "--task")) {
+		task_from_options(args, arg_get(args, "--task"), &o->task);
+		int st = bt_task_shape(&o->task, &s->T, &s->d, &s->m);
 		if (st != BT_OK)
-			die("cannot make the %s task: %s", get("--task"), bt_strerror(st));
+			die("cannot make the %s task: %s", arg_get(args, "--task"), bt_strerror(st));
 	}
+}
 
-	/* the model: read, or built with the task's sizes by default */
-	bt_model *model;
-	if (get("--model")) {
-		model = build_model();
-	} else {
-		if (!get("--arch"))
-			die_usage("missing --model FILE (or --arch NAME to build one)");
-		bt_dims dflt = {get("--task") ? d : 4, 16, get("--task") ? m : 2};
-		if (get("--data") && (!get("--input") || !get("--output"))) {
-			/* the sizes come from the data file */
-			bt_error e;
-			if (bt_data_read(&data, get("--data"), &e) != BT_OK)
-				die_error(&e);
-			own_data(data);
-			dflt.d = data->d;
-			dflt.m = data->m;
-		}
-		model = model_from_options_sized(0, dflt);
+/* The model: read, or built with the task's sizes by default (or the data
+ * file's, which is then read here). */
+static bt_model *train_model(const cli_args *args, train_source *s)
+{
+	if (arg_get(args, "--model"))
+		return build_model(args);
+	if (!arg_get(args, "--arch"))
+		die_usage("missing --model FILE (or --arch NAME to build one)");
+	int task = arg_get(args, "--task") != NULL;
+	bt_dims dflt = {task ? s->d : 4, 16, task ? s->m : 2};
+	if (arg_get(args, "--data") && (!arg_get(args, "--input") || !arg_get(args, "--output"))) {
+		/* the sizes come from the data file */
+		bt_error e;
+		if (bt_data_read(&s->data, arg_get(args, "--data"), &e) != BT_OK)
+			die_error(&e);
+		own_data(s->data);
+		dflt.d = s->data->d;
+		dflt.m = s->data->m;
 	}
-	if (get("--data")) {
-		if (!data)
-			data = load_data(model);
-		else if (data->d != model->dims.d || data->m != model->dims.m)
-			die("%s: the data's d = %zu, m = %zu do not fit the model's d = %zu, m = %zu",
-			    get("--data"), data->d, data->m, model->dims.d, model->dims.m);
-		T = data->T;
-		d = data->d;
-		m = data->m;
-		o.data = (const bt_data *const *)&data;
-		o.ndata = 1;
-		o.batch = 1;
-	} else if (model->dims.d != d || model->dims.m != m) {
-		die("the %s task has d = %zu inputs and m = %zu outputs, the model d = %zu, m = %zu",
-		    get("--task"), d, m, model->dims.d, model->dims.m);
-	}
+	return model_from_options_sized(args, 0, dflt);
+}
 
-	/* training options */
-	if (!o.data)
-		o.batch = get_count("--batch", 32, 1, 1000000);
-	o.steps = get_count("--steps", 1000, 1, 1000000000);
-	const char *oname = get("--optimizer") ? get("--optimizer") : "adam";
-	o.optimizer = bt_optimizer_lookup(oname);
-	if (!o.optimizer)
+/* The data file (read if it is not yet) or the task, against the model;
+ * the data file is then every step's one sequence. */
+static void fit_source(const cli_args *args, const bt_model *model,
+		       bt_train_options *o, train_source *s)
+{
+	if (!arg_get(args, "--data")) {
+		if (model->dims.d != s->d || model->dims.m != s->m)
+			die("the %s task has d = %zu inputs and m = %zu outputs, the model d = %zu, m = %zu",
+			    arg_get(args, "--task"), s->d, s->m, model->dims.d, model->dims.m);
+		return;
+	}
+	if (!s->data)
+		s->data = load_data(args, model);
+	else if (s->data->d != model->dims.d || s->data->m != model->dims.m)
+		die("%s: the data's d = %zu, m = %zu do not fit the model's d = %zu, m = %zu",
+		    arg_get(args, "--data"), s->data->d, s->data->m, model->dims.d, model->dims.m);
+	s->T = s->data->T;
+	s->d = s->data->d;
+	s->m = s->data->m;
+	o->data = (const bt_data *const *)&s->data;
+	o->ndata = 1;
+	o->batch = 1;
+}
+
+/* --optimizer, --lr, --momentum, --nesterov. */
+static void optimizer_from_options(const cli_args *args, bt_train_options *o)
+{
+	const char *oname = arg_get(args, "--optimizer") ? arg_get(args, "--optimizer") : "adam";
+	o->optimizer = bt_optimizer_lookup(oname);
+	if (!o->optimizer)
 		die_usage("--optimizer: unknown optimizer '%s' (adam or sgd)", oname);
-	bt_optimizer_options_default(&o.opt, o.optimizer);
-	if (o.optimizer != bt_optimizer_sgd && (get("--momentum") || get("--nesterov")))
-		die_usage("%s: only with --optimizer sgd", get("--momentum") ? "--momentum" : "--nesterov");
-	o.opt.lr = get_real("--lr", o.opt.lr, 0, 1e6);
-	if (!(o.opt.lr > 0))
+	bt_optimizer_options_default(&o->opt, o->optimizer);
+	static const char *const sgd_only[] = {"--momentum", "--nesterov", NULL};
+	if (o->optimizer != bt_optimizer_sgd)
+		refuse_given(args, sgd_only, "only with --optimizer sgd");
+	o->opt.lr = arg_real(args, "--lr", o->opt.lr, 0, 1e6);
+	if (!(o->opt.lr > 0))
 		die_usage("--lr: the learning rate must be positive");
-	o.opt.momentum = get_real("--momentum", 0, 0, 1);
-	if (o.opt.momentum >= 1)
+	o->opt.momentum = arg_real(args, "--momentum", 0, 0, 1);
+	if (o->opt.momentum >= 1)
 		die_usage("--momentum: MU must be below 1 (0 <= MU < 1)");
-	o.opt.nesterov = get("--nesterov") != NULL;
-	if (get("--clip-norm") && get("--clip-value"))
+	o->opt.nesterov = arg_get(args, "--nesterov") != NULL;
+}
+
+/* --batch, --steps, the optimizer, clipping, the estimator, the seed and
+ * the evaluation. */
+static void training_options(const cli_args *args, bt_train_options *o)
+{
+	if (!o->data)
+		o->batch = arg_count(args, "--batch", 32, 1, 1000000);
+	o->steps = arg_count(args, "--steps", 1000, 1, 1000000000);
+	optimizer_from_options(args, o);
+	if (arg_get(args, "--clip-norm") && arg_get(args, "--clip-value"))
 		die_usage("--clip-norm and --clip-value: give one of them");
-	if (get("--clip-norm") || get("--clip-value")) {
-		const char *which = get("--clip-norm") ? "--clip-norm" : "--clip-value";
-		o.clip = get("--clip-norm") ? BT_CLIP_NORM : BT_CLIP_VALUE;
-		o.clip_threshold = get_real(which, 0, 0, 1e300);
-		if (!(o.clip_threshold > 0))
+	if (arg_get(args, "--clip-norm") || arg_get(args, "--clip-value")) {
+		const char *which = arg_get(args, "--clip-norm") ? "--clip-norm" : "--clip-value";
+		o->clip = arg_get(args, "--clip-norm") ? BT_CLIP_NORM : BT_CLIP_VALUE;
+		o->clip_threshold = arg_real(args, which, 0, 0, 1e300);
+		if (!(o->clip_threshold > 0))
 			die_usage("%s: the threshold must be positive", which);
 	}
-	estimator_from_options(&o.estimator);
-	o.seed = get_count("--data-seed", 1, 0, ULONG_MAX);
-	o.eval_every = get_count("--eval-every", 100, 0, 1000000000);
-	if (!o.data)
-		o.eval_size = get_count("--eval-size", 256, 1, 1000000);
-	if (get("--target-mse")) {
-		o.target_mse = get_real("--target-mse", 0, 0, 1e300);
-		if (!(o.target_mse > 0))
+	estimator_from_options(args, &o->estimator);
+	o->seed = arg_count(args, "--data-seed", 1, 0, ULONG_MAX);
+	o->eval_every = arg_count(args, "--eval-every", 100, 0, 1000000000);
+	if (!o->data)
+		o->eval_size = arg_count(args, "--eval-size", 256, 1, 1000000);
+	if (arg_get(args, "--target-mse")) {
+		o->target_mse = arg_real(args, "--target-mse", 0, 0, 1e300);
+		if (!(o->target_mse > 0))
 			die_usage("--target-mse: must be positive");
 	}
+}
 
-	/* memory: the training workspaces, the held-out set, the curve */
-	double E = o.data ? 0 : (double)o.eval_size;
-	double curve = get("--curve") ? 8.0 * NCOL * (double)o.steps : 0;
-	need_bytes(bt_memory_estimate(model->type, model->dims, T, o.batch, BT_TASK_TRAIN) +
-			   8.0 * E * (double)T * (double)(d + m + 1) + curve,
+/* Memory: the training workspaces, the held-out set, the curve. */
+static void need_training_memory(const cli_args *args, const bt_model *model,
+				 const bt_train_options *o, const train_source *s)
+{
+	double E = o->data ? 0 : (double)o->eval_size;
+	double curve = arg_get(args, "--curve") ? 8.0 * NCOL * (double)o->steps : 0;
+	need_bytes(bt_memory_estimate(model->type, model->dims, s->T, o->batch, BT_TASK_TRAIN) +
+			   8.0 * E * (double)s->T * (double)(s->d + s->m + 1) + curve,
 		   "training arch %s with d=%zu n=%zu m=%zu (%.0f parameters), T=%zu, batch %zu, "
 		   "%.0f held-out sequences, %zu steps", bt_cell_name(model->type), model->dims.d,
-		   model->dims.n, model->dims.m, (double)model->nparams, T, o.batch, E, o.steps);
+		   model->dims.n, model->dims.m, (double)model->nparams, s->T, o->batch, E, o->steps);
+}
 
+/* The last line on standard error (not with --quiet). */
+static void say_done(const bt_train_options *o, const bt_train_result *res,
+		     double secs)
+{
+	char mse[160];
+	if (isnan(res->eval_mse))
+		snprintf(mse, sizeof mse, "no evaluation");
+	else if (o->data)
+		snprintf(mse, sizeof mse, "MSE on the data %.4g per counted step", res->eval_mse);
+	else
+		snprintf(mse, sizeof mse, "held-out MSE %.4g per counted step (the memoryless "
+			 "baseline: %.4g)", res->eval_mse, res->baseline_mse);
+	fprintf(stderr, "bptt train: %zu steps (%zu sequences) in %.1f s; %s after step %zu%s\n",
+		res->steps, res->examples, secs, mse, res->eval_step,
+		res->reached_target ? "; reached --target-mse" : "");
+}
+
+/* Trains, writes the model and the curve, and says how it went; when
+ * interrupted, how far it got, and then ends by the signal. */
+static void train_and_write(const cli_args *args, bt_model *model,
+			    bt_train_options *o)
+{
 	run_ctx c;
 	memset(&c, 0, sizeof c);
-	if (get("--curve"))
-		c.row = xmalloc(o.steps * NCOL * sizeof(double));
-	c.steps = o.steps;
-	c.tty = !get("--quiet") && isatty(STDERR_FILENO);
-	c.o = &o;
-	o.callback = on_step;
-	o.ctx = &c;
+	if (arg_get(args, "--curve"))
+		c.row = xmalloc(o->steps * NCOL * sizeof(double));
+	c.steps = o->steps;
+	c.tty = !arg_get(args, "--quiet") && isatty(STDERR_FILENO);
+	o->callback = on_step;
+	o->ctx = &c;
 	c.t0 = now();
 	bt_train_result res;
-	int st = bt_train(model, &o, &res);
+	int st = bt_train(model, o, &res);
 	double secs = now() - c.t0;
 	if (c.tty)
 		fputc('\n', stderr);
@@ -335,34 +367,34 @@ static int run_train(const char **val)
 		    "try a smaller --lr or --clip-norm); nothing written", res.steps + 1);
 	if (st != BT_OK && st != BT_ECANCELED)
 		die("training failed: %s", bt_strerror(st));
-	write_results(model, &c);
+	write_results(args, model, &c);
 	if (st == BT_ECANCELED || interrupted_by()) {
 		char where[600] = "standard output";
-		if (get("-o"))
-			snprintf(where, sizeof where, "%s", get("-o"));
+		if (arg_get(args, "-o"))
+			snprintf(where, sizeof where, "%s", arg_get(args, "-o"));
 		die_interrupted_msg("after %zu of %zu steps; the model after step %zu written to %s%s%s",
-				    res.steps, o.steps, res.steps, where,
-				    get("--curve") ? ", the curve to " : "",
-				    get("--curve") ? get("--curve") : "");
+				    res.steps, o->steps, res.steps, where,
+				    arg_get(args, "--curve") ? ", the curve to " : "",
+				    arg_get(args, "--curve") ? arg_get(args, "--curve") : "");
 	}
-	if (!get("--quiet")) {
-		char mse[160];
-		if (isnan(res.eval_mse))
-			snprintf(mse, sizeof mse, "no evaluation");
-		else if (o.data)
-			snprintf(mse, sizeof mse, "MSE on the data %.4g per counted step", res.eval_mse);
-		else
-			snprintf(mse, sizeof mse, "held-out MSE %.4g per counted step (the memoryless "
-				 "baseline: %.4g)", res.eval_mse, res.baseline_mse);
-		fprintf(stderr, "bptt train: %zu steps (%zu sequences) in %.1f s; %s after step %zu%s\n",
-			res.steps, res.examples, secs, mse, res.eval_step,
-			res.reached_target ? "; reached --target-mse" : "");
-	}
-	if (c.row)
-		release(c.row);
+	if (!arg_get(args, "--quiet"))
+		say_done(o, &res, secs);
+	release(c.row);
+}
+
+static int run_train(const cli_args *args)
+{
+	bt_train_options o;
+	bt_train_options_default(&o);
+	train_source s = {NULL, 0, 0, 0};
+	choose_source(args, &o, &s);
+	bt_model *model = train_model(args, &s);
+	fit_source(args, model, &o, &s);
+	training_options(args, &o);
+	need_training_memory(args, model, &o, &s);
+	train_and_write(args, model, &o);
 	release(model);
-	if (data)
-		release(data);
+	release(s.data);
 	return 0;
 }
 

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* memlimit.c — the memory limit (BPTT_MAX_MEMORY, by default the memory
+ * available) and the checks that stop a command before it allocates more:
+ * need_bytes, need_memory, and the task planned for build_model and
+ * build_data (plan_task, need_task). */
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli/cli.h"
+
+/* Where the memory limit comes from, for messages. */
+static const char default_limit_source[] = "the memory available; set BPTT_MAX_MEMORY to change it";
+static const char *limit_source = default_limit_source;
+
+const char *memory_limit_source(void)
+{
+	return limit_source;
+}
+
+void need_bytes(double bytes, const char *fmt, ...)
+{
+	double limit = bt_memory_limit();
+	if (!(limit > 0) || bytes <= limit)
+		return;
+	char what[512], need[32], lim[32];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	bt_format_bytes(bytes, need, sizeof need);
+	bt_format_bytes(limit, lim, sizeof lim);
+	die("%s: this needs about %s of memory, more than the limit of %s (%s); "
+	    "nothing done", what, need, lim, limit_source);
+}
+
+static int planned_task = BT_TASK_MODEL;
+static size_t planned_sets = 1;
+
+void plan_task(int task, size_t sets)
+{
+	planned_task = task;
+	planned_sets = sets;
+}
+
+void need_planned(const bt_cell_type *type, bt_dims dims, size_t T)
+{
+	need_memory(type, dims, T, planned_sets, planned_task);
+}
+
+void need_task(const bt_model *m, size_t T)
+{
+	need_planned(m->type, m->dims, T);
+}
+
+void need_memory(const bt_cell_type *type, bt_dims dims, size_t T,
+		 size_t sets, int task)
+{
+	char sets_s[64] = "";
+	if (sets > 1)
+		snprintf(sets_s, sizeof sets_s, " x %zu data sets", sets);
+	char T_s[96] = "";
+	if (T)
+		snprintf(T_s, sizeof T_s, ", T=%zu%s", T, sets_s);
+	need_bytes(bt_memory_estimate(type, dims, T, sets, task),
+		   "arch %s with d=%zu n=%zu m=%zu (%.0f parameters)%s",
+		   bt_cell_name(type), dims.d, dims.n, dims.m,
+		   bt_cell_param_count(type, dims), T_s);
+}
+
+/* BPTT_MAX_MEMORY: bytes, with K, M, G or T (powers of 1024, optionally
+ * followed by B or iB), or "unlimited"; unset: the memory available. */
+void set_memory_limit(void)
+{
+	const char *v = getenv("BPTT_MAX_MEMORY");
+	if (!v) {
+		bt_set_memory_limit(bt_memory_available());
+		return;
+	}
+	limit_source = "set by BPTT_MAX_MEMORY";
+	if (!strcmp(v, "unlimited") || !strcmp(v, "0")) {
+		bt_set_memory_limit(0);
+		return;
+	}
+	char *end;
+	errno = 0;
+	double x = strtod(v, &end);
+	static const char units[] = "KMGT";
+	const char *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
+	if (*end && u) {
+		x *= pow(1024.0, (double)(u - units + 1));
+		end++;
+		if (!strcmp(end, "B") || !strcmp(end, "iB"))
+			end += strlen(end);
+	} else if (!strcmp(end, "B")) {
+		end++;
+	}
+	if (end == v || *end || errno || !isfinite(x) || !(x >= 1) || !strchr("0123456789.", *v))
+		die("BPTT_MAX_MEMORY: '%s' is not a size (bytes, or a number with K, M, G "
+		    "or T, e.g. 512M or 4G; or unlimited)", v);
+	bt_set_memory_limit(x);
+}
+
+void memlimit_reset(void)
+{
+	planned_task = BT_TASK_MODEL;
+	planned_sets = 1;
+	limit_source = default_limit_source;
+}
