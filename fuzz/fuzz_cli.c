@@ -5,7 +5,7 @@
  * this process.
  *
  * The command ends a refusal through cli_exit, which frees everything the
- * command still owns (src/cli/cli.c, own/release) and then calls the exit hook;
+ * command still owns (src/cli/own.c, own/release) and then calls the exit hook;
  * here the hook longjmps back to this harness instead of exiting, so the
  * whole command (option parsing, every subcommand's checks, the readers,
  * the computations, the messages) runs in-process with libFuzzer's coverage

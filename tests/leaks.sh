@@ -11,7 +11,7 @@
 #              --errors-for-leak-kinds=definite,indirect
 # so an error or such a leak turns the exit status into 99. A refusal ends
 # through exit(), and the command frees everything it still owns before it
-# does (src/cli/cli.c, own/release), so memory that is still reachable at exit
+# does (src/cli/own.c, own/release), so memory that is still reachable at exit
 # would be a bug as well: the runs also report how much is in use at exit
 # and fail when it is not 0 bytes. Small sizes: about a second a run.
 # Prints one line per run, then "leaks: N passed, M failed".
@@ -106,6 +106,7 @@ BPTT_MAX_MEMORY=8K vg 2 "memory limit in the reader" grad --model boom.model --d
 vg 2 "lyapunov --count above S, after model and data" lyapunov --model gru.model --data six.data --count 9
 vg 2 "check --grad for another model" check --model rnn.model --data six.data --grad g.grad
 vg 2 "-o into a missing directory, after computing" grad --model gru.model --data six.data -o no/such/dir.grad
+vg 2 "task -o /dev/full: the task's data freed" task adding --length 5 -o /dev/full
 vg 2 "bias --k 0, after the lists" bias --scalar --a 0.5,0.2 --k 2,0
 vg 2 "spectrum --step beyond T" spectrum --model gru.model --data six.data --step 9
 vg 2 "clip --grad with a bad threshold" clip --grad g.grad --norm -1
