@@ -89,6 +89,17 @@ size_t bt_affine_batch_work_size(const bt_dims *dm, size_t B)
 	return 0;
 }
 
+static const bt_affine_kind *affine_kind(const bt_batch_step *c)
+{
+	return c->step.model->type->params;
+}
+
+/* φ: the kind's, or the model's (the rnn's and residual's activation) */
+static bt_activation affine_act(const bt_batch_step *c, const bt_affine_kind *k)
+{
+	return k->model_act ? c->step.model->activation : k->act;
+}
+
 static const double *affine_W(const bt_batch_step *c, const bt_affine_kind *k)
 {
 	const bt_model *model = c->step.model;
@@ -96,12 +107,11 @@ static const double *affine_W(const bt_batch_step *c, const bt_affine_kind *k)
 }
 
 /* A_pre = X Uᵀ + b for all T·B columns (one GEMM) */
-void bt_affine_batch_begin(const bt_batch_step *c, const bt_affine_kind *k)
+void bt_affine_batch_begin(const bt_batch_step *c)
 {
 	const bt_model *model = c->step.model;
 	size_t n = model->dims.n, d = model->dims.d, N = c->T * c->B;
 	const double *b = P(2);
-	(void)k;
 	for (size_t r = 0; r < N; r++)
 		memcpy(c->cache + r * n, b, n * sizeof(double));
 	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, (int)n,
@@ -110,14 +120,15 @@ void bt_affine_batch_begin(const bt_batch_step *c, const bt_affine_kind *k)
 }
 
 /* a_t = A_pre,t + H_{t-1} Wᵀ;  p_t = φ(a_t);  h_t = p_t (+ h_{t-1}) */
-void bt_affine_batch_forward(const bt_batch_step *c, const bt_affine_kind *k,
-			     size_t t)
+void bt_affine_batch_forward(const bt_batch_step *c, size_t t)
 {
+	const bt_affine_kind *k = affine_kind(c);
+	bt_activation act = affine_act(c, k);
 	size_t n = c->step.model->dims.n, B = c->B, nb = n * B;
 	const double *Hp = c->H + (t - 1) * nb;
 	double *H = c->H + t * nb, *A = c->cache + (t - 1) * nb;
 	bt_batch_mm(B, n, n, Hp, n, affine_W(c, k), n, 1, A, n, t);
-	switch (k->act) {
+	switch (act) {
 	case BT_ACT_TANH:
 		bt_vtanh(A, nb);
 		break;
@@ -128,7 +139,7 @@ void bt_affine_batch_forward(const bt_batch_step *c, const bt_affine_kind *k,
 		break;
 	default:
 		for (size_t i = 0; i < nb; i++)
-			A[i] = bt_activation_apply(k->act, A[i]);
+			A[i] = bt_activation_apply(act, A[i]);
 	}
 	if (k->residual)
 		for (size_t i = 0; i < nb; i++)
@@ -139,13 +150,13 @@ void bt_affine_batch_forward(const bt_batch_step *c, const bt_affine_kind *k,
 
 /* δa_t = φ'(a_t) ⊙ δh_t, kept in place of p_t;
  * δh_{t-1} += Wᵀ δa_t (+ δh_t when residual) */
-void bt_affine_batch_backward(const bt_batch_step *c, const bt_affine_kind *k,
-			      size_t t)
+void bt_affine_batch_backward(const bt_batch_step *c, size_t t)
 {
+	const bt_affine_kind *k = affine_kind(c);
 	size_t n = c->step.model->dims.n, B = c->B, nb = n * B;
 	const double *dH = c->dH + t * nb;
 	double *D = c->cache + (t - 1) * nb;
-	switch (k->act) {
+	switch (affine_act(c, k)) {
 	case BT_ACT_TANH:       /* φ' = 1 − p² */
 		for (size_t i = 0; i < nb; i++)
 			D[i] = (1.0 - D[i] * D[i]) * dH[i];
@@ -173,9 +184,9 @@ void bt_affine_batch_backward(const bt_batch_step *c, const bt_affine_kind *k,
 
 /* Over all T·B columns at once (D = [δa_1 … δa_T], H_- = [h_0 … h_{T-1}]):
  * ∂W += Dᵀ H_-,  ∂U += Dᵀ X,  ∂b += Σ rows of D,  dX += D U */
-void bt_affine_batch_end(const bt_batch_step *c, const bt_affine_kind *k,
-			 double *grad, double *dX)
+void bt_affine_batch_end(const bt_batch_step *c, double *grad, double *dX)
 {
+	const bt_affine_kind *k = affine_kind(c);
 	const bt_model *model = c->step.model;
 	int n = (int)model->dims.n, d = (int)model->dims.d;
 	int N = (int)(c->T * c->B);
@@ -189,32 +200,6 @@ void bt_affine_batch_end(const bt_batch_step *c, const bt_affine_kind *k,
 	if (dX)
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, d, n,
 			    1.0, D, n, P(1), d, 1.0, dX, d);
-}
-
-static const bt_affine_kind *rnn_kind(const bt_batch_step *c, bt_affine_kind *k)
-{
-	*k = (bt_affine_kind){0, 0, c->step.model->activation};
-	return k;
-}
-static void rnn_batch_begin(const bt_batch_step *c)
-{
-	bt_affine_kind k;
-	bt_affine_batch_begin(c, rnn_kind(c, &k));
-}
-static void rnn_batch_forward(const bt_batch_step *c, size_t t)
-{
-	bt_affine_kind k;
-	bt_affine_batch_forward(c, rnn_kind(c, &k), t);
-}
-static void rnn_batch_backward(const bt_batch_step *c, size_t t)
-{
-	bt_affine_kind k;
-	bt_affine_batch_backward(c, rnn_kind(c, &k), t);
-}
-static void rnn_batch_end(const bt_batch_step *c, double *grad, double *dX)
-{
-	bt_affine_kind k;
-	bt_affine_batch_end(c, rnn_kind(c, &k), grad, dX);
 }
 
 static void rnn_forward(const bt_step *c, const double *s_prev,
@@ -288,8 +273,9 @@ const bt_cell_type bt_cell_rnn = {
 	.lipschitz = bt_lipschitz_activation,
 	.batch_cache_size = bt_affine_batch_cache_size,
 	.batch_work_size = bt_affine_batch_work_size,
-	.batch_begin = rnn_batch_begin,
-	.batch_forward = rnn_batch_forward,
-	.batch_backward = rnn_batch_backward,
-	.batch_end = rnn_batch_end,
+	.batch_begin = bt_affine_batch_begin,
+	.batch_forward = bt_affine_batch_forward,
+	.batch_backward = bt_affine_batch_backward,
+	.batch_end = bt_affine_batch_end,
+	.params = &(const bt_affine_kind){.model_act = 1},
 };
