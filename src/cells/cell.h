@@ -178,8 +178,9 @@ int bt_matrix_with_eigenvalues_rng(double *W, size_t n, const double *re,
 int bt_init_structured(double *W, size_t n, gsl_rng *rng,
 		       const bt_init_options *opt);
 
-/* The affine map shared by rnn, linear and residual:
- * a = W h + U x + b, and its backward step (adds into gW, gU, gb and, when
+/* ---- the affine family (affine.c): rnn, linear, residual, orthogonal,
+ * and the affine maps inside attention and gru. */
+/* a = W h + U x + b, and its backward step (adds into gW, gU, gb and, when
  * not NULL, into dh and dx). */
 void bt_affine_forward(const bt_dims *dm, const double *W, const double *U,
 		       const double *b, const double *h, const double *x,

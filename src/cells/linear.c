@@ -3,7 +3,10 @@
  *
  *     h_t = W h_{t-1} + U x_t + b
  *
- * (the rnn with φ = identity, whatever the model's activation field says). */
+ * (the rnn with φ = identity, whatever the model's activation field says).
+ * Per-step reference: linear_forward, linear_backward, linear_jacobian
+ * below, around the affine map of affine.c. Batched kernels: the affine
+ * family's (affine.c), with φ = identity. */
 #include <string.h>
 #include "cells/cell.h"
 

@@ -11,7 +11,12 @@
  *     dW = −M⁻¹ dS (W + I)   ⇒   ∂L/∂S = −M⁻ᵀ G (W + I)ᵀ,  G = ∂L/∂W,
  *     ∂L/∂A = ∂L/∂S − (∂L/∂S)ᵀ,
  *
- * where M⁻ᵀ is applied with the same LU factors (triangular solves). */
+ * where M⁻ᵀ is applied with the same LU factors (triangular solves).
+ *
+ * Per-step reference: ortho_forward, ortho_backward, ortho_jacobian below,
+ * around the affine map of affine.c, with W from ortho_prepare (aux) and
+ * ∂L/∂W folded into ∂L/∂A by ortho_finish. Batched kernels: the affine
+ * family's (affine.c), W from aux, φ = tanh; prepare and finish as above. */
 #include <math.h>
 #include <string.h>
 #include <gsl/gsl_cblas.h>

@@ -3,7 +3,10 @@
  *
  *     a_t = W h_{t-1} + U x_t + b,    h_t = h_{t-1} + φ(a_t)
  *
- * so that J_t = I + diag(φ'(a_t)) W: the identity path carries gradients. */
+ * so that J_t = I + diag(φ'(a_t)) W: the identity path carries gradients.
+ * Per-step reference: residual_forward, residual_backward,
+ * residual_jacobian below, around the affine map of affine.c. Batched
+ * kernels: the affine family's (affine.c), residual, with φ the model's. */
 #include <gsl/gsl_cblas.h>
 #include "cells/cell.h"
 
