@@ -51,6 +51,12 @@ void bt_layout_wub(const bt_dims *dm, bt_block *blocks, const char *wname)
 	blocks[2] = (bt_block){"b", dm->n, 1, 0};
 }
 
+/* layout() of rnn, linear and residual: W, U, b. */
+void bt_layout_affine(const bt_dims *dm, bt_block *blocks)
+{
+	bt_layout_wub(dm, blocks, "W");
+}
+
 /* n doubles: the state h_t (and the rnn's cache a_t and scratch δa_t). */
 size_t bt_size_n(const bt_dims *dm) { return dm->n; }
 

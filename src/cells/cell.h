@@ -189,8 +189,11 @@ void bt_affine_backward(const bt_dims *dm, const double *W, const double *U,
 			const double *h, const double *x, const double *da,
 			double *gW, double *gU, double *gb, double *dh,
 			double *dx);
-/* Blocks W (named wname), U, b; W ~ N(0, scale²/n), U Glorot-normal, b = 0. */
+/* Blocks W (n×n, named wname), U (n×d), b (n×1). */
 void bt_layout_wub(const bt_dims *dm, bt_block *blocks, const char *wname);
+/* layout() of rnn, linear and residual: bt_layout_wub with W named "W". */
+void bt_layout_affine(const bt_dims *dm, bt_block *blocks);
+/* W as bt_init_recurrent says, U Glorot-normal, b = 0. */
 int bt_init_wub(bt_model *model, gsl_rng *rng, const bt_init_options *opt);
 size_t bt_size_n(const bt_dims *dm);
 /* lipschitz() for cells with a chosen activation. */

@@ -48,17 +48,12 @@ static void linear_jacobian(const bt_step *c, const double *s_prev,
 
 static size_t zero_size(const bt_dims *dm) { (void)dm; return 0; }
 
-static void linear_layout(const bt_dims *dm, bt_block *blocks)
-{
-	bt_layout_wub(dm, blocks, "W");
-}
-
 const bt_cell_type bt_cell_linear = {
 	.name = "linear",
 	.summary = "linear RNN, h_t = W h_{t-1} + U x_t + b",
 	.has_activation = 0,
 	.nblocks = 3,
-	.layout = linear_layout,
+	.layout = bt_layout_affine,
 	.state_size = bt_size_n,
 	.cache_size = zero_size,
 	.scratch_size = zero_size,

@@ -60,17 +60,12 @@ static void residual_jacobian(const bt_step *c, const double *s_prev,
 	}
 }
 
-static void residual_layout(const bt_dims *dm, bt_block *blocks)
-{
-	bt_layout_wub(dm, blocks, "W");
-}
-
 const bt_cell_type bt_cell_residual = {
 	.name = "residual",
 	.summary = "residual RNN, h_t = h_{t-1} + phi(W h_{t-1} + U x_t + b)",
 	.has_activation = 1,
 	.nblocks = 3,
-	.layout = residual_layout,
+	.layout = bt_layout_affine,
 	.state_size = bt_size_n,
 	.cache_size = bt_size_n,
 	.scratch_size = bt_size_n,
