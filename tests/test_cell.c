@@ -200,6 +200,30 @@ START_TEST(test_activations)
 }
 END_TEST
 
+/* The six batch_* members come all or none, and a record that uses the
+ * affine family's shared kernels uses all four and gives them its kind. */
+START_TEST(test_batch_members)
+{
+	for (size_t i = 0; i < bt_cell_count(); i++) {
+		const bt_cell_type *t = bt_cell_at(i);
+		int set = !!t->batch_cache_size + !!t->batch_work_size +
+			  !!t->batch_begin + !!t->batch_forward +
+			  !!t->batch_backward + !!t->batch_end;
+		ck_assert_msg(set == 0 || set == 6,
+			      "%s: %d of the six batch_* members", t->name, set);
+		int affine = (t->batch_begin == bt_affine_batch_begin) +
+			     (t->batch_forward == bt_affine_batch_forward) +
+			     (t->batch_backward == bt_affine_batch_backward) +
+			     (t->batch_end == bt_affine_batch_end);
+		ck_assert_msg(affine == 0 || affine == 4,
+			      "%s: %d of the four affine batch kernels", t->name, affine);
+		if (affine)
+			ck_assert_msg(t->params != NULL,
+				      "%s: the affine kernels without a kind", t->name);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	collect();
@@ -211,6 +235,7 @@ int main(void)
 	tcase_add_test(tc, test_alloc_refusals);
 	tcase_add_test(tc, test_activations);
 	tcase_add_test(tc, test_geometric);
+	tcase_add_test(tc, test_batch_members);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -11,7 +11,11 @@
  * an extra readout term that reads x_1 … x_t directly, so its gradients
  * reach the inputs without passing through the states (and survive
  * truncation). Nothing of the attention is stored: backward recomputes the
- * t scores, O(t·d) per step, O(T²·d) per sequence, O(T) memory. */
+ * t scores, O(t·d) per step, O(T²·d) per sequence, O(T) memory.
+ *
+ * Per-step reference: att_forward, att_backward, att_jacobian (the core,
+ * around the affine map of affine.c) and att_readout_forward/backward (the
+ * attention term). No batched kernels (see the record). */
 #include <math.h>
 #include <string.h>
 #include <gsl/gsl_cblas.h>

@@ -119,6 +119,11 @@ struct bt_cell_type {
 	 * ∂L/∂aux into c->step.daux) and, when dX is not NULL, ∂L/∂x into dX
 	 * (T·B rows of d, as c->X), as products over all T·B columns at once. */
 	void (*batch_end)(const bt_batch_step *c, double *grad, double *dX);
+
+	/* Optional: constant data for functions that several records share,
+	 * reached through model->type (the affine family's bt_affine_kind);
+	 * NULL for none. */
+	const void *params;
 };
 
 /* What the batched kernels see. Column (t, b) is step t of sequence b;
@@ -173,8 +178,9 @@ int bt_matrix_with_eigenvalues_rng(double *W, size_t n, const double *re,
 int bt_init_structured(double *W, size_t n, gsl_rng *rng,
 		       const bt_init_options *opt);
 
-/* The affine map shared by rnn, linear and residual:
- * a = W h + U x + b, and its backward step (adds into gW, gU, gb and, when
+/* ---- the affine family (affine.c): rnn, linear, residual, orthogonal,
+ * and the affine maps inside attention and gru. */
+/* a = W h + U x + b, and its backward step (adds into gW, gU, gb and, when
  * not NULL, into dh and dx). */
 void bt_affine_forward(const bt_dims *dm, const double *W, const double *U,
 		       const double *b, const double *h, const double *x,
@@ -183,8 +189,11 @@ void bt_affine_backward(const bt_dims *dm, const double *W, const double *U,
 			const double *h, const double *x, const double *da,
 			double *gW, double *gU, double *gb, double *dh,
 			double *dx);
-/* Blocks W (named wname), U, b; W ~ N(0, scale²/n), U Glorot-normal, b = 0. */
+/* Blocks W (n×n, named wname), U (n×d), b (n×1). */
 void bt_layout_wub(const bt_dims *dm, bt_block *blocks, const char *wname);
+/* layout() of rnn, linear and residual: bt_layout_wub with W named "W". */
+void bt_layout_affine(const bt_dims *dm, bt_block *blocks);
+/* W as bt_init_recurrent says, U Glorot-normal, b = 0. */
 int bt_init_wub(bt_model *model, gsl_rng *rng, const bt_init_options *opt);
 size_t bt_size_n(const bt_dims *dm);
 /* lipschitz() for cells with a chosen activation. */
@@ -192,24 +201,22 @@ double bt_lipschitz_activation(const bt_model *model);
 /* recurrent() for cells whose W is their first block. */
 void bt_recurrent_block0(const bt_step *c, gsl_matrix *W);
 
-/* Batched kernels' helpers (batch.c, rnn.c). */
 /* The batched kernels of the affine family, a = W h + U x + b:
- * h_t = φ(a_t), or h_t = h_{t-1} + φ(a_t) when residual; W is the model's
- * block 0, or aux (and its gradient daux) when use_aux. */
+ * h_t = φ(a_t), or h_t = h_{t-1} + φ(a_t) when residual. Each record of the
+ * family points its params at one kind, and its batch_* members straight at
+ * these functions, which read the kind from c->step.model->type->params. */
 typedef struct {
-	int residual, use_aux;
+	int residual;        /* h_t = h_{t-1} + φ(a_t), else h_t = φ(a_t) */
+	int use_aux;         /* W is aux (prepare's) and its gradient daux,
+				else W is the model's block 0 */
+	int model_act;       /* φ is the model's activation, else act */
 	bt_activation act;
 } bt_affine_kind;
 size_t bt_affine_batch_cache_size(const bt_dims *dims);
 size_t bt_affine_batch_work_size(const bt_dims *dims, size_t B);
-void bt_affine_batch_begin(const bt_batch_step *c, const bt_affine_kind *k);
-void bt_affine_batch_forward(const bt_batch_step *c, const bt_affine_kind *k,
-			     size_t t);
-void bt_affine_batch_backward(const bt_batch_step *c, const bt_affine_kind *k,
-			      size_t t);
-void bt_affine_batch_end(const bt_batch_step *c, const bt_affine_kind *k,
-			 double *grad, double *dX);
-
-
+void bt_affine_batch_begin(const bt_batch_step *c);
+void bt_affine_batch_forward(const bt_batch_step *c, size_t t);
+void bt_affine_batch_backward(const bt_batch_step *c, size_t t);
+void bt_affine_batch_end(const bt_batch_step *c, double *grad, double *dX);
 
 #endif /* BT_CELL_H */

@@ -9,7 +9,10 @@
  * The reset gate acts on h_{t-1} before W_h (not the PyTorch/cuDNN form,
  * which resets after the product). Blocks, in this order: W_z U_z b_z,
  * W_r U_r b_r, W_h U_h b_h. Per step the cache keeps z_t, r_t, h̃_t and
- * r_t ⊙ h_{t-1} (4n doubles). */
+ * r_t ⊙ h_{t-1} (4n doubles).
+ *
+ * Per-step reference: gru_forward, gru_backward, gru_jacobian. Batched
+ * kernels: gru_batch_* below them. */
 #include <gsl/gsl_cblas.h>
 #include <math.h>
 #include <string.h>

@@ -3,7 +3,10 @@
  *
  *     h_t = W h_{t-1} + U x_t + b
  *
- * (the rnn with φ = identity, whatever the model's activation field says). */
+ * (the rnn with φ = identity, whatever the model's activation field says).
+ * Per-step reference: linear_forward, linear_backward, linear_jacobian
+ * below, around the affine map of affine.c. Batched kernels: the affine
+ * family's (affine.c), with φ = identity. */
 #include <string.h>
 #include "cells/cell.h"
 
@@ -45,45 +48,12 @@ static void linear_jacobian(const bt_step *c, const double *s_prev,
 
 static size_t zero_size(const bt_dims *dm) { (void)dm; return 0; }
 
-static void linear_layout(const bt_dims *dm, bt_block *blocks)
-{
-	bt_layout_wub(dm, blocks, "W");
-}
-
-/* Batched kernels: the affine family's (cell_rnn.c) with linear's kind. */
-static const bt_affine_kind *linear_kind(const bt_batch_step *c, bt_affine_kind *k)
-{
-	(void)c;
-	*k = (bt_affine_kind){0, 0, BT_ACT_IDENTITY};
-	return k;
-}
-static void linear_batch_begin(const bt_batch_step *c)
-{
-	bt_affine_kind k;
-	bt_affine_batch_begin(c, linear_kind(c, &k));
-}
-static void linear_batch_forward(const bt_batch_step *c, size_t t)
-{
-	bt_affine_kind k;
-	bt_affine_batch_forward(c, linear_kind(c, &k), t);
-}
-static void linear_batch_backward(const bt_batch_step *c, size_t t)
-{
-	bt_affine_kind k;
-	bt_affine_batch_backward(c, linear_kind(c, &k), t);
-}
-static void linear_batch_end(const bt_batch_step *c, double *grad, double *dX)
-{
-	bt_affine_kind k;
-	bt_affine_batch_end(c, linear_kind(c, &k), grad, dX);
-}
-
 const bt_cell_type bt_cell_linear = {
 	.name = "linear",
 	.summary = "linear RNN, h_t = W h_{t-1} + U x_t + b",
 	.has_activation = 0,
 	.nblocks = 3,
-	.layout = linear_layout,
+	.layout = bt_layout_affine,
 	.state_size = bt_size_n,
 	.cache_size = zero_size,
 	.scratch_size = zero_size,
@@ -94,8 +64,9 @@ const bt_cell_type bt_cell_linear = {
 	.recurrent = bt_recurrent_block0,
 	.batch_cache_size = bt_affine_batch_cache_size,
 	.batch_work_size = bt_affine_batch_work_size,
-	.batch_begin = linear_batch_begin,
-	.batch_forward = linear_batch_forward,
-	.batch_backward = linear_batch_backward,
-	.batch_end = linear_batch_end,
+	.batch_begin = bt_affine_batch_begin,
+	.batch_forward = bt_affine_batch_forward,
+	.batch_backward = bt_affine_batch_backward,
+	.batch_end = bt_affine_batch_end,
+	.params = &(const bt_affine_kind){.act = BT_ACT_IDENTITY},
 };

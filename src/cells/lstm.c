@@ -17,7 +17,10 @@
  * a_t = [a_f; a_i; a_o; a_g] (4n) are the pre-activations.
  *
  * Per step the cache keeps [f_t; i_t; o_t; g_t; tanh(c_t)] (5n); c_{t-1}
- * and c_t are in the states. */
+ * and c_t are in the states.
+ *
+ * Per-step reference: lstm_forward, lstm_backward, lstm_jacobian. Batched
+ * kernels: lstm_batch_* below them. */
 #include <gsl/gsl_cblas.h>
 #include <math.h>
 #include <string.h>

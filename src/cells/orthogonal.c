@@ -11,7 +11,12 @@
  *     dW = −M⁻¹ dS (W + I)   ⇒   ∂L/∂S = −M⁻ᵀ G (W + I)ᵀ,  G = ∂L/∂W,
  *     ∂L/∂A = ∂L/∂S − (∂L/∂S)ᵀ,
  *
- * where M⁻ᵀ is applied with the same LU factors (triangular solves). */
+ * where M⁻ᵀ is applied with the same LU factors (triangular solves).
+ *
+ * Per-step reference: ortho_forward, ortho_backward, ortho_jacobian below,
+ * around the affine map of affine.c, with W from ortho_prepare (aux) and
+ * ∂L/∂W folded into ∂L/∂A by ortho_finish. Batched kernels: the affine
+ * family's (affine.c), W from aux, φ = tanh; prepare and finish as above. */
 #include <math.h>
 #include <string.h>
 #include <gsl/gsl_cblas.h>
@@ -169,34 +174,6 @@ static void ortho_layout(const bt_dims *dm, bt_block *blocks)
 	bt_layout_wub(dm, blocks, "A");
 }
 
-/* Batched kernels: the affine family's (cell_rnn.c) with ortho's kind. */
-static const bt_affine_kind *ortho_kind(const bt_batch_step *c, bt_affine_kind *k)
-{
-	(void)c;
-	*k = (bt_affine_kind){0, 1, BT_ACT_TANH};
-	return k;
-}
-static void ortho_batch_begin(const bt_batch_step *c)
-{
-	bt_affine_kind k;
-	bt_affine_batch_begin(c, ortho_kind(c, &k));
-}
-static void ortho_batch_forward(const bt_batch_step *c, size_t t)
-{
-	bt_affine_kind k;
-	bt_affine_batch_forward(c, ortho_kind(c, &k), t);
-}
-static void ortho_batch_backward(const bt_batch_step *c, size_t t)
-{
-	bt_affine_kind k;
-	bt_affine_batch_backward(c, ortho_kind(c, &k), t);
-}
-static void ortho_batch_end(const bt_batch_step *c, double *grad, double *dX)
-{
-	bt_affine_kind k;
-	bt_affine_batch_end(c, ortho_kind(c, &k), grad, dX);
-}
-
 const bt_cell_type bt_cell_orthogonal = {
 	.name = "orthogonal",
 	.summary = "orthogonal RNN, h_t = tanh(W h_{t-1} + U x_t + b), W = (I+S)^-1 (I-S), S = A - A^T",
@@ -217,8 +194,9 @@ const bt_cell_type bt_cell_orthogonal = {
 	.recurrent = ortho_recurrent,
 	.batch_cache_size = bt_affine_batch_cache_size,
 	.batch_work_size = bt_affine_batch_work_size,
-	.batch_begin = ortho_batch_begin,
-	.batch_forward = ortho_batch_forward,
-	.batch_backward = ortho_batch_backward,
-	.batch_end = ortho_batch_end,
+	.batch_begin = bt_affine_batch_begin,
+	.batch_forward = bt_affine_batch_forward,
+	.batch_backward = bt_affine_batch_backward,
+	.batch_end = bt_affine_batch_end,
+	.params = &(const bt_affine_kind){.use_aux = 1, .act = BT_ACT_TANH},
 };

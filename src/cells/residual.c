@@ -3,7 +3,10 @@
  *
  *     a_t = W h_{t-1} + U x_t + b,    h_t = h_{t-1} + φ(a_t)
  *
- * so that J_t = I + diag(φ'(a_t)) W: the identity path carries gradients. */
+ * so that J_t = I + diag(φ'(a_t)) W: the identity path carries gradients.
+ * Per-step reference: residual_forward, residual_backward,
+ * residual_jacobian below, around the affine map of affine.c. Batched
+ * kernels: the affine family's (affine.c), residual, with φ the model's. */
 #include <gsl/gsl_cblas.h>
 #include "cells/cell.h"
 
@@ -57,45 +60,12 @@ static void residual_jacobian(const bt_step *c, const double *s_prev,
 	}
 }
 
-static void residual_layout(const bt_dims *dm, bt_block *blocks)
-{
-	bt_layout_wub(dm, blocks, "W");
-}
-
-/* Batched kernels: the affine family's (cell_rnn.c) with residual's kind. */
-static const bt_affine_kind *residual_kind(const bt_batch_step *c, bt_affine_kind *k)
-{
-	(void)c;
-	*k = (bt_affine_kind){1, 0, c->step.model->activation};
-	return k;
-}
-static void residual_batch_begin(const bt_batch_step *c)
-{
-	bt_affine_kind k;
-	bt_affine_batch_begin(c, residual_kind(c, &k));
-}
-static void residual_batch_forward(const bt_batch_step *c, size_t t)
-{
-	bt_affine_kind k;
-	bt_affine_batch_forward(c, residual_kind(c, &k), t);
-}
-static void residual_batch_backward(const bt_batch_step *c, size_t t)
-{
-	bt_affine_kind k;
-	bt_affine_batch_backward(c, residual_kind(c, &k), t);
-}
-static void residual_batch_end(const bt_batch_step *c, double *grad, double *dX)
-{
-	bt_affine_kind k;
-	bt_affine_batch_end(c, residual_kind(c, &k), grad, dX);
-}
-
 const bt_cell_type bt_cell_residual = {
 	.name = "residual",
 	.summary = "residual RNN, h_t = h_{t-1} + phi(W h_{t-1} + U x_t + b)",
 	.has_activation = 1,
 	.nblocks = 3,
-	.layout = residual_layout,
+	.layout = bt_layout_affine,
 	.state_size = bt_size_n,
 	.cache_size = bt_size_n,
 	.scratch_size = bt_size_n,
@@ -108,8 +78,9 @@ const bt_cell_type bt_cell_residual = {
 	.lipschitz = bt_lipschitz_activation,
 	.batch_cache_size = bt_affine_batch_cache_size,
 	.batch_work_size = bt_affine_batch_work_size,
-	.batch_begin = residual_batch_begin,
-	.batch_forward = residual_batch_forward,
-	.batch_backward = residual_batch_backward,
-	.batch_end = residual_batch_end,
+	.batch_begin = bt_affine_batch_begin,
+	.batch_forward = bt_affine_batch_forward,
+	.batch_backward = bt_affine_batch_backward,
+	.batch_end = bt_affine_batch_end,
+	.params = &(const bt_affine_kind){.residual = 1, .model_act = 1},
 };
