@@ -60,7 +60,7 @@ done
 	bad "every #include names a header of the file's layer or below" "${up#?}"
 
 # symbols: who defines what
-objs=$(find "$B/src" -name '*.o' | sort)
+objs=$(find "$B/src" -mindepth 2 -name '*.o' | sort)   # (a flat object is a stale one)
 if [ -z "$objs" ]; then
 	bad "objects under $B/src" "build first (make)"
 	echo "layers: $passed passed, $failed failed"; exit 1
