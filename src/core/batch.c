@@ -12,9 +12,10 @@
  *     before the loop   the cell's input projections U X + b
  *     forward loop      the cell's step (H_{t-1} Wᵀ and the gates)
  *     after it          Ŷ = H Vᵀ + b_y,  E = μ ⊙ (Ŷ − Y),
- *                       L = Σ μ ½‖ŷ − y‖²,  δH = E V
+ *                       L = Σ μ ½‖ŷ − y‖²  (readout.c)
+ *     before the loop   δH = E V,  ∂V = Eᵀ H,  ∂b_y = Σ E  (readout.c)
  *     backward loop     the cell's step back (δA_t W into δH_{t-1})
- *     after it          ∂V = Eᵀ H,  ∂b_y = Σ E,  the cell's ∂W, ∂U, ∂b, ∂X
+ *     after it          the cell's ∂W, ∂U, ∂b, ∂X
  *
  * With B = 1 this is also the fast path of bt_gradient (seq.c). An
  * architecture without batched kernels (attention) or sequences of unequal
@@ -22,7 +23,6 @@
  * (same result). Every buffer is allocated in bt_batch_alloc; nothing is
  * allocated in bt_batch_gradient (a design property, not something a test
  * could see). */
-#include <gsl/gsl_cblas.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
@@ -30,6 +30,7 @@
 #include "cells/cell.h"
 #include "base/alloc.h"
 #include "base/progress.h"
+#include "core/readout.h"
 
 struct bt_batch {
 	size_t B, T_max, P;
@@ -179,8 +180,6 @@ static int batched(bt_batch *w, const bt_model *model,
 	const bt_cell_type *ty = model->type;
 	const bt_dims *dm = &model->dims;
 	const size_t T = data[0]->T, N = T * B, n = dm->n, d = dm->d, m = dm->m;
-	const double *V = model->theta + model->blocks[ty->nblocks].offset;
-	const double *by = model->theta + model->blocks[ty->nblocks + 1].offset;
 	int want_dX = 0;
 	for (size_t b = 0; dX && b < B; b++)
 		want_dX |= dX[b] != NULL;
@@ -232,36 +231,16 @@ static int batched(bt_batch *w, const bt_model *model,
 	if (!bt_all_finite(w->H + B * n, N * n))
 		return BT_ENUMERIC;
 
-	/* Ŷ = H Vᵀ + b_y over all T·B columns */
+	/* Ŷ = H Vᵀ + b_y over all T·B columns, L, and E = ∂L/∂Ŷ in its place */
 	const double *H1 = w->H + B * n;
-	for (size_t r = 0; r < N; r++)
-		memcpy(w->E + r * m, by, m * sizeof(double));
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, (int)m,
-		    (int)n, 1.0, H1, (int)n, V, (int)n, 1.0, w->E, (int)m);
-	/* L = Σ μ ½‖ŷ − y‖²;  E = μ (Ŷ − Y) (zero where masked out) */
-	double L = 0;
-	for (size_t r = 0; r < N; r++) {
-		double mu = w->MU[r], *e = w->E + r * m;
-		const double *y = w->Y + r * m;
-		if (mu == 0) {
-			memset(e, 0, m * sizeof(double));
-			continue;
-		}
-		double sq = 0;
-		for (size_t i = 0; i < m; i++) {
-			double diff = e[i] - y[i];
-			sq += diff * diff;
-			e[i] = mu * diff;
-		}
-		L += mu * 0.5 * sq;
-	}
+	bt_readout_rows(model, N, H1, w->E);
+	double L = bt_loss_rows(N, m, w->E, w->Y, w->MU);
 	if (!isfinite(L))
 		return BT_ENUMERIC;
 
-	/* backward: δH = E V, then the recurrence from T down to 1 */
-	double *dH1 = w->dH + B * n;
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)n,
-		    (int)m, 1.0, w->E, (int)m, V, (int)n, 0.0, dH1, (int)n);
+	/* backward: the readout's part (δH = E V, ∂V, ∂b_y), then the
+	 * recurrence from T down to 1 */
+	bt_readout_rows_backward(model, N, w->E, H1, w->dH + B * n, g);
 	if (ty->aux_size)
 		memset(w->daux, 0, ty->aux_size(dm) * sizeof(double));
 	bt_progress_begin(&pr, "steps of the backward pass", T);
@@ -274,12 +253,7 @@ static int batched(bt_batch *w, const bt_model *model,
 	if (st != BT_OK)
 		return st;
 
-	/* ∂V += Eᵀ H,  ∂b_y += Σ E, then the cell's parameters and inputs */
-	size_t iV = ty->nblocks;
-	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n,
-		    (int)N, 1.0, w->E, (int)m, H1, (int)n, 1.0,
-		    g + model->blocks[iV].offset, (int)n);
-	bt_add_rows(N, m, w->E, m, g + model->blocks[iV + 1].offset);
+	/* the cell's parameters and inputs */
 	if (want_dX)
 		memset(dXs, 0, N * d * sizeof(double));
 	ty->batch_end(&c, g, want_dX ? dXs : NULL);

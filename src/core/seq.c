@@ -1,20 +1,20 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* seq.c — a model unrolled over a sequence: forward pass, readout, masked
- * loss, and exact full backpropagation through time.
+/* seq.c — a model unrolled over a sequence: the workspace, the forward
+ * pass and exact full backpropagation through time, one step at a time.
  *
  *     s_t = F(s_{t-1}, x_t),  s_0 = 0
- *     ŷ_t = V h_t + b_y,      L = Σ_t μ_t · ½‖ŷ_t − y_t‖²
+ *     ŷ_t = V h_t + b_y,      L = Σ_t μ_t · ½‖ŷ_t − y_t‖²   (readout.c)
  *
  * Backward: δs_T starts from the readout; for t = T … 1
  *     δh_t += Vᵀ μ_t (ŷ_t − y_t),   then the cell's step backward adds
  *     ∂L/∂θ, ∂L/∂x_t and δs_{t-1}.
  * Time O(T·cost of one step), memory O(T·state) (states and caches kept). */
-#include <gsl/gsl_cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "base/alloc.h"
 #include "base/progress.h"
+#include "core/readout.h"
 #include "core/seq_internal.h"
 
 int bt_seq_alloc(bt_seq **out, const bt_model *model, size_t T_max)
@@ -128,10 +128,7 @@ int bt_seq_forward(bt_seq *q, const bt_model *model, const bt_data *data,
 	    model->state_size != q->S)
 		return BT_EINVAL;
 	const bt_cell_type *ty = model->type;
-	const bt_dims *dm = &model->dims;
-	int m = (int)dm->m, n = (int)dm->n;
-	const double *V = model->theta + model->blocks[ty->nblocks].offset;
-	const double *by = model->theta + model->blocks[ty->nblocks + 1].offset;
+	const size_t d = model->dims.d, m = model->dims.m;
 	q->T = data->T;
 	bt_seq_bind(q, model);
 	if (ty->prepare) {
@@ -147,25 +144,12 @@ int bt_seq_forward(bt_seq *q, const bt_model *model, const bt_data *data,
 	for (size_t t = 1; t <= data->T; t++) {
 		if ((st = bt_progress_poll(&pr, t - 1)) != BT_OK)
 			break;
-		const double *x = data->X + (t - 1) * dm->d;
-		double *s = q->states + t * q->S;
-		ty->forward(&q->step, s - q->S, x, s, q->cache + (t - 1) * q->C);
-		/* ŷ_t = V h_t + b_y (+ the cell's extra readout term) */
-		double *yh = q->out + (t - 1) * dm->m;
-		memcpy(yh, by, dm->m * sizeof(double));
-		cblas_dgemv(CblasRowMajor, CblasNoTrans, m, n, 1.0, V, n, s, 1,
-			    1.0, yh, 1);
-		if (ty->readout_forward)
-			ty->readout_forward(&q->step, t, s, data->X, yh, q->rscratch);
-		/* L += μ_t · ½‖ŷ_t − y_t‖² */
-		double mu = data->M ? data->M[t - 1] : 1.0;
-		if (mu != 0) {
-			const double *y = data->Y + (t - 1) * dm->m;
-			double sq = 0;
-			for (size_t i = 0; i < dm->m; i++)
-				sq += (yh[i] - y[i]) * (yh[i] - y[i]);
-			L += mu * 0.5 * sq;
-		}
+		double *s = q->states + t * q->S, *yh = q->out + (t - 1) * m;
+		ty->forward(&q->step, s - q->S, data->X + (t - 1) * d, s,
+			    q->cache + (t - 1) * q->C);
+		bt_readout_step(&q->step, t, s, data->X, yh, q->rscratch);
+		L += bt_loss_term(m, yh, data->Y + (t - 1) * m,
+				  data->M ? data->M[t - 1] : 1.0, NULL);
 	}
 	bt_progress_end(&pr);
 	if (st != BT_OK)
@@ -180,8 +164,9 @@ int bt_seq_forward(bt_seq *q, const bt_model *model, const bt_data *data,
 	return isfinite(L) ? BT_OK : BT_ENUMERIC;
 }
 
-/* e = μ_t (ŷ_t − y_t); ∂V += e h_tᵀ, ∂b_y += e, δh_t += Vᵀ e. Returns 0
- * when the term is masked out (nothing added). */
+/* ---- backward ------------------------------------------------------------------- */
+
+/* e = μ_t (ŷ_t − y_t), then the readout's backward (readout.c) */
 int bt_seq_readout_backward(bt_seq *q, const bt_model *model,
 			    const bt_data *data, size_t t, double *grad,
 			    double *dh, double *dX_direct)
@@ -189,27 +174,10 @@ int bt_seq_readout_backward(bt_seq *q, const bt_model *model,
 	double mu = data->M ? data->M[t - 1] : 1.0;
 	if (mu == 0)
 		return 0;
-	const bt_cell_type *ty = model->type;
-	const bt_dims *dm = &model->dims;
-	int m = (int)dm->m, n = (int)dm->n;
-	size_t iV = ty->nblocks;
-	const double *V = model->theta + model->blocks[iV].offset;
-	const double *yh = q->out + (t - 1) * dm->m;
-	const double *y = data->Y + (t - 1) * dm->m;
-	const double *h = q->states + t * q->S;
-	for (size_t i = 0; i < dm->m; i++)
-		q->err[i] = mu * (yh[i] - y[i]);
-	if (grad) {
-		cblas_dger(CblasRowMajor, m, n, 1.0, q->err, 1, h, 1,
-			   grad + model->blocks[iV].offset, n);
-		cblas_daxpy(m, 1.0, q->err, 1,
-			    grad + model->blocks[iV + 1].offset, 1);
-	}
-	cblas_dgemv(CblasRowMajor, CblasTrans, m, n, 1.0, V, n, q->err, 1, 1.0,
-		    dh, 1);
-	if (ty->readout_backward)
-		ty->readout_backward(&q->step, t, h, data->X, q->err, dh,
-				     dX_direct, grad, q->rscratch);
+	const size_t m = model->dims.m;
+	bt_loss_term(m, q->out + (t - 1) * m, data->Y + (t - 1) * m, mu, q->err);
+	bt_readout_step_backward(&q->step, t, q->states + t * q->S, data->X,
+				 q->err, dh, dX_direct, grad, q->rscratch);
 	return 1;
 }
 
