@@ -27,10 +27,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cells/cell.h"
 #include "base/alloc.h"
 #include "base/progress.h"
 #include "core/readout.h"
+#include "core/seq_internal.h"
 
 struct bt_batch {
 	size_t B, T_max, P;
@@ -149,12 +149,13 @@ static int per_sequence(bt_batch *w, const bt_model *model,
 	for (size_t b = 0; b < B; b++) {
 		double *dx = dX ? dX[b] : NULL;
 		double l;
-		int st = bt_seq_forward(w->seq, model, data[b], &l);
+		int st = bt_seq_forward_pass(w->seq, model, data[b], &l);
 		if (st != BT_OK)
 			return st;
 		memset(w->g, 0, w->P * sizeof(double));
-		st = bt_seq_backward(w->seq, model, data[b], grad ? w->g : NULL,
-				     dx);
+		st = bt_seq_backward_sweep(w->seq, model, data[b], 0,
+					   grad ? w->g : NULL, dx, NULL,
+					   BT_SWEEP_FULL);
 		if (st != BT_OK)
 			return st;
 		total += l;
@@ -284,15 +285,24 @@ int bt_batch_gradient(bt_batch *w, const bt_model *model,
 	    model->dims.d != w->dims.d || model->dims.n != w->dims.n ||
 	    model->dims.m != w->dims.m)
 		return BT_EINVAL;
-	int same = 1;
 	for (size_t b = 0; b < B; b++) {
 		if (!data[b] || data[b]->T > w->T_max)
 			return BT_EINVAL;
 		int st = bt_data_check(model, data[b]);
 		if (st != BT_OK)
 			return st;
-		same &= data[b]->T == data[0]->T;
 	}
+	return bt_batch_run(w, model, data, B, loss, grad, dX);
+}
+
+/* Sequences of one length through the batched kernels, others one at a
+ * time; grad and dX zeroed first. */
+int bt_batch_run(bt_batch *w, const bt_model *model, const bt_data *const *data,
+		 size_t B, double *loss, double *grad, double *const *dX)
+{
+	int same = 1;
+	for (size_t b = 0; b < B; b++)
+		same &= data[b]->T == data[0]->T;
 	if (grad)
 		memset(grad, 0, w->P * sizeof(double));
 	if (w->batched && same)
@@ -312,6 +322,9 @@ int bt_gradient_batch(const bt_model *model, const bt_data *const *data,
 	for (size_t b = 0; b < B; b++) {
 		if (!data[b])
 			return BT_EINVAL;
+		int st = bt_data_check(model, data[b]);
+		if (st != BT_OK)
+			return st;
 		if (data[b]->T > T_max)
 			T_max = data[b]->T;
 	}
@@ -319,7 +332,7 @@ int bt_gradient_batch(const bt_model *model, const bt_data *const *data,
 	int st = bt_batch_alloc(&w, model, B, T_max);
 	if (st != BT_OK)
 		return st;
-	st = bt_batch_gradient(w, model, data, B, loss, grad, dX);
+	st = bt_batch_run(w, model, data, B, loss, grad, dX);
 	bt_batch_free(w);
 	return st;
 }

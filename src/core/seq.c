@@ -8,7 +8,9 @@
  * Backward: δs_T starts from the readout; for t = T … 1
  *     δh_t += Vᵀ μ_t (ŷ_t − y_t),   then the cell's step backward adds
  *     ∂L/∂θ, ∂L/∂x_t and δs_{t-1}.
- * Time O(T·cost of one step), memory O(T·state) (states and caches kept). */
+ * Time O(T·cost of one step), memory O(T·state) (states and caches kept).
+ * The public entry points check their arguments once; the passes behind
+ * them (seq_internal.h) do not check again. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,12 +123,38 @@ const double *bt_seq_output(const bt_seq *q, size_t t)
 	return t >= 1 && t <= q->T ? q->out + (t - 1) * q->m : NULL;
 }
 
+/* ---- checks, once at each entry point ------------------------------------------ */
+
+int bt_seq_check_forward(const bt_seq *q, const bt_model *model,
+			 const bt_data *data)
+{
+	if (!q || bt_data_check(model, data) != BT_OK || data->T > q->T_max ||
+	    model->state_size != q->S)
+		return BT_EINVAL;
+	return BT_OK;
+}
+
+int bt_seq_check_backward(const bt_seq *q, const bt_model *model,
+			  const bt_data *data)
+{
+	if (!q || bt_data_check(model, data) != BT_OK || data->T != q->T)
+		return BT_EINVAL;
+	return BT_OK;
+}
+
+/* ---- forward ------------------------------------------------------------------ */
+
 int bt_seq_forward(bt_seq *q, const bt_model *model, const bt_data *data,
 		   double *loss)
 {
-	if (bt_data_check(model, data) != BT_OK || data->T > q->T_max ||
-	    model->state_size != q->S)
-		return BT_EINVAL;
+	int st = bt_seq_check_forward(q, model, data);
+	return st != BT_OK ? st : bt_seq_forward_pass(q, model, data, loss);
+}
+
+/* s_t = F(s_{t-1}, x_t),  ŷ_t = V h_t + b_y,  L = Σ_t ℓ_t (readout.c) */
+int bt_seq_forward_pass(bt_seq *q, const bt_model *model, const bt_data *data,
+			double *loss)
+{
 	const bt_cell_type *ty = model->type;
 	const size_t d = model->dims.d, m = model->dims.m;
 	q->T = data->T;
@@ -191,8 +219,11 @@ int bt_seq_backward_split(bt_seq *q, const bt_model *model,
 			  const bt_data *data, double *grad, double *dX,
 			  double *dX_direct)
 {
+	int st = bt_seq_check_backward(q, model, data);
+	if (st != BT_OK)
+		return st;
 	return bt_seq_backward_sweep(q, model, data, 0, grad, dX, dX_direct,
-				     "steps of the backward pass");
+				     BT_SWEEP_FULL);
 }
 
 /* One backward sweep from step T to 1. chunk = 0: full BPTT; chunk = k:
@@ -202,8 +233,6 @@ int bt_seq_backward_sweep(bt_seq *q, const bt_model *model,
 			  const bt_data *data, size_t chunk, double *grad,
 			  double *dX, double *dX_direct, const char *label)
 {
-	if (bt_data_check(model, data) != BT_OK || data->T != q->T)
-		return BT_EINVAL;
 	const bt_cell_type *ty = model->type;
 	const bt_dims *dm = &model->dims;
 	size_t T = q->T, S = q->S;
@@ -284,7 +313,7 @@ int bt_loss(const bt_model *model, const bt_data *data, double *loss)
 		st = bt_seq_alloc(&q, model, data->T);
 	if (st != BT_OK)
 		return st;
-	st = bt_seq_forward(q, model, data, loss);
+	st = bt_seq_forward_pass(q, model, data, loss);
 	bt_seq_free(q);
 	return st;
 }
