@@ -9,15 +9,17 @@
  * the recurrent products are in the time loop and everything else is one
  * GEMM over all T·B columns:
  *
- *     before the loop   the cell's input projections U X + b
- *     forward loop      the cell's step (H_{t-1} Wᵀ and the gates)
- *     after it          Ŷ = H Vᵀ + b_y,  E = μ ⊙ (Ŷ − Y),
- *                       L = Σ μ ½‖ŷ − y‖²  (readout.c)
- *     before the loop   δH = E V,  ∂V = Eᵀ H,  ∂b_y = Σ E  (readout.c)
- *     backward loop     the cell's step back (δA_t W into δH_{t-1})
- *     after it          the cell's ∂W, ∂U, ∂b, ∂X
+ *     load_rows       X, Y, μ of every sequence into rows (t−1)·B + b
+ *     forward         the cell's input projections U X + b before the
+ *                     loop; in it the cell's step (H_{t-1} Wᵀ and the gates)
+ *     readout_loss    Ŷ = H Vᵀ + b_y,  L = Σ μ ½‖ŷ − y‖²,  E = μ ⊙ (Ŷ − Y)
+ *                     (readout.c)
+ *     backward        δH = E V,  ∂V = Eᵀ H,  ∂b_y = Σ E;  in the loop the
+ *                     cell's step back (δA_t W into δH_{t-1})
+ *     cell_gradients  the cell's ∂W, ∂U, ∂b, ∂X
+ *     scatter         ∂L/∂X back to the sequences
  *
- * With B = 1 this is also the fast path of bt_gradient (seq.c). An
+ * With B = 1 this is also the fast path of bt_gradient (grad.c). An
  * architecture without batched kernels (attention) or sequences of unequal
  * lengths are done one sequence after another through a bt_seq workspace
  * (same result). Every buffer is allocated in bt_batch_alloc; nothing is
@@ -172,28 +174,14 @@ static int per_sequence(bt_batch *w, const bt_model *model,
 	return BT_OK;
 }
 
-/* ---- the batched path ------------------------------------------------------ */
+/* ---- the batched path, phase by phase ------------------------------------------ */
 
-static int batched(bt_batch *w, const bt_model *model,
-		   const bt_data *const *data, size_t B, double *loss,
-		   double *grad, double *const *dX)
+/* Row (t−1)·B + b is step t of sequence b: X (B > 1; B = 1 reads the data
+ * in place), Y and the mask μ. */
+static void load_rows(bt_batch *w, const bt_data *const *data, size_t B,
+		      size_t T)
 {
-	const bt_cell_type *ty = model->type;
-	const bt_dims *dm = &model->dims;
-	const size_t T = data[0]->T, N = T * B, n = dm->n, d = dm->d, m = dm->m;
-	int want_dX = 0;
-	for (size_t b = 0; dX && b < B; b++)
-		want_dX |= dX[b] != NULL;
-	double *g = grad;
-	if (!g) {
-		g = w->g;
-		memset(g, 0, w->P * sizeof(double));
-	}
-
-	/* gather: row (t−1)·B + b is step t of sequence b; with B = 1 that is
-	 * the layout of the data itself, and X and dX are used in place */
-	const double *X = B == 1 ? data[0]->X : w->X;
-	double *dXs = B == 1 && want_dX ? dX[0] : w->dX;
+	const size_t d = w->dims.d, m = w->dims.m;
 	for (size_t b = 0; b < B; b++) {
 		const bt_data *D = data[b];
 		for (size_t t = 0; t < T; t++) {
@@ -204,77 +192,136 @@ static int batched(bt_batch *w, const bt_model *model,
 			w->MU[r] = D->M ? D->M[t] : 1.0;
 		}
 	}
+}
 
+/* H_t = F(H_{t-1}, X_t) for t = 1…T from H_0 = 0; BT_ENUMERIC on an
+ * overflowed state, even where masked out (seq.c). */
+static int forward(bt_batch *w, const bt_batch_step *c)
+{
+	const bt_cell_type *ty = w->type;
+	const size_t T = c->T, B = c->B, n = w->dims.n;
+	int st = BT_OK;
+	if (ty->prepare && (st = ty->prepare(&c->step, w->aux)) != BT_OK)
+		return st;
+	memset(w->H, 0, B * n * sizeof(double));
+	ty->batch_begin(c);
+	bt_progress pr;
+	bt_progress_begin(&pr, "steps of the forward pass", T);
+	for (size_t t = 1; t <= T; t++) {
+		if ((st = bt_progress_poll(&pr, t - 1)) != BT_OK)
+			break;
+		ty->batch_forward(c, t);
+	}
+	bt_progress_end(&pr);
+	if (st != BT_OK)
+		return st;
+	return bt_all_finite(w->H + B * n, T * B * n) ? BT_OK : BT_ENUMERIC;
+}
+
+/* Ŷ = H Vᵀ + b_y over all T·B rows, then L and E = ∂L/∂Ŷ in its place. */
+static int readout_loss(bt_batch *w, const bt_batch_step *c, size_t N,
+			double *L)
+{
+	bt_readout_rows(c->step.model, N, c->H + c->B * w->dims.n, w->E);
+	*L = bt_loss_rows(N, w->dims.m, w->E, w->Y, w->MU);
+	return isfinite(*L) ? BT_OK : BT_ENUMERIC;
+}
+
+/* The readout's part (δH = E V, ∂V, ∂b_y into g), then the recurrence
+ * from T down to 1, each step adding δH_{t-1}. */
+static int backward(bt_batch *w, const bt_batch_step *c, size_t N, double *g)
+{
+	const bt_cell_type *ty = w->type;
+	const size_t T = c->T, off = c->B * w->dims.n;
+	bt_readout_rows_backward(c->step.model, N, w->E, w->H + off,
+				 w->dH + off, g);
+	if (ty->aux_size)
+		memset(w->daux, 0, ty->aux_size(&w->dims) * sizeof(double));
+	int st = BT_OK;
+	bt_progress pr;
+	bt_progress_begin(&pr, "steps of the backward pass", T);
+	for (size_t t = T; t >= 1; t--) {
+		if ((st = bt_progress_poll(&pr, T - t)) != BT_OK)
+			break;
+		ty->batch_backward(c, t);
+	}
+	bt_progress_end(&pr);
+	return st;
+}
+
+/* The cell's ∂L/∂θ over all T·B columns, ∂L/∂X into dXs (N×d rows) when
+ * not NULL, and aux's gradient folded into θ's. */
+static void cell_gradients(bt_batch *w, const bt_batch_step *c, size_t N,
+			   double *g, double *dXs)
+{
+	if (dXs)
+		memset(dXs, 0, N * w->dims.d * sizeof(double));
+	w->type->batch_end(c, g, dXs);
+	if (w->type->finish)
+		w->type->finish(&c->step, w->daux, g);
+}
+
+/* Rows of dXs back to each sequence's dX[b] (B > 1; B = 1 wrote in
+ * place). */
+static void scatter(const bt_batch *w, size_t B, size_t T, const double *dXs,
+		    double *const *dX)
+{
+	const size_t d = w->dims.d;
+	for (size_t b = 0; B > 1 && b < B; b++) {
+		if (!dX[b])
+			continue;
+		for (size_t t = 0; t < T; t++)
+			memcpy(dX[b] + t * d, dXs + (t * B + b) * d,
+			       d * sizeof(double));
+	}
+}
+
+/* Full BPTT of B sequences of one length T, phase by phase (see the top
+ * of the file), into grad as the caller zeroed it (w->g, zeroed here, when
+ * there is none) and dX. */
+static int batched(bt_batch *w, const bt_model *model,
+		   const bt_data *const *data, size_t B, double *loss,
+		   double *grad, double *const *dX)
+{
+	const bt_cell_type *ty = model->type;
+	const size_t T = data[0]->T, N = T * B;
+	int want_dX = 0;
+	for (size_t b = 0; dX && b < B; b++)
+		want_dX |= dX[b] != NULL;
+	double *g = grad;
+	if (!g) {
+		g = w->g;
+		memset(g, 0, w->P * sizeof(double));
+	}
+	/* with B = 1 the rows are the data's own layout: X and dX in place */
+	const double *X = B == 1 ? data[0]->X : w->X;
+	double *dXs = !want_dX ? NULL : B == 1 ? dX[0] : w->dX;
 	bt_batch_step c = {
 		.step = {model, ty->aux_size ? w->aux : NULL,
 			 ty->aux_size ? w->daux : NULL, w->scratch},
 		.T = T, .B = B, .X = X, .H = w->H, .dH = w->dH,
 		.cache = w->cache, .work = w->work,
 	};
-	int st = BT_OK;
-	if (ty->prepare && (st = ty->prepare(&c.step, w->aux)) != BT_OK)
-		return st;
-
-	/* forward */
-	memset(w->H, 0, B * n * sizeof(double));
-	ty->batch_begin(&c);
-	bt_progress pr;
-	bt_progress_begin(&pr, "steps of the forward pass", T);
-	for (size_t t = 1; t <= T; t++) {
-		if ((st = bt_progress_poll(&pr, t - 1)) != BT_OK)
-			break;
-		ty->batch_forward(&c, t);
-	}
-	bt_progress_end(&pr);
+	double L;
+	load_rows(w, data, B, T);
+	int st = forward(w, &c);
+	if (st == BT_OK)
+		st = readout_loss(w, &c, N, &L);
+	if (st == BT_OK)
+		st = backward(w, &c, N, g);
 	if (st != BT_OK)
 		return st;
-	/* an overflowed state is a fault even where masked out (seq.c) */
-	if (!bt_all_finite(w->H + B * n, N * n))
-		return BT_ENUMERIC;
-
-	/* Ŷ = H Vᵀ + b_y over all T·B columns, L, and E = ∂L/∂Ŷ in its place */
-	const double *H1 = w->H + B * n;
-	bt_readout_rows(model, N, H1, w->E);
-	double L = bt_loss_rows(N, m, w->E, w->Y, w->MU);
-	if (!isfinite(L))
-		return BT_ENUMERIC;
-
-	/* backward: the readout's part (δH = E V, ∂V, ∂b_y), then the
-	 * recurrence from T down to 1 */
-	bt_readout_rows_backward(model, N, w->E, H1, w->dH + B * n, g);
-	if (ty->aux_size)
-		memset(w->daux, 0, ty->aux_size(dm) * sizeof(double));
-	bt_progress_begin(&pr, "steps of the backward pass", T);
-	for (size_t t = T; t >= 1; t--) {
-		if ((st = bt_progress_poll(&pr, T - t)) != BT_OK)
-			break;
-		ty->batch_backward(&c, t);
-	}
-	bt_progress_end(&pr);
-	if (st != BT_OK)
-		return st;
-
-	/* the cell's parameters and inputs */
-	if (want_dX)
-		memset(dXs, 0, N * d * sizeof(double));
-	ty->batch_end(&c, g, want_dX ? dXs : NULL);
-	if (ty->finish)
-		ty->finish(&c.step, w->daux, g);
-
-	/* scatter ∂L/∂X back to the sequences */
-	for (size_t b = 0; want_dX && B > 1 && b < B; b++) {
-		if (!dX[b])
-			continue;
-		for (size_t t = 0; t < T; t++)
-			memcpy(dX[b] + t * d, w->dX + (t * B + b) * d,
-			       d * sizeof(double));
-	}
-	if (!bt_all_finite(g, w->P) || (want_dX && !bt_all_finite(dXs, N * d)))
+	cell_gradients(w, &c, N, g, dXs);
+	if (dXs)
+		scatter(w, B, T, dXs, dX);
+	if (!bt_all_finite(g, w->P) || (dXs && !bt_all_finite(dXs, N * w->dims.d)))
 		return BT_ENUMERIC;
 	if (loss)
 		*loss = L;
 	return BT_OK;
 }
+
+/* ---- the entry points ---------------------------------------------------------- */
 
 int bt_batch_gradient(bt_batch *w, const bt_model *model,
 		      const bt_data *const *data, size_t B, double *loss,
