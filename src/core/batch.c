@@ -49,14 +49,69 @@ struct bt_batch {
 	double *aux, *daux, *scratch;
 };
 
-/* ---- the workspace ------------------------------------------------------- */
+/* ---- the workspace and its size ------------------------------------------------ */
+
+/* What bt_batch_alloc allocates, buffer by buffer, in doubles: one
+ * gradient; with batched kernels, the inputs and their gradients (B > 1;
+ * B = 1 works in place), targets, errors and mask of the T·B rows, h_t,
+ * ∂L/∂h_t and the cell's batched cache for T·B + B rows, the cell's work,
+ * aux and its gradient, scratch (every buffer at least one double); and
+ * the bytes of the per-sequence workspace (without batched kernels, or
+ * for B > 1 sequences that may differ in length), 0 when there is none. */
+typedef struct {
+	int batched;
+	double g, X, dX, Y, E, MU, H, dH, cache, work, aux, daux, scratch;
+	double seq;
+} batch_sizes;
+
+static double nonempty(double count)
+{
+	return count > 0 ? count : 1;
+}
+
+static batch_sizes batch_sizes_for(const bt_cell_type *ty, const bt_dims *dm,
+				   size_t B, size_t T_max)
+{
+	batch_sizes z = {0};
+	/* BLAS counts in int: T·B columns past INT_MAX go one at a time */
+	z.batched = ty->batch_forward != NULL &&
+		    B <= (size_t)INT_MAX / (T_max ? T_max : 1);
+	z.g = nonempty(bt_cell_param_count(ty, *dm));
+	if (!z.batched || B > 1)
+		z.seq = bt_seq_size(ty, *dm, T_max);
+	if (!z.batched)
+		return z;
+	double N = (double)T_max * (double)B, rows = N + (double)B;
+	double n = (double)dm->n, d = (double)dm->d, m = (double)dm->m;
+	double A = ty->aux_size ? (double)ty->aux_size(dm) : 0;
+	z.X = z.dX = nonempty(B > 1 ? N * d : 0);
+	z.Y = z.E = nonempty(N * m);
+	z.MU = nonempty(N);
+	z.H = z.dH = nonempty(rows * n);
+	z.cache = nonempty(rows * (double)ty->batch_cache_size(dm));
+	z.work = nonempty((double)ty->batch_work_size(dm, B));
+	z.aux = z.daux = nonempty(A);
+	z.scratch = nonempty((double)ty->scratch_size(dm));
+	return z;
+}
+
+double bt_batch_size(const bt_cell_type *type, bt_dims dims, size_t B,
+		     size_t T_max)
+{
+	if (!type)
+		return 0;
+	batch_sizes z = batch_sizes_for(type, &dims, B, T_max);
+	return (double)sizeof(bt_batch) + z.seq +
+	       8 * (z.g + z.X + z.dX + z.Y + z.E + z.MU + z.H + z.dH + z.cache +
+		    z.work + z.aux + z.daux + z.scratch);
+}
 
 /* Not zeroed: every buffer is written before it is read, and zeroing
  * them (some 20 MB per call at the benchmarks' sizes) would cost
  * bt_gradient time. */
-static double *alloc_doubles(size_t count)
+static double *alloc_doubles(double count)
 {
-	return bt_big_malloc(count * sizeof(double));
+	return bt_big_malloc((size_t)count * sizeof(double));
 }
 
 int bt_batch_alloc(bt_batch **out, const bt_model *model, size_t B,
@@ -74,6 +129,7 @@ int bt_batch_alloc(bt_batch **out, const bt_model *model, size_t B,
 	wide = wide > cs ? wide : cs;
 	if (B > (size_t)-1 / (T_max + 1) / (wide + 1))
 		return BT_ENOMEM;
+	batch_sizes z = batch_sizes_for(ty, dm, B, T_max);
 	bt_batch *w = calloc(1, sizeof *w);
 	if (!w)
 		return BT_ENOMEM;
@@ -82,31 +138,26 @@ int bt_batch_alloc(bt_batch **out, const bt_model *model, size_t B,
 	w->P = model->nparams;
 	w->type = ty;
 	w->dims = *dm;
-	/* BLAS counts in int: T·B columns past INT_MAX go one at a time */
-	w->batched = ty->batch_forward != NULL && T_max * B <= (size_t)INT_MAX;
+	w->batched = z.batched;
 	int st = BT_OK;
-	w->g = alloc_doubles(w->P);
+	w->g = alloc_doubles(z.g);
 	if (!w->g)
 		st = BT_ENOMEM;
-	/* one sequence at a time: without batched kernels, or for B > 1
-	 * sequences that may differ in length */
-	if (st == BT_OK && (!w->batched || B > 1))
+	if (st == BT_OK && z.seq > 0)
 		st = bt_seq_alloc(&w->seq, model, T_max);
 	if (st == BT_OK && w->batched) {
-		size_t N = T_max * B, n = dm->n;
-		size_t A = ty->aux_size ? ty->aux_size(dm) : 0;
-		w->X = alloc_doubles(B > 1 ? N * dm->d : 0);   /* B = 1: in place */
-		w->dX = alloc_doubles(B > 1 ? N * dm->d : 0);
-		w->Y = alloc_doubles(N * dm->m);
-		w->E = alloc_doubles(N * dm->m);
-		w->MU = alloc_doubles(N);
-		w->H = alloc_doubles((N + B) * n);
-		w->dH = alloc_doubles((N + B) * n);
-		w->cache = alloc_doubles((N + B) * cs);
-		w->work = alloc_doubles(ty->batch_work_size(dm, B));
-		w->aux = alloc_doubles(A);
-		w->daux = alloc_doubles(A);
-		w->scratch = alloc_doubles(ty->scratch_size(dm));
+		w->X = alloc_doubles(z.X);   /* B = 1: unused, X in place */
+		w->dX = alloc_doubles(z.dX);
+		w->Y = alloc_doubles(z.Y);
+		w->E = alloc_doubles(z.E);
+		w->MU = alloc_doubles(z.MU);
+		w->H = alloc_doubles(z.H);
+		w->dH = alloc_doubles(z.dH);
+		w->cache = alloc_doubles(z.cache);
+		w->work = alloc_doubles(z.work);
+		w->aux = alloc_doubles(z.aux);
+		w->daux = alloc_doubles(z.daux);
+		w->scratch = alloc_doubles(z.scratch);
 		if (!w->X || !w->dX || !w->Y || !w->E || !w->MU || !w->H ||
 		    !w->dH || !w->cache || !w->work || !w->aux || !w->daux ||
 		    !w->scratch)

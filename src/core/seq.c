@@ -19,12 +19,58 @@
 #include "core/readout.h"
 #include "core/seq_internal.h"
 
+/* ---- the workspace and its size -------------------------------------------- */
+
+/* What bt_seq_alloc allocates for sequences of up to T steps, buffer by
+ * buffer, in doubles: s_t and δs_t for t = 0…T, the caches (and a spare
+ * row for bt_seq_step), the outputs, one error e_t, the cell's scratch,
+ * two states for truncation, aux and its gradient, the extra readout's
+ * scratch; the +1s keep every buffer non-empty. Doubles, so that any T
+ * gives a finite size (exact for anything that can be allocated). */
+typedef struct {
+	double states, dstates, cache, out, err, scratch, buf, aux, daux,
+		rscratch;
+} seq_sizes;
+
+static seq_sizes seq_sizes_for(const bt_cell_type *ty, const bt_dims *dm,
+			       size_t T_max)
+{
+	double T = (double)T_max, S = (double)ty->state_size(dm);
+	double C = (double)ty->cache_size(dm), m = (double)dm->m;
+	double A = ty->aux_size ? (double)ty->aux_size(dm) : 0, R = 0;
+	/* the cell's size function takes a size_t: past BT_MAX_T, where
+	 * nothing is allocated, it is scaled (linear in T) rather than
+	 * overflow */
+	if (ty->readout_scratch_size && T_max <= (size_t)BT_MAX_T)
+		R = (double)ty->readout_scratch_size(dm, T_max);
+	else if (ty->readout_scratch_size)
+		R = (double)ty->readout_scratch_size(dm, (size_t)BT_MAX_T) *
+		    (T / (double)BT_MAX_T);
+	return (seq_sizes){
+		.states = (T + 1) * S, .dstates = (T + 1) * S,
+		.cache = (T + 1) * C + 1, .out = T * m, .err = m,
+		.scratch = (double)ty->scratch_size(dm) + 1, .buf = 2 * S,
+		.aux = A + 1, .daux = A + 1, .rscratch = R + 1,
+	};
+}
+
+double bt_seq_size(const bt_cell_type *type, bt_dims dims, size_t T_max)
+{
+	if (!type)
+		return 0;
+	seq_sizes z = seq_sizes_for(type, &dims, T_max);
+	return (double)sizeof(bt_seq) +
+	       8 * (z.states + z.dstates + z.cache + z.out + z.err + z.scratch +
+		    z.buf + z.aux + z.daux + z.rscratch);
+}
+
 int bt_seq_alloc(bt_seq **out, const bt_model *model, size_t T_max)
 {
 	*out = NULL;
 	if (!model || T_max < 1 || T_max > (size_t)BT_MAX_T)
 		return BT_EINVAL;
 	const bt_cell_type *ty = model->type;
+	seq_sizes z = seq_sizes_for(ty, &model->dims, T_max);
 	bt_seq *q = calloc(1, sizeof *q);
 	if (!q)
 		return BT_ENOMEM;
@@ -32,20 +78,17 @@ int bt_seq_alloc(bt_seq **out, const bt_model *model, size_t T_max)
 	q->S = model->state_size;
 	q->C = ty->cache_size(&model->dims);
 	q->m = model->dims.m;
-	size_t scratch = ty->scratch_size(&model->dims);
 	q->A = ty->aux_size ? ty->aux_size(&model->dims) : 0;
-	size_t rs = ty->readout_scratch_size
-			    ? ty->readout_scratch_size(&model->dims, T_max) : 0;
-	q->aux = calloc(q->A + 1, sizeof(double));
-	q->daux = calloc(q->A + 1, sizeof(double));
-	q->rscratch = calloc(rs + 1, sizeof(double));
-	q->states = bt_big_calloc((T_max + 1) * q->S, sizeof(double));
-	q->dstates = bt_big_calloc((T_max + 1) * q->S, sizeof(double));
-	q->cache = bt_big_calloc((T_max + 1) * q->C + 1, sizeof(double)); /* + a row for bt_seq_step */
-	q->out = bt_big_calloc(T_max * q->m, sizeof(double));
-	q->err = calloc(q->m, sizeof(double));
-	q->scratch = calloc(scratch + 1, sizeof(double));
-	q->buf = calloc(2 * q->S, sizeof(double));
+	q->aux = calloc((size_t)z.aux, sizeof(double));
+	q->daux = calloc((size_t)z.daux, sizeof(double));
+	q->rscratch = calloc((size_t)z.rscratch, sizeof(double));
+	q->states = bt_big_calloc((size_t)z.states, sizeof(double));
+	q->dstates = bt_big_calloc((size_t)z.dstates, sizeof(double));
+	q->cache = bt_big_calloc((size_t)z.cache, sizeof(double));
+	q->out = bt_big_calloc((size_t)z.out, sizeof(double));
+	q->err = calloc((size_t)z.err, sizeof(double));
+	q->scratch = calloc((size_t)z.scratch, sizeof(double));
+	q->buf = calloc((size_t)z.buf, sizeof(double));
 	if (!q->states || !q->dstates || !q->cache || !q->out || !q->err ||
 	    !q->scratch || !q->buf || !q->aux || !q->daux || !q->rscratch) {
 		bt_seq_free(q);
