@@ -263,6 +263,9 @@ typedef struct bt_seq bt_seq;
  * outputs and the backward pass's state gradients; O(T·n) memory. */
 int bt_seq_alloc(bt_seq **out, const bt_model *model, size_t T_max);
 void bt_seq_free(bt_seq *seq);
+/* The bytes bt_seq_alloc takes for a model of this architecture and sizes
+ * (0 for no type); a double, finite for any T_max. */
+double bt_seq_size(const bt_cell_type *type, bt_dims dims, size_t T_max);
 
 /* Forward pass: s_t for t = 1…T, ŷ_t = V h_t + b_y, and
  * L = Σ_t μ_t · ½‖ŷ_t − y_t‖² into *loss. BT_ENUMERIC if the loss is not
@@ -668,6 +671,10 @@ typedef struct bt_batch bt_batch;
 int bt_batch_alloc(bt_batch **out, const bt_model *model, size_t B,
 		   size_t T_max);
 void bt_batch_free(bt_batch *ws);
+/* The bytes bt_batch_alloc takes (its per-sequence workspace included), as
+ * bt_seq_size. */
+double bt_batch_size(const bt_cell_type *type, bt_dims dims, size_t B,
+		     size_t T_max);
 /* Zeroes grad and the dX[b] given, then forward and backward over
  * data[0 … B−1]. BT_EINVAL on B = 0, B or a length over the workspace's,
  * data that do not fit the model; BT_ENUMERIC on a non-finite loss or

@@ -7,6 +7,8 @@
  *    largest amount the task has allocated at any of its polls (measured
  *    with the allocator's own count: mallinfo2, or ASan's when it runs),
  *    plus the model and data it counts, and not wildly more;
+ *  - bt_seq_size and bt_batch_size are what bt_seq_alloc and
+ *    bt_batch_alloc take, for every architecture;
  *  - a model or data file whose declared sizes exceed the limit is refused
  *    at the line that declares them; without a limit it reads;
  *  - bt_cancel_request stops each long loop with BT_ECANCELED, the progress
@@ -301,6 +303,98 @@ START_TEST(test_estimate_scaling)
 		  bt_memory_estimate(att, dm, 100, 1, BT_TASK_BIAS) + 8.0 * 7 * 100 * 7 - 1);
 	ck_assert(bt_memory_estimate(NULL, dm, 10, 1, BT_TASK_GRADIENT) == 0);
 	ck_assert(bt_memory_estimate(att, dm, 10, 1, 99) == 0);
+}
+END_TEST
+
+/* ---- workspace sizes against what the allocator takes ------------------------------ */
+
+/* The bytes asked of the allocator while `counting`: with glibc, malloc
+ * and calloc here count them and call glibc's own (mallinfo2 would count
+ * blocks with their headers, and blocks its per-thread cache holds or
+ * refills); with ASan, which must keep its own malloc, its count is the
+ * bytes asked. */
+#if defined(__SANITIZE_ADDRESS__)
+#define ASAN_COUNTS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ASAN_COUNTS 1
+#endif
+#endif
+#if defined(__GLIBC__) && !defined(ASAN_COUNTS)
+#define COUNT_ASKED 1
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t count, size_t size);
+static int counting;
+static double asked;
+
+void *malloc(size_t size)
+{
+	if (counting)
+		asked += (double)size;
+	return __libc_malloc(size);
+}
+
+void *calloc(size_t count, size_t size)
+{
+	if (counting)
+		asked += (double)count * (double)size;
+	return __libc_calloc(count, size);
+}
+#endif
+
+/* Bytes asked for so far (NAN where neither count is there). */
+static double asked_so_far(void)
+{
+#ifdef COUNT_ASKED
+	counting = 1;
+	return asked;
+#else
+	if (__sanitizer_get_current_allocated_bytes)
+		return (double)__sanitizer_get_current_allocated_bytes();
+	return NAN;
+#endif
+}
+
+/* bt_seq_size and bt_batch_size against the bytes the allocators take: a
+ * sequence workspace, a batched one for B = 1 (in place) and B = 3 (with
+ * a per-sequence workspace), for every architecture. */
+START_TEST(test_workspace_sizes)
+{
+	const bt_cell_type *type = bt_cell_at((size_t)_i);
+	const char *arch = bt_cell_name(type);
+	const size_t T = 100;
+	bt_model *m = tu_model(arch, BT_ACT_TANH, 3, 6, 2, 0.3, 5);
+	if (isnan(asked_so_far())) {
+		fprintf(stderr, "test_workspace_sizes: no allocation count here: skipped\n");
+		bt_model_free(m);
+		return;
+	}
+	/* nothing between the two counts but the allocation (ck_assert
+	 * allocates) */
+	double before = asked_so_far();
+	bt_seq *q;
+	int st = bt_seq_alloc(&q, m, T);
+	double got = asked_so_far() - before, size = bt_seq_size(type, m->dims, T);
+	ck_assert_int_eq(st, BT_OK);
+	ck_assert_msg(got == size, "%s: bt_seq_alloc, T = %zu: %.0f bytes allocated, size %.0f",
+		      arch, T, got, size);
+	bt_seq_free(q);
+	for (size_t B = 1; B <= 3; B += 2) {
+		before = asked_so_far();
+		bt_batch *w;
+		st = bt_batch_alloc(&w, m, B, T);
+		got = asked_so_far() - before;
+		ck_assert_int_eq(st, BT_OK);
+		size = bt_batch_size(type, m->dims, B, T);
+		ck_assert_msg(got == size, "%s: bt_batch_alloc, B = %zu, T = %zu: %.0f bytes "
+			      "allocated, size %.0f", arch, B, T, got, size);
+		bt_batch_free(w);
+	}
+#ifdef COUNT_ASKED
+	counting = 0;
+#endif
+	ck_assert(bt_seq_size(NULL, m->dims, T) == 0 && bt_batch_size(NULL, m->dims, 1, T) == 0);
+	bt_model_free(m);
 }
 END_TEST
 
@@ -637,6 +731,7 @@ int main(void)
 	tcase_add_test(tc, test_format_bytes);
 	tcase_add_loop_test(tc, test_estimate_covers, 0, (int)(bt_cell_count() * NTASKS));
 	tcase_add_test(tc, test_estimate_scaling);
+	tcase_add_loop_test(tc, test_workspace_sizes, 0, (int)bt_cell_count());
 	tcase_add_test(tc, test_reader_limit);
 	tcase_add_loop_test(tc, test_cancel_each, 0, NCASES);
 	tcase_add_test(tc, test_cancel_io);

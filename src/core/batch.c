@@ -9,27 +9,30 @@
  * the recurrent products are in the time loop and everything else is one
  * GEMM over all T·B columns:
  *
- *     before the loop   the cell's input projections U X + b
- *     forward loop      the cell's step (H_{t-1} Wᵀ and the gates)
- *     after it          Ŷ = H Vᵀ + b_y,  E = μ ⊙ (Ŷ − Y),
- *                       L = Σ μ ½‖ŷ − y‖²,  δH = E V
- *     backward loop     the cell's step back (δA_t W into δH_{t-1})
- *     after it          ∂V = Eᵀ H,  ∂b_y = Σ E,  the cell's ∂W, ∂U, ∂b, ∂X
+ *     load_rows       X, Y, μ of every sequence into rows (t−1)·B + b
+ *     forward         the cell's input projections U X + b before the
+ *                     loop; in it the cell's step (H_{t-1} Wᵀ and the gates)
+ *     readout_loss    Ŷ = H Vᵀ + b_y,  L = Σ μ ½‖ŷ − y‖²,  E = μ ⊙ (Ŷ − Y)
+ *                     (readout.c)
+ *     backward        δH = E V,  ∂V = Eᵀ H,  ∂b_y = Σ E;  in the loop the
+ *                     cell's step back (δA_t W into δH_{t-1})
+ *     cell_gradients  the cell's ∂W, ∂U, ∂b, ∂X
+ *     scatter         ∂L/∂X back to the sequences
  *
- * With B = 1 this is also the fast path of bt_gradient (seq.c). An
+ * With B = 1 this is also the fast path of bt_gradient (grad.c). An
  * architecture without batched kernels (attention) or sequences of unequal
  * lengths are done one sequence after another through a bt_seq workspace
  * (same result). Every buffer is allocated in bt_batch_alloc; nothing is
  * allocated in bt_batch_gradient (a design property, not something a test
  * could see). */
-#include <gsl/gsl_cblas.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cells/cell.h"
 #include "base/alloc.h"
 #include "base/progress.h"
+#include "core/readout.h"
+#include "core/seq_internal.h"
 
 struct bt_batch {
 	size_t B, T_max, P;
@@ -46,14 +49,69 @@ struct bt_batch {
 	double *aux, *daux, *scratch;
 };
 
-/* ---- the workspace ------------------------------------------------------- */
+/* ---- the workspace and its size ------------------------------------------------ */
+
+/* What bt_batch_alloc allocates, buffer by buffer, in doubles: one
+ * gradient; with batched kernels, the inputs and their gradients (B > 1;
+ * B = 1 works in place), targets, errors and mask of the T·B rows, h_t,
+ * ∂L/∂h_t and the cell's batched cache for T·B + B rows, the cell's work,
+ * aux and its gradient, scratch (every buffer at least one double); and
+ * the bytes of the per-sequence workspace (without batched kernels, or
+ * for B > 1 sequences that may differ in length), 0 when there is none. */
+typedef struct {
+	int batched;
+	double g, X, dX, Y, E, MU, H, dH, cache, work, aux, daux, scratch;
+	double seq;
+} batch_sizes;
+
+static double nonempty(double count)
+{
+	return count > 0 ? count : 1;
+}
+
+static batch_sizes batch_sizes_for(const bt_cell_type *ty, const bt_dims *dm,
+				   size_t B, size_t T_max)
+{
+	batch_sizes z = {0};
+	/* BLAS counts in int: T·B columns past INT_MAX go one at a time */
+	z.batched = ty->batch_forward != NULL &&
+		    B <= (size_t)INT_MAX / (T_max ? T_max : 1);
+	z.g = nonempty(bt_cell_param_count(ty, *dm));
+	if (!z.batched || B > 1)
+		z.seq = bt_seq_size(ty, *dm, T_max);
+	if (!z.batched)
+		return z;
+	double N = (double)T_max * (double)B, rows = N + (double)B;
+	double n = (double)dm->n, d = (double)dm->d, m = (double)dm->m;
+	double A = ty->aux_size ? (double)ty->aux_size(dm) : 0;
+	z.X = z.dX = nonempty(B > 1 ? N * d : 0);
+	z.Y = z.E = nonempty(N * m);
+	z.MU = nonempty(N);
+	z.H = z.dH = nonempty(rows * n);
+	z.cache = nonempty(rows * (double)ty->batch_cache_size(dm));
+	z.work = nonempty((double)ty->batch_work_size(dm, B));
+	z.aux = z.daux = nonempty(A);
+	z.scratch = nonempty((double)ty->scratch_size(dm));
+	return z;
+}
+
+double bt_batch_size(const bt_cell_type *type, bt_dims dims, size_t B,
+		     size_t T_max)
+{
+	if (!type)
+		return 0;
+	batch_sizes z = batch_sizes_for(type, &dims, B, T_max);
+	return (double)sizeof(bt_batch) + z.seq +
+	       8 * (z.g + z.X + z.dX + z.Y + z.E + z.MU + z.H + z.dH + z.cache +
+		    z.work + z.aux + z.daux + z.scratch);
+}
 
 /* Not zeroed: every buffer is written before it is read, and zeroing
  * them (some 20 MB per call at the benchmarks' sizes) would cost
  * bt_gradient time. */
-static double *alloc_doubles(size_t count)
+static double *alloc_doubles(double count)
 {
-	return bt_big_malloc(count * sizeof(double));
+	return bt_big_malloc((size_t)count * sizeof(double));
 }
 
 int bt_batch_alloc(bt_batch **out, const bt_model *model, size_t B,
@@ -71,6 +129,7 @@ int bt_batch_alloc(bt_batch **out, const bt_model *model, size_t B,
 	wide = wide > cs ? wide : cs;
 	if (B > (size_t)-1 / (T_max + 1) / (wide + 1))
 		return BT_ENOMEM;
+	batch_sizes z = batch_sizes_for(ty, dm, B, T_max);
 	bt_batch *w = calloc(1, sizeof *w);
 	if (!w)
 		return BT_ENOMEM;
@@ -79,31 +138,26 @@ int bt_batch_alloc(bt_batch **out, const bt_model *model, size_t B,
 	w->P = model->nparams;
 	w->type = ty;
 	w->dims = *dm;
-	/* BLAS counts in int: T·B columns past INT_MAX go one at a time */
-	w->batched = ty->batch_forward != NULL && T_max * B <= (size_t)INT_MAX;
+	w->batched = z.batched;
 	int st = BT_OK;
-	w->g = alloc_doubles(w->P);
+	w->g = alloc_doubles(z.g);
 	if (!w->g)
 		st = BT_ENOMEM;
-	/* one sequence at a time: without batched kernels, or for B > 1
-	 * sequences that may differ in length */
-	if (st == BT_OK && (!w->batched || B > 1))
+	if (st == BT_OK && z.seq > 0)
 		st = bt_seq_alloc(&w->seq, model, T_max);
 	if (st == BT_OK && w->batched) {
-		size_t N = T_max * B, n = dm->n;
-		size_t A = ty->aux_size ? ty->aux_size(dm) : 0;
-		w->X = alloc_doubles(B > 1 ? N * dm->d : 0);   /* B = 1: in place */
-		w->dX = alloc_doubles(B > 1 ? N * dm->d : 0);
-		w->Y = alloc_doubles(N * dm->m);
-		w->E = alloc_doubles(N * dm->m);
-		w->MU = alloc_doubles(N);
-		w->H = alloc_doubles((N + B) * n);
-		w->dH = alloc_doubles((N + B) * n);
-		w->cache = alloc_doubles((N + B) * cs);
-		w->work = alloc_doubles(ty->batch_work_size(dm, B));
-		w->aux = alloc_doubles(A);
-		w->daux = alloc_doubles(A);
-		w->scratch = alloc_doubles(ty->scratch_size(dm));
+		w->X = alloc_doubles(z.X);   /* B = 1: unused, X in place */
+		w->dX = alloc_doubles(z.dX);
+		w->Y = alloc_doubles(z.Y);
+		w->E = alloc_doubles(z.E);
+		w->MU = alloc_doubles(z.MU);
+		w->H = alloc_doubles(z.H);
+		w->dH = alloc_doubles(z.dH);
+		w->cache = alloc_doubles(z.cache);
+		w->work = alloc_doubles(z.work);
+		w->aux = alloc_doubles(z.aux);
+		w->daux = alloc_doubles(z.daux);
+		w->scratch = alloc_doubles(z.scratch);
 		if (!w->X || !w->dX || !w->Y || !w->E || !w->MU || !w->H ||
 		    !w->dH || !w->cache || !w->work || !w->aux || !w->daux ||
 		    !w->scratch)
@@ -148,12 +202,13 @@ static int per_sequence(bt_batch *w, const bt_model *model,
 	for (size_t b = 0; b < B; b++) {
 		double *dx = dX ? dX[b] : NULL;
 		double l;
-		int st = bt_seq_forward(w->seq, model, data[b], &l);
+		int st = bt_seq_forward_pass(w->seq, model, data[b], &l);
 		if (st != BT_OK)
 			return st;
 		memset(w->g, 0, w->P * sizeof(double));
-		st = bt_seq_backward(w->seq, model, data[b], grad ? w->g : NULL,
-				     dx);
+		st = bt_seq_backward_sweep(w->seq, model, data[b], 0,
+					   grad ? w->g : NULL, dx, NULL,
+					   BT_SWEEP_FULL);
 		if (st != BT_OK)
 			return st;
 		total += l;
@@ -170,30 +225,14 @@ static int per_sequence(bt_batch *w, const bt_model *model,
 	return BT_OK;
 }
 
-/* ---- the batched path ------------------------------------------------------ */
+/* ---- the batched path, phase by phase ------------------------------------------ */
 
-static int batched(bt_batch *w, const bt_model *model,
-		   const bt_data *const *data, size_t B, double *loss,
-		   double *grad, double *const *dX)
+/* Row (t−1)·B + b is step t of sequence b: X (B > 1; B = 1 reads the data
+ * in place), Y and the mask μ. */
+static void load_rows(bt_batch *w, const bt_data *const *data, size_t B,
+		      size_t T)
 {
-	const bt_cell_type *ty = model->type;
-	const bt_dims *dm = &model->dims;
-	const size_t T = data[0]->T, N = T * B, n = dm->n, d = dm->d, m = dm->m;
-	const double *V = model->theta + model->blocks[ty->nblocks].offset;
-	const double *by = model->theta + model->blocks[ty->nblocks + 1].offset;
-	int want_dX = 0;
-	for (size_t b = 0; dX && b < B; b++)
-		want_dX |= dX[b] != NULL;
-	double *g = grad;
-	if (!g) {
-		g = w->g;
-		memset(g, 0, w->P * sizeof(double));
-	}
-
-	/* gather: row (t−1)·B + b is step t of sequence b; with B = 1 that is
-	 * the layout of the data itself, and X and dX are used in place */
-	const double *X = B == 1 ? data[0]->X : w->X;
-	double *dXs = B == 1 && want_dX ? dX[0] : w->dX;
+	const size_t d = w->dims.d, m = w->dims.m;
 	for (size_t b = 0; b < B; b++) {
 		const bt_data *D = data[b];
 		for (size_t t = 0; t < T; t++) {
@@ -204,102 +243,136 @@ static int batched(bt_batch *w, const bt_model *model,
 			w->MU[r] = D->M ? D->M[t] : 1.0;
 		}
 	}
+}
 
+/* H_t = F(H_{t-1}, X_t) for t = 1…T from H_0 = 0; BT_ENUMERIC on an
+ * overflowed state, even where masked out (seq.c). */
+static int forward(bt_batch *w, const bt_batch_step *c)
+{
+	const bt_cell_type *ty = w->type;
+	const size_t T = c->T, B = c->B, n = w->dims.n;
+	int st = BT_OK;
+	if (ty->prepare && (st = ty->prepare(&c->step, w->aux)) != BT_OK)
+		return st;
+	memset(w->H, 0, B * n * sizeof(double));
+	ty->batch_begin(c);
+	bt_progress pr;
+	bt_progress_begin(&pr, "steps of the forward pass", T);
+	for (size_t t = 1; t <= T; t++) {
+		if ((st = bt_progress_poll(&pr, t - 1)) != BT_OK)
+			break;
+		ty->batch_forward(c, t);
+	}
+	bt_progress_end(&pr);
+	if (st != BT_OK)
+		return st;
+	return bt_all_finite(w->H + B * n, T * B * n) ? BT_OK : BT_ENUMERIC;
+}
+
+/* Ŷ = H Vᵀ + b_y over all T·B rows, then L and E = ∂L/∂Ŷ in its place. */
+static int readout_loss(bt_batch *w, const bt_batch_step *c, size_t N,
+			double *L)
+{
+	bt_readout_rows(c->step.model, N, c->H + c->B * w->dims.n, w->E);
+	*L = bt_loss_rows(N, w->dims.m, w->E, w->Y, w->MU);
+	return isfinite(*L) ? BT_OK : BT_ENUMERIC;
+}
+
+/* The readout's part (δH = E V, ∂V, ∂b_y into g), then the recurrence
+ * from T down to 1, each step adding δH_{t-1}. */
+static int backward(bt_batch *w, const bt_batch_step *c, size_t N, double *g)
+{
+	const bt_cell_type *ty = w->type;
+	const size_t T = c->T, off = c->B * w->dims.n;
+	bt_readout_rows_backward(c->step.model, N, w->E, w->H + off,
+				 w->dH + off, g);
+	if (ty->aux_size)
+		memset(w->daux, 0, ty->aux_size(&w->dims) * sizeof(double));
+	int st = BT_OK;
+	bt_progress pr;
+	bt_progress_begin(&pr, "steps of the backward pass", T);
+	for (size_t t = T; t >= 1; t--) {
+		if ((st = bt_progress_poll(&pr, T - t)) != BT_OK)
+			break;
+		ty->batch_backward(c, t);
+	}
+	bt_progress_end(&pr);
+	return st;
+}
+
+/* The cell's ∂L/∂θ over all T·B columns, ∂L/∂X into dXs (N×d rows) when
+ * not NULL, and aux's gradient folded into θ's. */
+static void cell_gradients(bt_batch *w, const bt_batch_step *c, size_t N,
+			   double *g, double *dXs)
+{
+	if (dXs)
+		memset(dXs, 0, N * w->dims.d * sizeof(double));
+	w->type->batch_end(c, g, dXs);
+	if (w->type->finish)
+		w->type->finish(&c->step, w->daux, g);
+}
+
+/* Rows of dXs back to each sequence's dX[b] (B > 1; B = 1 wrote in
+ * place). */
+static void scatter(const bt_batch *w, size_t B, size_t T, const double *dXs,
+		    double *const *dX)
+{
+	const size_t d = w->dims.d;
+	for (size_t b = 0; B > 1 && b < B; b++) {
+		if (!dX[b])
+			continue;
+		for (size_t t = 0; t < T; t++)
+			memcpy(dX[b] + t * d, dXs + (t * B + b) * d,
+			       d * sizeof(double));
+	}
+}
+
+/* Full BPTT of B sequences of one length T, phase by phase (see the top
+ * of the file), into grad as the caller zeroed it (w->g, zeroed here, when
+ * there is none) and dX. */
+static int batched(bt_batch *w, const bt_model *model,
+		   const bt_data *const *data, size_t B, double *loss,
+		   double *grad, double *const *dX)
+{
+	const bt_cell_type *ty = model->type;
+	const size_t T = data[0]->T, N = T * B;
+	int want_dX = 0;
+	for (size_t b = 0; dX && b < B; b++)
+		want_dX |= dX[b] != NULL;
+	double *g = grad;
+	if (!g) {
+		g = w->g;
+		memset(g, 0, w->P * sizeof(double));
+	}
+	/* with B = 1 the rows are the data's own layout: X and dX in place */
+	const double *X = B == 1 ? data[0]->X : w->X;
+	double *dXs = !want_dX ? NULL : B == 1 ? dX[0] : w->dX;
 	bt_batch_step c = {
 		.step = {model, ty->aux_size ? w->aux : NULL,
 			 ty->aux_size ? w->daux : NULL, w->scratch},
 		.T = T, .B = B, .X = X, .H = w->H, .dH = w->dH,
 		.cache = w->cache, .work = w->work,
 	};
-	int st = BT_OK;
-	if (ty->prepare && (st = ty->prepare(&c.step, w->aux)) != BT_OK)
-		return st;
-
-	/* forward */
-	memset(w->H, 0, B * n * sizeof(double));
-	ty->batch_begin(&c);
-	bt_progress pr;
-	bt_progress_begin(&pr, "steps of the forward pass", T);
-	for (size_t t = 1; t <= T; t++) {
-		if ((st = bt_progress_poll(&pr, t - 1)) != BT_OK)
-			break;
-		ty->batch_forward(&c, t);
-	}
-	bt_progress_end(&pr);
+	double L;
+	load_rows(w, data, B, T);
+	int st = forward(w, &c);
+	if (st == BT_OK)
+		st = readout_loss(w, &c, N, &L);
+	if (st == BT_OK)
+		st = backward(w, &c, N, g);
 	if (st != BT_OK)
 		return st;
-	/* an overflowed state is a fault even where masked out (seq.c) */
-	if (!bt_all_finite(w->H + B * n, N * n))
-		return BT_ENUMERIC;
-
-	/* Ŷ = H Vᵀ + b_y over all T·B columns */
-	const double *H1 = w->H + B * n;
-	for (size_t r = 0; r < N; r++)
-		memcpy(w->E + r * m, by, m * sizeof(double));
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)N, (int)m,
-		    (int)n, 1.0, H1, (int)n, V, (int)n, 1.0, w->E, (int)m);
-	/* L = Σ μ ½‖ŷ − y‖²;  E = μ (Ŷ − Y) (zero where masked out) */
-	double L = 0;
-	for (size_t r = 0; r < N; r++) {
-		double mu = w->MU[r], *e = w->E + r * m;
-		const double *y = w->Y + r * m;
-		if (mu == 0) {
-			memset(e, 0, m * sizeof(double));
-			continue;
-		}
-		double sq = 0;
-		for (size_t i = 0; i < m; i++) {
-			double diff = e[i] - y[i];
-			sq += diff * diff;
-			e[i] = mu * diff;
-		}
-		L += mu * 0.5 * sq;
-	}
-	if (!isfinite(L))
-		return BT_ENUMERIC;
-
-	/* backward: δH = E V, then the recurrence from T down to 1 */
-	double *dH1 = w->dH + B * n;
-	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)N, (int)n,
-		    (int)m, 1.0, w->E, (int)m, V, (int)n, 0.0, dH1, (int)n);
-	if (ty->aux_size)
-		memset(w->daux, 0, ty->aux_size(dm) * sizeof(double));
-	bt_progress_begin(&pr, "steps of the backward pass", T);
-	for (size_t t = T; t >= 1; t--) {
-		if ((st = bt_progress_poll(&pr, T - t)) != BT_OK)
-			break;
-		ty->batch_backward(&c, t);
-	}
-	bt_progress_end(&pr);
-	if (st != BT_OK)
-		return st;
-
-	/* ∂V += Eᵀ H,  ∂b_y += Σ E, then the cell's parameters and inputs */
-	size_t iV = ty->nblocks;
-	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)n,
-		    (int)N, 1.0, w->E, (int)m, H1, (int)n, 1.0,
-		    g + model->blocks[iV].offset, (int)n);
-	bt_add_rows(N, m, w->E, m, g + model->blocks[iV + 1].offset);
-	if (want_dX)
-		memset(dXs, 0, N * d * sizeof(double));
-	ty->batch_end(&c, g, want_dX ? dXs : NULL);
-	if (ty->finish)
-		ty->finish(&c.step, w->daux, g);
-
-	/* scatter ∂L/∂X back to the sequences */
-	for (size_t b = 0; want_dX && B > 1 && b < B; b++) {
-		if (!dX[b])
-			continue;
-		for (size_t t = 0; t < T; t++)
-			memcpy(dX[b] + t * d, w->dX + (t * B + b) * d,
-			       d * sizeof(double));
-	}
-	if (!bt_all_finite(g, w->P) || (want_dX && !bt_all_finite(dXs, N * d)))
+	cell_gradients(w, &c, N, g, dXs);
+	if (dXs)
+		scatter(w, B, T, dXs, dX);
+	if (!bt_all_finite(g, w->P) || (dXs && !bt_all_finite(dXs, N * w->dims.d)))
 		return BT_ENUMERIC;
 	if (loss)
 		*loss = L;
 	return BT_OK;
 }
+
+/* ---- the entry points ---------------------------------------------------------- */
 
 int bt_batch_gradient(bt_batch *w, const bt_model *model,
 		      const bt_data *const *data, size_t B, double *loss,
@@ -310,15 +383,24 @@ int bt_batch_gradient(bt_batch *w, const bt_model *model,
 	    model->dims.d != w->dims.d || model->dims.n != w->dims.n ||
 	    model->dims.m != w->dims.m)
 		return BT_EINVAL;
-	int same = 1;
 	for (size_t b = 0; b < B; b++) {
 		if (!data[b] || data[b]->T > w->T_max)
 			return BT_EINVAL;
 		int st = bt_data_check(model, data[b]);
 		if (st != BT_OK)
 			return st;
-		same &= data[b]->T == data[0]->T;
 	}
+	return bt_batch_run(w, model, data, B, loss, grad, dX);
+}
+
+/* Sequences of one length through the batched kernels, others one at a
+ * time; grad and dX zeroed first. */
+int bt_batch_run(bt_batch *w, const bt_model *model, const bt_data *const *data,
+		 size_t B, double *loss, double *grad, double *const *dX)
+{
+	int same = 1;
+	for (size_t b = 0; b < B; b++)
+		same &= data[b]->T == data[0]->T;
 	if (grad)
 		memset(grad, 0, w->P * sizeof(double));
 	if (w->batched && same)
@@ -338,6 +420,9 @@ int bt_gradient_batch(const bt_model *model, const bt_data *const *data,
 	for (size_t b = 0; b < B; b++) {
 		if (!data[b])
 			return BT_EINVAL;
+		int st = bt_data_check(model, data[b]);
+		if (st != BT_OK)
+			return st;
 		if (data[b]->T > T_max)
 			T_max = data[b]->T;
 	}
@@ -345,7 +430,7 @@ int bt_gradient_batch(const bt_model *model, const bt_data *const *data,
 	int st = bt_batch_alloc(&w, model, B, T_max);
 	if (st != BT_OK)
 		return st;
-	st = bt_batch_gradient(w, model, data, B, loss, grad, dX);
+	st = bt_batch_run(w, model, data, B, loss, grad, dX);
 	bt_batch_free(w);
 	return st;
 }

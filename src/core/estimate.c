@@ -49,9 +49,16 @@
 int bt_seq_backward_tbptt(bt_seq *q, const bt_model *model, const bt_data *data,
 			  size_t k1, size_t k2, double *grad, double *dX)
 {
-	if (!q || !model || !data || bt_data_check(model, data) != BT_OK ||
-	    data->T != q->T || k1 < 1 || k2 < 1)
+	if (k1 < 1 || k2 < 1 || bt_seq_check_backward(q, model, data) != BT_OK)
 		return BT_EINVAL;
+	return bt_seq_tbptt_pass(q, model, data, k1, k2, grad, dX);
+}
+
+/* Segment by segment: δs_u = [u in the segment] ∂ℓ_u/∂s_u + J_{u+1}ᵀ δs_{u+1}
+ * over the window, then the older terms' readouts alone. */
+int bt_seq_tbptt_pass(bt_seq *q, const bt_model *model, const bt_data *data,
+		      size_t k1, size_t k2, double *grad, double *dX)
+{
 	const bt_cell_type *ty = model->type;
 	const bt_dims *dm = &model->dims;
 	size_t T = q->T, S = q->S;
@@ -103,9 +110,18 @@ int bt_seq_backward_artbp(bt_seq *q, const bt_model *model, const bt_data *data,
 			  double c, int reweight, gsl_rng *rng, double *grad,
 			  double *dX)
 {
-	if (!q || !model || !data || !rng || bt_data_check(model, data) != BT_OK ||
-	    data->T != q->T || !(c >= 0 && c < 1))
+	if (!rng || !(c >= 0 && c < 1) ||
+	    bt_seq_check_backward(q, model, data) != BT_OK)
 		return BT_EINVAL;
+	return bt_seq_artbp_pass(q, model, data, c, reweight, rng, grad, dX);
+}
+
+/* δs_{t−1} = ∂ℓ_{t−1}/∂s_{t−1} + z_t/(1 − c) · J_tᵀ δs_t, z_t ~ Bernoulli(1 − c)
+ * (without reweighting: z_t · J_tᵀ δs_t) */
+int bt_seq_artbp_pass(bt_seq *q, const bt_model *model, const bt_data *data,
+		      double c, int reweight, gsl_rng *rng, double *grad,
+		      double *dX)
+{
 	const bt_cell_type *ty = model->type;
 	const bt_dims *dm = &model->dims;
 	size_t T = q->T, S = q->S;
@@ -165,16 +181,28 @@ int bt_seq_backward_estimate(bt_seq *q, const bt_model *model,
 	int st = bt_estimator_check(est);
 	if (st != BT_OK)
 		return st;
+	if ((est->kind == BT_EST_ARTBP && !rng) ||
+	    bt_seq_check_backward(q, model, data) != BT_OK)
+		return BT_EINVAL;
+	return bt_seq_estimate_pass(q, model, data, est, rng, grad, dX);
+}
+
+/* The backward pass the estimator names. */
+int bt_seq_estimate_pass(bt_seq *q, const bt_model *model,
+			 const bt_data *data, const bt_estimator *est,
+			 gsl_rng *rng, double *grad, double *dX)
+{
 	switch (est->kind) {
 	case BT_EST_FULL:
-		return bt_seq_backward(q, model, data, grad, dX);
+		return bt_seq_backward_sweep(q, model, data, 0, grad, dX, NULL,
+					     BT_SWEEP_FULL);
 	case BT_EST_WINDOW:
-		return bt_seq_backward_truncated(q, model, data, est->k, grad, dX);
+		return bt_seq_truncated_pass(q, model, data, est->k, grad, dX, NULL);
 	case BT_EST_TBPTT:
-		return bt_seq_backward_tbptt(q, model, data, est->k1, est->k2, grad, dX);
+		return bt_seq_tbptt_pass(q, model, data, est->k1, est->k2, grad, dX);
 	default:
-		return bt_seq_backward_artbp(q, model, data, est->c, !est->unweighted,
-					     rng, grad, dX);
+		return bt_seq_artbp_pass(q, model, data, est->c, !est->unweighted,
+					 rng, grad, dX);
 	}
 }
 
@@ -202,9 +230,9 @@ int bt_gradient_estimate(const bt_model *model, const bt_data *data,
 		memset(grad, 0, model->nparams * sizeof(double));
 	if (dX)
 		memset(dX, 0, data->T * data->d * sizeof(double));
-	st = bt_seq_forward(q, model, data, loss);
+	st = bt_seq_forward_pass(q, model, data, loss);
 	if (st == BT_OK)
-		st = bt_seq_backward_estimate(q, model, data, est, rng, grad, dX);
+		st = bt_seq_estimate_pass(q, model, data, est, rng, grad, dX);
 	if (st == BT_OK && ((grad && !bt_all_finite(grad, model->nparams)) ||
 			    (dX && !bt_all_finite(dX, data->T * data->d))))
 		st = BT_ENUMERIC;

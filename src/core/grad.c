@@ -13,23 +13,24 @@ int bt_gradient_kind(const bt_model *model, const bt_data *data, int kind,
 		     size_t k, double *loss, double *grad, double *dX)
 {
 	bt_seq *q;
-	int st = bt_data_check(model, data);
-	if (st == BT_OK)
-		st = bt_seq_alloc(&q, model, data->T);
+	int st = bt_seq_alloc(&q, model, data->T);
 	if (st != BT_OK)
 		return st;
 	if (grad)
 		memset(grad, 0, model->nparams * sizeof(double));
 	if (dX)
 		memset(dX, 0, data->T * data->d * sizeof(double));
-	st = bt_seq_forward(q, model, data, loss);
+	st = bt_seq_forward_pass(q, model, data, loss);
 	if (st == BT_OK) {
 		if (kind == BT_BACKWARD_CHUNKED)
-			st = bt_seq_backward_chunked(q, model, data, k, grad, dX);
+			st = bt_seq_backward_sweep(q, model, data, k, grad, dX,
+						   NULL, BT_SWEEP_CHUNKED);
 		else if (k == 0 || k >= data->T)
-			st = bt_seq_backward(q, model, data, grad, dX);
+			st = bt_seq_backward_sweep(q, model, data, 0, grad, dX,
+						   NULL, BT_SWEEP_FULL);
 		else
-			st = bt_seq_backward_truncated(q, model, data, k, grad, dX);
+			st = bt_seq_truncated_pass(q, model, data, k, grad, dX,
+						   NULL);
 	}
 	if (st == BT_OK && ((grad && !bt_all_finite(grad, model->nparams)) ||
 			    (dX && !bt_all_finite(dX, data->T * data->d))))
@@ -44,15 +45,15 @@ int bt_gradient_kind(const bt_model *model, const bt_data *data, int kind,
 int bt_gradient(const bt_model *model, const bt_data *data, size_t truncate,
 		double *loss, double *grad, double *dX)
 {
-	if (truncate == 0 && model && model->type->batch_forward) {
+	int st = bt_data_check(model, data);
+	if (st != BT_OK)
+		return st;
+	if (truncate == 0 && model->type->batch_forward) {
 		bt_batch *w;
-		int st = bt_data_check(model, data);
-		if (st == BT_OK)
-			st = bt_batch_alloc(&w, model, 1, data->T);
-		if (st != BT_OK)
+		if ((st = bt_batch_alloc(&w, model, 1, data->T)) != BT_OK)
 			return st;
 		double *const dXs[1] = {dX};
-		st = bt_batch_gradient(w, model, &data, 1, loss, grad, dXs);
+		st = bt_batch_run(w, model, &data, 1, loss, grad, dXs);
 		bt_batch_free(w);
 		return st;
 	}
@@ -65,5 +66,8 @@ int bt_gradient_chunked(const bt_model *model, const bt_data *data, size_t k,
 {
 	if (k < 1)
 		return BT_EINVAL;
+	int st = bt_data_check(model, data);
+	if (st != BT_OK)
+		return st;
 	return bt_gradient_kind(model, data, BT_BACKWARD_CHUNKED, k, loss, grad, dX);
 }

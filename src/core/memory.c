@@ -2,59 +2,16 @@
 /* memory.c — what each computation needs, estimated before it starts.
  *
  * Estimates count the buffers that grow with the sizes, in doubles × 8:
- *     model      P                                  (parameters)
- *     data       T·(d + m + 1)                      per data set
- *     workspace  (T+1)·(2S + C) + T·m + R(T) + …    (bt_seq: states,
- *                state gradients, caches, outputs, the readout's scratch;
- *                full BPTT through the batched kernels, B = 1, holds
- *                (T+1)·(2n + C_batch) + T·(2m + 1) + … instead)
+ *     model      P                       (parameters)
+ *     data       T·(d + m + 1)           per data set
+ *     workspace  what bt_seq_alloc or bt_batch_alloc takes (bt_seq_size,
+ *                bt_batch_size, beside the allocators)
  * and per task what it adds (gradients, copies, S×S matrices). */
 #include <math.h>
 #include "cells/cell.h"
 
 /* what a computation needs besides the buffers counted below */
 #define BT_MEMORY_SLACK 65536.0
-
-/* The sequence workspace of bt_seq_alloc, in doubles. */
-static double seq_doubles(const bt_cell_type *ty, const bt_dims *dm, double T)
-{
-	double S = (double)ty->state_size(dm), C = (double)ty->cache_size(dm);
-	double A = ty->aux_size ? (double)ty->aux_size(dm) : 0;
-	double R = 0;
-	if (ty->readout_scratch_size) {
-		/* the cell's size function takes a size_t: past 10^8 steps it
-		 * is linear in T, so scale it rather than overflow */
-		double T0 = T < 1e8 ? T : 1e8;
-		R = (double)ty->readout_scratch_size(dm, (size_t)T0) * (T / T0);
-	}
-	return (T + 1) * (2 * S + C) + T * (double)dm->m + R +
-	       (double)ty->scratch_size(dm) + 2 * A + 2 * S + (double)dm->m;
-}
-
-/* The workspace of bt_batch_alloc for B sequences of length T, in doubles
- * (batch.c): with batched kernels, the inputs and their gradients (B > 1;
- * B = 1 works in place), targets, errors and mask, h_t and ∂L/∂h_t and the
- * cell's batched cache for T·B + B rows, the cell's work, aux and scratch,
- * and for B > 1 a per-sequence workspace for unequal lengths; without them,
- * the per-sequence workspace. Both with one gradient of P values. */
-static double batch_doubles(const bt_cell_type *ty, const bt_dims *dm,
-			    double T, double B)
-{
-	double P = bt_cell_param_count(ty, *dm);
-	double seq = seq_doubles(ty, dm, T);
-	if (!ty->batch_forward)
-		return seq + P;
-	double n = (double)dm->n, m = (double)dm->m, d = (double)dm->d;
-	double N = T * B, Cb = (double)ty->batch_cache_size(dm);
-	double A = ty->aux_size ? (double)ty->aux_size(dm) : 0;
-	/* the cell's work size takes a size_t B; past 10^8 it is scaled
-	 * (at most linear in B) rather than overflow */
-	double B0 = B < 1e8 ? B : 1e8;
-	double work = (double)ty->batch_work_size(dm, (size_t)B0) * (B / B0);
-	return (B > 1 ? 2 * N * d + seq : 0) + N * (2 * m + 1) +
-	       (N + B) * (2 * n + Cb) + work + 2 * A +
-	       (double)ty->scratch_size(dm) + P + 2;
-}
 
 double bt_memory_estimate(const bt_cell_type *ty, bt_dims dims, size_t T_in,
 			  size_t sets, int task)
@@ -66,9 +23,9 @@ double bt_memory_estimate(const bt_cell_type *ty, bt_dims dims, size_t T_in,
 	double d = (double)dims.d, m = (double)dims.m, n = (double)dims.n;
 	double S = (double)ty->state_size(dm);
 	double K = sets ? (double)sets : 1;
-	double data = T * (d + m + 1), seq = seq_doubles(ty, dm, T);
+	double data = T * (d + m + 1), seq = bt_seq_size(ty, dims, T_in) / 8;
 	/* full BPTT takes one workspace or the other, never both at once */
-	double full = fmax(seq, batch_doubles(ty, dm, T, 1));
+	double full = fmax(seq, bt_batch_size(ty, dims, 1, T_in) / 8);
 	double grads = P + T * d;            /* ∂L/∂θ and ∂L/∂X */
 	double base = P + K * data, need;
 	switch (task) {
@@ -116,7 +73,8 @@ double bt_memory_estimate(const bt_cell_type *ty, bt_dims dims, size_t T_in,
 		 * evaluation; the gradient, its clipped copy, the batch's own,
 		 * two moments (the held-out set is data only: the caller adds
 		 * it) */
-		need = base + batch_doubles(ty, dm, T, K) + seq + 6 * P;
+		need = base + bt_batch_size(ty, dims, sets ? sets : 1, T_in) / 8 +
+		       seq + 6 * P;
 		break;
 	default:
 		return 0;

@@ -1,21 +1,68 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* seq.c — a model unrolled over a sequence: forward pass, readout, masked
- * loss, and exact full backpropagation through time.
+/* seq.c — a model unrolled over a sequence: the workspace, the forward
+ * pass and exact full backpropagation through time, one step at a time.
  *
  *     s_t = F(s_{t-1}, x_t),  s_0 = 0
- *     ŷ_t = V h_t + b_y,      L = Σ_t μ_t · ½‖ŷ_t − y_t‖²
+ *     ŷ_t = V h_t + b_y,      L = Σ_t μ_t · ½‖ŷ_t − y_t‖²   (readout.c)
  *
  * Backward: δs_T starts from the readout; for t = T … 1
  *     δh_t += Vᵀ μ_t (ŷ_t − y_t),   then the cell's step backward adds
  *     ∂L/∂θ, ∂L/∂x_t and δs_{t-1}.
- * Time O(T·cost of one step), memory O(T·state) (states and caches kept). */
-#include <gsl/gsl_cblas.h>
+ * Time O(T·cost of one step), memory O(T·state) (states and caches kept).
+ * The public entry points check their arguments once; the passes behind
+ * them (seq_internal.h) do not check again. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include "base/alloc.h"
 #include "base/progress.h"
+#include "core/readout.h"
 #include "core/seq_internal.h"
+
+/* ---- the workspace and its size -------------------------------------------- */
+
+/* What bt_seq_alloc allocates for sequences of up to T steps, buffer by
+ * buffer, in doubles: s_t and δs_t for t = 0…T, the caches (and a spare
+ * row for bt_seq_step), the outputs, one error e_t, the cell's scratch,
+ * two states for truncation, aux and its gradient, the extra readout's
+ * scratch; the +1s keep every buffer non-empty. Doubles, so that any T
+ * gives a finite size (exact for anything that can be allocated). */
+typedef struct {
+	double states, dstates, cache, out, err, scratch, buf, aux, daux,
+		rscratch;
+} seq_sizes;
+
+static seq_sizes seq_sizes_for(const bt_cell_type *ty, const bt_dims *dm,
+			       size_t T_max)
+{
+	double T = (double)T_max, S = (double)ty->state_size(dm);
+	double C = (double)ty->cache_size(dm), m = (double)dm->m;
+	double A = ty->aux_size ? (double)ty->aux_size(dm) : 0, R = 0;
+	/* the cell's size function takes a size_t: past BT_MAX_T, where
+	 * nothing is allocated, it is scaled (linear in T) rather than
+	 * overflow */
+	if (ty->readout_scratch_size && T_max <= (size_t)BT_MAX_T)
+		R = (double)ty->readout_scratch_size(dm, T_max);
+	else if (ty->readout_scratch_size)
+		R = (double)ty->readout_scratch_size(dm, (size_t)BT_MAX_T) *
+		    (T / (double)BT_MAX_T);
+	return (seq_sizes){
+		.states = (T + 1) * S, .dstates = (T + 1) * S,
+		.cache = (T + 1) * C + 1, .out = T * m, .err = m,
+		.scratch = (double)ty->scratch_size(dm) + 1, .buf = 2 * S,
+		.aux = A + 1, .daux = A + 1, .rscratch = R + 1,
+	};
+}
+
+double bt_seq_size(const bt_cell_type *type, bt_dims dims, size_t T_max)
+{
+	if (!type)
+		return 0;
+	seq_sizes z = seq_sizes_for(type, &dims, T_max);
+	return (double)sizeof(bt_seq) +
+	       8 * (z.states + z.dstates + z.cache + z.out + z.err + z.scratch +
+		    z.buf + z.aux + z.daux + z.rscratch);
+}
 
 int bt_seq_alloc(bt_seq **out, const bt_model *model, size_t T_max)
 {
@@ -23,6 +70,7 @@ int bt_seq_alloc(bt_seq **out, const bt_model *model, size_t T_max)
 	if (!model || T_max < 1 || T_max > (size_t)BT_MAX_T)
 		return BT_EINVAL;
 	const bt_cell_type *ty = model->type;
+	seq_sizes z = seq_sizes_for(ty, &model->dims, T_max);
 	bt_seq *q = calloc(1, sizeof *q);
 	if (!q)
 		return BT_ENOMEM;
@@ -30,20 +78,17 @@ int bt_seq_alloc(bt_seq **out, const bt_model *model, size_t T_max)
 	q->S = model->state_size;
 	q->C = ty->cache_size(&model->dims);
 	q->m = model->dims.m;
-	size_t scratch = ty->scratch_size(&model->dims);
 	q->A = ty->aux_size ? ty->aux_size(&model->dims) : 0;
-	size_t rs = ty->readout_scratch_size
-			    ? ty->readout_scratch_size(&model->dims, T_max) : 0;
-	q->aux = calloc(q->A + 1, sizeof(double));
-	q->daux = calloc(q->A + 1, sizeof(double));
-	q->rscratch = calloc(rs + 1, sizeof(double));
-	q->states = bt_big_calloc((T_max + 1) * q->S, sizeof(double));
-	q->dstates = bt_big_calloc((T_max + 1) * q->S, sizeof(double));
-	q->cache = bt_big_calloc((T_max + 1) * q->C + 1, sizeof(double)); /* + a row for bt_seq_step */
-	q->out = bt_big_calloc(T_max * q->m, sizeof(double));
-	q->err = calloc(q->m, sizeof(double));
-	q->scratch = calloc(scratch + 1, sizeof(double));
-	q->buf = calloc(2 * q->S, sizeof(double));
+	q->aux = calloc((size_t)z.aux, sizeof(double));
+	q->daux = calloc((size_t)z.daux, sizeof(double));
+	q->rscratch = calloc((size_t)z.rscratch, sizeof(double));
+	q->states = bt_big_calloc((size_t)z.states, sizeof(double));
+	q->dstates = bt_big_calloc((size_t)z.dstates, sizeof(double));
+	q->cache = bt_big_calloc((size_t)z.cache, sizeof(double));
+	q->out = bt_big_calloc((size_t)z.out, sizeof(double));
+	q->err = calloc((size_t)z.err, sizeof(double));
+	q->scratch = calloc((size_t)z.scratch, sizeof(double));
+	q->buf = calloc((size_t)z.buf, sizeof(double));
 	if (!q->states || !q->dstates || !q->cache || !q->out || !q->err ||
 	    !q->scratch || !q->buf || !q->aux || !q->daux || !q->rscratch) {
 		bt_seq_free(q);
@@ -121,17 +166,40 @@ const double *bt_seq_output(const bt_seq *q, size_t t)
 	return t >= 1 && t <= q->T ? q->out + (t - 1) * q->m : NULL;
 }
 
+/* ---- checks, once at each entry point ------------------------------------------ */
+
+int bt_seq_check_forward(const bt_seq *q, const bt_model *model,
+			 const bt_data *data)
+{
+	if (!q || bt_data_check(model, data) != BT_OK || data->T > q->T_max ||
+	    model->state_size != q->S)
+		return BT_EINVAL;
+	return BT_OK;
+}
+
+int bt_seq_check_backward(const bt_seq *q, const bt_model *model,
+			  const bt_data *data)
+{
+	if (!q || bt_data_check(model, data) != BT_OK || data->T != q->T)
+		return BT_EINVAL;
+	return BT_OK;
+}
+
+/* ---- forward ------------------------------------------------------------------ */
+
 int bt_seq_forward(bt_seq *q, const bt_model *model, const bt_data *data,
 		   double *loss)
 {
-	if (bt_data_check(model, data) != BT_OK || data->T > q->T_max ||
-	    model->state_size != q->S)
-		return BT_EINVAL;
+	int st = bt_seq_check_forward(q, model, data);
+	return st != BT_OK ? st : bt_seq_forward_pass(q, model, data, loss);
+}
+
+/* s_t = F(s_{t-1}, x_t),  ŷ_t = V h_t + b_y,  L = Σ_t ℓ_t (readout.c) */
+int bt_seq_forward_pass(bt_seq *q, const bt_model *model, const bt_data *data,
+			double *loss)
+{
 	const bt_cell_type *ty = model->type;
-	const bt_dims *dm = &model->dims;
-	int m = (int)dm->m, n = (int)dm->n;
-	const double *V = model->theta + model->blocks[ty->nblocks].offset;
-	const double *by = model->theta + model->blocks[ty->nblocks + 1].offset;
+	const size_t d = model->dims.d, m = model->dims.m;
 	q->T = data->T;
 	bt_seq_bind(q, model);
 	if (ty->prepare) {
@@ -147,25 +215,12 @@ int bt_seq_forward(bt_seq *q, const bt_model *model, const bt_data *data,
 	for (size_t t = 1; t <= data->T; t++) {
 		if ((st = bt_progress_poll(&pr, t - 1)) != BT_OK)
 			break;
-		const double *x = data->X + (t - 1) * dm->d;
-		double *s = q->states + t * q->S;
-		ty->forward(&q->step, s - q->S, x, s, q->cache + (t - 1) * q->C);
-		/* ŷ_t = V h_t + b_y (+ the cell's extra readout term) */
-		double *yh = q->out + (t - 1) * dm->m;
-		memcpy(yh, by, dm->m * sizeof(double));
-		cblas_dgemv(CblasRowMajor, CblasNoTrans, m, n, 1.0, V, n, s, 1,
-			    1.0, yh, 1);
-		if (ty->readout_forward)
-			ty->readout_forward(&q->step, t, s, data->X, yh, q->rscratch);
-		/* L += μ_t · ½‖ŷ_t − y_t‖² */
-		double mu = data->M ? data->M[t - 1] : 1.0;
-		if (mu != 0) {
-			const double *y = data->Y + (t - 1) * dm->m;
-			double sq = 0;
-			for (size_t i = 0; i < dm->m; i++)
-				sq += (yh[i] - y[i]) * (yh[i] - y[i]);
-			L += mu * 0.5 * sq;
-		}
+		double *s = q->states + t * q->S, *yh = q->out + (t - 1) * m;
+		ty->forward(&q->step, s - q->S, data->X + (t - 1) * d, s,
+			    q->cache + (t - 1) * q->C);
+		bt_readout_step(&q->step, t, s, data->X, yh, q->rscratch);
+		L += bt_loss_term(m, yh, data->Y + (t - 1) * m,
+				  data->M ? data->M[t - 1] : 1.0, NULL);
 	}
 	bt_progress_end(&pr);
 	if (st != BT_OK)
@@ -180,8 +235,9 @@ int bt_seq_forward(bt_seq *q, const bt_model *model, const bt_data *data,
 	return isfinite(L) ? BT_OK : BT_ENUMERIC;
 }
 
-/* e = μ_t (ŷ_t − y_t); ∂V += e h_tᵀ, ∂b_y += e, δh_t += Vᵀ e. Returns 0
- * when the term is masked out (nothing added). */
+/* ---- backward ------------------------------------------------------------------- */
+
+/* e = μ_t (ŷ_t − y_t), then the readout's backward (readout.c) */
 int bt_seq_readout_backward(bt_seq *q, const bt_model *model,
 			    const bt_data *data, size_t t, double *grad,
 			    double *dh, double *dX_direct)
@@ -189,27 +245,10 @@ int bt_seq_readout_backward(bt_seq *q, const bt_model *model,
 	double mu = data->M ? data->M[t - 1] : 1.0;
 	if (mu == 0)
 		return 0;
-	const bt_cell_type *ty = model->type;
-	const bt_dims *dm = &model->dims;
-	int m = (int)dm->m, n = (int)dm->n;
-	size_t iV = ty->nblocks;
-	const double *V = model->theta + model->blocks[iV].offset;
-	const double *yh = q->out + (t - 1) * dm->m;
-	const double *y = data->Y + (t - 1) * dm->m;
-	const double *h = q->states + t * q->S;
-	for (size_t i = 0; i < dm->m; i++)
-		q->err[i] = mu * (yh[i] - y[i]);
-	if (grad) {
-		cblas_dger(CblasRowMajor, m, n, 1.0, q->err, 1, h, 1,
-			   grad + model->blocks[iV].offset, n);
-		cblas_daxpy(m, 1.0, q->err, 1,
-			    grad + model->blocks[iV + 1].offset, 1);
-	}
-	cblas_dgemv(CblasRowMajor, CblasTrans, m, n, 1.0, V, n, q->err, 1, 1.0,
-		    dh, 1);
-	if (ty->readout_backward)
-		ty->readout_backward(&q->step, t, h, data->X, q->err, dh,
-				     dX_direct, grad, q->rscratch);
+	const size_t m = model->dims.m;
+	bt_loss_term(m, q->out + (t - 1) * m, data->Y + (t - 1) * m, mu, q->err);
+	bt_readout_step_backward(&q->step, t, q->states + t * q->S, data->X,
+				 q->err, dh, dX_direct, grad, q->rscratch);
 	return 1;
 }
 
@@ -223,8 +262,11 @@ int bt_seq_backward_split(bt_seq *q, const bt_model *model,
 			  const bt_data *data, double *grad, double *dX,
 			  double *dX_direct)
 {
+	int st = bt_seq_check_backward(q, model, data);
+	if (st != BT_OK)
+		return st;
 	return bt_seq_backward_sweep(q, model, data, 0, grad, dX, dX_direct,
-				     "steps of the backward pass");
+				     BT_SWEEP_FULL);
 }
 
 /* One backward sweep from step T to 1. chunk = 0: full BPTT; chunk = k:
@@ -234,8 +276,6 @@ int bt_seq_backward_sweep(bt_seq *q, const bt_model *model,
 			  const bt_data *data, size_t chunk, double *grad,
 			  double *dX, double *dX_direct, const char *label)
 {
-	if (bt_data_check(model, data) != BT_OK || data->T != q->T)
-		return BT_EINVAL;
 	const bt_cell_type *ty = model->type;
 	const bt_dims *dm = &model->dims;
 	size_t T = q->T, S = q->S;
@@ -316,7 +356,7 @@ int bt_loss(const bt_model *model, const bt_data *data, double *loss)
 		st = bt_seq_alloc(&q, model, data->T);
 	if (st != BT_OK)
 		return st;
-	st = bt_seq_forward(q, model, data, loss);
+	st = bt_seq_forward_pass(q, model, data, loss);
 	bt_seq_free(q);
 	return st;
 }

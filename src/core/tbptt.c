@@ -21,10 +21,20 @@ int bt_seq_backward_truncated_split(bt_seq *q, const bt_model *model,
 				    const bt_data *data, size_t k, double *grad,
 				    double *dX, double *dX_direct)
 {
-	if (bt_data_check(model, data) != BT_OK || data->T != q->T || k < 1)
+	if (k < 1 || bt_seq_check_backward(q, model, data) != BT_OK)
 		return BT_EINVAL;
+	return bt_seq_truncated_pass(q, model, data, k, grad, dX, dX_direct);
+}
+
+/* For each term t: δs_t = ∂ℓ_t/∂s_t; the steps u = t … max(1, t−k+1) each
+ * add their part of ∂ℓ_t/∂θ and ∂ℓ_t/∂x_u, δs_{u−1} = J_uᵀ δs_u between. */
+int bt_seq_truncated_pass(bt_seq *q, const bt_model *model,
+			  const bt_data *data, size_t k, double *grad,
+			  double *dX, double *dX_direct)
+{
 	if (k >= q->T)
-		return bt_seq_backward_split(q, model, data, grad, dX, dX_direct);
+		return bt_seq_backward_sweep(q, model, data, 0, grad, dX,
+					     dX_direct, BT_SWEEP_FULL);
 	const bt_cell_type *ty = model->type;
 	const bt_dims *dm = &model->dims;
 	size_t S = q->S;

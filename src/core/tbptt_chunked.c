@@ -19,8 +19,8 @@ int bt_seq_backward_chunked(bt_seq *q, const bt_model *model,
 			    const bt_data *data, size_t k, double *grad,
 			    double *dX)
 {
-	if (k < 1)
+	if (k < 1 || bt_seq_check_backward(q, model, data) != BT_OK)
 		return BT_EINVAL;
 	return bt_seq_backward_sweep(q, model, data, k, grad, dX, NULL,
-				     "steps of the chunked backward pass");
+				     BT_SWEEP_CHUNKED);
 }
