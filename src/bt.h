@@ -128,6 +128,12 @@ int bt_model_alloc(bt_model **out, const bt_cell_type *type, bt_dims dims,
 		   bt_activation activation);
 void bt_model_free(bt_model *model);
 int bt_model_copy(bt_model **out, const bt_model *src);
+/* The bytes a model of this architecture and sizes holds (its parameters):
+ * 8·P. Like every _size function of the library, a double (absurd sizes do
+ * not overflow), 0 for no type, and a count of the buffers that grow with
+ * the sizes; a program that adds them up adds BT_MEMORY_SLACK once for the
+ * small ones (see "resources" below). */
+double bt_model_size(const bt_cell_type *type, bt_dims dims);
 
 /* How many parameters a model of this architecture and size has (cell
  * blocks, V and b_y), as a double so that absurd sizes do not overflow. */
@@ -189,6 +195,8 @@ typedef struct {
 int bt_data_alloc(bt_data **out, size_t T, size_t d, size_t m, int with_mask);
 void bt_data_free(bt_data *data);
 int bt_data_copy(bt_data **out, const bt_data *src);
+/* The bytes data of length T for these sizes hold: 8·T·(d + m + 1). */
+double bt_data_size(bt_dims dims, size_t T);
 /* Whether data fits the model (d and m); BT_EINVAL otherwise. */
 int bt_data_check(const bt_model *model, const bt_data *data);
 /* Random data for demos and tests: x_t i.i.d. N(0,1), y_t i.i.d. N(0,1). */
@@ -306,6 +314,11 @@ int bt_loss(const bt_model *model, const bt_data *data, double *loss);
  * bt_seq_backward (which truncation shares) to rounding, not bit for bit. */
 int bt_gradient(const bt_model *model, const bt_data *data, size_t truncate,
 		double *loss, double *grad, double *dX);
+/* The bytes bt_gradient (any truncation) and bt_gradient_chunked hold
+ * besides the model, the data and the caller's grad and dX: a workspace. */
+double bt_gradient_size(const bt_cell_type *type, bt_dims dims, size_t T);
+/* The bytes of one gradient buffer pair: grad (P) and dX (T·d). */
+double bt_gradient_buffers_size(const bt_cell_type *type, bt_dims dims, size_t T);
 
 /* ---- truncated BPTT (tbptt.c) --------------------------------------------------- */
 /* After bt_seq_forward: adds the truncated gradient into grad and dX. For
@@ -379,6 +392,11 @@ typedef struct {
  * finite differences of the loss, entry by entry. */
 int bt_gradcheck(const bt_model *model, const bt_data *data,
 		 const bt_check_options *opt, bt_check_result *res);
+/* The bytes any bt_gradcheck* function holds besides the model and the
+ * data (one thread; each further thread of the entry-by-entry check holds
+ * about a model, a data set and a bt_seq workspace more): a workspace,
+ * the exact gradient, the differences, copies to perturb, directions. */
+double bt_gradcheck_size(const bt_cell_type *type, bt_dims dims, size_t T);
 /* The same for a given gradient: grad (nparams values) and dX (T×d) in
  * place of the exact ones (either may be NULL: the exact one is used). */
 int bt_gradcheck_gradient(const bt_model *model, const bt_data *data,
@@ -525,6 +543,9 @@ void bt_jacobian_free(bt_jacobian_result *res);
  * the norms under- or overflow; only an exactly zero product gives -inf. */
 int bt_jacobian_lags(const bt_model *model, const bt_data *data,
 		     bt_jacobian_result *res);
+/* The bytes bt_jacobian_alloc and bt_jacobian_lags hold besides the model
+ * and the data. */
+double bt_jacobian_lags_size(const bt_cell_type *type, bt_dims dims, size_t T);
 /* The same for one block of the product: rows r0 … r0+nr−1 of s_T against
  * columns c0 … c0+nc−1 of s_{T−τ}, e.g. the LSTM's ∂c_T/∂c_{T−τ} with
  * r0 = c0 = nr = nc = n. log10_norm2 and log10_normF are the block's (−inf
@@ -582,6 +603,9 @@ int bt_cell_single_w(const bt_cell_type *type);
  * (may be NULL). data may be NULL when the matrix is W. */
 int bt_spectrum_source(const bt_model *model, const bt_data *data, size_t step,
 		       gsl_matrix **A, int *is_w);
+/* The bytes bt_spectrum_source and bt_spectrum_matrix (with T powers of
+ * a state_size × state_size matrix) hold besides the model and the data. */
+double bt_spectrum_size(const bt_cell_type *type, bt_dims dims, size_t T);
 
 /* Generators with a prescribed spectrum. The n eigenvalues (re, im) are
  * real ones and conjugate pairs, a pair on consecutive indices, positive
@@ -639,6 +663,9 @@ void bt_lyapunov_free(bt_lyapunov_result *res);
  * (then −inf); BT_ENUMERIC if a Jacobian or a tangent vector is not finite. */
 int bt_lyapunov(const bt_model *model, const bt_data *data,
 		bt_lyapunov_result *res);
+/* The bytes bt_lyapunov_alloc and bt_lyapunov hold besides the model and
+ * the data (streamed: independent of T). */
+double bt_lyapunov_size(const bt_cell_type *type, bt_dims dims);
 
 /* ---- chunked truncated BPTT (tbptt_chunked.c) ------------------------------ */
 /* After bt_seq_forward: adds the chunked truncated gradient into grad and
@@ -884,6 +911,11 @@ typedef struct {
  * then complete and usable, after res->steps steps. res may be NULL. */
 int bt_train(bt_model *model, const bt_train_options *opt,
 	     bt_train_result *res);
+/* The bytes bt_train holds besides the model for minibatches of B
+ * sequences of length T: their data, the workspaces, the gradients and the
+ * optimiser's moments; not the held-out set (eval_size data sets of
+ * bt_data_size each). */
+double bt_train_size(const bt_cell_type *type, bt_dims dims, size_t T, size_t B);
 
 /* ---- bias of truncated gradients (bias.c) ------------------------------------ */
 /* The spec's scalar reference: h_t = a h_{t-1} + b x_t, x_t i.i.d. N(0, s²),
@@ -946,6 +978,9 @@ void bt_bias_free(bt_bias_result *res);
  * the model. BT_ENUMERIC if a gradient is not finite. */
 int bt_bias_model(const bt_model *model, const bt_data *const *data,
 		  bt_bias_result *res);
+/* The bytes bt_bias_model holds besides the model and the data sets:
+ * one workspace and three gradients at a time. */
+double bt_bias_size(const bt_cell_type *type, bt_dims dims, size_t T);
 
 /* ---- gradient flow over time and lags (flow.c) ----------------------------- */
 /* With δ^{(j)}_t = ∂ℓ_t/∂s_{t−j} (the loss term at t, j steps back through
@@ -991,6 +1026,9 @@ void bt_flow_free(bt_flow_result *res);
  * memory. */
 int bt_flow_lags(const bt_model *model, const bt_data *data, size_t k,
 		 size_t term, bt_flow_result *res);
+/* The bytes bt_flow_alloc and bt_flow_lags hold besides the model and the
+ * data. */
+double bt_flow_lags_size(const bt_cell_type *type, bt_dims dims, size_t T);
 
 /* ---- text files (textio.c) ------------------------------------------------------ */
 /* Readers: strict; on failure they return BT_EFORMAT or BT_EIO and fill err
@@ -1023,9 +1061,9 @@ void bt_write_atomic_abort(void);
 /* ---- resources: a memory limit, cancelling, progress (resource.c) -------- */
 /* A limit on the memory one request may take, in bytes; 0 (the default)
  * means none. The readers refuse a file whose declared sizes alone exceed
- * it (BT_EFORMAT, naming the line), and bt_memory_estimate says what a
- * computation will take, so that a program can refuse a request before it
- * allocates instead of being killed half-way. */
+ * it (BT_EFORMAT, naming the line), and the _size function beside each
+ * computation's allocator says what it will take, so that a program can
+ * refuse a request before it allocates instead of being killed half-way. */
 void bt_set_memory_limit(double bytes);
 double bt_memory_limit(void);
 /* "512 B", "3.2 KiB", "7.5 GiB", … (binary units) into buf. */
@@ -1034,32 +1072,10 @@ void bt_format_bytes(double bytes, char *buf, size_t size);
  * available physical pages (sysconf); 0 when neither is known. */
 double bt_memory_available(void);
 
-/* The computations bt_memory_estimate knows. */
-enum {
-	BT_TASK_MODEL = 0,    /* the parameters alone (bt_model_alloc, init) */
-	BT_TASK_GRADIENT,     /* bt_gradient, truncated or chunked, and clipping */
-	BT_TASK_CHECK,        /* bt_gradcheck*, the Taylor test, the sweep (one
-				 thread; each further thread of the entry-by-entry
-				 check adds about BT_TASK_FLOW's model, data and
-				 workspace) */
-	BT_TASK_FLOW,         /* a forward and a backward pass kept (bptt flow) */
-	BT_TASK_FLOW_LAGS,    /* bt_flow_lags */
-	BT_TASK_JACOBIAN,     /* bt_jacobian_lags */
-	BT_TASK_SPECTRUM,     /* bt_spectrum_source + bt_spectrum_matrix */
-	BT_TASK_LYAPUNOV,     /* bt_lyapunov (streams: T only for the data) */
-	BT_TASK_BIAS,         /* bt_bias_model, bt_bias_scalar */
-	BT_TASK_TRAIN         /* bt_train with sets = the minibatch B (the E
-				 held-out sequences are data: E·T·(d + m + 1)
-				 doubles more) */
-};
-/* Bytes a task needs for a model of this architecture and sizes with
- * `sets` data sets (at least 1) of length T: the parameters, the data, and
- * the workspaces the task allocates (states, caches, gradients, copies,
- * S×S matrices, the attention readout's scratch). A double, so that absurd
- * sizes do not overflow; an estimate of the large buffers, not of every
- * small one. */
-double bt_memory_estimate(const bt_cell_type *type, bt_dims dims, size_t T,
-			  size_t sets, int task);
+/* What a computation needs besides the buffers its _size function counts
+ * (small vectors, the random number generators' state, the allocator's
+ * bookkeeping): a program adding up _size functions adds this once. */
+#define BT_MEMORY_SLACK 65536.0
 
 /* Cancelling: bt_cancel_request() (async-signal-safe: a signal handler may
  * call it) makes every long loop of the library stop at its next poll and

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* test_resource.c — what a request may take (resource.c): memory estimates
+/* test_resource.c — what a request may take (resource.c): the _size functions
  * against the memory the computation really holds, the memory limit in
  * the readers, cancelling and progress in every long loop.
  *
- *  - bt_memory_estimate, for every architecture and task, is at least the
- *    largest amount the task has allocated at any of its polls (measured
- *    with the allocator's own count: mallinfo2, or ASan's when it runs),
- *    plus the model and data it counts, and not wildly more;
+ *  - the _size function of each computation, for every architecture, is
+ *    at least the largest amount the computation has allocated at any of
+ *    its polls (measured with the allocator's own count: mallinfo2, or
+ *    ASan's when it runs), and not wildly more;
  *  - bt_seq_size and bt_batch_size are what bt_seq_alloc and
  *    bt_batch_alloc take, for every architecture;
  *  - a model or data file whose declared sizes exceed the limit is refused
@@ -181,9 +181,25 @@ END_TEST
 
 /* ---- estimates against what the tasks hold ---------------------------------------- */
 
-static const int tasks[] = {BT_TASK_GRADIENT, BT_TASK_CHECK, BT_TASK_FLOW_LAGS,
-			    BT_TASK_JACOBIAN, BT_TASK_SPECTRUM, BT_TASK_LYAPUNOV,
-			    BT_TASK_BIAS};
+enum { GRADIENT, CHECK, FLOW_LAGS, JACOBIAN, SPECTRUM, LYAPUNOV, BIAS };
+static const int tasks[] = {GRADIENT, CHECK, FLOW_LAGS, JACOBIAN, SPECTRUM,
+			    LYAPUNOV, BIAS};
+
+/* What the computation's _size function says it holds beside the model
+ * and the data. */
+static double computation_size(const bt_cell_type *type, bt_dims dims, size_t T, int task)
+{
+	switch (task) {
+	case GRADIENT: return bt_gradient_size(type, dims, T);
+	case CHECK: return bt_gradcheck_size(type, dims, T);
+	case FLOW_LAGS: return bt_flow_lags_size(type, dims, T);
+	case JACOBIAN: return bt_jacobian_lags_size(type, dims, T);
+	case SPECTRUM: return bt_spectrum_size(type, dims, T);
+	case LYAPUNOV: return bt_lyapunov_size(type, dims);
+	case BIAS: return bt_bias_size(type, dims, T);
+	}
+	return 0;
+}
 #define NTASKS (sizeof tasks / sizeof tasks[0])
 
 START_TEST(test_estimate_covers)
@@ -192,10 +208,10 @@ START_TEST(test_estimate_covers)
 	int task = tasks[(size_t)_i % NTASKS];
 	/* sizes at which the buffers that grow are far above the estimate's
 	 * constant for small ones (64 KiB) */
-	size_t T = task == BT_TASK_FLOW_LAGS ? 300 : task == BT_TASK_BIAS ? 600 : 1500;
+	size_t T = task == FLOW_LAGS ? 300 : task == BIAS ? 600 : 1500;
 	bt_model *m = tu_model(bt_cell_name(type), BT_ACT_TANH, 3, 40, 2, 0.3 / sqrt(10.0), 5);
 	bt_data *d = tu_data(T, 3, 2, 0, 6), *d2 = tu_data(T, 3, 2, 0, 7);
-	size_t P = m->nparams, sets = task == BT_TASK_BIAS ? 2 : 1;
+	size_t P = m->nparams;
 	double *g = malloc(P * sizeof(double)), *dX = malloc(T * 3 * sizeof(double));
 	ck_assert(g && dX);
 	double L, base = held();
@@ -204,31 +220,31 @@ START_TEST(test_estimate_covers)
 	bt_set_progress(sample, NULL);
 	int st = BT_OK;
 	switch (task) {
-	case BT_TASK_GRADIENT:
+	case GRADIENT:
 		st = bt_gradient(m, d, 0, &L, g, dX);
 		break;
-	case BT_TASK_CHECK: {
+	case CHECK: {
 		/* the directional check holds what the per-entry one does
 		 * (the same copies and gradients) and more: directions v */
 		bt_check_dir_result r;
 		st = bt_gradcheck_directional(m, d, NULL, &r);
 		break;
 	}
-	case BT_TASK_FLOW_LAGS: {
+	case FLOW_LAGS: {
 		bt_flow_result *r;
 		ck_assert_int_eq(bt_flow_alloc(&r, m, T), BT_OK);
 		st = bt_flow_lags(m, d, 5, 0, r);
 		bt_flow_free(r);
 		break;
 	}
-	case BT_TASK_JACOBIAN: {
+	case JACOBIAN: {
 		bt_jacobian_result *r;
 		ck_assert_int_eq(bt_jacobian_alloc(&r, T), BT_OK);
 		st = bt_jacobian_lags(m, d, r);
 		bt_jacobian_free(r);
 		break;
 	}
-	case BT_TASK_SPECTRUM: {
+	case SPECTRUM: {
 		gsl_matrix *A;
 		bt_spectrum_result *r;
 		ck_assert_int_eq(bt_spectrum_source(m, d, 0, &A, &is_w), BT_OK);
@@ -238,14 +254,14 @@ START_TEST(test_estimate_covers)
 		gsl_matrix_free(A);
 		break;
 	}
-	case BT_TASK_LYAPUNOV: {
+	case LYAPUNOV: {
 		bt_lyapunov_result *r;
 		ck_assert_int_eq(bt_lyapunov_alloc(&r, m, T, NULL), BT_OK);
 		st = bt_lyapunov(m, d, r);
 		bt_lyapunov_free(r);
 		break;
 	}
-	case BT_TASK_BIAS: {
+	case BIAS: {
 		size_t k[3] = {1, 4, 9};
 		const bt_data *ds[2] = {d, d2};
 		bt_bias_result *r;
@@ -257,17 +273,16 @@ START_TEST(test_estimate_covers)
 	}
 	bt_set_progress(NULL, NULL);
 	ck_assert_int_eq(st, BT_OK);
-	/* what the task held at its largest, and what the estimate counts
-	 * besides: the model, the data sets, the caller's gradients */
-	double used = peak - base + 8.0 * (double)P + 8.0 * (double)sets * (double)T * 6;
-	if (task == BT_TASK_GRADIENT)
-		used += 8.0 * (double)(P + T * 3);
-	double est = bt_memory_estimate(type, m->dims, T, sets, task);
-	ck_assert_msg(peak > base, "%s task %d: no poll saw the task's memory", bt_cell_name(type), task);
-	ck_assert_msg(est >= used, "%s task %d: estimate %.0f below the %.0f bytes held",
+	/* what the computation held at its largest beyond the caller's
+	 * buffers, against its _size function (and the constant for the
+	 * small buffers) */
+	double used = peak - base;
+	double est = computation_size(type, m->dims, T, task) + BT_MEMORY_SLACK;
+	ck_assert_msg(peak > base, "%s computation %d: no poll saw the task's memory", bt_cell_name(type), task);
+	ck_assert_msg(est >= used, "%s computation %d: size %.0f below the %.0f bytes held",
 		      bt_cell_name(type), task, est, used);
 	/* the spectrum of W needs no forward pass: the estimate is for J_t */
-	ck_assert_msg(is_w || est <= 4 * used + 2 * 65536, "%s task %d: estimate %.0f far above the %.0f bytes held",
+	ck_assert_msg(is_w || est <= 4 * used + 2 * 65536, "%s computation %d: size %.0f far above the %.0f bytes held",
 		      bt_cell_name(type), task, est, used);
 	free(g);
 	free(dX);
@@ -277,32 +292,46 @@ START_TEST(test_estimate_covers)
 }
 END_TEST
 
-/* Estimates grow as the sizes say: linearly in T for the workspaces,
+/* Sizes grow as the sizes say: linearly in T for the workspaces,
  * quadratically in the state size for the S×S matrices; absurd sizes give
- * large finite numbers, not overflow. */
+ * large finite numbers, not overflow; no type gives 0. */
 START_TEST(test_estimate_scaling)
 {
 	const bt_cell_type *lstm = bt_cell_lookup("lstm"), *att = bt_cell_lookup("attention");
 	bt_dims dm = {4, 16, 2};
-	double g1 = bt_memory_estimate(lstm, dm, 1000, 1, BT_TASK_GRADIENT);
-	double g2 = bt_memory_estimate(lstm, dm, 2000, 1, BT_TASK_GRADIENT);
+	double g1 = bt_gradient_size(lstm, dm, 1000);
+	double g2 = bt_gradient_size(lstm, dm, 2000);
+	double g0 = bt_gradient_size(lstm, dm, 0);
 	double P = bt_cell_param_count(lstm, dm);
-	double g0 = bt_memory_estimate(lstm, dm, 0, 1, BT_TASK_GRADIENT);
-	ck_assert(g0 >= 8 * 3 * P);
+	ck_assert(g1 > g0 && g0 >= 0);
 	ck_assert(fabs((g2 - g1) - (g1 - g0)) < 0.01 * g1);   /* linear in T */
+	ck_assert(bt_gradient_buffers_size(lstm, dm, 0) == 8 * P);
+	ck_assert(bt_gradient_buffers_size(lstm, dm, 10) == 8 * (P + 40));
 	bt_dims big = {4, 60000, 2};
-	double j = bt_memory_estimate(lstm, big, 100, 1, BT_TASK_JACOBIAN);
+	double j = bt_jacobian_lags_size(lstm, big, 100);
 	ck_assert(j > 3.0 * 8 * 120000.0 * 120000.0 && isfinite(j));
-	ck_assert(bt_memory_estimate(lstm, big, 100, 1, BT_TASK_MODEL) >= 8 * bt_cell_param_count(lstm, big));
-	ck_assert(bt_memory_estimate(lstm, big, 100, 1, BT_TASK_MODEL) <= 8 * bt_cell_param_count(lstm, big) + 65536);
+	ck_assert(bt_lyapunov_size(lstm, big) >= 3.0 * 8 * 120000.0 * 120000.0);
+	ck_assert(bt_model_size(lstm, big) == 8 * bt_cell_param_count(lstm, big));
+	ck_assert(bt_data_size(dm, 100) == 8.0 * 100 * 7);
 	bt_dims top = {BT_MAX_DIM, BT_MAX_DIM, BT_MAX_DIM};
-	for (int t = BT_TASK_MODEL; t <= BT_TASK_BIAS; t++)
-		ck_assert(isfinite(bt_memory_estimate(att, top, BT_MAX_T, 100000, t)));
-	/* the data sets count */
-	ck_assert(bt_memory_estimate(att, dm, 100, 8, BT_TASK_BIAS) >
-		  bt_memory_estimate(att, dm, 100, 1, BT_TASK_BIAS) + 8.0 * 7 * 100 * 7 - 1);
-	ck_assert(bt_memory_estimate(NULL, dm, 10, 1, BT_TASK_GRADIENT) == 0);
-	ck_assert(bt_memory_estimate(att, dm, 10, 1, 99) == 0);
+	size_t Tm = BT_MAX_T;
+	double all[] = {bt_model_size(att, top), bt_data_size(top, Tm),
+			bt_gradient_size(att, top, Tm), bt_gradient_buffers_size(att, top, Tm),
+			bt_gradcheck_size(att, top, Tm), bt_flow_lags_size(att, top, Tm),
+			bt_jacobian_lags_size(att, top, Tm), bt_spectrum_size(att, top, Tm),
+			bt_lyapunov_size(att, top), bt_bias_size(att, top, Tm),
+			bt_train_size(att, top, Tm, 100000)};
+	for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+		ck_assert(isfinite(all[i]) && all[i] > 0);
+	double none[] = {bt_model_size(NULL, dm), bt_gradient_size(NULL, dm, 10),
+			 bt_gradient_buffers_size(NULL, dm, 10), bt_gradcheck_size(NULL, dm, 10),
+			 bt_flow_lags_size(NULL, dm, 10), bt_jacobian_lags_size(NULL, dm, 10),
+			 bt_spectrum_size(NULL, dm, 10), bt_lyapunov_size(NULL, dm),
+			 bt_bias_size(NULL, dm, 10), bt_train_size(NULL, dm, 10, 4)};
+	for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
+		ck_assert(none[i] == 0);
+	/* a minibatch's data count */
+	ck_assert(bt_train_size(att, dm, 100, 8) > bt_train_size(att, dm, 100, 1) + 7 * bt_data_size(dm, 100) - 1);
 }
 END_TEST
 

@@ -666,8 +666,7 @@ START_TEST(test_task_fill)
 }
 END_TEST
 
-/* The memory estimate for training (BT_TASK_TRAIN with sets = B, plus the
- * held-out data) is at least what bt_train holds at its polls, measured
+/* bt_train_size (plus the model and the held-out data) is at least what bt_train holds at its polls, measured
  * with the allocator's own count (mallinfo2, or ASan's when it runs), and
  * not wildly more. */
 
@@ -691,8 +690,10 @@ START_TEST(test_memory_estimate)
 		ck_assert_int_eq(bt_train(mod, &o, NULL), BT_OK);
 		bt_set_progress(NULL, NULL);
 		double need = peak - before + 8.0 * (double)mod->nparams;
-		double est = bt_memory_estimate(mod->type, mod->dims, T, B, BT_TASK_TRAIN) +
-			     8.0 * (double)E * (double)T * (2 + 1 + 1);
+		bt_dims dd = {2, 0, 1};
+		double est = bt_model_size(mod->type, mod->dims) + BT_MEMORY_SLACK +
+			     bt_train_size(mod->type, mod->dims, T, B) +
+			     (double)E * bt_data_size(dd, T);
 		ck_assert_msg(est >= need, "%s: the estimate %.0f bytes is below the %.0f held",
 			      bt_cell_name(mod->type), est, need);
 		ck_assert_msg(est <= 10 * need, "%s: the estimate %.0f bytes is more than 10 times "

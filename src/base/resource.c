@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* resource.c — what a request may take: a memory limit (the estimates are
- * in core/memory.c), and cancelling of long loops with progress. */
+/* resource.c — what a request may take: a memory limit (the sizes are
+ * beside each allocator: bt_seq_size, bt_gradient_size, …), and cancelling of long loops with progress. */
 #include <math.h>
 #include <signal.h>
 #include <stdatomic.h>

@@ -173,7 +173,7 @@ bt_data *load_data(const cli_args *args, const bt_model *m)
 bt_model *model_from_options(const cli_args *args, int sizes_required)
 {
 	bt_dims dflt = {4, 16, 2};
-	return model_from_options_sized(args, sizes_required, dflt);
+	return model_from_options_sized(args, sizes_required, dflt, PLAN_MODEL);
 }
 
 /* --arch NAME: its record, or a refusal listing them all. */
@@ -229,7 +229,7 @@ static void init_from_options(const cli_args *args, const bt_cell_type *type,
 }
 
 bt_model *model_from_options_sized(const cli_args *args, int sizes_required,
-				   bt_dims dflt)
+				   bt_dims dflt, task_plan plan)
 {
 	const bt_cell_type *type = arch_from_options(args);
 	const char *arch = arg_get(args, "--arch");
@@ -254,8 +254,8 @@ bt_model *model_from_options_sized(const cli_args *args, int sizes_required,
 	init_from_options(args, type, arch, &opt);
 	/* the whole task, before anything is allocated (the data's length is
 	 * known here only when it is built: --length) */
-	need_planned(type, dims, arg_get(args, "--data") ? 1
-				 : arg_count(args, "--length", 100, 1, BT_MAX_T));
+	need_plan(plan, type, dims, arg_get(args, "--data") ? 1
+			 : arg_count(args, "--length", 100, 1, BT_MAX_T));
 	if (bt_cell_param_count(type, dims) > (double)BT_MAX_NUMBERS)
 		die("sizes d=%zu n=%zu m=%zu give %.0f parameters, more than a file may hold (10^9)",
 		    dims.d, dims.n, dims.m, bt_cell_param_count(type, dims));
@@ -269,7 +269,7 @@ bt_model *model_from_options_sized(const cli_args *args, int sizes_required,
 	return m;
 }
 
-bt_model *build_model(const cli_args *args)
+bt_model *build_model(const cli_args *args, task_plan plan)
 {
 	if (arg_get(args, "--model")) {
 		static const char *const clash[] = {"--arch", "--input", "--hidden", "--output",
@@ -280,16 +280,17 @@ bt_model *build_model(const cli_args *args)
 	}
 	if (!arg_get(args, "--arch"))
 		die_usage("missing --model FILE (or --arch NAME to build one)");
-	return model_from_options(args, 0);
+	bt_dims dflt = {4, 16, 2};
+	return model_from_options_sized(args, 0, dflt, plan);
 }
 
-bt_data *build_data(const cli_args *args, const bt_model *m)
+bt_data *build_data(const cli_args *args, const bt_model *m, task_plan plan)
 {
 	if (arg_get(args, "--data")) {
 		if (arg_get(args, "--length") || arg_get(args, "--data-seed"))
 			die_usage("--length/--data-seed: give either --data FILE or random data, not both");
 		bt_data *d = load_data(args, m);
-		need_task(m, d->T);
+		need_plan(plan, m->type, m->dims, d->T);
 		return d;
 	}
 	size_t T = arg_count(args, "--length", 100, 1, BT_MAX_T);
@@ -297,7 +298,7 @@ bt_data *build_data(const cli_args *args, const bt_model *m)
 	bt_data *d;
 	if ((double)T * (double)(m->dims.d + m->dims.m) > (double)BT_MAX_NUMBERS)
 		die("--length %zu: more than 10^9 numbers of data", T);
-	need_task(m, T);
+	need_plan(plan, m->type, m->dims, T);
 	if (bt_data_alloc(&d, T, m->dims.d, m->dims.m, 0) != BT_OK)
 		die("cannot allocate the data");
 	own_data(d);

@@ -96,19 +96,42 @@ void signals_reset(void);
 
 /* ---- memlimit.c --------------------------------------------------------- */
 
-/* Stops with a message naming the sizes and the estimate when a task
- * (BT_TASK_*) on this architecture and these sizes needs more memory than
- * the limit (BPTT_MAX_MEMORY, by default the memory available). */
+/* The computations of the subcommands, for the memory they need. */
+enum {
+	TASK_MODEL = 0,    /* the parameters alone (init, …) */
+	TASK_GRADIENT,     /* grad, truncated or chunked, and clip */
+	TASK_CHECK,        /* check (one thread; each further thread of the
+			      entry-by-entry check holds about TASK_FLOW's
+			      model, data and workspace more) */
+	TASK_FLOW,         /* flow: a forward and a backward pass kept */
+	TASK_FLOW_LAGS,    /* flow --lags */
+	TASK_JACOBIAN,     /* jacobian */
+	TASK_SPECTRUM,     /* spectrum */
+	TASK_LYAPUNOV,     /* lyapunov (streams: T only for the data) */
+	TASK_BIAS,         /* bias */
+	TASK_TRAIN         /* train, with sets = the minibatch B (the held-out
+			      sequences are data sets more) */
+};
+/* What a subcommand will compute over how many data sets: build_model and
+ * build_data check its memory before they allocate. */
+typedef struct {
+	int task;
+	size_t sets;
+} task_plan;
+#define PLAN_MODEL ((task_plan){TASK_MODEL, 1})
+/* The bytes a task (TASK_*) holds on this architecture and these sizes,
+ * with `sets` data sets (at least 1) of length T: the model, the data and
+ * what the library's _size functions count, plus BT_MEMORY_SLACK; 0 for no
+ * type. */
+double task_memory(const bt_cell_type *type, bt_dims dims, size_t T,
+		   size_t sets, int task);
+/* Stops with a message naming the sizes and the estimate when a task on
+ * this architecture and these sizes needs more memory than the limit
+ * (BPTT_MAX_MEMORY, by default the memory available). */
 void need_memory(const bt_cell_type *type, bt_dims dims, size_t T,
 		 size_t sets, int task);
-/* The task (BT_TASK_*) and number of data sets that build_model and
- * build_data check the memory for, before they allocate (default: the
- * model alone). */
-void plan_task(int task, size_t sets);
-/* need_memory for the planned task on this model over data of length T. */
-void need_task(const bt_model *m, size_t T);
-/* The same for a model about to be built. */
-void need_planned(const bt_cell_type *type, bt_dims dims, size_t T);
+/* need_memory for a plan. */
+void need_plan(task_plan plan, const bt_cell_type *type, bt_dims dims, size_t T);
 /* The same for a number of bytes that something described needs. */
 void need_bytes(double bytes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* For cli_run and cli_reset: the limit from BPTT_MAX_MEMORY (stops on a
@@ -169,18 +192,22 @@ bt_data *load_data(const cli_args *args, const bt_model *m);
 /* A new model from --arch, the sizes (required, or the defaults d = 4,
  * n = 16, m = 2) and the subcommand's init options. */
 bt_model *model_from_options(const cli_args *args, int sizes_required);
-/* The same with other default sizes (bptt train: the task's d and m). */
+/* The same with other default sizes (bptt train: the task's d and m),
+ * checking the memory of plan before anything is allocated. */
 bt_model *model_from_options_sized(const cli_args *args, int sizes_required,
-				   bt_dims dflt);
+				   bt_dims dflt, task_plan plan);
 /* bt_task_options from --length, --symbols, --alphabet, --delay, --a, --b,
  * --s for the task called name (cli_task.c); the seed is left at its
  * default. */
 void task_from_options(const cli_args *args, const char *name,
 		       bt_task_options *o);
-/* --model FILE, or a model built from --arch and the sizes and init options */
-bt_model *build_model(const cli_args *args);
-/* --data FILE, or random inputs of --length T (--data-seed) */
-bt_data *build_data(const cli_args *args, const bt_model *m);
+/* --model FILE, or a model built from --arch and the sizes and init
+ * options; the memory of plan checked first (for the length of --length:
+ * for data from a file, build_data checks it again) */
+bt_model *build_model(const cli_args *args, task_plan plan);
+/* --data FILE, or random inputs of --length T (--data-seed); the memory of
+ * plan checked before the data are allocated */
+bt_data *build_data(const cli_args *args, const bt_model *m, task_plan plan);
 /* A comment line naming the model and data (and their files, if given). */
 void describe(FILE *f, const cli_args *args, const bt_model *m,
 	      const bt_data *d);

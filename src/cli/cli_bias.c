@@ -164,7 +164,7 @@ static int run_scalar(const cli_args *args)
 	}
 	bt_dims one = {1, 1, 1};
 	for (size_t i = 0; i < na; i++)
-		need_memory(bt_cell_lookup("linear"), one, burn[i] + T, 1, BT_TASK_BIAS);
+		need_memory(bt_cell_lookup("linear"), one, burn[i] + T, 1, TASK_BIAS);
 	for (size_t i = 0; i < na; i++)
 		for (size_t j = 0; j < nk; j++) {
 			progress_context("a = %g, k = %zu (row %zu of %zu)", a[i], k[j],
@@ -242,7 +242,7 @@ static datasets *random_datasets(const cli_args *args, const bt_model *m,
 	*dseed = arg_count(args, "--data-seed", 1, 0, ULONG_MAX);
 	if ((double)T * (double)(m->dims.d + m->dims.m) > (double)BT_MAX_NUMBERS)
 		die("--length %zu: more than 10^9 numbers of data", T);
-	need_task(m, T);
+	need_memory(m->type, m->dims, T, ndata, TASK_BIAS);
 	datasets *sets = calloc(1, sizeof *sets);
 	if (!sets)
 		die("out of memory");
@@ -265,7 +265,9 @@ static int run_model(const cli_args *args)
 {
 	static const char *const only_scalar[] = {"--a", "--b", "--s", "--sequences", "--burn-in", NULL};
 	refuse_given(args, only_scalar, "only with --scalar");
-	bt_model *m = build_model(args);
+	task_plan plan = {TASK_BIAS, arg_get(args, "--data") ? 1
+				: arg_count(args, "--datasets", 8, 1, 100000)};
+	bt_model *m = build_model(args, plan);
 	size_t ndata = 1;
 	bt_data **data;
 	unsigned long dseed = 0;
@@ -274,7 +276,7 @@ static int run_model(const cli_args *args)
 		if (arg_get(args, "--datasets"))
 			die_usage("--datasets: not with --data FILE (that file is the one data set)");
 		data = xmalloc(sizeof *data);
-		data[0] = build_data(args, m);
+		data[0] = build_data(args, m, plan);
 	} else {
 		sets = random_datasets(args, m, &dseed);
 		data = sets->d;
@@ -312,8 +314,6 @@ static int run_bias(const cli_args *args)
 {
 	if (arg_get(args, "--scalar"))
 		return run_scalar(args);
-	plan_task(BT_TASK_BIAS, arg_get(args, "--data") ? 1
-				: arg_count(args, "--datasets", 8, 1, 100000));
 	return run_model(args);
 }
 

@@ -47,9 +47,9 @@ static void gradient_to_clip(const cli_args *args, clip_source *s)
 		s->g = s->m->theta;
 		return;
 	}
-	plan_task(BT_TASK_GRADIENT, 1);
-	s->m = build_model(args);
-	bt_data *d = build_data(args, s->m);
+	task_plan plan = {TASK_GRADIENT, 1};
+	s->m = build_model(args, plan);
+	bt_data *d = build_data(args, s->m, plan);
 	size_t k = arg_count(args, "--truncate", 0, 1, ULLONG_MAX);
 	s->T = d->T;
 	s->g = xmalloc(s->m->nparams * sizeof(double));

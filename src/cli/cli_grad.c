@@ -31,7 +31,7 @@ static int run_grad(const cli_args *args)
 	bt_model *m = load_model(args);
 	bt_data *d = load_data(args, m);
 	size_t k = arg_count(args, "--truncate", 0, 1, ULLONG_MAX);
-	need_memory(m->type, m->dims, d->T, 1, BT_TASK_GRADIENT);
+	need_memory(m->type, m->dims, d->T, 1, TASK_GRADIENT);
 	double *g = xmalloc(m->nparams * sizeof(double));
 	double *dX = xmalloc(d->T * d->d * sizeof(double));
 	double loss;
@@ -233,8 +233,8 @@ static void check_threads(const cli_args *args, const bt_model *m,
 	size_t k = bt_check_threads(m, d, opt);
 	double lim = bt_memory_limit();
 	if (lim > 0 && k > 1) {
-		double base = bt_memory_estimate(m->type, m->dims, d->T, 1, BT_TASK_CHECK);
-		double one = bt_memory_estimate(m->type, m->dims, d->T, 1, BT_TASK_FLOW);
+		double base = task_memory(m->type, m->dims, d->T, 1, TASK_CHECK);
+		double one = task_memory(m->type, m->dims, d->T, 1, TASK_FLOW);
 		while (k > 1 && base + (double)(k - 1) * one > lim)
 			k--;
 	}
@@ -327,7 +327,7 @@ static int run_check(const cli_args *args)
 {
 	bt_model *m = load_model(args);
 	bt_data *d = load_data(args, m);
-	need_memory(m->type, m->dims, d->T, 1, BT_TASK_CHECK);
+	need_memory(m->type, m->dims, d->T, 1, TASK_CHECK);
 	bt_check_options opt;
 	int taylor = check_options(args, &opt);
 	if (arg_get(args, "--sweep")) {
@@ -482,9 +482,9 @@ static int flow_writer(FILE *f, const void *ctx)
 
 static int run_flow(const cli_args *args)
 {
-	plan_task(arg_get(args, "--lags") ? BT_TASK_FLOW_LAGS : BT_TASK_FLOW, 1);
-	bt_model *m = build_model(args);
-	bt_data *d = build_data(args, m);
+	task_plan plan = {arg_get(args, "--lags") ? TASK_FLOW_LAGS : TASK_FLOW, 1};
+	bt_model *m = build_model(args, plan);
+	bt_data *d = build_data(args, m, plan);
 	size_t k = arg_count(args, "--truncate", 0, 1, ULLONG_MAX);
 	if (arg_get(args, "--term") && !arg_get(args, "--lags"))
 		die_usage("--term: only with --lags");

@@ -45,9 +45,9 @@ static void free_jacobian(void *p) { bt_jacobian_free(p); }
 
 static int run_jacobian(const cli_args *args)
 {
-	plan_task(BT_TASK_JACOBIAN, 1);
-	bt_model *m = build_model(args);
-	bt_data *d = build_data(args, m);
+	task_plan plan = {TASK_JACOBIAN, 1};
+	bt_model *m = build_model(args, plan);
+	bt_data *d = build_data(args, m, plan);
 	bt_jacobian_result *r;
 	if (bt_jacobian_alloc(&r, d->T) != BT_OK)
 		die("out of memory");

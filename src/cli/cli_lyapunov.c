@@ -45,9 +45,9 @@ static int run_lyapunov(const cli_args *args)
 	unsigned long long B = arg_count(args, "--burn-in", 0, 0, BT_MAX_T - 1);
 	unsigned long long K = arg_count(args, "--blocks", 10, 2, BT_MAX_T);
 	unsigned long seed = arg_count(args, "--tangent-seed", 1, 0, ULONG_MAX);
-	plan_task(BT_TASK_LYAPUNOV, 1);
-	bt_model *m = build_model(args);
-	bt_data *d = build_data(args, m);
+	task_plan plan = {TASK_LYAPUNOV, 1};
+	bt_model *m = build_model(args, plan);
+	bt_data *d = build_data(args, m, plan);
 	size_t S = m->state_size, T = d->T;
 	if (!arg_get(args, "--count"))
 		k = S < 10 ? S : 10;

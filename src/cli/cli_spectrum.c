@@ -71,9 +71,9 @@ static void free_spectrum(void *p) { bt_spectrum_free(p); }
 
 static int run_spectrum(const cli_args *args)
 {
-	plan_task(BT_TASK_SPECTRUM, 1);
-	bt_model *m = build_model(args);
-	bt_data *d = build_data(args, m);
+	task_plan plan = {TASK_SPECTRUM, 1};
+	bt_model *m = build_model(args, plan);
+	bt_data *d = build_data(args, m, plan);
 	size_t step = arg_count(args, "--step", 0, 1, BT_MAX_T);
 	if (step > d->T)
 		die_usage("--step %zu: beyond the data's length T = %zu", step, d->T);

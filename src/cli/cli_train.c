@@ -223,7 +223,7 @@ static void choose_source(const cli_args *args, bt_train_options *o,
 static bt_model *train_model(const cli_args *args, train_source *s)
 {
 	if (arg_get(args, "--model"))
-		return build_model(args);
+		return build_model(args, PLAN_MODEL);
 	if (!arg_get(args, "--arch"))
 		die_usage("missing --model FILE (or --arch NAME to build one)");
 	int task = arg_get(args, "--task") != NULL;
@@ -237,7 +237,7 @@ static bt_model *train_model(const cli_args *args, train_source *s)
 		dflt.d = s->data->d;
 		dflt.m = s->data->m;
 	}
-	return model_from_options_sized(args, 0, dflt);
+	return model_from_options_sized(args, 0, dflt, PLAN_MODEL);
 }
 
 /* The data file (read if it is not yet) or the task, against the model;
@@ -319,8 +319,9 @@ static void need_training_memory(const cli_args *args, const bt_model *model,
 {
 	double E = o->data ? 0 : (double)o->eval_size;
 	double curve = arg_get(args, "--curve") ? 8.0 * NCOL * (double)o->steps : 0;
-	need_bytes(bt_memory_estimate(model->type, model->dims, s->T, o->batch, BT_TASK_TRAIN) +
-			   8.0 * E * (double)s->T * (double)(s->d + s->m + 1) + curve,
+	bt_dims data_dims = {s->d, 0, s->m};
+	need_bytes(task_memory(model->type, model->dims, s->T, o->batch, TASK_TRAIN) +
+			   E * bt_data_size(data_dims, s->T) + curve,
 		   "training arch %s with d=%zu n=%zu m=%zu (%.0f parameters), T=%zu, batch %zu, "
 		   "%.0f held-out sequences, %zu steps", bt_cell_name(model->type), model->dims.d,
 		   model->dims.n, model->dims.m, (double)model->nparams, s->T, o->batch, E, o->steps);

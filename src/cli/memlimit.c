@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* memlimit.c — the memory limit (BPTT_MAX_MEMORY, by default the memory
  * available) and the checks that stop a command before it allocates more:
- * need_bytes, need_memory, and the task planned for build_model and
- * build_data (plan_task, need_task). */
+ * need_bytes, and need_memory, which adds up what a task holds from the
+ * library's _size functions. */
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -37,23 +37,51 @@ void need_bytes(double bytes, const char *fmt, ...)
 	    "nothing done", what, need, lim, limit_source);
 }
 
-static int planned_task = BT_TASK_MODEL;
-static size_t planned_sets = 1;
-
-void plan_task(int task, size_t sets)
+/* What a task holds at its largest: the model, the data sets and what the
+ * library's computation holds beside them (its _size function), and the
+ * command's own buffers. */
+static double task_bytes(const bt_cell_type *type, bt_dims dims, size_t T,
+			 size_t sets, int task)
 {
-	planned_task = task;
-	planned_sets = sets;
+	double model = bt_model_size(type, dims), data = bt_data_size(dims, T);
+	double base = model + (double)(sets ? sets : 1) * data;
+	switch (task) {
+	case TASK_MODEL:
+		return model;
+	case TASK_GRADIENT:
+		/* the gradient and clipping's copy of it */
+		return base + bt_gradient_size(type, dims, T) +
+		       2 * bt_gradient_buffers_size(type, dims, T);
+	case TASK_CHECK:
+		return base + bt_gradcheck_size(type, dims, T);
+	case TASK_FLOW:
+		return base + bt_seq_size(type, dims, T);
+	case TASK_FLOW_LAGS:
+		return base + bt_flow_lags_size(type, dims, T);
+	case TASK_JACOBIAN:
+		return base + bt_jacobian_lags_size(type, dims, T);
+	case TASK_SPECTRUM:
+		return base + bt_spectrum_size(type, dims, T);
+	case TASK_LYAPUNOV:
+		return base + bt_lyapunov_size(type, dims);
+	case TASK_BIAS:
+		return base + bt_bias_size(type, dims, T);
+	case TASK_TRAIN:
+		/* sets = the minibatch B, whose data bt_train_size counts */
+		return model + bt_train_size(type, dims, T, sets);
+	}
+	return 0;
 }
 
-void need_planned(const bt_cell_type *type, bt_dims dims, size_t T)
+double task_memory(const bt_cell_type *type, bt_dims dims, size_t T,
+		   size_t sets, int task)
 {
-	need_memory(type, dims, T, planned_sets, planned_task);
+	return type ? task_bytes(type, dims, T, sets, task) + BT_MEMORY_SLACK : 0;
 }
 
-void need_task(const bt_model *m, size_t T)
+void need_plan(task_plan plan, const bt_cell_type *type, bt_dims dims, size_t T)
 {
-	need_planned(m->type, m->dims, T);
+	need_memory(type, dims, T, plan.sets, plan.task);
 }
 
 void need_memory(const bt_cell_type *type, bt_dims dims, size_t T,
@@ -65,7 +93,7 @@ void need_memory(const bt_cell_type *type, bt_dims dims, size_t T,
 	char T_s[96] = "";
 	if (T)
 		snprintf(T_s, sizeof T_s, ", T=%zu%s", T, sets_s);
-	need_bytes(bt_memory_estimate(type, dims, T, sets, task),
+	need_bytes(task_memory(type, dims, T, sets, task),
 		   "arch %s with d=%zu n=%zu m=%zu (%.0f parameters)%s",
 		   bt_cell_name(type), dims.d, dims.n, dims.m,
 		   bt_cell_param_count(type, dims), T_s);
@@ -106,7 +134,5 @@ void set_memory_limit(void)
 
 void memlimit_reset(void)
 {
-	planned_task = BT_TASK_MODEL;
-	planned_sets = 1;
 	limit_source = default_limit_source;
 }

@@ -34,6 +34,11 @@ int bt_data_alloc(bt_data **out, size_t T, size_t d, size_t m, int with_mask)
 	return BT_OK;
 }
 
+double bt_data_size(bt_dims dims, size_t T)
+{
+	return 8.0 * (double)T * ((double)dims.d + (double)dims.m + 1);
+}
+
 void bt_data_free(bt_data *data)
 {
 	if (!data)

@@ -3,6 +3,7 @@
  * batched one for full BPTT of an architecture with batched kernels, the
  * per-step sequence engine otherwise) and the backward pass (full, the
  * sliding window of tbptt.c, or the chunks of tbptt_chunked.c). */
+#include <math.h>
 #include <string.h>
 #include "core/seq_internal.h"
 
@@ -70,4 +71,18 @@ int bt_gradient_chunked(const bt_model *model, const bt_data *data, size_t k,
 	if (st != BT_OK)
 		return st;
 	return bt_gradient_kind(model, data, BT_BACKWARD_CHUNKED, k, loss, grad, dX);
+}
+
+/* Full BPTT takes one workspace or the other (bt_batch_alloc with B = 1, or
+ * bt_seq_alloc), never both at once; truncation takes bt_seq_alloc's. */
+double bt_gradient_size(const bt_cell_type *type, bt_dims dims, size_t T)
+{
+	return fmax(bt_seq_size(type, dims, T), bt_batch_size(type, dims, 1, T));
+}
+
+double bt_gradient_buffers_size(const bt_cell_type *type, bt_dims dims, size_t T)
+{
+	if (!type)
+		return 0;
+	return 8 * (bt_cell_param_count(type, dims) + (double)T * (double)dims.d);
 }

@@ -89,6 +89,11 @@ int bt_model_alloc(bt_model **out, const bt_cell_type *type, bt_dims dims,
 	return BT_OK;
 }
 
+double bt_model_size(const bt_cell_type *type, bt_dims dims)
+{
+	return type ? 8 * bt_cell_param_count(type, dims) : 0;
+}
+
 void bt_model_free(bt_model *model)
 {
 	if (!model)

@@ -167,6 +167,15 @@ int bt_bias_alloc(bt_bias_result **out, const size_t *k, size_t nk,
 	return BT_OK;
 }
 
+/* Per data set in turn: a workspace and three gradients (the full one, a
+ * truncated one, their difference). */
+double bt_bias_size(const bt_cell_type *type, bt_dims dims, size_t T)
+{
+	if (!type)
+		return 0;
+	return bt_seq_size(type, dims, T) + 8 * 3 * bt_cell_param_count(type, dims);
+}
+
 void bt_bias_free(bt_bias_result *r)
 {
 	if (!r)

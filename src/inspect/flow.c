@@ -69,6 +69,20 @@ int bt_flow_alloc(bt_flow_result **out, const bt_model *model, size_t T)
 	return BT_OK;
 }
 
+/* Two workspaces (the forward pass kept, the backward passes); δ, the full
+ * and the truncated sums (T×S each); the per-lag norms of the result and
+ * the per-block ones; the direct ∂ℓ/∂x; three parameter-sized scratch
+ * buffers. */
+double bt_flow_lags_size(const bt_cell_type *type, bt_dims dims, size_t T_in)
+{
+	if (!type)
+		return 0;
+	double T = (double)T_in, S = (double)type->state_size(&dims);
+	return 2 * bt_seq_size(type, dims, T_in) +
+	       8 * (3 * T * S + T * (16 + (double)BT_MAX_BLOCKS) + T * (double)dims.d +
+		    3 * bt_cell_param_count(type, dims));
+}
+
 void bt_flow_free(bt_flow_result *r)
 {
 	if (!r)

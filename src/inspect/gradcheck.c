@@ -414,6 +414,17 @@ static int check_begin(const bt_model *model, const bt_data *data,
 	return st == BT_OK ? bt_data_check(model, data) : st;
 }
 
+/* The exact gradient's workspace; a copy of the model and of the data to
+ * perturb; four gradient pairs: the exact one, the differences, the
+ * directions v over everything and a scratch one. */
+double bt_gradcheck_size(const bt_cell_type *type, bt_dims dims, size_t T)
+{
+	if (!type)
+		return 0;
+	return bt_gradient_size(type, dims, T) + bt_model_size(type, dims) +
+	       bt_data_size(dims, T) + 4 * bt_gradient_buffers_size(type, dims, T);
+}
+
 int bt_gradcheck(const bt_model *model, const bt_data *data,
 		 const bt_check_options *opt_in, bt_check_result *res)
 {

@@ -44,6 +44,16 @@ int bt_jacobian_alloc(bt_jacobian_result **out, size_t T)
 	return BT_OK;
 }
 
+/* A workspace for the forward pass; J_t, the product and its copy (S×S);
+ * W for the bound (n×n); the five per-lag columns of the result. */
+double bt_jacobian_lags_size(const bt_cell_type *type, bt_dims dims, size_t T)
+{
+	if (!type)
+		return 0;
+	double S = (double)type->state_size(&dims), n = (double)dims.n;
+	return bt_seq_size(type, dims, T) + 8 * (3 * S * S + n * n + 5 * (double)T);
+}
+
 void bt_jacobian_free(bt_jacobian_result *r)
 {
 	if (!r)

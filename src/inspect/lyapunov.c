@@ -75,6 +75,15 @@ int bt_lyapunov_alloc(bt_lyapunov_result **out, const bt_model *model,
 	return BT_OK;
 }
 
+/* J_t, the k ≤ S tangent vectors and their product with J_t. */
+double bt_lyapunov_size(const bt_cell_type *type, bt_dims dims)
+{
+	if (!type)
+		return 0;
+	double S = (double)type->state_size(&dims);
+	return 8 * 3 * S * S;
+}
+
 void bt_lyapunov_free(bt_lyapunov_result *r)
 {
 	if (!r)

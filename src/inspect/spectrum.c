@@ -51,6 +51,17 @@ int bt_spectrum_alloc(bt_spectrum_result **out, size_t n, size_t T)
 	return BT_OK;
 }
 
+/* A workspace for the forward pass (when the matrix is a step Jacobian);
+ * the matrix, the SVD's and the Schur form's copies and the powers' two
+ * products (eight S×S in all); the result's columns. */
+double bt_spectrum_size(const bt_cell_type *type, bt_dims dims, size_t T)
+{
+	if (!type)
+		return 0;
+	double S = (double)type->state_size(&dims);
+	return bt_seq_size(type, dims, T) + 8 * (8 * S * S + 3 * (double)T);
+}
+
 void bt_spectrum_free(bt_spectrum_result *r)
 {
 	if (!r)

@@ -432,6 +432,19 @@ static int evaluate_due(train_ws *w, const bt_model *model,
 	return BT_OK;
 }
 
+/* The minibatch's B data sets; the batched workspace for B sequences and
+ * one more workspace for the other estimators and the evaluation; the
+ * gradient, its clipped copy, the batch's own, the optimiser's two moments
+ * and one more (six parameter-sized buffers). */
+double bt_train_size(const bt_cell_type *type, bt_dims dims, size_t T, size_t B)
+{
+	if (!type)
+		return 0;
+	double b = B ? (double)B : 1;
+	return b * bt_data_size(dims, T) + bt_batch_size(type, dims, B ? B : 1, T) +
+	       bt_seq_size(type, dims, T) + 8 * 6 * bt_cell_param_count(type, dims);
+}
+
 int bt_train(bt_model *model, const bt_train_options *o, bt_train_result *res)
 {
 	bt_train_result scratch;
