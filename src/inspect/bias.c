@@ -19,6 +19,7 @@
 #include <gsl/gsl_rng.h>
 #include "cells/cell.h"
 #include "base/progress.h"
+#include "core/seq_internal.h"
 
 double bt_bias_scalar_closed(double a, double b, double s, size_t k)
 {
@@ -106,7 +107,7 @@ int bt_bias_scalar(double a, double b, double s, size_t k, size_t T,
 			D->X[t] = gsl_ran_gaussian_ziggurat(rng, s);
 		memset(g0, 0, mod->nparams * sizeof(double));
 		memset(gk, 0, mod->nparams * sizeof(double));
-		if ((st = bt_seq_forward(q, mod, D, NULL)) != BT_OK ||
+		if ((st = bt_seq_forward_pass(q, mod, D, NULL)) != BT_OK ||
 		    (st = bt_seq_backward(q, mod, D, g0, NULL)) != BT_OK ||
 		    (st = bt_seq_backward_truncated(q, mod, D, k, gk, NULL)) != BT_OK)
 			goto done;
@@ -219,7 +220,7 @@ static int bias_one(const bt_model *model, const bt_data *data,
 	if (st != BT_OK)
 		return st;
 	memset(gfull, 0, P * sizeof(double));
-	if ((st = bt_seq_forward(q, model, data, NULL)) != BT_OK ||
+	if ((st = bt_seq_forward_pass(q, model, data, NULL)) != BT_OK ||
 	    (st = bt_seq_backward(q, model, data, gfull, NULL)) != BT_OK)
 		goto done;
 	if (!bt_all_finite(gfull, P)) {

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <gsl/gsl_cblas.h>
+#include "core/readout.h"
 #include "core/seq_internal.h"
 
 /* The first non-finite entry of p[0…k-1], from 1; 0 when all are finite. */
@@ -103,21 +104,6 @@ static int trial_zero(trial *tr, const bt_model *model, size_t b)
 	return BT_OK;
 }
 
-/* ŷ_t = V h + b_y (+ the extra readout) with the trial's parameters. */
-static void trial_readout(trial *tr, size_t t, const double *h, const double *X)
-{
-	const bt_model *c = tr->copy;
-	const bt_cell_type *ty = c->type;
-	int m = (int)c->dims.m, n = (int)c->dims.n;
-	const double *V = c->theta + c->blocks[ty->nblocks].offset;
-	const double *by = c->theta + c->blocks[ty->nblocks + 1].offset;
-	memcpy(tr->yh, by, c->dims.m * sizeof(double));
-	cblas_dgemv(CblasRowMajor, CblasNoTrans, m, n, 1.0, V, n, h, 1, 1.0,
-		    tr->yh, 1);
-	if (ty->readout_forward)
-		ty->readout_forward(&tr->step, t, h, X, tr->yh, tr->rscratch);
-}
-
 /* Names the first block without which step t's state (state = 1) or
  * output (state = 0) is finite. */
 static int attribute(const bt_model *model, const bt_data *data,
@@ -143,7 +129,8 @@ static int attribute(const bt_model *model, const bt_data *data,
 			if (first_bad(tr.s, S))
 				continue;
 		} else {
-			trial_readout(&tr, t, q->states + t * S, data->X);
+			bt_readout_step(&tr.step, t, q->states + t * S, data->X, tr.yh,
+					 tr.rscratch);
 			if (first_bad(tr.yh, model->dims.m))
 				continue;
 		}
@@ -178,13 +165,7 @@ static int scan_forward(const bt_model *model, const bt_data *data,
 			return 1;
 		}
 		double mu = data->M ? data->M[t - 1] : 1.0;
-		if (mu == 0)
-			continue;
-		const double *y = data->Y + (t - 1) * m;
-		double sq = 0;
-		for (size_t k = 0; k < m; k++)
-			sq += (yh[k] - y[k]) * (yh[k] - y[k]);
-		double term = mu * 0.5 * sq;
+		double term = bt_loss_term(m, yh, data->Y + (t - 1) * m, mu, NULL);
 		if (!isfinite(term)) {
 			found(f, BT_FAULT_FORWARD, t, "loss term l_t", &term, 1, 1);
 			return 1;
@@ -367,7 +348,7 @@ int bt_fault_locate(const bt_model *model, const bt_data *data,
 	double *dX = calloc(data->T * data->d, sizeof(double));
 	int st = grad && dX ? bt_seq_alloc(&q, model, data->T) : BT_ENOMEM;
 	if (st == BT_OK) {
-		st = bt_seq_forward(q, model, data, NULL);
+		st = bt_seq_forward_pass(q, model, data, NULL);
 		if (st == BT_ENUMERIC)
 			st = BT_OK;
 	}

@@ -215,7 +215,7 @@ static int pass_open(lag_pass *w, const bt_model *model, const bt_data *data,
 		return st;
 	if (w->q->A && !(w->ddaux = calloc(w->q->A, sizeof(double))))
 		return BT_ENOMEM;
-	return bt_seq_forward(w->q, model, data, NULL);
+	return bt_seq_forward_pass(w->q, model, data, NULL);
 }
 
 /* Lag 0: δ^{(0)}_t = ∂ℓ_t/∂s_t from the readout of every term, whose

@@ -141,7 +141,7 @@ static int probe_open(probe *p, const bt_model *model, const bt_data *data,
 static double eval(probe *p)
 {
 	double L = NAN;
-	int st = bt_seq_forward(p->seq, p->pm, p->pd, &L);
+	int st = bt_seq_forward_pass(p->seq, p->pm, p->pd, &L);
 	if (st != BT_OK && p->status == BT_OK)
 		p->status = st;
 	return L;

@@ -153,7 +153,7 @@ static int walk_open(lag_walk *lw, const bt_model *model, const bt_data *data)
 		return BT_ENOMEM;
 	int st = bt_seq_alloc(&lw->q, model, lw->T);
 	/* a loss that overflows does not matter here; non-finite Jacobians do */
-	if (st == BT_OK && (st = bt_seq_forward(lw->q, model, data, NULL)) == BT_ENUMERIC)
+	if (st == BT_OK && (st = bt_seq_forward_pass(lw->q, model, data, NULL)) == BT_ENUMERIC)
 		st = BT_OK;
 	if (st != BT_OK)
 		return st;

@@ -286,7 +286,7 @@ int bt_spectrum_source(const bt_model *model, const bt_data *data, size_t step,
 	gsl_matrix *J = gsl_matrix_alloc(S, S);
 	int st = J ? bt_seq_alloc(&q, model, t) : BT_ENOMEM;
 	/* a loss that overflows does not matter here; a non-finite J does */
-	if (st == BT_OK && (st = bt_seq_forward(q, model, &head, NULL)) == BT_ENUMERIC)
+	if (st == BT_OK && (st = bt_seq_forward_pass(q, model, &head, NULL)) == BT_ENUMERIC)
 		st = BT_OK;
 	if (st == BT_OK)
 		st = bt_seq_jacobian(q, model, &head, t, J);
