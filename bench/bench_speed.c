@@ -220,6 +220,9 @@ typedef struct {
 	int reps;
 	double torch, ratio;         /* PyTorch's best (CPU) ms, PyTorch/bptt */
 	double mb;                   /* process: the files' size */
+	double each;                 /* B > 1: best CPU ms of the same B
+					sequences, one bt_batch_gradient
+					call (B = 1) each */
 } row;
 
 /* PyTorch's time for the row (CPU time when the file has it) and the
@@ -254,8 +257,10 @@ static void keep_best(row *w, const row *x, int first)
 	}
 	int reps = w->reps + x->reps;
 	double wall = fmin(w->wall, x->wall), median = fmin(w->median, x->median);
+	double each = fmin(w->each, x->each);
 	if (x->cpu < w->cpu)
 		*w = *x;
+	w->each = each;
 	w->reps = reps;
 	w->wall = wall;
 	w->median = median;
@@ -318,6 +323,22 @@ static int run_batch(void *c)
 				 g->B, &g->loss, g->grad, g->dX);
 }
 
+/* The same sequences one call each: what B sequences cost without the
+ * batched driver (each reads its own data, as B = 32 does; the B = 1 rows
+ * repeat one sequence, whose data stay in the cache). */
+static int run_each(void *c)
+{
+	grad_ctx *g = c;
+	for (size_t b = 0; b < g->B; b++) {
+		int st = bt_batch_gradient(g->ws, g->model,
+					   (const bt_data *const *)g->data + b, 1,
+					   &g->loss, g->grad, g->dX + b);
+		if (st)
+			return st;
+	}
+	return 0;
+}
+
 
 static int time_gradient(const plan *p, const char *arch, size_t n, size_t T,
 			 size_t B, row *out)
@@ -349,10 +370,13 @@ static int time_gradient(const plan *p, const char *arch, size_t n, size_t T,
 	}
 	if ((st = bt_batch_alloc(&g.ws, g.model, B, T)))
 		goto done;
-	timing tm;
+	timing tm, te = {NAN, NAN, NAN, NAN, 0};
 	st = repeat(p, run_batch, &g, 0, &tm);
+	if (st == 0 && B > 1)
+		st = repeat(p, run_each, &g, 0, &te);
 	if (st)
 		goto done;
+	out->each = 1e3 * te.cpu;
 	snprintf(out->arch, sizeof out->arch, "%s", arch);
 	out->n = n;
 	out->B = B;
@@ -724,6 +748,19 @@ int main(int argc, char **argv)
 	if (!ntorch)
 		printf("(no PyTorch times: bench/torch_bench.py needs python3-torch)\n");
 	printf("%%ceil: against dgemv nxn (B = 1) or dgemm nxn.nxB (B > 1) of the same n\n\n");
+	int each_header = 0;
+	for (size_t i = 0; i < narch * nn * nB; i++) {
+		const row *w = &rows[i];
+		if (w->B < 2 || isnan(w->each))
+			continue;
+		if (!each_header++)
+			printf("per sequence (cpu ms): B sequences at once against the same B one call each\n"
+			       "%-5s %5s %3s %9s %9s %7s\n", "arch", "n", "B", "at once", "each", "ratio");
+		printf("%-5s %5zu %3zu %9.4f %9.4f %6.2fx\n", w->arch, w->n, w->B,
+		       w->cpu / (double)w->B, w->each / (double)w->B, w->each / w->cpu);
+	}
+	if (each_header)
+		printf("(ratio > 1: the batched driver is faster per sequence)\n\n");
 
 	/* the command as a whole process: start-up, reading, computing, writing */
 	size_t nproc = 0;

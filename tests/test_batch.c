@@ -11,6 +11,7 @@
  */
 #include "reference.h"
 #include "cells/cell.h"
+#include "core/seq_internal.h"
 
 static const shape shapes[] = {
 	{"T=37", 37, 3, 5, 2, 1, 0.9},
@@ -158,13 +159,50 @@ START_TEST(test_batch_equals_sum)
 			char label[96];
 			snprintf(label, sizeof label, "%s/%s B=%zu T=%zu", arch,
 				 bt_activation_name(mod->activation), B, T);
+			/* below batch_min_n: one at a time */
 			compare_batch(label, mod, D, B, w);
-			compare_batch(label, mod, D, B, w);   /* reused */
+			/* the kernels for B sequences at once, reused */
+			bt_batch_set_together(w, 1);
+			compare_batch(label, mod, D, B, w);
+			compare_batch(label, mod, D, B, w);
 			bt_batch_free(w);
 			for (size_t b = 0; b < B; b++)
 				bt_data_free(D[b]);
 			free(D);
 		}
+	bt_model_free(mod);
+}
+END_TEST
+
+/* Long sequences below the cell's batch_min_n go through the batched
+ * kernels one at a time (batch.c's one_by_one): the same sums. T is chosen
+ * so that one sequence's workspace is over the quarter MiB that sends them
+ * that way. */
+START_TEST(test_batch_one_by_one)
+{
+	const char *arch;
+	bt_activation act;
+	if (!loop_case(_i, &arch, &act) || act != BT_ACT_TANH)
+		return;
+	const size_t d = 2, n = 6, m = 1, B = 3, T = 3000;
+	/* small recurrent weights: 3000 steps of the linear RNN stay finite */
+	bt_model *mod = tu_model(arch, act, d, n, m, 0.3 / sqrt((double)n), 700 + (unsigned long)_i);
+	if (!mod->type->batch_forward || n >= mod->type->batch_min_n) {
+		bt_model_free(mod);
+		return;
+	}
+	ck_assert_msg(bt_batch_size(mod->type, mod->dims, 1, T) >= 256.0 * 1024,
+		      "%s: T = %zu too short for the one-by-one path", arch, T);
+	bt_data *D[3];
+	for (size_t b = 0; b < B; b++)
+		D[b] = batch_data(T, d, m, b, 55);
+	bt_batch *w;
+	ck_assert_int_eq(bt_batch_alloc(&w, mod, B, T), BT_OK);
+	compare_batch(arch, mod, D, B, w);
+	compare_batch(arch, mod, D, B, w);   /* reused */
+	bt_batch_free(w);
+	for (size_t b = 0; b < B; b++)
+		bt_data_free(D[b]);
 	bt_model_free(mod);
 }
 END_TEST
@@ -191,6 +229,8 @@ START_TEST(test_batch_shapes)
 			 bt_activation_name(mod->activation), d, n, m);
 		compare_batch(label, mod, D, B, w);
 		compare_batch(label, mod, D, 1, w);   /* fewer than allocated */
+		bt_batch_set_together(w, 1);
+		compare_batch(label, mod, D, B, w);
 		bt_batch_free(w);
 		for (size_t b = 0; b < B; b++)
 			bt_data_free(D[b]);
@@ -506,6 +546,7 @@ static Suite *batch_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, test_batch_equals_sum, 0, NLOOP);
 	tcase_add_loop_test(tc, test_batch_shapes, 0, NLOOP);
+	tcase_add_loop_test(tc, test_batch_one_by_one, 0, NLOOP);
 	tcase_add_loop_test(tc, test_unequal_lengths, 0, NLOOP);
 	tcase_add_loop_test(tc, test_einval, 0, NLOOP);
 	tcase_add_test(tc, test_vector_gates);

@@ -119,6 +119,13 @@ struct bt_cell_type {
 	 * ∂L/∂aux into c->step.daux) and, when dX is not NULL, ∂L/∂x into dX
 	 * (T·B rows of d, as c->X), as products over all T·B columns at once. */
 	void (*batch_end)(const bt_batch_step *c, double *grad, double *dX);
+	/* From this hidden size on, B long sequences step together; below it
+	 * the matrix–vector kernels of one sequence are faster per sequence
+	 * than the matrix–matrix products of B, and batch.c runs long
+	 * sequences one at a time through the same kernels (one_by_one).
+	 * Measured with bench_speed's "per sequence" table (docs/speed.md);
+	 * 0: always together. */
+	size_t batch_min_n;
 
 	/* Optional: constant data for functions that several records share,
 	 * reached through model->type (the affine family's bt_affine_kind);

@@ -324,4 +324,5 @@ const bt_cell_type bt_cell_gru = {
 	.batch_forward = gru_batch_forward,
 	.batch_backward = gru_batch_backward,
 	.batch_end = gru_batch_end,
+	.batch_min_n = 64,
 };

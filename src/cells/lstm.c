@@ -324,4 +324,5 @@ const bt_cell_type bt_cell_lstm = {
 	.batch_forward = lstm_batch_forward,
 	.batch_backward = lstm_batch_backward,
 	.batch_end = lstm_batch_end,
+	.batch_min_n = 48,
 };

@@ -82,5 +82,6 @@ const bt_cell_type bt_cell_residual = {
 	.batch_forward = bt_affine_batch_forward,
 	.batch_backward = bt_affine_batch_backward,
 	.batch_end = bt_affine_batch_end,
+	.batch_min_n = 112,
 	.params = &(const bt_affine_kind){.residual = 1, .model_act = 1},
 };

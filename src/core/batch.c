@@ -39,6 +39,7 @@ struct bt_batch {
 	const bt_cell_type *type;
 	bt_dims dims;
 	int batched;         /* the architecture has batched kernels */
+	int together;        /* B at once below the cell's batch_min_n too */
 	bt_seq *seq;         /* one sequence at a time (NULL when never needed) */
 	double *g;           /* P values: a gradient when the caller gives none,
 				and one sequence's on the per-sequence path */
@@ -372,6 +373,44 @@ static int batched(bt_batch *w, const bt_model *model,
 	return BT_OK;
 }
 
+/* Whether B sequences of length T go through the batched kernels one at a
+ * time (B = 1: the matrix–vector kernels of base/matvec.c): below the
+ * cell's batch_min_n, for sequences whose own workspace is too large for
+ * B of them to stay near the core. Short sequences step together at every
+ * size: their per-call costs dominate. bench_speed's "per sequence" table
+ * at T = 50, 200, 500 and 1000 put the line at about a quarter MiB
+ * (docs/speed.md). */
+#define BT_BATCH_SEQ_BYTES (256.0 * 1024)
+
+static int one_by_one(const bt_batch *w, size_t B, size_t T)
+{
+	return B > 1 && !w->together && w->dims.n < w->type->batch_min_n &&
+	       bt_batch_size(w->type, w->dims, 1, T) >= BT_BATCH_SEQ_BYTES;
+}
+
+void bt_batch_set_together(bt_batch *w, int always)
+{
+	if (w)
+		w->together = always != 0;
+}
+
+static int one_at_a_time(bt_batch *w, const bt_model *model,
+			 const bt_data *const *data, size_t B, double *loss,
+			 double *grad, double *const *dX)
+{
+	double total = 0, l;
+	for (size_t b = 0; b < B; b++) {
+		double *const *dx = dX ? dX + b : NULL;
+		int st = batched(w, model, data + b, 1, &l, grad, dx);
+		if (st != BT_OK)
+			return st;
+		total += l;
+	}
+	if (loss)
+		*loss = total;
+	return BT_OK;
+}
+
 /* ---- the entry points ---------------------------------------------------------- */
 
 int bt_batch_gradient(bt_batch *w, const bt_model *model,
@@ -393,8 +432,9 @@ int bt_batch_gradient(bt_batch *w, const bt_model *model,
 	return bt_batch_run(w, model, data, B, loss, grad, dX);
 }
 
-/* Sequences of one length through the batched kernels, others one at a
- * time; grad and dX zeroed first. */
+/* Sequences of one length through the batched kernels (B at once, or one
+ * at a time: one_by_one), others one at a time through the sequence
+ * engine; grad and dX zeroed first. */
 int bt_batch_run(bt_batch *w, const bt_model *model, const bt_data *const *data,
 		 size_t B, double *loss, double *grad, double *const *dX)
 {
@@ -403,6 +443,8 @@ int bt_batch_run(bt_batch *w, const bt_model *model, const bt_data *const *data,
 		same &= data[b]->T == data[0]->T;
 	if (grad)
 		memset(grad, 0, w->P * sizeof(double));
+	if (w->batched && same && one_by_one(w, B, data[0]->T))
+		return one_at_a_time(w, model, data, B, loss, grad, dX);
 	if (w->batched && same)
 		return batched(w, model, data, B, loss, grad, dX);
 	for (size_t b = 0; dX && b < B; b++)

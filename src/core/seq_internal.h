@@ -89,4 +89,9 @@ enum { BT_BACKWARD_SLIDING = 0, BT_BACKWARD_CHUNKED };
 int bt_gradient_kind(const bt_model *model, const bt_data *data, int kind,
 		     size_t k, double *loss, double *grad, double *dX);
 
+/* For tests: with always set, B sequences step together whatever the
+ * hidden size (below the cell's batch_min_n they otherwise go one at a
+ * time), so that the kernels for B > 1 are exercised at small sizes. */
+void bt_batch_set_together(bt_batch *w, int always);
+
 #endif
