@@ -109,6 +109,20 @@ int bt_cell_geometric(const bt_cell_type *type);
 /* One line describing the architecture (for --help). */
 const char *bt_cell_summary(const bt_cell_type *type);
 
+/* ---- losses --------------------------------------------------------------- */
+/* The loss of one step, on the readout z_t = V h_t + b_y (+ attention's
+ * term), with the step's weight μ_t:
+ *   squared        ℓ_t = μ_t ½‖z_t − y_t‖²               ∂ℓ_t/∂z_t = μ_t (z_t − y_t)
+ *   cross-entropy  ℓ_t = −μ_t Σ_i y_ti log softmax(z_t)_i  ∂ℓ_t/∂z_t = μ_t (p_t Σ_i y_ti − y_t)
+ * (p_t = softmax(z_t); y_t a target distribution: one-hot for a class).
+ * A model's loss is a property of the model (its file's `loss` line); the
+ * default is squared, which every file without the line keeps. */
+typedef enum { BT_LOSS_SQUARED = 0, BT_LOSS_CROSS_ENTROPY } bt_loss_kind;
+/* "squared", "cross-entropy"; NULL for another value. */
+const char *bt_loss_name(bt_loss_kind loss);
+/* The kind of a name, or −1. */
+int bt_loss_from_name(const char *name);
+
 /* ---- models ------------------------------------------------------------ */
 typedef struct {
 	const bt_cell_type *type;
@@ -119,6 +133,7 @@ typedef struct {
 	size_t nparams;
 	double *theta;             /* nparams values, the blocks one after another */
 	size_t state_size;         /* n, or 2n for the LSTM */
+	bt_loss_kind loss;         /* squared (bt_model_alloc's), or set after */
 } bt_model;
 
 /* Allocates a model with every parameter zero. Fails with BT_EINVAL on
@@ -244,6 +259,10 @@ typedef struct {
 				   counted step, ‖ŷ − y‖² (summed over the m
 				   outputs), in expectation */
 	double baseline_loss;   /* its expected loss Σ_t μ_t ½‖ŷ_t − y_t‖² */
+	double baseline_ce;     /* with the cross-entropy loss: the memoryless
+				   baseline's cross-entropy per counted step
+				   in nats (copy: ln A); NaN for a task whose
+				   targets are not classes */
 	char description[320];  /* one line: what the data is */
 	char baseline[320];     /* one line: the baseline, in words */
 } bt_task_info;
@@ -860,7 +879,9 @@ typedef struct {
 	size_t step;         /* 1 … steps */
 	size_t examples;     /* sequences used so far */
 	double loss;         /* minibatch: mean loss per sequence */
-	double mse;          /* minibatch: ‖ŷ − y‖² per counted step */
+	double mse;          /* minibatch: ‖ŷ − y‖² per counted step (with the
+				cross-entropy loss: the loss per counted step,
+				in nats; eval_mse and target_mse likewise) */
 	double grad_norm;    /* ‖g‖ before clipping */
 	int clipped;         /* clipping changed g */
 	double eval_mse;     /* held-out MSE after this step's update, NaN when
@@ -900,8 +921,10 @@ typedef struct {
 	double eval_mse;       /* the last held-out MSE, NaN if none */
 	size_t eval_step;      /* the step it was measured after */
 	int reached_target;    /* stopped because eval_mse < target_mse */
-	double baseline_mse;   /* the task's memoryless baseline (bt_task_info);
-				  NaN with a fixed data set */
+	double baseline_mse;   /* the task's memoryless baseline (bt_task_info),
+				  in the units of eval_mse (baseline_ce with
+				  the cross-entropy loss); NaN with a fixed
+				  data set */
 } bt_train_result;
 
 /* Trains model in place. BT_EINVAL on options out of range or data that do

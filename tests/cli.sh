@@ -1198,6 +1198,35 @@ head -c 12 fifo.copy | grep -q '^bptt-model 1' || fail_why "nothing came through
 result "init -o FIFO writes through it and leaves it a FIFO"
 rm -f fifo.out fifo.copy
 
+# ---- the loss ---------------------------------------------------------------------------
+run init --arch lstm --input 3 --hidden 4 --output 5 --loss cross-entropy -o ce.model
+need_rc 0
+grep -qx "loss cross-entropy" ce.model || fail_why "no 'loss cross-entropy' line: $(head -6 ce.model)"
+run data --input 3 --output 5 --length 12 -o ce.data
+need_rc 0
+run check --model ce.model --data ce.data
+need_rc 0
+grep -q "every block agrees" "$OUT" || fail_why "check: $(tail -3 "$OUT")"
+result "init --loss cross-entropy: written, and its gradient agrees with finite differences"
+run flow --arch gru --loss cross-entropy --length 7 -o ce.flow
+need_rc 0
+run flow --arch gru --length 7 -o sq.flow
+need_rc 0
+[ -s ce.flow ] && ! cmp -s ce.flow sq.flow || fail_why "the flow did not change with --loss"
+result "flow --arch … --loss cross-entropy builds a model with that loss"
+run init --arch rnn --input 1 --hidden 2 --output 1 --loss hinge
+need_rc 2
+grep -q "unknown loss 'hinge'" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+run grad --model ce.model --data ce.data --loss squared
+need_rc 2
+result "an unknown --loss, or --loss with --model, is refused"
+sed 's/^loss cross-entropy$/loss softmax/' ce.model > bad.model
+run grad --model bad.model --data ce.data
+need_rc 2
+grep -q "bad.model:4: unknown loss 'softmax'" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+result "a model file with an unknown loss is refused at its line"
+rm -f ce.model ce.data ce.flow sq.flow bad.model
+
 # ---- summary --------------------------------------------------------------------------
 
 echo "cli: $passed passed, $failed failed"

@@ -259,9 +259,15 @@ bt_model *model_from_options_sized(const cli_args *args, int sizes_required,
 	if (bt_cell_param_count(type, dims) > (double)BT_MAX_NUMBERS)
 		die("sizes d=%zu n=%zu m=%zu give %.0f parameters, more than a file may hold (10^9)",
 		    dims.d, dims.n, dims.m, bt_cell_param_count(type, dims));
+	int loss = BT_LOSS_SQUARED;
+	const char *ls = arg_get(args, "--loss");
+	if (ls && (loss = bt_loss_from_name(ls)) < 0)
+		die_usage("--loss: unknown loss '%s' (squared, cross-entropy)", ls);
 	bt_model *m;
 	int st = bt_model_alloc(&m, type, dims, (bt_activation)act);
 	own_model(m);
+	if (st == BT_OK)
+		m->loss = (bt_loss_kind)loss;
 	if (st == BT_OK)
 		st = bt_model_init(m, &opt);
 	if (st != BT_OK)
@@ -273,7 +279,7 @@ bt_model *build_model(const cli_args *args, task_plan plan)
 {
 	if (arg_get(args, "--model")) {
 		static const char *const clash[] = {"--arch", "--input", "--hidden", "--output",
-			"--activation", "--scale", "--radius", "--orthogonal", "--forget-bias", "--seed",
+			"--activation", "--scale", "--radius", "--orthogonal", "--forget-bias", "--seed", "--loss",
 			"--structure", "--nonnormality", NULL};
 		refuse_given(args, clash, "give either --model FILE or a model to build, not both");
 		return load_model(args);

@@ -241,6 +241,7 @@ int cli_run(const command *c, int argc, char **argv);
 	{"--radius", "R", "build a model: spectral radius of W"}, \
 	{"--orthogonal", NULL, "build a model: Haar orthogonal recurrent matrices"}, \
 	{"--forget-bias", "B", "build a model: lstm forget bias (default 1)"}, \
+	{"--loss", "NAME", "build a model: squared (default) or cross-entropy"}, \
 	{"--structure", "KIND", structure_help}, \
 	{"--nonnormality", "c", nonnormality_help}, \
 	{"--seed", "S", "seed of the model built here (default 20140901)"}

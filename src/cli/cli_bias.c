@@ -137,7 +137,7 @@ static int run_scalar(const cli_args *args)
 {
 	static const char *const not_scalar[] = {"--model", "--data", "--arch",
 		"--input", "--hidden", "--output", "--activation", "--scale",
-		"--radius", "--orthogonal", "--forget-bias", "--data-seed", "--datasets", NULL};
+		"--radius", "--orthogonal", "--forget-bias", "--loss", "--data-seed", "--datasets", NULL};
 	refuse_given(args, not_scalar, "not with --scalar (the scalar model is fixed by --a, --b, --s)");
 	size_t na, nk;
 	double *a = real_list(args, "--a", &na);

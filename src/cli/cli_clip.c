@@ -36,7 +36,7 @@ static void gradient_to_clip(const cli_args *args, clip_source *s)
 	if (s->file) {
 		static const char *const clash[] = {"--model", "--data", "--arch",
 			"--input", "--hidden", "--output", "--activation", "--scale",
-			"--radius", "--orthogonal", "--forget-bias", "--seed", "--length",
+			"--radius", "--orthogonal", "--forget-bias", "--loss", "--seed", "--length",
 			"--data-seed", "--truncate", NULL};
 		refuse_given(args, clash, "not with --grad FILE (the gradient is read, not computed)");
 		bt_error e;

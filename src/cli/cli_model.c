@@ -27,6 +27,7 @@ static const optdef init_opts[] = {
 	{"--forget-bias", "B", "lstm: initial forget-gate bias b_f (default 1)"},
 	{"--structure", "S", "normal or nonnormal: W = Q (B + c N) Q^T with every eigenvalue of modulus R (--radius, default 1); rnn, linear, residual, attention"},
 	{"--nonnormality", "c", "--structure nonnormal: strength c >= 0 of the strict upper part N (default 1)"},
+	{"--loss", "NAME", "squared (default: 1/2 |yhat - y|^2 per step) or cross-entropy (of softmax(yhat) against a target distribution y, e.g. one-hot); written to the model file when not squared"},
 	OUTPUT_OPT("the model"),
 	HELP_OPT_END};
 
@@ -40,7 +41,8 @@ static int run_init(const cli_args *args)
 
 const command cmd_init = {"init", "--arch NAME --input d --hidden n --output m [--seed S] [--activation F]\n"
 	 "                 [--scale G | --radius R] [--orthogonal] [--forget-bias B]\n"
-	 "                 [--structure normal|nonnormal [--nonnormality c]] [-o FILE]",
+	 "                 [--structure normal|nonnormal [--nonnormality c]]\n"
+	 "                 [--loss squared|cross-entropy] [-o FILE]",
 	 "Write a new model with random parameters: recurrent matrices N(0, 1/n)\n"
 	 "(spectral radius about 1) or Haar orthogonal, optionally rescaled to an\n"
 	 "exact largest singular value (--scale) or spectral radius (--radius);\n"

@@ -329,16 +329,19 @@ static void need_training_memory(const cli_args *args, const bt_model *model,
 
 /* The last line on standard error (not with --quiet). */
 static void say_done(const bt_train_options *o, const bt_train_result *res,
-		     double secs)
+		     double secs, bt_loss_kind model_loss)
 {
-	char mse[160];
+	char mse[200], base[64] = "";
+	const char *what = model_loss == BT_LOSS_CROSS_ENTROPY ? "cross-entropy (nats)" : "MSE";
+	if (!isnan(res->baseline_mse))
+		snprintf(base, sizeof base, " (the memoryless baseline: %.4g)", res->baseline_mse);
 	if (isnan(res->eval_mse))
 		snprintf(mse, sizeof mse, "no evaluation");
 	else if (o->data)
-		snprintf(mse, sizeof mse, "MSE on the data %.4g per counted step", res->eval_mse);
+		snprintf(mse, sizeof mse, "%s on the data %.4g per counted step", what, res->eval_mse);
 	else
-		snprintf(mse, sizeof mse, "held-out MSE %.4g per counted step (the memoryless "
-			 "baseline: %.4g)", res->eval_mse, res->baseline_mse);
+		snprintf(mse, sizeof mse, "held-out %s %.4g per counted step%s", what,
+			 res->eval_mse, base);
 	fprintf(stderr, "bptt train: %zu steps (%zu sequences) in %.1f s; %s after step %zu%s\n",
 		res->steps, res->examples, secs, mse, res->eval_step,
 		res->reached_target ? "; reached --target-mse" : "");
@@ -379,7 +382,7 @@ static void train_and_write(const cli_args *args, bt_model *model,
 				    arg_get(args, "--curve") ? arg_get(args, "--curve") : "");
 	}
 	if (!arg_get(args, "--quiet"))
-		say_done(o, &res, secs);
+		say_done(o, &res, secs, model->loss);
 	release(c.row);
 }
 

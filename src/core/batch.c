@@ -275,7 +275,7 @@ static int readout_loss(bt_batch *w, const bt_batch_step *c, size_t N,
 			double *L)
 {
 	bt_readout_rows(c->step.model, N, c->H + c->B * w->dims.n, w->E);
-	*L = bt_loss_rows(N, w->dims.m, w->E, w->Y, w->MU);
+	*L = bt_loss_rows(c->step.model->loss, N, w->dims.m, w->E, w->Y, w->MU);
 	return isfinite(*L) ? BT_OK : BT_ENUMERIC;
 }
 

@@ -106,6 +106,8 @@ int bt_model_copy(bt_model **out, const bt_model *src)
 {
 	int st = bt_model_alloc(out, src->type, src->dims, src->activation);
 	if (st == BT_OK)
+		(*out)->loss = src->loss;
+	if (st == BT_OK)
 		memcpy((*out)->theta, src->theta, src->nparams * sizeof(double));
 	return st;
 }

@@ -2,27 +2,39 @@
 /* readout.c — the readout and the masked loss, once for both drivers:
  *
  *     ŷ_t = V h_t + b_y,   ℓ_t = μ_t ½‖ŷ_t − y_t‖²,   e_t = μ_t (ŷ_t − y_t)
+ *     (or the cross-entropy of softmax(ŷ_t): bt_loss_term)
  *     ∂V += e_t h_tᵀ,   ∂b_y += e_t,   δh_t += Vᵀ e_t
  *
  * per step (BLAS-2, for seq.c and the instruments) and over N = T·B rows
  * (BLAS-3, for batch.c). The two forms round differently (gemv and gemm
  * sum in other orders), so each driver keeps its own. */
-#include <gsl/gsl_cblas.h>
+#include <math.h>
 #include <string.h>
+#include <gsl/gsl_cblas.h>
 #include "core/readout.h"
 
 #define V_OF(model) ((model)->theta + (model)->blocks[(model)->type->nblocks].offset)
 #define BY_OF(model) ((model)->theta + (model)->blocks[(model)->type->nblocks + 1].offset)
 
-/* ℓ = μ ½‖ŷ − y‖²,  e = μ (ŷ − y) */
-double bt_loss_term(size_t m, const double *yhat, const double *y, double mu,
-		    double *e)
+static const char *const loss_names[] = {"squared", "cross-entropy"};
+
+const char *bt_loss_name(bt_loss_kind loss)
 {
-	if (mu == 0) {
-		if (e)
-			memset(e, 0, m * sizeof(double));
-		return 0;
-	}
+	return (unsigned)loss < 2 ? loss_names[loss] : NULL;
+}
+
+int bt_loss_from_name(const char *name)
+{
+	for (int k = 0; name && k < 2; k++)
+		if (!strcmp(name, loss_names[k]))
+			return k;
+	return -1;
+}
+
+/* ℓ = μ ½‖ŷ − y‖²,  e = μ (ŷ − y) */
+static double squared(size_t m, const double *yhat, const double *y,
+		      double mu, double *e)
+{
 	double sq = 0;
 	for (size_t i = 0; i < m; i++) {
 		double diff = yhat[i] - y[i];
@@ -33,14 +45,58 @@ double bt_loss_term(size_t m, const double *yhat, const double *y, double mu,
 	return mu * 0.5 * sq;
 }
 
-/* L = Σ_r μ_r ½‖ŷ_r − y_r‖²,  E = μ ⊙ (Ŷ − Y) in place of Ŷ */
-double bt_loss_rows(size_t N, size_t m, double *YE, const double *Y,
-		    const double *MU)
+/* With z = ŷ and lse = log Σ_i exp z_i (from the largest z, so that it
+ * neither over- nor underflows):
+ *     ℓ = −μ Σ_i y_i (z_i − lse) = μ (lse Σ_i y_i − Σ_i y_i z_i)
+ *     e = μ (softmax(z) Σ_i y_i − y) */
+static double cross_entropy(size_t m, const double *z, const double *y,
+			    double mu, double *e)
+{
+	double zmax = z[0];
+	for (size_t i = 1; i < m; i++)
+		if (z[i] > zmax)
+			zmax = z[i];
+	double sum = 0, sy = 0, syz = 0;
+	for (size_t i = 0; i < m; i++) {
+		sum += exp(z[i] - zmax);
+		sy += y[i];
+		syz += y[i] * z[i];
+	}
+	double lse = zmax + log(sum);
+	double l = mu * (lse * sy - syz);
+	if (e)
+		for (size_t i = 0; i < m; i++)
+			e[i] = mu * (exp(z[i] - lse) * sy - y[i]);
+	return l;
+}
+
+double bt_loss_term(bt_loss_kind loss, size_t m, const double *yhat,
+		    const double *y, double mu, double *e)
+{
+	if (mu == 0) {
+		if (e)
+			memset(e, 0, m * sizeof(double));
+		return 0;
+	}
+	return loss == BT_LOSS_CROSS_ENTROPY ? cross_entropy(m, yhat, y, mu, e)
+					     : squared(m, yhat, y, mu, e);
+}
+
+/* L = Σ_r ℓ_r,  E = ∂L/∂Ŷ in place of Ŷ */
+double bt_loss_rows(bt_loss_kind loss, size_t N, size_t m, double *YE,
+		    const double *Y, const double *MU)
 {
 	double L = 0;
 	for (size_t r = 0; r < N; r++)
-		L += bt_loss_term(m, YE + r * m, Y + r * m, MU[r], YE + r * m);
+		L += bt_loss_term(loss, m, YE + r * m, Y + r * m, MU[r], YE + r * m);
 	return L;
+}
+
+double bt_loss_per_step(bt_loss_kind loss, double L, double count)
+{
+	if (!(count > 0))
+		return NAN;
+	return loss == BT_LOSS_CROSS_ENTROPY ? L / count : 2 * L / count;
 }
 
 /* ŷ_t = V h_t + b_y (+ the extra readout term) */

@@ -9,15 +9,20 @@
 
 #include "cells/cell.h"
 
-/* ℓ = μ ½‖ŷ − y‖² (m outputs), returned; e = ∂ℓ/∂ŷ = μ (ŷ − y) when e is
- * not NULL (e may be yhat). μ = 0: ℓ = 0 and e = 0. */
-double bt_loss_term(size_t m, const double *yhat, const double *y, double mu,
-		    double *e);
+/* The loss ℓ of one step (bt_loss_kind, m outputs), returned, and
+ * e = ∂ℓ/∂ŷ when e is not NULL (e may be yhat). μ = 0: ℓ = 0 and e = 0. */
+double bt_loss_term(bt_loss_kind loss, size_t m, const double *yhat,
+		    const double *y, double mu, double *e);
 
 /* L = Σ_r ℓ_r over N rows of m outputs with weights MU; YE holds Ŷ on
  * entry and E = ∂L/∂Ŷ on return. */
-double bt_loss_rows(size_t N, size_t m, double *YE, const double *Y,
-		    const double *MU);
+double bt_loss_rows(bt_loss_kind loss, size_t N, size_t m, double *YE,
+		    const double *Y, const double *MU);
+
+/* What training reports per counted step for a total loss L over count
+ * steps: the mean squared error ‖ŷ − y‖² (= 2L/count) for the squared
+ * loss, the mean cross-entropy in nats (L/count) for cross-entropy. */
+double bt_loss_per_step(bt_loss_kind loss, double L, double count);
 
 /* ŷ_t = V h_t + b_y (+ the cell's extra readout term, which reads X, the
  * inputs x_1 … x_t): one step, with the model of c. */

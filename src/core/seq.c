@@ -219,7 +219,7 @@ int bt_seq_forward_pass(bt_seq *q, const bt_model *model, const bt_data *data,
 		ty->forward(&q->step, s - q->S, data->X + (t - 1) * d, s,
 			    q->cache + (t - 1) * q->C);
 		bt_readout_step(&q->step, t, s, data->X, yh, q->rscratch);
-		L += bt_loss_term(m, yh, data->Y + (t - 1) * m,
+		L += bt_loss_term(model->loss, m, yh, data->Y + (t - 1) * m,
 				  data->M ? data->M[t - 1] : 1.0, NULL);
 	}
 	bt_progress_end(&pr);
@@ -237,7 +237,8 @@ int bt_seq_forward_pass(bt_seq *q, const bt_model *model, const bt_data *data,
 
 /* ---- backward ------------------------------------------------------------------- */
 
-/* e = μ_t (ŷ_t − y_t), then the readout's backward (readout.c) */
+/* e = ∂ℓ_t/∂ŷ_t (μ_t (ŷ_t − y_t) for the squared loss), then the
+ * readout's backward (readout.c) */
 int bt_seq_readout_backward(bt_seq *q, const bt_model *model,
 			    const bt_data *data, size_t t, double *grad,
 			    double *dh, double *dX_direct)
@@ -246,7 +247,8 @@ int bt_seq_readout_backward(bt_seq *q, const bt_model *model,
 	if (mu == 0)
 		return 0;
 	const size_t m = model->dims.m;
-	bt_loss_term(m, q->out + (t - 1) * m, data->Y + (t - 1) * m, mu, q->err);
+	bt_loss_term(model->loss, m, q->out + (t - 1) * m, data->Y + (t - 1) * m,
+		     mu, q->err);
 	bt_readout_step_backward(&q->step, t, q->states + t * q->S, data->X,
 				 q->err, dh, dX_direct, grad, q->rscratch);
 	return 1;

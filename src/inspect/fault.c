@@ -165,7 +165,7 @@ static int scan_forward(const bt_model *model, const bt_data *data,
 			return 1;
 		}
 		double mu = data->M ? data->M[t - 1] : 1.0;
-		double term = bt_loss_term(m, yh, data->Y + (t - 1) * m, mu, NULL);
+		double term = bt_loss_term(model->loss, m, yh, data->Y + (t - 1) * m, mu, NULL);
 		if (!isfinite(term)) {
 			found(f, BT_FAULT_FORWARD, t, "loss term l_t", &term, 1, 1);
 			return 1;

@@ -5,8 +5,9 @@
  * Grammar (spec, "Text files"): `#` starts a comment to the end of the line;
  * blank lines are ignored; fields are separated by runs of blanks or tabs; a
  * final `\r` is ignored. The first content line is the header
- * `bptt-KIND 1`; then header lines (arch, dims, activation, loss: each at
- * most once, any order); then blocks `NAME ROWS COLS` followed by ROWS lines
+ * `bptt-KIND 1`; then header lines (arch, dims, activation, loss — a
+ * model's loss kind, a gradient's loss value —: each at most once, any
+ * order); then blocks `NAME ROWS COLS` followed by ROWS lines
  * of COLS numbers, in any order. Every defect is refused with the file and
  * physical line. */
 #include <errno.h>
@@ -282,7 +283,8 @@ typedef struct {
 	const bt_cell_type *type;
 	bt_dims dims;
 	int activation;
-	double loss;
+	double loss;               /* a gradient file's loss value */
+	int loss_kind;             /* a model file's loss (bt_loss_kind) */
 	/* model and gradient files */
 	bt_model *model;
 	long seen[BT_MAX_BLOCKS];  /* line of each block, 0 if not seen */
@@ -310,7 +312,7 @@ static int finish_header(reader *r, parsed *p, int at_eof)
 	if ((!p->arch_line || !p->dims_line) && !at_eof && r->nf != 3)
 		return fail(r, r->lineno,
 			    "'%s' is not a header line (arch, dims, activation%s)",
-			    r->fields[0], p->kind == K_GRAD ? ", loss" : "");
+			    r->fields[0], ", loss");
 	if (!p->arch_line)
 		return fail(r, r->lineno, "missing 'arch' line before the blocks");
 	if (!p->dims_line)
@@ -349,6 +351,7 @@ static int finish_header(reader *r, parsed *p, int at_eof)
 		fail(r, p->dims_line, "cannot allocate the model: %s", bt_strerror(st));
 		return st;
 	}
+	p->model->loss = (bt_loss_kind)p->loss_kind;
 	/* the parameters count towards the file's 10^9 numbers */
 	p->numbers = p->model->nparams;
 	return BT_OK;
@@ -365,8 +368,6 @@ static int header_line(reader *r, parsed *p, const char *key, int nblocks_seen)
 			    "header line '%s' after the first block", key);
 	if (p->kind == K_DATA)
 		return fail(r, r->lineno, "a data file has no '%s' line", key);
-	if (p->kind == K_MODEL && slot == &p->loss_line)
-		return fail(r, r->lineno, "a model file has no 'loss' line");
 	if (*slot)
 		return fail(r, r->lineno, "repeated '%s' line (first at line %ld)",
 			    key, *slot);
@@ -385,6 +386,11 @@ static int header_line(reader *r, parsed *p, const char *key, int nblocks_seen)
 		if (p->activation < 0)
 			return fail(r, r->lineno,
 				    "unknown activation '%s' (tanh, relu, sigmoid, identity)", v);
+	} else if (slot == &p->loss_line && p->kind == K_MODEL) {
+		p->loss_kind = bt_loss_from_name(v);
+		if (p->loss_kind < 0)
+			return fail(r, r->lineno,
+				    "unknown loss '%s' (squared, cross-entropy)", v);
 	} else if (slot == &p->loss_line) {
 		return parse_number(r, v, &p->loss);
 	} else {
@@ -742,6 +748,10 @@ static void write_model_header(FILE *f, const char *word, const bt_model *m)
 		m->type->name, m->dims.d, m->dims.n, m->dims.m);
 	if (m->type->has_activation)
 		fprintf(f, "activation %s\n", bt_activation_name(m->activation));
+	/* a model's loss when it is not the default (a gradient file's `loss`
+	 * line is its value) */
+	if (!strcmp(word, "bptt-model") && m->loss != BT_LOSS_SQUARED)
+		fprintf(f, "loss %s\n", bt_loss_name(m->loss));
 }
 
 static int write_blocks(FILE *f, const bt_model *m, const double *base)

@@ -66,6 +66,7 @@ static int adding(bt_data *D, const bt_task_options *o, gsl_rng *r,
 	D->M[T - 1] = 1.0;
 	/* Predicting E[y_T] = 1: E(u_p + u_q − 1)² = Var(u_p + u_q) = 2/12. */
 	info->baseline_mse = 1.0 / 6.0;
+	info->baseline_ce = NAN;
 	info->baseline_loss = 1.0 / 12.0;
 	snprintf(info->description, sizeof info->description,
 		 "adding problem, T = %zu: x_t = (u_t ~ U(0,1), marker), one marker in steps 1-%zu "
@@ -101,6 +102,8 @@ static int copy(bt_data *D, const bt_task_options *o, gsl_rng *r,
 	 * ‖ŷ − y‖² = (1 − 1/A)² + (A − 1)/A² = 1 − 1/A per recalled step. */
 	double A_ = (double)A;
 	info->baseline_mse = 1.0 - 1.0 / A_;
+	/* and with the cross-entropy: −log(1/A) per recalled step */
+	info->baseline_ce = log(A_);
 	info->baseline_loss = 0.5 * (double)K * (1.0 - 1.0 / A_);
 	snprintf(info->description, sizeof info->description,
 		 "copy task: %zu symbols of %zu (one-hot, inputs %zu wide with blank and go), "
@@ -132,6 +135,7 @@ static int linear(bt_data *D, const bt_task_options *o, gsl_rng *r,
 		if (!isfinite(D->Y[t]))
 			return BT_ENUMERIC;
 	info->baseline_mse = sum / (double)T;
+	info->baseline_ce = NAN;
 	info->baseline_loss = 0.5 * sum;
 	snprintf(info->description, sizeof info->description,
 		 "scalar linear-Gaussian, T = %zu: x_t ~ N(0, %g^2), h_t = %g h_{t-1} + %g x_t, "

@@ -9,6 +9,7 @@
 #include <gsl/gsl_rng.h>
 #include "base/progress.h"
 #include "bt.h"
+#include "core/readout.h"
 
 /* ---- optimizers ------------------------------------------------------------ */
 
@@ -233,7 +234,8 @@ static void ws_free(train_ws *w)
 	bt_optimizer_free(w->opt);
 }
 
-/* Held-out ‖ŷ − y‖² per counted step over n sequences. */
+/* Held-out loss per counted step over n sequences (bt_loss_per_step: the
+ * MSE ‖ŷ − y‖², or the cross-entropy in nats). */
 static int evaluate(train_ws *w, const bt_model *model, const bt_data *const *set,
 		    size_t n, double *mse)
 {
@@ -243,10 +245,10 @@ static int evaluate(train_ws *w, const bt_model *model, const bt_data *const *se
 		int st = bt_seq_forward(w->seq, model, set[i], &L);
 		if (st != BT_OK)
 			return st;
-		sq += 2 * L;
+		sq += L;
 		count += counted_steps(set[i]);
 	}
-	*mse = count > 0 ? sq / count : NAN;
+	*mse = bt_loss_per_step(model->loss, sq, count);
 	return BT_OK;
 }
 
@@ -323,7 +325,9 @@ static int ws_alloc(train_ws *w, const bt_model *model, const bt_train_options *
 		if ((st = bt_task_fill(w->eval[i], &to, w->rng, &info)) != BT_OK)
 			return st;
 	}
-	*baseline = info.baseline_mse;
+	/* in the units training reports (bt_loss_per_step) */
+	*baseline = model->loss == BT_LOSS_CROSS_ENTROPY ? info.baseline_ce
+							  : info.baseline_mse;
 	return BT_OK;
 }
 
@@ -377,7 +381,7 @@ static int minibatch_gradient(train_ws *w, const bt_model *model,
 	if (!isfinite(total))
 		return BT_ENUMERIC;
 	r->loss = total * inv;
-	r->mse = count > 0 ? 2 * total / count : NAN;
+	r->mse = bt_loss_per_step(model->loss, total, count);
 	return BT_OK;
 }
 
