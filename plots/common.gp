@@ -1,16 +1,58 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-# common.gp — terminal and style shared by every figure. Each figure's
-# script loads it; run a script as
-#     gnuplot -e "fmt='png'" plots/NN_name.gp      (or fmt='svg')
+# common.gp — terminal, style and the data-file header, shared by every
+# figure. Each figure's script starts with
+#     here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
+#     load here."/common.gp"
+# so that it runs from any directory:
+#     gnuplot -e "fmt='png'" plots/NN_name.gp     (fmt = png, svg or pdf)
+# reads its data from outdir (default plots/out, under the current
+# directory, where the lessons write by default) and writes the figure there.
+# fmt='pdf': a 16:9 slide (13.33 × 7.5 in) with fonts of 18 pt and more.
 if (!exists("fmt")) fmt = 'png'
 if (!exists("outdir")) outdir = 'plots/out'
+if (!exists("here")) here = 'plots'
 if (fmt eq 'svg') {
 	set terminal svg size 900,560 dynamic enhanced font "sans,12" background rgb "white"
+	fs = 12
 } else {
-	set terminal pngcairo size 900,560 enhanced font "sans,11"
+	if (fmt eq 'pdf') {
+		set terminal pdfcairo size 13.333in,7.5in enhanced font "sans,20" linewidth 1.5
+		fs = 20
+	} else {
+		set terminal pngcairo size 900,560 enhanced font "sans,11"
+		fs = 11
+	}
 }
-set grid lc rgb "#dddddd"
+# the font of notes inside the plot: a point smaller, never under 18 on a slide
+small = sprintf(",%d", fmt eq 'pdf' ? 18 : fs - 1)
+set grid back lt 1 lc rgb "#d4d4d4" lw 1
+# strong colours that stay distinct on white and on a projector (no yellow)
+set linetype 1 lc rgb "#0072b2"
+set linetype 2 lc rgb "#d55e00"
+set linetype 3 lc rgb "#009e73"
+set linetype 4 lc rgb "#b0307f"
+set linetype 5 lc rgb "#7f5200"
+set linetype 6 lc rgb "#56a0d8"
+set linetype 7 lc rgb "#e69f00"
+set linetype 8 lc rgb "#606060"
+set linetype cycle 8
 set key outside right top
 set border lw 1.2
 data(name) = outdir."/".name
 figure(name) = outdir."/".name.".".fmt
+
+# The header of a data file (plots/header.awk): `eval header(f)` sets every
+# `# param NAME = VALUE` as NAME, and `datasets`, name_i and label_i for
+# each dataset i = 0 … datasets − 1 (gnuplot's `index i`).
+header(f) = system(sprintf("awk -f '%s/header.awk' '%s'", here, f))
+label(i) = value(sprintf("label_%d", i))
+dname(i) = value(sprintf("name_%d", i))
+# the dataset whose name is exactly s (−1 if none), and whether the name of
+# dataset i starts with p
+find_(s, i) = i >= datasets ? -1 : dname(i) eq s ? i : find_(s, i + 1)
+find(s) = find_(s, 0)
+is(i, p) = strstrt(dname(i), p) == 1
+# the numbers of the datasets whose names start with p, as words for
+# `plot for [i in select(p)] f index int(i) …`
+sel_(p, i) = i >= datasets ? "" : (is(i, p) ? sprintf("%d ", i) : "").sel_(p, i + 1)
+select(p) = sel_(p, 0)
