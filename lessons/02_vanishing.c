@@ -64,7 +64,7 @@ int main(int argc, char **argv)
 		char name[64];
 		snprintf(name, sizeof name, "tanh-%g", s);
 		lesson_dataset(&lf, name, "lag log10_norm2 log10_bound");
-		lesson_label(&lf, "%g", s);
+		lesson_label(&lf, "s = %g", s);
 		/* least-squares slope of the measured log norm over the lags */
 		double sx = 0, sy = 0, sxx = 0, sxy = 0;
 		for (size_t tau = 1; tau <= T; tau++) {

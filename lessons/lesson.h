@@ -36,7 +36,13 @@ typedef struct {
 } lesson_opt;
 
 static const char *lesson_name = "lesson";
-static const char *lesson_out = "plots/out";
+/* The default output directory: the repository's plots/out, where the
+ * figure scripts look by default (the Makefile sets LESSON_OUT to its
+ * absolute path, so that a lesson runs from any directory). */
+#ifndef LESSON_OUT
+#define LESSON_OUT "plots/out"
+#endif
+static const char *lesson_out = LESSON_OUT;
 
 static inline void lesson_fail(const char *fmt, ...)
 {
@@ -87,7 +93,7 @@ static inline void lesson_args(int argc, char **argv, const char *name,
 				fill_entry(stdout, lhs, 21, o->help);
 			}
 			fill_entry(stdout, "--out DIR", 21,
-					 "where the data files go (default plots/out)");
+					 "where the data files go (default " LESSON_OUT ")");
 			exit(0);
 		}
 		if (!strcmp(a, "--out")) {

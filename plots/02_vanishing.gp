@@ -9,15 +9,16 @@ set output figure("02_vanishing")
 set title sprintf("Vanishing and exploding: ‖∂h_T/∂h_{T−τ}‖_2 against the lag\n{/*0.9 tanh RNN, n = %d, W = s·Q (Q orthogonal), T = %d, inputs N(0, %g^2)}", n, T, input_scale)
 set xlabel "lag τ (steps)"
 set ylabel "log_{10} ‖∂h_T/∂h_{T−τ}‖_2"
-set key title "s = s_{max}(W)\n(dashed: bound)"
+set key title "s_{max}(W)\n(dashed: bound)"
 # the range of every curve and bound, with a margin
 ylo = 0; yhi = 0
 do for [j in select("tanh-")] {
-	stats f index int(j) using 2:3 nooutput
-	ylo = STATS_min_x < ylo ? STATS_min_x : ylo
-	ylo = STATS_min_y < ylo ? STATS_min_y : ylo
-	yhi = STATS_max_x > yhi ? STATS_max_x : yhi
-	yhi = STATS_max_y > yhi ? STATS_max_y : yhi
+	stats f index int(j) using 2 nooutput
+	ylo = STATS_min < ylo ? STATS_min : ylo
+	yhi = STATS_max > yhi ? STATS_max : yhi
+	stats f index int(j) using 3 nooutput
+	ylo = STATS_min < ylo ? STATS_min : ylo
+	yhi = STATS_max > yhi ? STATS_max : yhi
 }
 set yrange [floor(ylo / 5) * 5 - 2 : ceil(yhi / 5) * 5 + 2]
 set xrange [0:T]

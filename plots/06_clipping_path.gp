@@ -15,6 +15,8 @@ stats f index jump using 1 nooutput
 itjump = STATS_max
 stats f index jump using 6 nooutput
 gjump = STATS_max
+stats f index plain using 5 nooutput
+gplainmax = STATS_max
 stats f index jump using 7 nooutput
 ljump = STATS_max
 set multiplot layout 2,1 title sprintf("Gradient descent on the cliff, with and without clipping\n{/*0.9 same start, same rate η = %g; T = %d, y = %g}", eta, T, target)
@@ -36,8 +38,7 @@ unset label 1
 set xlabel "iteration"
 set ylabel "gradient norm |∇L|"
 set key inside right top box opaque
-stats f index plain using 5 nooutput
-set yrange [*:STATS_max * 300]
+set yrange [*:gplainmax * 300]
 plot f index plain using 1:5 with lines lw 5 lc rgb "#e02020" title "plain", \
      f index clipped using 1:5 with lines lw 1.5 lc rgb "black" title "clipped (norm before clipping)", \
      clipc with lines dt 2 lw 1.5 lc rgb "gray40" title sprintf("threshold c = %g", clipc)

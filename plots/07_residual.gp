@@ -14,11 +14,12 @@ set ylabel "log_{10} ‖∂h_T/∂h_{T−τ}‖_2"
 set key title "model (dashed: its bound)"
 ylo = 0; yhi = 0
 do for [j in jac] {
-	stats f index int(j) using 2:3 nooutput
-	ylo = STATS_min_x < ylo ? STATS_min_x : ylo
-	ylo = STATS_min_y < ylo ? STATS_min_y : ylo
-	yhi = STATS_max_x > yhi ? STATS_max_x : yhi
-	yhi = STATS_max_y > yhi ? STATS_max_y : yhi
+	stats f index int(j) using 2 nooutput
+	ylo = STATS_min < ylo ? STATS_min : ylo
+	yhi = STATS_max > yhi ? STATS_max : yhi
+	stats f index int(j) using 3 nooutput
+	ylo = STATS_min < ylo ? STATS_min : ylo
+	yhi = STATS_max > yhi ? STATS_max : yhi
 }
 set yrange [floor(ylo / 10) * 10 - 5 : ceil(yhi / 10) * 10 + 5]
 set xrange [0:T]

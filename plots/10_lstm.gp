@@ -13,11 +13,12 @@ set ylabel "log_{10} of the product over τ steps (2-norm)"
 set key inside left bottom Left reverse box opaque samplen 3 width 1 spacing 1.15
 ylo = 0; yhi = 0
 do for [i=0:datasets-1] {
-	stats f index i using 2:3 nooutput
-	ylo = STATS_min_x < ylo ? STATS_min_x : ylo
-	ylo = STATS_min_y < ylo ? STATS_min_y : ylo
-	yhi = STATS_max_x > yhi ? STATS_max_x : yhi
-	yhi = STATS_max_y > yhi ? STATS_max_y : yhi
+	stats f index i using 2 nooutput
+	ylo = STATS_min < ylo ? STATS_min : ylo
+	yhi = STATS_max > yhi ? STATS_max : yhi
+	stats f index i using 3 nooutput
+	ylo = STATS_min < ylo ? STATS_min : ylo
+	yhi = STATS_max > yhi ? STATS_max : yhi
 	stats f index i using 4 nooutput
 	ylo = STATS_min < ylo ? STATS_min : ylo
 }

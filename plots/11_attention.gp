@@ -10,11 +10,12 @@ full = find("full")
 tr = find("truncated")
 ylo = 0; yhi = 0
 do for [i in sprintf("%d %d", full, tr)] {
-	stats f index int(i) using 2:3 nooutput
-	ylo = STATS_min_x < ylo ? STATS_min_x : ylo
-	ylo = STATS_min_y < ylo ? STATS_min_y : ylo
-	yhi = STATS_max_x > yhi ? STATS_max_x : yhi
-	yhi = STATS_max_y > yhi ? STATS_max_y : yhi
+	stats f index int(i) using 2 nooutput
+	ylo = STATS_min < ylo ? STATS_min : ylo
+	yhi = STATS_max > yhi ? STATS_max : yhi
+	stats f index int(i) using 3 nooutput
+	ylo = STATS_min < ylo ? STATS_min : ylo
+	yhi = STATS_max > yhi ? STATS_max : yhi
 }
 stats f index tr using 5 nooutput
 nzero = int(STATS_sum)

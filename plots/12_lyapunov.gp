@@ -11,11 +11,12 @@ nnets = words(nets)
 ref = find("reference")
 glo = 1e300; ghi = -1e300; ylo = 0; yhi = 0
 do for [j in nets] {
-	stats f index int(j) using 1:2 nooutput
-	glo = STATS_min_x < glo ? STATS_min_x : glo
-	ghi = STATS_max_x > ghi ? STATS_max_x : ghi
-	ylo = STATS_min_y < ylo ? STATS_min_y : ylo
-	yhi = STATS_max_y > yhi ? STATS_max_y : yhi
+	stats f index int(j) using 1 nooutput
+	glo = STATS_min < glo ? STATS_min : glo
+	ghi = STATS_max > ghi ? STATS_max : ghi
+	stats f index int(j) using 2 nooutput
+	ylo = STATS_min < ylo ? STATS_min : ylo
+	yhi = STATS_max > yhi ? STATS_max : yhi
 }
 inputs = input_scale > 0 ? sprintf("inputs N(0, %g^2) after the kick", input_scale) : "no input after one kick"
 set title sprintf("Order and chaos in random tanh RNNs: the largest Lyapunov exponent against the gain\n{/*0.9 %d random networks, n = %d, %s; %d steps after %d left out}\n{/*0.9 λ < 0: nearby trajectories converge (order);  λ > 0: they separate exponentially (chaos)}", nnets, n, inputs, T - burn_in, burn_in)

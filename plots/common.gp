@@ -5,12 +5,12 @@
 #     load here."/common.gp"
 # so that it runs from any directory:
 #     gnuplot -e "fmt='png'" plots/NN_name.gp     (fmt = png, svg or pdf)
-# reads its data from outdir (default plots/out, under the current
-# directory, where the lessons write by default) and writes the figure there.
+# reads its data from outdir (default: out/ beside the scripts, plots/out,
+# where the lessons write by default) and writes the figure there.
 # fmt='pdf': a 16:9 slide (13.33 × 7.5 in) with fonts of 18 pt and more.
 if (!exists("fmt")) fmt = 'png'
-if (!exists("outdir")) outdir = 'plots/out'
 if (!exists("here")) here = 'plots'
+if (!exists("outdir")) outdir = here.'/out'
 if (fmt eq 'svg') {
 	set terminal svg size 900,560 dynamic enhanced font "sans,12" background rgb "white"
 	fs = 12
@@ -42,17 +42,19 @@ data(name) = outdir."/".name
 figure(name) = outdir."/".name.".".fmt
 
 # The header of a data file (plots/header.awk): `eval header(f)` sets every
-# `# param NAME = VALUE` as NAME, and `datasets`, name_i and label_i for
-# each dataset i = 0 … datasets − 1 (gnuplot's `index i`).
+# `# param NAME = VALUE` as NAME, and `datasets`, name_i, label_i and rows_i
+# (its count of data rows) for each dataset i = 0 … datasets − 1 (gnuplot's
+# `index i`).
 header(f) = system(sprintf("awk -f '%s/header.awk' '%s'", here, f))
 label(i) = value(sprintf("label_%d", i))
+rows(i) = value(sprintf("rows_%d", i))
 dname(i) = value(sprintf("name_%d", i))
 # the dataset whose name is exactly s (−1 if none), and whether the name of
 # dataset i starts with p
 find_(s, i) = i >= datasets ? -1 : dname(i) eq s ? i : find_(s, i + 1)
 find(s) = find_(s, 0)
 is(i, p) = strstrt(dname(i), p) == 1
-# the numbers of the datasets whose names start with p, as words for
-# `plot for [i in select(p)] f index int(i) …`
-sel_(p, i) = i >= datasets ? "" : (is(i, p) ? sprintf("%d ", i) : "").sel_(p, i + 1)
+# the numbers of the datasets whose names start with p and that hold data,
+# as words for `plot for [i in select(p)] f index int(i) …`
+sel_(p, i) = i >= datasets ? "" : (is(i, p) && rows(i) > 0 ? sprintf("%d ", i) : "").sel_(p, i + 1)
 select(p) = sel_(p, 0)

@@ -2,16 +2,17 @@
 # header.awk — the comment lines of a lesson's data file as gnuplot
 # statements, one line of them, for `eval` (plots/common.gp, header()):
 #     # param NAME = VALUE   ->  NAME = VALUE
-#     dataset i (0-based; datasets are separated by two or more blank lines):
-#     its first comment line  ->  name_i = "…"
-#     # label: TEXT          ->  label_i = "TEXT"
-# and at the end `datasets = N`. Every dataset has a name_i and a label_i
-# (the name when no label is given).
+#     dataset i (0-based, counted as gnuplot's `index` counts them: blocks
+#     separated by two or more blank lines, those without data left out):
+#     its first comment line ->  name_i = "…"
+#     # label: TEXT          ->  label_i = "TEXT" (the name if there is none)
+#     its count of data rows ->  rows_i = N
+# and at the end `datasets = N`.
 function q(s) { gsub(/"/, "\\\"", s); return "\"" s "\"" }
-BEGIN { ds = 0; blank = 0; seen = 0; out = "" }
+BEGIN { ds = -1; blank = 0; indata = 0; named = 0; haslabel = 0; out = "" }
 /^[ \t]*$/ { blank++; next }
 {
-	if (blank >= 2 && seen) { ds++; named = 0 }
+	if (blank >= 2) { indata = 0; named = 0; haslabel = 0 }
 	blank = 0
 }
 /^# param [A-Za-z_][A-Za-z_0-9]* = / {
@@ -21,17 +22,22 @@ BEGIN { ds = 0; blank = 0; seen = 0; out = "" }
 }
 /^# label: / {
 	v = $0; sub(/^# label: /, "", v)
-	label[ds] = v
+	curlabel = v; haslabel = 1
 	next
 }
 /^#/ {
-	if (!named) { v = $0; sub(/^# */, "", v); name[ds] = v; named = 1 }
+	if (!named) { v = $0; sub(/^# */, "", v); curname = v; named = 1 }
 	next
 }
-{ seen = 1 }
+{
+	if (!indata) {
+		ds++; indata = 1
+		name[ds] = curname; label[ds] = haslabel ? curlabel : curname
+	}
+	rows[ds]++
+}
 END {
-	n = seen ? ds + 1 : 0
-	for (i = 0; i < n; i++)
-		out = out "name_" i " = " q(name[i]) "; label_" i " = " q(i in label ? label[i] : name[i]) "; "
-	print out "datasets = " n
+	for (i = 0; i <= ds; i++)
+		out = out "name_" i " = " q(name[i]) "; label_" i " = " q(label[i]) "; rows_" i " = " rows[i] "; "
+	print out "datasets = " (ds + 1)
 }
