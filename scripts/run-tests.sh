@@ -5,9 +5,8 @@
 # pages, the exercise grader, the figures with other knobs), JOBS at a time
 # (default 2: the machines have two cores), the slowest first (by the
 # times of the last run, kept in BUILD_DIR/test-times.txt), so that the
-# workers finish together. A line
-# as each starts and one with its counts as it ends; at the end what failed
-# and the total, "PASSED FAILED" in BUILD_DIR/results.txt, and a non-zero
+# workers finish together. A line as each starts and one with its counts
+# as it ends; at the end what failed and the total, "PASSED FAILED" in BUILD_DIR/results.txt, and a non-zero
 # exit if anything failed. With PORTABLE=1: the unit tests and the
 # command's only.
 #
