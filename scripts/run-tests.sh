@@ -6,9 +6,9 @@
 # (default 2: the machines have two cores), the slowest first (by the
 # times of the last run, kept in BUILD_DIR/test-times.txt), so that the
 # workers finish together. A line as each starts and one with its counts
-# as it ends; at the end what failed and the total, "PASSED FAILED" in BUILD_DIR/results.txt, and a non-zero
-# exit if anything failed. With PORTABLE=1: the unit tests and the
-# command's only.
+# as it ends; at the end what failed and the total, "PASSED FAILED" in
+# BUILD_DIR/results.txt, and a non-zero exit if anything failed. With
+# PORTABLE=1: the unit tests and the command's only.
 #
 # With SANITIZE=1 each Check suite runs in one process (CK_FORK=no) under a
 # timeout of its own: a forked child per test made LeakSanitizer's exit
