@@ -13,7 +13,7 @@ stats f index pk using 1 nooutput
 tpk = STATS_max
 stats f index pk using 2 nooutput
 ypk = STATS_max
-set title sprintf("Same eigenvalues, different powers: ‖W^t‖_2 of a normal and a non-normal W\n{/*0.9 n = %d, every eigenvalue of modulus ρ = %g; circles: the gradient ‖∂h_T/∂h_{T−τ}‖_2 of a linear RNN, τ = t}", n, rho)
+set title sprintf("Same eigenvalues, different powers: ‖W^t‖_2, normal and non-normal W\n{/*0.9 n = %d, every eigenvalue of modulus ρ = %g}\n{/*0.9 circles: the gradient ‖∂h_T/∂h_{T−τ}‖_2 of a linear RNN with that W, τ = t}", n, rho)
 set xlabel "power t, or lag τ (steps)"
 set ylabel "log_{10} ‖W^t‖_2"
 set key inside right top box opaque

@@ -24,7 +24,7 @@ do for [r=1:ntr] {
 model = arch eq "rnn" ? sprintf("tanh RNN, W = %g·Q", scale) : arch
 zero = arch eq "rnn" ? "exactly 0, which a log scale cannot show" \
 	: "what still arrives goes around the states"
-set title sprintf("Truncated BPTT is blind beyond its window: ∂ℓ_T/∂x_{T−τ} when only ℓ_T counts\n{/*0.9 %s, n = %d, T = %d, inputs N(0, %g^2); truncated = full for τ < k;}\n{/*0.9 from τ = k on (dashed) the paths through the states are cut: %s}", model, n, T, input_scale, zero)
+set title sprintf("Truncated BPTT is blind beyond its window: ∂ℓ_T/∂x_{T−τ}, only ℓ_T counts\n{/*0.9 %s, n = %d, T = %d, inputs N(0, %g^2)}\n{/*0.9 truncated = full for τ < k; from τ = k on (dashed) the state paths are cut:}\n{/*0.9 %s}", model, n, T, input_scale, zero)
 set xlabel "lag τ = T − t (steps)"
 set ylabel "log_{10} ‖∂ℓ_T/∂x_{T−τ}‖_2"
 set xrange [0:lagmax]

@@ -12,7 +12,7 @@ cl = select("closed-")
 mc = select("mc-")
 na = words(cl)
 num(i) = int(dname(i)[strstrt(dname(i), "-") + 1:])
-set title sprintf("Truncated BPTT is biased: the scalar model h_t = a h_{t−1} + x_t, ℓ_t = h_t^2/2\n{/*0.9 x_t drawn from N(0, %g^2); Monte Carlo: %d sequences of %d steps for every (a, k)}\n{/*0.9 the truncated gradient dL_k/da falls short of the full one on average; plotted: −bias(k) > 0}", s, sequences, T)
+set title sprintf("Truncated BPTT is biased: h_t = a h_{t−1} + x_t, ℓ_t = h_t^2/2\n{/*0.9 x_t from N(0, %g^2); Monte Carlo: %d sequences of %d steps for each (a, k)}\n{/*0.9 the truncated dL_k/da falls short of the full one on average: −bias(k) > 0}", s, sequences, T)
 # the range the Monte Carlo resolves: the closed form of small a drops off below it
 ymin = 1e300
 ymax = 0

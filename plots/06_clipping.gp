@@ -28,7 +28,7 @@ bhi = STATS_max
 stats f index surface using 4 nooutput
 cblo = floor(STATS_min) < -5 ? -5 : floor(STATS_min)
 offmap = wto < wlo || wto > whi || bto < blo || bto > bhi
-set title sprintf("A cliff in the loss of one tanh unit, and gradient descent on it\n{/*0.9 colour: log_{10} L(w, b), L = ½(h_T − y)^2 with T = %d, u = %g, y = %g;  %d steps of rate η = %g from the black dot}", T, kick, target, steps, eta)
+set title sprintf("A cliff in the loss of one tanh unit, and gradient descent on it\n{/*0.9 colour: log_{10} L(w, b), L = ½(h_T − y)^2 with T = %d, u = %g, y = %g}\n{/*0.9 %d steps of rate η = %g from the black dot}", T, kick, target, steps, eta)
 set xlabel "recurrent weight w"
 set ylabel "bias b"
 set cblabel "log_{10} L"

@@ -29,8 +29,9 @@ set rmargin 4
 set ylabel "loss L"
 unset xlabel
 set format x ""
+set style textbox opaque fc rgb "white" noborder
 set label 1 sprintf("plain: a step of length %.3g at iteration %d, then stuck at L = %.3g", eta * gjump, itjump, ljump) \
-	at graph 0.36, first ljump / 5 left tc rgb "#e02020" font small
+	at graph 0.98, first ljump / (slide ? 60 : 5) right boxed tc rgb "#e02020" font small
 plot f index plain using 1:4 with lines lw 5 lc rgb "#e02020" title "plain", \
      f index clipped using 1:4 with lines lw 1.5 lc rgb "black" title sprintf("clipped at c = %g", clipc)
 set format x "%g"

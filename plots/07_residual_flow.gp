@@ -16,8 +16,16 @@ set bmargin 1.2
 set format x ""
 set ylabel "log_{10} |∂L/∂h_t|"
 set key title "model"
+ylo = 0; yhi = 0
+do for [j in fl] {
+	stats f index int(j) using 2 nooutput
+	ylo = STATS_min < ylo ? STATS_min : ylo
+	yhi = STATS_max > yhi ? STATS_max : yhi
+}
+set ytics nicestep(yhi - ylo, slide ? 3 : 5)
 plot for [r=1:words(fl)] f index int(word(fl, r)) using 1:2 with lines lw 2 lc r title label(int(word(fl, r)))
 set ylabel "|h_t| (log scale)"
+set ytics autofreq
 set logscale y
 set format y "10^{%T}"
 unset key
@@ -29,5 +37,6 @@ set bmargin 3.5
 set xlabel "time step t"
 set ylabel "mean tanh'(a_t)"
 set yrange [0:1.05]
+set ytics slide ? 0.5 : 0.2
 plot for [r=1:words(fl)] f index int(word(fl, r)) using 1:4 with lines lw 2 lc r title label(int(word(fl, r)))
 unset multiplot

@@ -7,7 +7,7 @@ f = data("10_lstm.dat")
 eval header(f)
 set output figure("10_lstm")
 weights = scale > 0 ? sprintf("every W scaled to s_{max} = %g", scale) : "W drawn N(0, 1/n)"
-set title sprintf("The constant error carousel: Jacobian products of an LSTM over the lag\n{/*0.9 n = %d, T = %d, %s, inputs N(0, %g^2); colour: the forget bias b_f}", n, T, weights, input_scale)
+set title sprintf("The constant error carousel: Jacobian products of an LSTM over the lag\n{/*0.9 n = %d, T = %d, %s, inputs N(0, %g^2)}\n{/*0.9 colour: the forget bias b_f; line style: which product}", n, T, weights, input_scale)
 set xlabel "lag τ (steps)"
 set ylabel "log_{10} of the product over τ steps (2-norm)"
 set key inside left bottom Left reverse box opaque samplen 3 width 1 spacing 1.15

@@ -17,11 +17,13 @@ do for [i in sprintf("%d %d", full, tr)] {
 	ylo = STATS_min < ylo ? STATS_min : ylo
 	yhi = STATS_max > yhi ? STATS_max : yhi
 }
-stats f index tr using 5 nooutput
-nzero = int(STATS_sum)
 set multiplot title sprintf("Attention: recurrent and direct parts of ∂ℓ_T/∂x_{T−τ}\n{/*0.9 n = %d, d = %d, T = %d, W = %g·Q (Q orthogonal); truncation window k = %d}", n, d, T, scale, k)
-set lmargin at screen 0.10
-set rmargin at screen 0.62
+# the margins; the legends start right of the plot
+lm = slide ? 0.14 : 0.10
+rm = slide ? 0.55 : 0.62
+kw = slide ? -5 : 1
+set lmargin at screen lm
+set rmargin at screen rm
 set xrange [-0.5:T - 0.5]
 set arrow 1 from k, graph 0 to k, graph 1 nohead dt 2 lc rgb "#555555"
 # the log10 panel
@@ -31,7 +33,7 @@ set format x ""
 set ylabel "log_{10} ‖∂ℓ_T/∂x_{T−τ}‖_2"
 set yrange [floor(ylo) - 0.5 : ceil(yhi) + 0.5]
 set label 1 sprintf("k = %d", k) at k, graph 0.95 offset 0.6, 0 left tc rgb "#555555"
-set key at screen 0.64, screen 0.84 left top Left reverse box samplen 2 title "part of ∂ℓ_T/∂x_{T−τ}"
+set key at screen rm + 0.02, screen 0.84 left top Left reverse box samplen 2 width kw title "part of ∂ℓ_T/∂x_{T−τ}"
 set border 2 + 4 + 8 lw 1.2
 plot f index full using 1:2 with linespoints lw 2 pt 7 ps 0.5 lc 1 title "recurrent, ".label(full), \
      f index full using 1:3 with linespoints lw 2 pt 7 ps 0.5 lc 2 title "direct, ".label(full), \
@@ -49,9 +51,9 @@ set ytics ("exactly 0" 0.5)
 set grid noytics
 set border 1 + 2 + 8 lw 1.2
 # the break between the two axes
-set arrow 2 from screen 0.09, screen 0.29 to screen 0.11, screen 0.31 nohead lw 1.5 front
-set arrow 3 from screen 0.09, screen 0.24 to screen 0.11, screen 0.26 nohead lw 1.5 front
-set key at screen 0.64, screen 0.25 left top Left reverse box samplen 2 title ""
+set arrow 2 from screen lm - 0.01, screen 0.29 to screen lm + 0.01, screen 0.31 nohead lw 1.5 front
+set arrow 3 from screen lm - 0.01, screen 0.24 to screen lm + 0.01, screen 0.26 nohead lw 1.5 front
+set key at screen rm + 0.02, screen 0.25 left top Left reverse box samplen 2 width kw title ""
 plot f index tr using 1:($5 == 1 ? 0.5 : NaN) with points pt 6 ps 1.1 lw 1.5 lc 1 \
         title "recurrent, ".label(tr)
 unset multiplot

@@ -19,7 +19,7 @@ do for [j in nets] {
 	yhi = STATS_max > yhi ? STATS_max : yhi
 }
 inputs = input_scale > 0 ? sprintf("inputs N(0, %g^2) after the kick", input_scale) : "no input after one kick"
-set title sprintf("Order and chaos in random tanh RNNs: the largest Lyapunov exponent against the gain\n{/*0.9 %d random networks, n = %d, %s; %d steps after %d left out}\n{/*0.9 λ < 0: nearby trajectories converge (order);  λ > 0: they separate exponentially (chaos)}", nnets, n, inputs, T - burn_in, burn_in)
+set title sprintf("Order and chaos in random tanh RNNs: the largest Lyapunov exponent\n{/*0.9 %d random networks, n = %d, %s; %d steps after %d left out}\n{/*0.9 λ < 0: nearby trajectories converge (order); λ > 0: they separate (chaos)}", nnets, n, inputs, T - burn_in, burn_in)
 set xlabel "gain g = spectral radius of W"
 set ylabel "largest Lyapunov exponent λ (ln per step)"
 set xrange [glo - 0.05:ghi + 0.05]

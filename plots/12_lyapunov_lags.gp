@@ -23,11 +23,19 @@ do for [i=1:ncmp] {
 	stats f index int(word(gs, i)) using 6 nooutput
 	SE[i] = STATS_max
 }
-set title sprintf("The slope of lesson 2 is the Lyapunov exponent: ‖∂h_T/∂h_{T−τ}‖_2 against the lag\n{/*0.9 network 1 of lesson 12 (n = %d, seed %d) at each gain g; solid: the product of the step Jacobians;}\n{/*0.9 dashed: slope λ / ln 10, with λ measured from the growth of perturbations over the same steps}", n, seed)
+set title sprintf("The slope of lesson 2 is the Lyapunov exponent: ‖∂h_T/∂h_{T−τ}‖_2\n{/*0.9 network 1 of lesson 12 (n = %d, seed %d); solid: the product of step Jacobians}\n{/*0.9 dashed: slope λ / ln 10, λ from the growth of perturbations, the same steps}", n, seed)
 set xlabel "lag τ (steps)"
 set ylabel "log_{10} ‖∂h_T/∂h_{T−τ}‖_2"
+ylo = 0; yhi = 0
+do for [j in gs] {
+	stats f index int(j) using 2 nooutput
+	ylo = STATS_min < ylo ? STATS_min : ylo
+	yhi = STATS_max > yhi ? STATS_max : yhi
+}
 set xrange [0:taumax]
 set key inside left bottom box opaque
+# room below the curves for the legend (more on a slide, where text is larger)
+set yrange [ylo - (slide ? 0.8 : 0.35) * (yhi - ylo) : yhi + 0.05 * (yhi - ylo)]
 set arrow 1 from tau0, graph 0 to tau0, graph 1 nohead dt 3 lw 1 lc rgb "gray50"
 set label 1 " slopes fitted from here" at tau0, graph 0.95 left tc rgb "gray30" font small
 plot for [i=1:ncmp] f index int(word(gs, i)) using 1:2 with lines lw 2.5 lc i \

@@ -7,7 +7,8 @@
 #     gnuplot -e "fmt='png'" plots/NN_name.gp     (fmt = png, svg or pdf)
 # reads its data from outdir (default: out/ beside the scripts, plots/out,
 # where the lessons write by default) and writes the figure there.
-# fmt='pdf': a 16:9 slide (13.33 × 7.5 in) with fonts of 18 pt and more.
+# fmt='pdf': a 16:9 slide (13.33 × 7.5 in) with text of 18 pt and more
+# (20 pt, subtitles and notes 18; sub- and superscripts smaller).
 if (!exists("fmt")) fmt = 'png'
 if (!exists("here")) here = 'plots'
 if (!exists("outdir")) outdir = here.'/out'
@@ -16,15 +17,20 @@ if (fmt eq 'svg') {
 	fs = 12
 } else {
 	if (fmt eq 'pdf') {
-		set terminal pdfcairo size 13.333in,7.5in enhanced font "sans,20" linewidth 1.5
-		fs = 20
+		# pdfcairo sets text at 2/3 of the nominal size: 30 gives 20 pt
+		set terminal pdfcairo size 13.333in,7.5in enhanced font "sans,30" linewidth 2
+		fs = 30
 	} else {
 		set terminal pngcairo size 900,560 enhanced font "sans,11"
 		fs = 11
 	}
 }
+slide = fmt eq 'pdf'
+# a tic step of 1, 2 or 5 times a power of ten, for about n tics over range r
+nicestep_(u) = u < 1.5 ? 1 : u < 3.5 ? 2 : u < 7.5 ? 5 : 10
+nicestep(r, n) = nicestep_(r / n / 10**floor(log10(r / n))) * 10**floor(log10(r / n))
 # the font of notes inside the plot: a point smaller, never under 18 on a slide
-small = sprintf(",%d", fmt eq 'pdf' ? 18 : fs - 1)
+small = sprintf(",%d", fmt eq 'pdf' ? 27 : fs - 1)
 set grid back lt 1 lc rgb "#d4d4d4" lw 1
 # strong colours that stay distinct on white and on a projector (no yellow)
 set linetype 1 lc rgb "#0072b2"
