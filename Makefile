@@ -308,7 +308,7 @@ install: all build/man/bptt.1 build/bptt.bash
 	install -m 644 src/bt.h $(INCDIR)/bt.h
 	install -m 644 $(B)/bptt.pc $(PCDIR)/bptt.pc
 	install -m 644 lessons/*.md $(SHAREDIR)/lessons/
-	install -m 644 plots/*.gp $(SHAREDIR)/plots/
+	install -m 644 plots/*.gp plots/header.awk $(SHAREDIR)/plots/
 	install -m 644 examples/*.c $(SHAREDIR)/examples/
 
 uninstall:
