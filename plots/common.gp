@@ -32,16 +32,9 @@ nicestep(r, n) = nicestep_(r / n / 10**floor(log10(r / n))) * 10**floor(log10(r 
 # the font of notes inside the plot: a point smaller, never under 18 on a slide
 small = sprintf(",%d", fmt eq 'pdf' ? 27 : fs - 1)
 set grid back lt 1 lc rgb "#d4d4d4" lw 1
-# strong colours that stay distinct on white and on a projector (no yellow)
-set linetype 1 lc rgb "#0072b2"
-set linetype 2 lc rgb "#d55e00"
-set linetype 3 lc rgb "#009e73"
-set linetype 4 lc rgb "#b0307f"
-set linetype 5 lc rgb "#7f5200"
-set linetype 6 lc rgb "#56a0d8"
-set linetype 7 lc rgb "#e69f00"
-set linetype 8 lc rgb "#606060"
-set linetype cycle 8
+# gnuplot's colours (the lesson texts name them: 1 purple, 2 green, 3 blue,
+# 4 orange), but a strong brown for the faint yellow of 5
+set linetype 5 lc rgb "#8b4513"
 set key outside right top
 set border lw 1.2
 data(name) = outdir."/".name
