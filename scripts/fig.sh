@@ -3,7 +3,8 @@
 # fig.sh BUILD_DIR NN [KNOBS...] — one lesson again with other knobs, then
 # its figures (make fig F=NN ARGS="KNOBS"): runs BUILD_DIR/lessons/NN_name
 # KNOBS --out plots/out (narration in plots/out/NN_name.txt) and draws every
-# plots/NN_*.gp as PNG and SVG (and PDF with SLIDES=1). Example:
+# plots/NN_*.gp as PNG and SVG (and PDF with SLIDES=1); OUT=DIR writes
+# there instead of plots/out. Example:
 #     make fig F=02 ARGS="--scales 0.3,0.95,2"
 set -u
 B=${1:-build}
@@ -16,7 +17,7 @@ esac
 src=$(ls lessons/"${F%%_*}"_*.c 2>/dev/null | head -1)
 [ -n "$src" ] || { echo "make fig: no lesson $F in lessons/" >&2; exit 2; }
 l=$(basename "$src" .c)
-out=plots/out
+out=${OUT:-plots/out}
 mkdir -p "$out"
 formats="png svg"
 [ "${SLIDES:-0}" = 1 ] && formats="png svg pdf"

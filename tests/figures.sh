@@ -5,7 +5,8 @@
 # sizes), its figures drawn as SVG: the legend (the <title> of each plotted
 # element in gnuplot's SVG) lists exactly the datasets the knobs ask for, and
 # the figure's title quotes the knob values. Also: a lesson and a figure
-# script run from another directory, and a figure as a 16:9 PDF slide.
+# script run from another directory, make fig's script, and a figure as a
+# 16:9 PDF slide.
 # Prints "ok - …"/"not ok - …" and "figures: N passed, M failed".
 set -u
 B=${1:-build}
@@ -102,6 +103,15 @@ case_ 12a 12_lyapunov "--networks 2 --hidden 12 --length 120 --burn-in 20 --gmin
 	12_lyapunov "^network" "2 random networks, n = 12" "network 1 (seed 1)" "network 2 (seed 2)"
 case_ 12b 12_lyapunov "--networks 1 --hidden 10 --length 100 --burn-in 20 --gmin 0.5 --gmax 1 --gstep 0.5 --compare 0.5,1,2 --seed 4" \
 	12_lyapunov_lags "measured" "n = 10, seed 4" "g = 0.5: measured" "g = 1: measured" "g = 2: measured"
+
+# make fig's script: the lesson with knobs, then its figures
+if OUT=$tmp/fig sh scripts/fig.sh "$B" 02 --scales 0.3,0.95,2 --length 30 > "$tmp/fig.txt" 2>&1 &&
+	[ "$(legend "$tmp/fig/02_vanishing.svg" | grep '^s = ' | tr '\n' ' ')" = "s = 0.3 s = 0.95 s = 2 " ] &&
+	[ -s "$tmp/fig/02_vanishing.png" ]; then
+	ok "make fig F=02 ARGS=\"--scales 0.3,0.95,2\" draws the three scales"
+else
+	bad "make fig F=02 ARGS=\"--scales 0.3,0.95,2\" draws the three scales" "$(tail -3 "$tmp/fig.txt")"
+fi
 
 # from another directory: the lesson with a relative --out, the script by
 # its path (it finds plots/common.gp beside itself)
