@@ -118,7 +118,7 @@ LESSON_SRC := $(wildcard lessons/[0-9]*.c)
 LESSON_BIN := $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
 BIN := $(if $(filter build,$(B)),bptt,$(B)/bptt)
 
-.PHONY: all check plots table debug clean numio-table deps deps-plots deps-fuzz deps-coverage coverage fuzz fuzz-textio fuzz-cli fuzz-ci test-run debug-test bench demo install uninstall grade grade-build
+.PHONY: all check plots slides fig table debug clean numio-table deps deps-plots deps-fuzz deps-coverage coverage fuzz fuzz-textio fuzz-cli fuzz-ci test-run debug-test bench demo install uninstall grade grade-build
 BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 all: $(BIN) $(LIB) $(LESSON_BIN) $(BENCH_BIN)
 
@@ -145,11 +145,12 @@ $(B)/tests/%: tests/%.c $(LIB) tests/testutil.h tests/reference.h tests/memcount
 	$(call say,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) -o $@ $< $(LIB) $(CHECK_LIBS) $(GSL_LIBS)
 
-# the lessons' --help is filled like the command's (src/cli/fill.c)
+# the lessons' --help is filled like the command's (src/cli/fill.c); they
+# write to this repository's plots/out by default, from any directory
 $(B)/lessons/%: lessons/%.c lessons/lesson.h $(LIB) $(B)/src/cli/fill.o
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(B)/src/cli/fill.o $(LIB) $(GSL_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) -DLESSON_OUT='"$(CURDIR)/plots/out"' $(ALL_CFLAGS) -o $@ $< $(B)/src/cli/fill.o $(LIB) $(GSL_LIBS)
 
 $(B)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -245,11 +246,23 @@ bench: all
 	./$(B)/bench/bench_train
 	@sh bench/speed.sh $(B) $(BIN)
 
-# The main job: every lesson, every figure (PNG and SVG), and
-# plots/out/index.html.
+# The main job: every lesson, every figure (PNG and SVG; SLIDES=1: also a
+# 16:9 PDF slide each), and plots/out/index.html.
+SLIDES ?= 0
 plots: deps-plots
 	@$(MAKE) --no-print-directory -j2 all
-	@sh scripts/plots.sh $(B)
+	@SLIDES=$(SLIDES) sh scripts/plots.sh $(B)
+
+# Every figure also as a PDF slide (16:9, fonts of 18 pt and more).
+slides:
+	@$(MAKE) --no-print-directory plots SLIDES=1
+
+# One lesson again with other knobs, and its figures:
+#     make fig F=02 ARGS="--scales 0.3,0.95,2"
+F ?=
+ARGS ?=
+fig: $(patsubst lessons/%.c,$(B)/lessons/%,$(wildcard lessons/$(or $(F),none)*.c))
+	@SLIDES=$(SLIDES) sh scripts/fig.sh $(B) "$(F)" $(ARGS)
 
 # The table of docs/adding.md: every architecture on the adding problem at
 # T = 50, 100, 200 with `bptt train` (not part of check or plots).
@@ -295,7 +308,7 @@ install: all build/man/bptt.1 build/bptt.bash
 	install -m 644 src/bt.h $(INCDIR)/bt.h
 	install -m 644 $(B)/bptt.pc $(PCDIR)/bptt.pc
 	install -m 644 lessons/*.md $(SHAREDIR)/lessons/
-	install -m 644 plots/*.gp $(SHAREDIR)/plots/
+	install -m 644 plots/*.gp plots/header.awk $(SHAREDIR)/plots/
 	install -m 644 examples/*.c $(SHAREDIR)/examples/
 
 uninstall:

@@ -231,6 +231,10 @@ int main(int argc, char **argv)
 		}
 	lesson_file lf;
 	lesson_open(&lf, "01_bptt.dat");
+	lesson_param(&lf, "n", (double)tn);
+	lesson_param(&lf, "d", (double)td);
+	lesson_param(&lf, "m", (double)tm);
+	lesson_param(&lf, "repeats", (double)reps);
 	lesson_dataset(&lf, "cost", "T forward_ms bptt_ms forward_median_ms bptt_median_ms states_kib");
 	double sx = 0, sy = 0, sxx = 0, sxy = 0, ratios[40];
 	size_t count = nT;

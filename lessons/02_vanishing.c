@@ -40,6 +40,9 @@ int main(int argc, char **argv)
 
 	lesson_file lf;
 	lesson_open(&lf, "02_vanishing.dat");
+	lesson_param(&lf, "n", (double)n);
+	lesson_param(&lf, "T", (double)T);
+	lesson_param(&lf, "input_scale", xs);
 	bt_data *data = lesson_data(T, d, 2, seed + 1);
 	for (size_t i = 0; i < T * d; i++)
 		data->X[i] *= xs;
@@ -61,6 +64,7 @@ int main(int argc, char **argv)
 		char name[64];
 		snprintf(name, sizeof name, "tanh-%g", s);
 		lesson_dataset(&lf, name, "lag log10_norm2 log10_bound");
+		lesson_label(&lf, "s = %g", s);
 		/* least-squares slope of the measured log norm over the lags */
 		double sx = 0, sy = 0, sxx = 0, sxy = 0;
 		for (size_t tau = 1; tau <= T; tau++) {
@@ -86,6 +90,7 @@ int main(int argc, char **argv)
 	lesson_check(bt_jacobian_alloc(&r, T), "jacobian");
 	lesson_check(bt_jacobian_lags(lin, data, r), "jacobian");
 	lesson_dataset(&lf, "linear-1.1", "lag log10_norm2 log10_bound");
+	lesson_label(&lf, "linear RNN, s = 1.1");
 	for (size_t tau = 1; tau <= T; tau++)
 		lesson_row(&lf, 3, (double)tau, r->log10_norm2[tau - 1], r->log10_bound[tau - 1]);
 	double lin_slope = (r->log10_norm2[T - 1] - r->log10_norm2[0]) / (double)(T - 1);

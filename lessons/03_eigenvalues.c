@@ -150,8 +150,16 @@ int main(int argc, char **argv)
 
 	lesson_file lf;
 	lesson_open(&lf, "03_eigenvalues.dat");
+	lesson_param(&lf, "n", (double)n);
+	lesson_param(&lf, "rho", R);
+	lesson_param(&lf, "c", c);
+	lesson_param(&lf, "T", (double)T);
 	for (int i = 0; i < 2; i++) {
 		lesson_dataset(&lf, cs[i].name, "t log10_norm_power log10_radius_power log10_jacobian");
+		if (i)
+			lesson_label(&lf, "non-normal W (c = %g)", c);
+		else
+			lesson_label(&lf, "normal W (c = 0)");
 		for (size_t t = 1; t <= T; t++)
 			lesson_row(&lf, 4, (double)t, cs[i].spec->log10_norm_power[t - 1],
 				   cs[i].spec->log10_radius_power[t - 1], cs[i].jac->log10_norm2[t - 1]);
@@ -160,8 +168,14 @@ int main(int argc, char **argv)
 	lesson_row(&lf, 2, (double)tpeak, peak);
 	lesson_close(&lf);
 	lesson_open(&lf, "03_eigenvalues_plane.dat");
+	lesson_param(&lf, "n", (double)n);
+	lesson_param(&lf, "c", c);
 	for (int i = 0; i < 2; i++) {
 		lesson_dataset(&lf, cs[i].name, "re im abs");
+		if (i)
+			lesson_label(&lf, "non-normal W (c = %g)", c);
+		else
+			lesson_label(&lf, "normal W (c = 0)");
 		for (size_t j = 0; j < n; j++)
 			lesson_row(&lf, 3, cs[i].spec->eig_re[j], cs[i].spec->eig_im[j],
 				   hypot(cs[i].spec->eig_re[j], cs[i].spec->eig_im[j]));

@@ -106,6 +106,11 @@ int main(int argc, char **argv)
 
 	lesson_file lf;
 	lesson_open(&lf, "04_tbptt_blind.dat");
+	lesson_param(&lf, "n", (double)n);
+	lesson_param(&lf, "T", (double)T);
+	lesson_param(&lf, "scale", scale);
+	lesson_param(&lf, "input_scale", xs);
+	lesson_param_text(&lf, "arch", arch);
 	/* what the figure script needs to know: how many truncated datasets
 	 * follow, and whether there is a reference line */
 	lesson_dataset(&lf, "meta", "truncated_datasets has_reference");
@@ -145,6 +150,7 @@ int main(int argc, char **argv)
 		lesson_check(bt_gradient(model, data, k, NULL, gk, dXk), "truncated BPTT");
 		snprintf(name, sizeof name, "truncated-%zu", ik + 1);
 		lesson_dataset(&lf, name, "lag norm log10_norm k");
+		lesson_label(&lf, "truncated, k = %zu", k);
 		size_t zeros = 0, past = 0;
 		double maxrel = 0, lost = 0, tailk = 0, e = 0;
 		for (size_t tau = 0; tau < T; tau++) {
@@ -184,6 +190,10 @@ int main(int argc, char **argv)
 	/* The credit lost against k: the squared relative error of the input
 	 * gradient and of the parameter gradient. */
 	lesson_open(&lf, "04_tbptt_blind_share.dat");
+	lesson_param(&lf, "n", (double)n);
+	lesson_param(&lf, "T", (double)T);
+	lesson_param(&lf, "scale", scale);
+	lesson_param_text(&lf, "arch", arch);
 	lesson_dataset(&lf, "share", "k share_x share_theta");
 	size_t half = 0, within = 1;
 	for (size_t k = 1; k < T; k++) {

@@ -68,6 +68,9 @@ int main(int argc, char **argv)
 
 	lesson_file lf;
 	lesson_open(&lf, "05_tbptt_bias.dat");
+	lesson_param(&lf, "s", s);
+	lesson_param(&lf, "sequences", (double)N);
+	lesson_param(&lf, "T", (double)T);
 	/* the values of a, in the order of the datasets closed-1, mc-1, … */
 	lesson_dataset(&lf, "meta", "a");
 	for (size_t i = 0; i < na; i++)
@@ -80,10 +83,12 @@ int main(int argc, char **argv)
 		size_t burn = bt_bias_scalar_burn_in(a, kmax);
 		snprintf(name, sizeof name, "closed-%zu", i + 1);
 		lesson_dataset(&lf, name, "k minus_bias_closed");
+		lesson_label(&lf, "a = %g", a);
 		for (size_t k = 1; k <= kmax; k++)
 			lesson_row(&lf, 2, (double)k, -bt_bias_scalar_closed(a, b, s, k));
 		snprintf(name, sizeof name, "mc-%zu", i + 1);
 		lesson_dataset(&lf, name, "k closed_form monte_carlo stderr minus_mc");
+		lesson_label(&lf, "a = %g, Monte Carlo", a);
 		size_t last = 0;
 		double lastratio = 0;
 		/* weighted least squares of log10(−MC) against k, weights (MC/se)² */
@@ -159,6 +164,9 @@ int main(int argc, char **argv)
 	printf("  %-4s %-22s %-22s %-22s %s\n", "k", "sliding rel. error", "sliding 1 - cosine",
 	       "chunked rel. error", "chunked 1 - cosine");
 	lesson_open(&lf, "05_tbptt_bias_gru.dat");
+	lesson_param(&lf, "n", (double)n);
+	lesson_param(&lf, "T", (double)Tg);
+	lesson_param(&lf, "datasets_averaged", (double)D);
 	lesson_dataset(&lf, "gru", "k rel_error rel_error_stderr cosine cosine_stderr chunked_rel_error chunked_rel_error_stderr chunked_cosine chunked_cosine_stderr");
 	const int S = BT_TRUNC_SLIDING, C = BT_TRUNC_CHUNKED;
 	for (size_t j = 0; j < K; j++) {

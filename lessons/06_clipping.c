@@ -190,6 +190,12 @@ int main(int argc, char **argv)
 
 	lesson_file lf;
 	lesson_open(&lf, "06_clipping.dat");
+	lesson_param(&lf, "T", (double)T);
+	lesson_param(&lf, "kick", kick);
+	lesson_param(&lf, "target", target);
+	lesson_param(&lf, "eta", eta);
+	lesson_param(&lf, "clip", c);
+	lesson_param(&lf, "steps", (double)steps);
 	lesson_dataset(&lf, "surface", "w b loss log10_loss log10_grad_norm");
 	double gbig = 0, gbw = 0, gbb = 0, Lmin = INFINITY, Lmax = 0;
 	for (size_t i = 0; i < grid; i++) {

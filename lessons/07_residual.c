@@ -81,6 +81,12 @@ int main(int argc, char **argv)
 
 	lesson_file lf;
 	lesson_open(&lf, "07_residual.dat");
+	lesson_param(&lf, "n", (double)n);
+	lesson_param(&lf, "T", (double)T);
+	lesson_param(&lf, "s", s);
+	lesson_param(&lf, "input_scale", xs);
+	lesson_param(&lf, "orthogonal", (double)orth);
+	lesson_param(&lf, "every_step", (double)every);
 	const char *name[2] = {"rnn", "residual"};
 	bt_model *mod[2] = {plain, res};
 	double sl[2], bsl[2], last[2], dh1[2], dhT[2], hmax[2], hT[2], dmean[2];
@@ -91,6 +97,7 @@ int main(int argc, char **argv)
 		char ds[64];
 		snprintf(ds, sizeof ds, "jacobian-%s", name[k]);
 		lesson_dataset(&lf, ds, "lag log10_norm2 log10_bound");
+		lesson_label(&lf, k ? "residual: I + D_t W" : "plain: D_t W");
 		for (size_t tau = 1; tau <= T; tau++)
 			lesson_row(&lf, 3, (double)tau, r->log10_norm2[tau - 1], r->log10_bound[tau - 1]);
 		sl[k] = slope(r->log10_norm2, T);
@@ -106,6 +113,7 @@ int main(int argc, char **argv)
 		lesson_check(bt_seq_backward(q, mod[k], data, NULL, NULL), "backward");
 		snprintf(ds, sizeof ds, "flow-%s", name[k]);
 		lesson_dataset(&lf, ds, "t log10_norm_dh norm_h mean_dtanh");
+		lesson_label(&lf, k ? "residual" : "plain");
 		hmax[k] = 0;
 		dmean[k] = 0;
 		for (size_t t = 1; t <= T; t++) {

@@ -77,6 +77,8 @@ int main(int argc, char **argv)
 
 	lesson_file lf;
 	lesson_open(&lf, "08_orthogonal.dat");
+	lesson_param(&lf, "n", (double)n);
+	lesson_param(&lf, "T", (double)T);
 	printf("log10 |dh_T/dh_{T-tau}|_2 at three lags (T = %zu):\n", T);
 	printf("  %-18s %-10s %-10s %-10s %s\n", "model", "tau = 10", "tau = 100", "tau = T", "mean tanh'");
 	const char *name[3] = {"linear", "tanh-small", "tanh-large"};
@@ -98,6 +100,10 @@ int main(int argc, char **argv)
 		lesson_check(bt_seq_alloc(&q, m, T), "workspace");
 		lesson_check(bt_seq_forward(q, m, data, NULL), "forward");
 		lesson_dataset(&lf, name[k], "lag log10_norm2 sum_log10_min_dtanh sum_log10_max_dtanh estimate");
+		if (k)
+			lesson_label(&lf, "tanh, %s inputs (σ_x = %g)", k == 1 ? "small" : "large", xs[k]);
+		else
+			lesson_label(&lf, "identity, same W");
 		double lo = 0, hi = 0, mf = 0, mean = 0;
 		for (size_t tau = 1; tau <= T; tau++) {
 			const double *h = bt_seq_state(q, T - tau + 1);

@@ -112,6 +112,10 @@ int main(int argc, char **argv)
 	/* The gates, step by step, from the library's states. */
 	lesson_file gf;
 	lesson_open(&gf, "09_gru_gates.dat");
+	lesson_param(&gf, "n", (double)n);
+	lesson_param(&gf, "T", (double)T);
+	lesson_param(&gf, "input_scale", xs);
+	lesson_param(&gf, "shift", shift);
 	double *z = malloc(5 * n * sizeof(double)), *r = z + n, *rh = z + 2 * n,
 	       *hh = z + 3 * n, *h = z + 4 * n;
 	double *zall = malloc(T * n * sizeof(double));
@@ -123,6 +127,8 @@ int main(int argc, char **argv)
 		lesson_check(bt_seq_alloc(&q, models[g], T), "workspace");
 		lesson_check(bt_seq_forward(q, models[g], data, NULL), "forward");
 		lesson_dataset(&gf, names[g], "t mean_z q10_z q90_z");
+		lesson_param(&gf, g ? "bz_default" : "bz_closed", g ? 0.0 : shift);
+		lesson_label(&gf, g ? "GRU, b_z = 0" : "GRU, b_z = %g", shift);
 		memset(logkeep, 0, n * sizeof(double));
 		for (size_t t = 1; t <= T; t++) {
 			gru_step(models[g], bt_seq_state(q, t - 1), data->X + (t - 1) * d,
@@ -166,6 +172,10 @@ int main(int argc, char **argv)
 	/* Jacobian products over lags. */
 	lesson_file lf;
 	lesson_open(&lf, "09_gru.dat");
+	lesson_param(&lf, "n", (double)n);
+	lesson_param(&lf, "T", (double)T);
+	lesson_param(&lf, "input_scale", xs);
+	lesson_param(&lf, "shift", shift);
 	double slopes[3];
 	printf("  %-12s %-16s %-22s %s\n", "model", "measured slope",
 	       "copy path alone", "log10 norm at tau = T");
@@ -174,6 +184,10 @@ int main(int argc, char **argv)
 		lesson_check(bt_jacobian_alloc(&res, T), "jacobian");
 		lesson_check(bt_jacobian_lags(models[g], data, res), "jacobian");
 		lesson_dataset(&lf, names[g], "lag log10_norm2");
+		if (g < 2)
+			lesson_label(&lf, g ? "GRU, b_z = 0" : "GRU, b_z = %g", shift);
+		else
+			lesson_label(&lf, "tanh RNN");
 		for (size_t tau = 1; tau <= T; tau++)
 			lesson_row(&lf, 2, (double)tau, res->log10_norm2[tau - 1]);
 		char pred[32] = "-";

@@ -44,6 +44,10 @@ int main(int argc, char **argv)
 		data->X[i] *= xs;
 	lesson_file lf;
 	lesson_open(&lf, "10_lstm.dat");
+	lesson_param(&lf, "n", (double)n);
+	lesson_param(&lf, "T", (double)T);
+	lesson_param(&lf, "scale", scale);
+	lesson_param(&lf, "input_scale", xs);
 	printf("  %-5s %-11s %-11s %-11s %-9s %-9s %s\n", "b_f", "sigma(b_f)", "mean f", "mean f(J_t)",
 	       "cell", "carousel", "whole");
 	gsl_matrix *J = gsl_matrix_alloc(2 * n, 2 * n);
@@ -81,6 +85,7 @@ int main(int argc, char **argv)
 		char name[64];
 		snprintf(name, sizeof name, "fb-%g", bf);
 		lesson_dataset(&lf, name, "lag log10_norm2_cc log10_norm2_state log10_carousel");
+		lesson_label(&lf, "b_f = %g", bf);
 		for (size_t tau = 1; tau <= T; tau++) {
 			size_t t = T - tau + 1;
 			const double *hp = bt_seq_state(q, t - 1), *x = data->X + (t - 1) * d;

@@ -105,12 +105,21 @@ int main(int argc, char **argv)
 	/* The data: one row per lag τ = T − t. */
 	lesson_file lf;
 	lesson_open(&lf, "11_attention.dat");
+	lesson_param(&lf, "n", (double)n);
+	lesson_param(&lf, "d", (double)d);
+	lesson_param(&lf, "T", (double)T);
+	lesson_param(&lf, "k", (double)k);
+	lesson_param(&lf, "scale", scale);
 	double *lag = malloc(3 * T * sizeof(double)), *lr = lag + T, *ld = lag + 2 * T;
 	const char *names[2] = {"full", "truncated"};
 	for (int pass = 0; pass < 2; pass++) {
 		const double *R = pass ? trec : rec, *D = pass ? tdir : dir;
 		lesson_dataset(&lf, names[pass],
 			       "lag log10_recurrent log10_direct log10_total recurrent_is_zero");
+		if (pass)
+			lesson_label(&lf, "truncated at k = %zu", k);
+		else
+			lesson_label(&lf, "full BPTT");
 		for (size_t tau = 0; tau < T; tau++) {
 			size_t t = T - tau;
 			double r = rownorm(R, t, d), dn = rownorm(D, t, d), s = 0;

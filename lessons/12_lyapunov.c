@@ -90,6 +90,10 @@ int main(int argc, char **argv)
 
 	lesson_file lf;
 	lesson_open(&lf, "12_lyapunov.dat");
+	lesson_param(&lf, "n", (double)n);
+	lesson_param(&lf, "T", (double)T);
+	lesson_param(&lf, "burn_in", (double)burn);
+	lesson_param(&lf, "input_scale", xs);
 	lesson_dataset(&lf, "meta", "networks n T burn_in");
 	lesson_row(&lf, 4, (double)nets, (double)n, (double)T, (double)burn);
 	double *lam = malloc(nets * ng * sizeof(double)), *se = malloc(nets * ng * sizeof(double));
@@ -99,6 +103,7 @@ int main(int argc, char **argv)
 		char name[32];
 		snprintf(name, sizeof name, "net-%zu", k + 1);
 		lesson_dataset(&lf, name, "g exponent stderr");
+		lesson_label(&lf, "network %zu (seed %zu)", k + 1, (size_t)(seed + k));
 		for (size_t i = 0; i < ng; i++) {
 			double g = gmin + gstep * i;
 			bt_model *m = network(n, g, seed + k);
@@ -149,6 +154,8 @@ int main(int argc, char **argv)
 	printf("  %-6s %-18s %-18s %-22s %s\n", "g", "slope (log10/step)", "slope * ln 10",
 	       "lambda +- stderr", "difference / stderr");
 	lesson_open(&lf, "12_lyapunov_lags.dat");
+	lesson_param(&lf, "n", (double)n);
+	lesson_param(&lf, "seed", (double)seed);
 	lesson_dataset(&lf, "meta", "compared first_lag last_lag");
 	size_t ncmp = 1;
 	for (const char *p = compare; *p; p++)
@@ -185,6 +192,7 @@ int main(int argc, char **argv)
 		char name[32];
 		snprintf(name, sizeof name, "g-%zu", ic + 1);
 		lesson_dataset(&lf, name, "lag log10_norm2 lyapunov_line g exponent stderr");
+		lesson_label(&lf, "g = %g", g);
 		for (size_t tau = 1; tau <= N; tau++)
 			lesson_row(&lf, 6, (double)tau, r->log10_norm2[tau - 1], off + tau * l / M_LN10,
 				   g, l, s);

@@ -1,8 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* lesson.h — the little that every lesson program shares: flags with
  * --help, the output directory, data files written whole (a temporary
- * file renamed at the end) with named datasets for gnuplot's `index`.
- * The library does the work; lessons only narrate and write. */
+ * file renamed at the end) with numbered datasets for gnuplot's `index`.
+ * The library does the work; lessons only narrate and write.
+ *
+ * A data file carries what its figure needs to label itself, as comment
+ * lines that plots/header.awk turns into gnuplot variables:
+ *     # param n = 32              lesson_param: a knob or a setting
+ *     # param arch = "rnn"        lesson_param_text
+ *     # tanh-0.5                  lesson_dataset: the dataset's name,
+ *     # label: s_max(W) = 0.5     lesson_label: its legend entry,
+ *     # lag log10_norm2 ...       and its columns.
+ * Datasets are separated by two blank lines and drawn by number (gnuplot's
+ * `index "name"` would match any name that contains the string). */
 #ifndef BT_LESSON_H
 #define BT_LESSON_H
 
@@ -26,7 +36,13 @@ typedef struct {
 } lesson_opt;
 
 static const char *lesson_name = "lesson";
-static const char *lesson_out = "plots/out";
+/* The default output directory: the repository's plots/out, where the
+ * figure scripts look by default (the Makefile sets LESSON_OUT to its
+ * absolute path, so that a lesson runs from any directory). */
+#ifndef LESSON_OUT
+#define LESSON_OUT "plots/out"
+#endif
+static const char *lesson_out = LESSON_OUT;
 
 static inline void lesson_fail(const char *fmt, ...)
 {
@@ -37,6 +53,22 @@ static inline void lesson_fail(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	exit(2);
+}
+
+/* Makes DIR and its missing parents (mkdir -p); a directory that cannot be
+ * made shows up as the data file that cannot be written. */
+static inline void lesson_mkdir(const char *dir)
+{
+	char path[1024];
+	if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
+		lesson_fail("--out: directory name too long");
+	for (char *p = path + 1; *p; p++)
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(path, 0777);   /* fine if it exists */
+			*p = '/';
+		}
+	mkdir(path, 0777);
 }
 
 /* ---- --help, at most 80 columns: the command's filling (src/cli/fill.c) */
@@ -61,7 +93,7 @@ static inline void lesson_args(int argc, char **argv, const char *name,
 				fill_entry(stdout, lhs, 21, o->help);
 			}
 			fill_entry(stdout, "--out DIR", 21,
-					 "where the data files go (default plots/out)");
+					 "where the data files go (default " LESSON_OUT ")");
 			exit(0);
 		}
 		if (!strcmp(a, "--out")) {
@@ -98,7 +130,7 @@ static inline void lesson_args(int argc, char **argv, const char *name,
 			*(const char **)o->dst = v;
 		}
 	}
-	mkdir(lesson_out, 0777);   /* fine if it exists */
+	lesson_mkdir(lesson_out);
 }
 
 /* A data file under the output directory, written to NAME.tmp and renamed
@@ -126,6 +158,31 @@ static inline void lesson_dataset(lesson_file *lf, const char *name, const char 
 	if (lf->datasets++)
 		fputs("\n\n", lf->f);
 	fprintf(lf->f, "# %s\n# %s\n", name, columns);
+}
+
+/* A value the figure quotes (a knob, a size): `# param NAME = VALUE`, read
+ * by the figure's script as the variable NAME. */
+static inline void lesson_param(lesson_file *lf, const char *name, double value)
+{
+	fprintf(lf->f, "# param %s = %.15g\n", name, value);
+}
+
+/* A text value: `# param NAME = "TEXT"` (TEXT without double quotes). */
+static inline void lesson_param_text(lesson_file *lf, const char *name, const char *text)
+{
+	fprintf(lf->f, "# param %s = \"%s\"\n", name, text);
+}
+
+/* The legend entry of the dataset just started: `# label: TEXT` (gnuplot's
+ * enhanced text: a_{b} is a subscript). */
+static inline void lesson_label(lesson_file *lf, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("# label: ", lf->f);
+	va_start(ap, fmt);
+	vfprintf(lf->f, fmt, ap);
+	va_end(ap);
+	fputc('\n', lf->f);
 }
 
 /* Writes numbers %.17g separated by blanks, then a newline. */
