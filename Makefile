@@ -112,6 +112,20 @@ CLI_SRC := $(wildcard src/cli/*.c)
 LIB_SRC := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/src/%.o)
 LIB := $(B)/libbptt.a
+VERSION := $(shell sed -n 's/^\#define BT_VERSION "\(.*\)"/\1/p' src/bt.h)
+
+# The shared library, for Python (python/) and programs that link it
+# dynamically: the library's sources compiled again as position-independent
+# code under $(B)/pic/ (the normal build is position-dependent, for speed),
+# linked as $(B)/libbptt.so.VERSION with the soname libbptt.so.ABI and the
+# links libbptt.so.ABI and libbptt.so beside it (make shared). ABI is the
+# major version, and before 1.0 the minor one too (0.1, 0.2, … may differ
+# in their structures).
+VERSION_WORDS = $(subst ., ,$(VERSION))
+SO_ABI = $(if $(filter 0,$(word 1,$(VERSION_WORDS))),0.$(word 2,$(VERSION_WORDS)),$(word 1,$(VERSION_WORDS)))
+SONAME = libbptt.so.$(SO_ABI)
+SO := $(B)/libbptt.so.$(VERSION)
+PIC_OBJ := $(LIB_SRC:src/%.c=$(B)/pic/src/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 LESSON_SRC := $(wildcard lessons/[0-9]*.c)
@@ -261,21 +275,7 @@ table: deps-plots
 demo: all
 	@sh scripts/demo.sh
 
-VERSION := $(shell sed -n 's/^\#define BT_VERSION "\(.*\)"/\1/p' src/bt.h)
-
-# The shared library, for Python (python/) and programs that link it
-# dynamically: the library's sources compiled again as position-independent
-# code under $(B)/pic/ (the normal build is position-dependent, for speed),
-# linked as $(B)/libbptt.so.VERSION with the soname libbptt.so.ABI and the
-# links libbptt.so.ABI and libbptt.so beside it
-# (before 1.0 the minor version is part of the soname: 0.1, 0.2, … may
-# differ in their structures).
-VERSION_WORDS = $(subst ., ,$(VERSION))
-SO_ABI = $(if $(filter 0,$(word 1,$(VERSION_WORDS))),0.$(word 2,$(VERSION_WORDS)),$(word 1,$(VERSION_WORDS)))
-SONAME = libbptt.so.$(SO_ABI)
-SO := $(B)/libbptt.so.$(VERSION)
-PIC_OBJ := $(LIB_SRC:src/%.c=$(B)/pic/src/%.o)
-
+# The shared library (SO, SONAME and PIC_OBJ above).
 $(B)/pic/src/%.o: src/%.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
