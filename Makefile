@@ -339,6 +339,8 @@ install: all $(SO) build/man/bptt.1 build/bptt.bash
 	install -m 644 lessons/*.md $(SHAREDIR)/lessons/
 	install -m 644 plots/*.gp $(SHAREDIR)/plots/
 	install -m 644 examples/*.c $(SHAREDIR)/examples/
+	install -d $(SHAREDIR)/python/bptt
+	install -m 644 python/bptt/*.py $(SHAREDIR)/python/bptt/
 
 uninstall:
 	rm -f $(INSTALLED)

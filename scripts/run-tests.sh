@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # run-tests.sh BUILD_DIR BPTT TEST_BIN... — runs every Check suite and the
 # shell tests (the command end to end, the lessons, installation, the man
-# pages, the exercise grader), JOBS at a time (default 2: the machines have
+# pages, the exercise grader, the Python bridge), JOBS at a time (default 2: the machines have
 # two cores), the slowest first (by the times of the last run, kept in
 # BUILD_DIR/test-times.txt), so that the workers finish together. A line
 # as each starts and one with its counts as it ends; at the end what failed
@@ -91,6 +91,7 @@ if [ "$dir" = build ] && [ "$portable" != 1 ]; then
 	[ -f tests/docs.sh ] && add docs bash tests/docs.sh "./$bptt"
 	[ -f tests/layers.sh ] && add layers bash tests/layers.sh "$dir"
 	[ -f tests/install.sh ] && add install bash tests/install.sh
+	[ -f tests/python.sh ] && add python bash tests/python.sh "$dir"
 fi
 for t in $(ls -S "$@" 2>/dev/null); do
 	if [ "$sanitized" = 1 ]; then

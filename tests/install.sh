@@ -55,6 +55,16 @@ else
 	bad "the example compiles with static_libs" "$(head -5 "$d/cc.err")"
 fi
 unset PKG_CONFIG_PATH
+# the Python package of share/bptt/python finds the installed libbptt.so
+py=/usr/bin/python3; [ -x "$py" ] || py=python3
+if "$py" -c 'import numpy' 2> /dev/null; then
+	out=$(cd "$d" && env -u BPTT_LIBRARY PYTHONPATH="$d/root/opt/bptt/share/bptt/python" "$py" -c \
+		'import bptt; m = bptt.Model.init("lstm", 3, 8, 2); print(bptt.library_path, bptt.grad(m, bptt.Data.random(3, 2, 50)).loss > 0)' 2>&1)
+	[ "$out" = "$d/root/opt/bptt/lib/libbptt.so.$version True" ] && ok "the installed Python package uses the installed library" \
+		|| bad "the installed Python package" "$out"
+else
+	echo "# skipped: the installed Python package (no NumPy for $py)"
+fi
 if make -s uninstall DESTDIR="$d/root" PREFIX=/opt/bptt > "$d/log" 2>&1; then ok "make uninstall"; else bad "make uninstall" "$(tail -3 "$d/log")"; fi
 left=$(cd "$d/root" && find . ! -type d | sort)
 [ -z "$left" ] && ok "uninstall removes every installed file" || bad "uninstall left files" "$left"
