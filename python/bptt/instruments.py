@@ -25,7 +25,31 @@ class Result(dict):
 
 class Report(list):
     """The checker's table: one record (a dict) per parameter block and one
-    for X, with the overall verdict and tolerances as attributes."""
+    for X, with the overall verdict and tolerances as attributes; shown as
+    a table (text, or HTML in a notebook)."""
+
+    COLUMNS = ("name", "rows", "cols", "max_abs", "max_rel", "worst", "worst_exact",
+               "worst_fd", "ok", "opposite")
+
+    def _cells(self):
+        def fmt(v):
+            return f"{v:.3g}" if isinstance(v, float) else str(v)
+        return [[fmt(r[c]) for c in self.COLUMNS] for r in self]
+
+    def _caption(self):
+        return (f"{'ok' if self.ok else 'DISAGREE'}: loss {self.loss:.17g}, {self.method} "
+                f"differences, step {self.step:.3g}, rtol {self.rtol:g}, atol {self.atol:.3g}")
+
+    def __repr__(self):
+        rows = [list(self.COLUMNS)] + self._cells()
+        widths = [max(len(r[j]) for r in rows) for j in range(len(self.COLUMNS))]
+        lines = ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
+        return "\n".join(lines + [self._caption()])
+
+    def _repr_html_(self):
+        head = "".join(f"<th>{c}</th>" for c in self.COLUMNS)
+        body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in self._cells())
+        return (f"<table><caption>{self._caption()}</caption><tr>{head}</tr>{body}</table>")
 
 
 def _table(records, attrs):
