@@ -291,13 +291,14 @@ shared: $(SO)
 
 # Python and Jupyter (python/README.md): NumPy, nbconvert and a python3
 # kernel, matplotlib, and PyTorch when the mirror has it (optional: the
-# comparison with it is skipped without), then the shared library and the
-# Python tests with the notebooks.
+# comparison with it is skipped without), then the shared library, the
+# command and lesson 2 (which the tests compare with), and the Python tests
+# with the notebooks.
 deps-python:
 	@sh scripts/deps.sh python
 python: deps-python
 	-@sh scripts/deps.sh torch
-	@$(MAKE) --no-print-directory -j2 $(SO)
+	@$(MAKE) --no-print-directory -j2 $(SO) $(BIN) $(B)/lessons/02_vanishing
 	@BPTT_PYTHON_STRICT=1 bash tests/python.sh $(B)
 
 # Installation: PREFIX (default /usr/local) and DESTDIR are honoured.
