@@ -66,21 +66,21 @@ def _dataset(path, index, comments, rows):
     else:
         ncols = len(texts[-1].split()) if texts else 0
 
-    def header_at(start):
-        for i in range(start, len(texts)):
-            words = texts[i].split()
-            if len(words) == ncols and all(_WORD.match(w) for w in words):
-                return i
-        return None
+    def header(i):
+        words = texts[i].split()
+        return len(words) == ncols and all(_WORD.match(w) for w in words)
 
-    name = None
-    h = None
-    if texts and len(texts[0].split()) == 1:
-        h = header_at(1)
-        if h is not None:
-            name = texts[0].strip()
-    if h is None:
-        h = header_at(0)
+    # the column line, and the dataset's name: the last one-word comment line
+    # before it (other lines, such as a lesson's "# param n = 32" or a
+    # "# label: …", may come before or between them)
+    heads = [i for i in range(len(texts)) if header(i)]
+    h, j = (heads[0] if heads else None), None
+    for i in heads:
+        ones = [k for k in range(i) if len(texts[k].split()) == 1]
+        if ones:
+            h, j = i, ones[-1]
+            break
+    name = texts[j].strip() if j is not None else None
     if h is None:
         line = comments[0][0] if comments else (rows[0][0] if rows else 0)
         _refuse(path, line, f"dataset {index + 1} has no comment line naming its {ncols} columns")
@@ -90,7 +90,7 @@ def _dataset(path, index, comments, rows):
             _refuse(path, line, f"a row of {len(fields)} fields, but the dataset has "
                                 f"{ncols} columns ({' '.join(names)})")
     cols = {c: _column([f[j] for _, f in rows]) for j, c in enumerate(names)}
-    other = [t for i, t in enumerate(texts) if i != h and not (name is not None and i == 0)]
+    other = [t for i, t in enumerate(texts) if i not in (h, j)]
     return Table(name, cols, other)
 
 

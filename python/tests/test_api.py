@@ -251,6 +251,40 @@ class TestSameAsTheCommand(Temp):
             np.testing.assert_array_equal(f[col], np.broadcast_to(r[col], f[col].shape), col)
 
 
+class TestColumnFiles(Temp):
+    def write(self, text):
+        with open(self.path("c.dat"), "w") as f:
+            f.write(text)
+        return self.path("c.dat")
+
+    def test_names_columns_and_values(self):
+        p = self.write("# param n = 32\n# first\n# label: s = 0.5\n# lag value\n1 NaN\n2 -inf\n\n\n"
+                       "# radius\n# radius\n0.5\n\n\n# archs\n# index name\n0 rnn # a comment\n1 gru\n")
+        sets = bptt.read(p)
+        self.assertEqual(list(sets), ["first", "radius", "archs"])
+        self.assertEqual(sets["first"].columns, ["lag", "value"])
+        self.assertEqual(sets["first"].comments, ["param n = 32", "label: s = 0.5"])
+        self.assertTrue(np.isnan(sets["first"]["value"][0]))
+        self.assertEqual(sets["first"]["value"][1], -np.inf)
+        self.assertEqual(sets["radius"]["radius"].tolist(), [0.5])
+        self.assertEqual(sets["archs"]["name"].tolist(), ["rnn", "gru"])
+        self.assertIs(sets[1], sets["radius"])
+
+    def test_an_unnamed_first_dataset(self):
+        p = self.write("# backpropagated gradient norms, arch rnn, T 2\n# t norm_dh\n1 0.5\n2 0.25\n"
+                       "\n\n# steps\n# t x\n1 2\n")
+        sets = bptt.read(p)
+        self.assertEqual(list(sets), [0, "steps"])
+        self.assertEqual(sets[0]["norm_dh"].tolist(), [0.5, 0.25])
+
+    def test_a_short_row_is_refused_with_its_line(self):
+        p = self.write("# d\n# a b\n1 2\n3\n")
+        with self.assertRaises(bptt.FileError) as cm:
+            bptt.read(p)
+        self.assertEqual(cm.exception.line, 4)
+        self.assertTrue(str(cm.exception).startswith(p + ":4: "))
+
+
 class TestCheck(unittest.TestCase):
     def test_the_exact_gradient_passes_and_a_wrong_block_fails(self):
         model = bptt.Model.init("lstm", 2, 3, 1, seed=2)
