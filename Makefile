@@ -132,7 +132,7 @@ LESSON_SRC := $(wildcard lessons/[0-9]*.c)
 LESSON_BIN := $(LESSON_SRC:lessons/%.c=$(B)/lessons/%)
 BIN := $(if $(filter build,$(B)),bptt,$(B)/bptt)
 
-.PHONY: all check plots table debug clean shared python deps-python numio-table deps deps-plots deps-fuzz deps-coverage coverage fuzz fuzz-textio fuzz-cli fuzz-ci test-run debug-test bench demo install uninstall grade grade-build
+.PHONY: all check plots table debug clean numio-table deps deps-plots deps-fuzz deps-coverage coverage fuzz fuzz-textio fuzz-cli fuzz-ci test-run debug-test bench demo install uninstall grade grade-build
 BENCH_BIN := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 all: $(BIN) $(LIB) $(LESSON_BIN) $(BENCH_BIN)
 
@@ -288,6 +288,7 @@ $(SO): $(PIC_OBJ)
 	$(Q)ln -sf $(SONAME) $(B)/libbptt.so
 
 shared: $(SO)
+.PHONY: shared python deps-python
 
 # Python and Jupyter (python/README.md): NumPy, nbconvert and a python3
 # kernel, matplotlib, and PyTorch when the mirror has it (optional: the
