@@ -112,6 +112,20 @@ CLI_SRC := $(wildcard src/cli/*.c)
 LIB_SRC := $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 LIB_OBJ := $(LIB_SRC:src/%.c=$(B)/src/%.o)
 LIB := $(B)/libbptt.a
+VERSION := $(shell sed -n 's/^\#define BT_VERSION "\(.*\)"/\1/p' src/bt.h)
+
+# The shared library, for Python (python/) and programs that link it
+# dynamically: the library's sources compiled again as position-independent
+# code under $(B)/pic/ (the normal build is position-dependent, for speed),
+# linked as $(B)/libbptt.so.VERSION with the soname libbptt.so.ABI and the
+# links libbptt.so.ABI and libbptt.so beside it (make shared). ABI is the
+# major version, and before 1.0 the minor one too (0.1, 0.2, … may differ
+# in their structures).
+VERSION_WORDS = $(subst ., ,$(VERSION))
+SO_ABI = $(if $(filter 0,$(word 1,$(VERSION_WORDS))),0.$(word 2,$(VERSION_WORDS)),$(word 1,$(VERSION_WORDS)))
+SONAME = libbptt.so.$(SO_ABI)
+SO := $(B)/libbptt.so.$(VERSION)
+PIC_OBJ := $(LIB_SRC:src/%.c=$(B)/pic/src/%.o)
 TEST_SRC := $(wildcard tests/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(B)/tests/%)
 LESSON_SRC := $(wildcard lessons/[0-9]*.c)
@@ -228,7 +242,7 @@ fuzz-ci:
 	echo "fuzz: $$p passed, $$f failed"; echo "$$p $$f" > build/fuzz/results.txt
 
 FULL_RUN := $(if $(filter 1,$(PORTABLE)),,yes)
-test-run: $(BIN) $(TEST_BIN) $(if $(FULL_RUN),$(LESSON_BIN)) $(if $(and $(FULL_RUN),$(filter build,$(B))),$(B)/bptt-dynamic)
+test-run: $(BIN) $(TEST_BIN) $(if $(FULL_RUN),$(LESSON_BIN)) $(if $(and $(FULL_RUN),$(filter build,$(B))),$(B)/bptt-dynamic $(SO))
 	@SANITIZE=$(SANITIZE) PORTABLE=$(PORTABLE) bash scripts/run-tests.sh $(B) $(BIN) $(TEST_BIN)
 
 debug:
@@ -274,6 +288,33 @@ table: deps-plots
 demo: all
 	@sh scripts/demo.sh
 
+# The shared library (SO, SONAME and PIC_OBJ above).
+$(B)/pic/src/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -c $< -o $@
+
+$(SO): $(PIC_OBJ)
+	$(call say,LD,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -shared -Wl,-soname,$(SONAME) -Wl,--no-undefined -o $@ $^ $(GSL_LIBS)
+	$(Q)ln -sf $(notdir $@) $(B)/$(SONAME)
+	$(Q)ln -sf $(SONAME) $(B)/libbptt.so
+
+shared: $(SO)
+.PHONY: shared python deps-python
+
+# Python and Jupyter (python/README.md): NumPy, nbconvert and a python3
+# kernel, matplotlib, and PyTorch when the mirror has it (optional: the
+# comparison with it is skipped without), then the shared library, the
+# command and lesson 2 (which the tests compare with), and the Python tests
+# with the notebooks.
+deps-python:
+	@sh scripts/deps.sh python
+python: deps-python
+	-@sh scripts/deps.sh torch
+	@$(MAKE) --no-print-directory -j2 $(SO) $(BIN) $(B)/lessons/02_vanishing
+	@BPTT_PYTHON_STRICT=1 bash tests/python.sh $(B)
+
 # Installation: PREFIX (default /usr/local) and DESTDIR are honoured.
 PREFIX ?= /usr/local
 BINDIR = $(DESTDIR)$(PREFIX)/bin
@@ -281,10 +322,10 @@ LIBDIR = $(DESTDIR)$(PREFIX)/lib
 INCDIR = $(DESTDIR)$(PREFIX)/include/bptt
 PCDIR = $(LIBDIR)/pkgconfig
 SHAREDIR = $(DESTDIR)$(PREFIX)/share/bptt
-VERSION := $(shell sed -n 's/^\#define BT_VERSION "\(.*\)"/\1/p' src/bt.h)
 MANDIR = $(DESTDIR)$(PREFIX)/share/man
 COMPDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
-INSTALLED = $(BINDIR)/bptt $(LIBDIR)/libbptt.a $(INCDIR)/bt.h $(PCDIR)/bptt.pc \
+INSTALLED = $(BINDIR)/bptt $(LIBDIR)/libbptt.a $(LIBDIR)/libbptt.so.$(VERSION) $(LIBDIR)/$(SONAME) \
+	$(LIBDIR)/libbptt.so $(INCDIR)/bt.h $(PCDIR)/bptt.pc \
 	$(MANDIR)/man1/bptt.1 $(MANDIR)/man5/bptt-files.5 $(COMPDIR)/bptt
 
 # bptt(1) and the bash completion are written by the command itself from the
@@ -295,21 +336,26 @@ build/man/bptt.1: bptt
 build/bptt.bash: bptt
 	./bptt --completion > $@
 
-install: all build/man/bptt.1 build/bptt.bash
+install: all $(SO) build/man/bptt.1 build/bptt.bash
 	install -d $(BINDIR) $(LIBDIR) $(INCDIR) $(PCDIR) $(SHAREDIR)/lessons $(SHAREDIR)/plots $(SHAREDIR)/examples \
 		$(MANDIR)/man1 $(MANDIR)/man5 $(COMPDIR)
 	install -m 644 build/man/bptt.1 $(MANDIR)/man1/bptt.1
 	install -m 644 man/bptt-files.5 $(MANDIR)/man5/bptt-files.5
 	install -m 644 build/bptt.bash $(COMPDIR)/bptt
-	printf 'prefix=%s\nincludedir=$${prefix}/include/bptt\nlibdir=$${prefix}/lib\n\nName: bptt\nDescription: exact gradients of recurrent networks by backpropagation through time\nVersion: %s\nCflags: -I$${includedir} %s\nLibs: -L$${libdir} -lbptt %s\nLibs.private: %s\n' \
-		'$(PREFIX)' '$(VERSION)' '$(GSL_CFLAGS)' '$(GSL_LIBS)' '$(PTHREAD)' > $(B)/bptt.pc
+	printf 'prefix=%s\nincludedir=$${prefix}/include/bptt\nlibdir=$${prefix}/lib\n# the static library instead of the shared one:\n#     cc prog.c $$(pkg-config --cflags bptt) $$(pkg-config --variable=static_libs bptt)\nstatic_libs=$${libdir}/libbptt.a %s %s\n\nName: bptt\nDescription: exact gradients of recurrent networks by backpropagation through time\nVersion: %s\nCflags: -I$${includedir} %s\nLibs: -L$${libdir} -lbptt %s\nLibs.private: %s\n' \
+		'$(PREFIX)' '$(GSL_LIBS)' '$(PTHREAD)' '$(VERSION)' '$(GSL_CFLAGS)' '$(GSL_LIBS)' '$(PTHREAD)' > $(B)/bptt.pc
 	install -m 755 bptt $(BINDIR)/bptt
 	install -m 644 $(LIB) $(LIBDIR)/libbptt.a
+	install -m 755 $(SO) $(LIBDIR)/libbptt.so.$(VERSION)
+	ln -sf libbptt.so.$(VERSION) $(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(LIBDIR)/libbptt.so
 	install -m 644 src/bt.h $(INCDIR)/bt.h
 	install -m 644 $(B)/bptt.pc $(PCDIR)/bptt.pc
 	install -m 644 lessons/*.md $(SHAREDIR)/lessons/
 	install -m 644 plots/*.gp plots/header.awk $(SHAREDIR)/plots/
 	install -m 644 examples/*.c $(SHAREDIR)/examples/
+	install -d $(SHAREDIR)/python/bptt
+	install -m 644 python/bptt/*.py $(SHAREDIR)/python/bptt/
 
 uninstall:
 	rm -f $(INSTALLED)
@@ -319,7 +365,7 @@ uninstall:
 clean:
 	rm -rf build bptt plots/out
 
--include $(LIB_OBJ:.o=.d) $(CLI_SRC:src/%.c=$(B)/src/%.d) $(TEST_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(PIC_OBJ:.o=.d) $(CLI_SRC:src/%.c=$(B)/src/%.d) $(TEST_BIN:=.d)
 
 # Fuzzing with libFuzzer (clang): `make fuzz FUZZ_TIME=600` runs each target
 # for FUZZ_TIME seconds. fuzz_textio reads any input as a model, data and a

@@ -1,12 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
-# deps.sh plots|check|coverage|torch — make sure the packages a make target
+# deps.sh plots|check|coverage|python|torch — make sure the packages a make target
 # needs are installed. On Debian and Ubuntu, as root, it installs what is
 # missing with apt-get, a line per group of packages; otherwise it stops
 # with the one `sudo apt-get install …` line that covers both `make plots`
 # and `make check`. Elsewhere it checks pkg-config and the PATH and names
 # what is missing (README.md gives the Fedora and Homebrew lines).
-# `torch` is optional: make bench compares with PyTorch when it is there.
+# `torch` is optional: make bench and the Python tests compare with PyTorch
+# when it is there. `python` is for make python: NumPy (which make check
+# needs too, for the Python tests), Jupyter's nbconvert with a python3
+# kernel, and matplotlib for the notebooks.
 set -u
 what=${1:-check}
 
@@ -16,12 +19,15 @@ g_libs="GSL and OpenBLAS|libgsl-dev libopenblas-dev libopenblas-serial-dev"
 g_plot="gnuplot|gnuplot-nox"
 g_test="the test tools (Check, valgrind, groff, man)|check valgrind groff-base man-db"
 g_fuzz="the fuzzer (clang's libFuzzer)|clang libclang-rt-dev"
+g_numpy="NumPy (the Python tests)|python3-numpy"
+g_python="Jupyter (nbconvert, a python3 kernel) and matplotlib|python3-nbconvert python3-ipykernel python3-matplotlib"
 case $what in
 plots) groups="$g_compiler;$g_libs;$g_plot" ;;
-check) groups="$g_compiler;$g_libs;$g_plot;$g_test;$g_fuzz" ;;
+check) groups="$g_compiler;$g_libs;$g_plot;$g_test;$g_fuzz;$g_numpy" ;;
 coverage) groups="$g_compiler;$g_libs;$g_test;the coverage report|gcovr" ;;
-torch) groups="PyTorch (optional, for make bench)|python3-torch" ;;
-*) echo "usage: deps.sh plots|check|coverage|torch" >&2; exit 2 ;;
+python) groups="$g_compiler;$g_libs;$g_numpy;$g_python" ;;
+torch) groups="PyTorch (optional, for make bench and the Python tests)|python3-torch" ;;
+*) echo "usage: deps.sh plots|check|coverage|python|torch" >&2; exit 2 ;;
 esac
 
 # missing PACKAGES...: those not installed
@@ -43,6 +49,7 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 	check) pkg-config --exists check 2>/dev/null || need="$need check"
 		command -v gnuplot >/dev/null 2>&1 || need="$need gnuplot" ;;
 	plots) command -v gnuplot >/dev/null 2>&1 || need="$need gnuplot" ;;
+	python) python3 -c 'import numpy, nbconvert, ipykernel' 2>/dev/null || need="$need numpy nbconvert ipykernel (python3)" ;;
 	esac
 	[ -z "$need" ] && exit 0
 	[ "$what" = torch ] && exit 0
@@ -66,11 +73,13 @@ if [ "$(id -u)" != 0 ]; then
 	fi
 	# one line for both commands
 	both=""
-	for g in "$g_compiler" "$g_libs" "$g_plot" "$g_test" "$g_fuzz"; do
+	for g in "$g_compiler" "$g_libs" "$g_plot" "$g_test" "$g_fuzz" "$g_numpy"; do
 		# shellcheck disable=SC2046
 		both="$both$(missing $(pkgs "$g"))"
 	done
 	[ "$what" = coverage ] && both="$both$(missing gcovr)"
+	# shellcheck disable=SC2046
+	[ "$what" = python ] && both="$both$(missing $(pkgs "$g_python"))"
 	echo "bptt needs these Debian packages:$both" >&2
 	echo "install them with (this covers both make plots and make check):" >&2
 	echo "    sudo apt-get install -y$both" >&2

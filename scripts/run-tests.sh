@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # run-tests.sh BUILD_DIR BPTT TEST_BIN... — runs every Check suite and the
 # shell tests (the command end to end, the lessons, installation, the man
-# pages, the exercise grader, the figures with other knobs), JOBS at a time
+# pages, the exercise grader, the figures with other knobs, the Python
+# bridge, and whatever else the list below names), JOBS at a time
 # (default 2: the machines have two cores), the slowest first (by the
 # times of the last run, kept in BUILD_DIR/test-times.txt), so that the
 # workers finish together. A line as each starts and one with its counts
@@ -92,6 +93,7 @@ if [ "$dir" = build ] && [ "$portable" != 1 ]; then
 	[ -f tests/layers.sh ] && add layers bash tests/layers.sh "$dir"
 	[ -f tests/install.sh ] && add install bash tests/install.sh
 	[ -f tests/figures.sh ] && add figures bash tests/figures.sh "$dir"
+	[ -f tests/python.sh ] && add python bash tests/python.sh "$dir"
 fi
 for t in $(ls -S "$@" 2>/dev/null); do
 	if [ "$sanitized" = 1 ]; then
