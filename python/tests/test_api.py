@@ -120,6 +120,18 @@ class TestViews(unittest.TestCase):
             bptt.Data(X, np.ones((3, 1)), M=[1, 0.5, 1])
 
 
+class TestLoss(Temp):
+    def test_cross_entropy_model(self):
+        m = bptt.Model.init("gru", 2, 3, 4, loss="cross-entropy")
+        self.assertEqual(m.loss, "cross-entropy")
+        m.save(self.path("ce.model"))
+        self.assertIn(b"\nloss cross-entropy\n", self.bytes_of("ce.model"))
+        self.assertEqual(bptt.Model.load(self.path("ce.model")).loss, "cross-entropy")
+        self.assertEqual(bptt.Model.init("gru", 2, 3, 4).loss, "squared")
+        with self.assertRaises(ValueError):
+            bptt.Model.init("gru", 2, 3, 4, loss="hinge")
+
+
 class TestErrors(Temp):
     def test_a_refused_file_names_file_and_line(self):
         p = self.path("bad.txt")
