@@ -258,15 +258,13 @@ static void rows(const gctx *c)
 	row(c, "l", 1);
 }
 
-/* Attention: x_j → ŷ_t for every j ≤ t, the first one labelled. */
+/* Attention: x_j → ŷ_t for every j ≤ t (straight lines: routed around
+ * the nodes they loop wide; the legend names their parameters). */
 static void direct_edges(const gctx *c)
 {
 	for (size_t t = 1; t <= c->T; t++)
 		for (size_t j = 1; j <= t; j++) {
-			fprintf(c->f, "\tx%zu -> y%zu [color=\"#d95f02\", constraint=false", j, t);
-			if (t == c->T && j == 1)
-				fprintf(c->f, ", label=<%s>, fontcolor=\"#d95f02\"", c->g->direct);
-			fputs("];\n", c->f);
+			fprintf(c->f, "\tx%zu -> y%zu [color=\"#d95f02\", constraint=false];\n", j, t);
 		}
 }
 
@@ -323,7 +321,8 @@ static void legend(const gctx *c)
 	if (c->o->mask)
 		fprintf(f, "grey ℓ<sub>t</sub>: masked out (μ<sub>t</sub> = 0)%s", br);
 	if (c->g->direct)
-		fprintf(f, "orange: the readout reads every past input directly, x<sub>j</sub> → ŷ<sub>t</sub> (j ≤ t); truncation keeps these paths%s", br);
+		fprintf(f, "orange: the readout (%s) reads every past input directly, x<sub>j</sub> → ŷ<sub>t</sub> (j ≤ t); truncation keeps these paths%s",
+			c->g->direct, br);
 	fputs(">;\n", f);
 }
 
@@ -340,6 +339,8 @@ int bt_graph_write(FILE *f, const bt_model *model, const bt_graph_options *opt)
 	      " fontname=\"DejaVu Sans\", fontsize=13];\n"
 	      "\tnode [shape=circle, margin=0.02, fontname=\"DejaVu Sans\", fontsize=14];\n"
 	      "\tedge [arrowsize=0.6, fontname=\"DejaVu Sans\", fontsize=11];\n", f);
+	if (c.g->direct)
+		fputs("\tgraph [splines=line];\n", f);
 	legend(&c);
 	for (size_t t = 0; t <= c.T; t++)
 		step(&c, t);
