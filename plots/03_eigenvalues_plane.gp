@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: The eigenvalues of the normal and the non-normal W in the complex plane (they coincide), inside the unit circle; the dashed circle has radius ρ.
+# takeaway: The two matrices have the same eigenvalues: the spectrum alone cannot tell them apart.
 # lesson: 03_eigenvalues
 load 'plots/common.gp'
 set output figure("03_eigenvalues_plane")

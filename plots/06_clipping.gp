@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: The loss of one tanh unit, log10 L over (w, b) (h_1 = tanh(0.6 + b), h_t = tanh(w h_{t−1} + b), L = ½(h_T − 0.3)², T = 10): for w > 1 a cliff between two plateaus, with L = 0 in a groove along it (dashed). Gradient descent from the same start: without clipping (red) one huge step at the cliff throws it off the map; with norm clipping (white) it follows the groove down.
+# takeaway: A cliff in the loss: on its edge the gradient is huge, either side of it tiny.
 # lesson: 06_clipping
 load 'plots/common.gp'
 set output figure("06_clipping")

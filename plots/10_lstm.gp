@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: log10 of the norm of the LSTM's cell-to-cell Jacobian product ∂c_T/∂c_{T−τ} against the lag τ for forget bias 0 and 3 (solid), the whole state's product ∂s_T/∂s_{T−τ}, s = [h; c] (dotted), and the forget gates' own path max_i Π f_{t,i} (dashed).
+# takeaway: A larger forget bias keeps the cell-to-cell product from decaying over long lags.
 # lesson: 10_lstm
 load 'plots/common.gp'
 set output figure("10_lstm")

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: Attention RNN, only the last loss term ℓ_T switched on: log10 of the norm of ∂ℓ_T/∂x_{T−τ} against the lag τ, split into the recurrent part (through the states) and the direct part (through the scores and the context), under full BPTT and truncated at k (dashed line). Truncation sets the recurrent part exactly to 0 beyond k (the row of circles at the bottom) and leaves the direct part unchanged.
+# takeaway: The direct path of attention reaches far inputs that the recurrent path no longer does.
 # lesson: 11_attention
 load 'plots/common.gp'
 set output figure("11_attention")

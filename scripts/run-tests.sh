@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # run-tests.sh BUILD_DIR BPTT TEST_BIN... — runs every Check suite and the
 # shell tests (the command end to end, the lessons, installation, the man
-# pages, the exercise grader), JOBS at a time (default 2: the machines have
-# two cores), the slowest first (by the times of the last run, kept in
+# pages, the exercise grader, the gallery in a browser), JOBS at a time
+# (default 2: the machines have two cores), the slowest first (by the times of the last run, kept in
 # BUILD_DIR/test-times.txt), so that the workers finish together. A line
 # as each starts and one with its counts as it ends; at the end what failed
 # and the total, "PASSED FAILED" in BUILD_DIR/results.txt, and a non-zero
@@ -91,6 +91,7 @@ if [ "$dir" = build ] && [ "$portable" != 1 ]; then
 	[ -f tests/docs.sh ] && add docs bash tests/docs.sh "./$bptt"
 	[ -f tests/layers.sh ] && add layers bash tests/layers.sh "$dir"
 	[ -f tests/install.sh ] && add install bash tests/install.sh
+	[ -f tests/gallery.sh ] && add gallery bash tests/gallery.sh "$dir"
 fi
 for t in $(ls -S "$@" 2>/dev/null); do
 	if [ "$sanitized" = 1 ]; then
