@@ -3,8 +3,9 @@
 # run-tests.sh BUILD_DIR BPTT TEST_BIN... — runs every Check suite and the
 # shell tests (the command end to end, the lessons, installation, the man
 # pages, the exercise grader, the gallery in a browser), JOBS at a time
-# (default 2: the machines have two cores), the slowest first (by the times of the last run, kept in
-# BUILD_DIR/test-times.txt), so that the workers finish together. A line
+# (default 2: the machines have two cores), the slowest first (by the
+# times of the last run, kept in BUILD_DIR/test-times.txt), so that the
+# workers finish together. A line
 # as each starts and one with its counts as it ends; at the end what failed
 # and the total, "PASSED FAILED" in BUILD_DIR/results.txt, and a non-zero
 # exit if anything failed. With PORTABLE=1: the unit tests and the
