@@ -5,7 +5,9 @@
 # lessons NN given), drawn by Graphviz from `bptt graph` as OUT/NAME.png and
 # .svg beside their DOT source; a small model and data are made here
 # (OUT/graph-*). OUT/graphs.txt lists them for the gallery (scripts/index.sh):
-# one line NAME|takeaway|caption each.
+# one line NAME|takeaway|caption each. The SVG is cairo's, its text drawn
+# as outlines: browsers place the sub- and superscripts of Graphviz's own
+# SVG text wrongly.
 set -u
 B=${1:-build}
 out=${2:-plots/out}
@@ -21,8 +23,8 @@ graph() {
 	name=$1 take=$2 cap=$3; shift 4
 	[ "$want" = "  " ] || case $want in *" ${name%%_*} "*) ;; *) return 0 ;; esac
 	if ! "$bptt" graph "$@" -o "$out/$name.dot" 2> "$out/graph.err" ||
-	   ! dot -Tpng -Gdpi=80 "$out/$name.dot" -o "$out/$name.png" 2>> "$out/graph.err" ||
-	   ! dot -Tsvg "$out/$name.dot" -o "$out/$name.svg" 2>> "$out/graph.err" ||
+	   ! dot -Tpng -Gdpi=96 "$out/$name.dot" -o "$out/$name.png" 2>> "$out/graph.err" ||
+	   ! dot -Tsvg:cairo "$out/$name.dot" -o "$out/$name.svg" 2>> "$out/graph.err" ||
 	   [ -s "$out/graph.err" ]; then
 		echo "bptt graph or dot failed on $name:"; cat "$out/graph.err"; exit 1
 	fi
