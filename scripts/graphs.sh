@@ -44,7 +44,7 @@ graph 09_gru_graph "The GRU's (1 − z) ⊙ h_{t−1} edge is a path around the 
 	"The GRU unrolled over 6 steps (bptt graph): h_{t−1} reaches h_t through the candidate h̃_t (W_h, reset gate r) and directly, scaled by 1 − z_t; shaded by ‖∂L/∂h_t‖." \
 	-- --model "$gw-gru.model" --data "$gw.data"
 graph 10_lstm_graph "The cell state c_t carries the gradient from step to step through f ⊙ alone." \
-	"The LSTM unrolled over 6 steps (bptt graph): the row of c_t (the carousel, c_{t−1} → c_t through f_t only) under the row of h_t; each node shaded by ‖∂L/∂h_t‖ or ‖∂L/∂c_t‖." \
+	"The LSTM unrolled over 6 steps (bptt graph): the row of c_t (the carousel, c_{t−1} → c_t through f_t only) under the row of h_t; each node shaded by its part of ∂L/∂s_t, s_t = [h_t; c_t]: that of c_6 is exactly 0, since the readout reads h_6 only and no step follows." \
 	-- --model "$gw-lstm.model" --data "$gw.data"
 graph 11_attention_graph "Attention adds an edge from every past input straight to each output." \
 	"The RNN with attention unrolled over 5 steps (bptt graph): the orange edges x_j → ŷ_t (j ≤ t), the scores and context, skip the recurrence, so no truncation of the W path cuts them." \

@@ -114,7 +114,7 @@ START_TEST(test_windows)
 	ck_assert_ptr_nonnull(strstr(w7, "\t\th5; c5; h6; c6; h7; c7; \n"));
 	ck_assert_ptr_nonnull(strstr(s, "subgraph cluster_w4 {"));
 	size_t nclusters = 0, ndashed = 0;
-	for (const char *p = s; (p = strstr(p, "subgraph cluster_")); p++)
+	for (const char *p = s; (p = strstr(p, "subgraph cluster_w")); p++)
 		nclusters++;
 	ck_assert_uint_eq(nclusters, 4);
 	/* dashed: the carousel c and the W_o edge into the first step of a

@@ -5,7 +5,8 @@
  * such as the GRU's candidate), ŷ_t, ℓ_t; one column per step t = 1 … T,
  * and column 0 with the initial state s_0 = 0 only (dashed). Each row is
  * one rank (newrank: the truncation windows' boxes may cut across them),
- * kept in the order of time by a chain of invisible edges. Intermediate
+ * kept in the order of time by a chain of invisible edges (and no second
+ * pass of dot's crossing minimisation, which undid it inside the boxes). Intermediate
  * values (the GRU's candidate) sit in the row of h_t, between h_{t−1} and
  * h_t, so that the path through them and the one around them show side by
  * side.
@@ -268,9 +269,15 @@ static void direct_edges(const gctx *c)
 		}
 }
 
-/* A box around the state nodes of each window: ℓ_T's, ℓ_{T−k}'s, … */
+/* A box around the state nodes of each window: ℓ_T's, ℓ_{T−k}'s, …; and
+ * an invisible one around s_0, which keeps it at the left of the others. */
 static void windows(const gctx *c)
 {
+	fputs("\tsubgraph cluster_s0 {\n\t\tlabel=\"\"; peripheries=0;\n\t\t", c->f);
+	for (size_t i = 0; i < c->g->nnodes; i++)
+		if (c->g->nodes[i].part >= 0)
+			fprintf(c->f, "%s0; ", c->g->nodes[i].id);
+	fputs("\n\t}\n", c->f);
 	for (size_t te = c->T; te >= 1; te = te > c->k ? te - c->k : 0) {
 		size_t ts = te >= c->k ? te - c->k + 1 : 1;
 		fprintf(c->f, "\tsubgraph cluster_w%zu {\n\t\tlabel=<window of ℓ<sub>%zu</sub>>;"
@@ -302,8 +309,15 @@ static void legend(const gctx *c)
 	fprintf(f, "%s, ℓ<sub>t</sub> = μ<sub>t</sub> ½‖ŷ<sub>t</sub> − y<sub>t</sub>‖²%s",
 		c->g->readout ? c->g->readout : "ŷ<sub>t</sub> = <i>V</i> h<sub>t</sub> + b<sub>y</sub>", br);
 	if (c->o->log10_dh && c->lo <= c->hi) {
-		fprintf(f, "shade and width: the norm of the gradient ∂L/∂s at each state%s, log scale, ",
-			c->k ? " that truncated BPTT computes" : "");
+		fputs("shade and width: ", f);
+		size_t parts = 0;
+		for (size_t i = 0; i < c->g->nnodes; i++)
+			if (c->g->nodes[i].part >= 0 && (c->g->nodes[i].part == 0 || c->o->log10_dc))
+				fprintf(f, "%s‖∂L/∂%s<sub>t</sub>‖", parts++ ? " and " : "",
+					c->g->nodes[i].label);
+		if (parts > 1)
+			fputs(", the parts of ∂L/∂s<sub>t</sub> for the state s<sub>t</sub> that step t + 1 reads", f);
+		fprintf(f, "%s, log scale, ", c->k ? ", as truncated BPTT computes them" : "");
 		power(f, c->lo);
 		fputs(" (white) to ", f);
 		power(f, c->hi);
@@ -335,7 +349,7 @@ int bt_graph_write(FILE *f, const bt_model *model, const bt_graph_options *opt)
 		  opt, opt->T, opt->k < opt->T ? opt->k : 0, 0, 0};
 	range(&c);
 	fputs("digraph bptt {\n"
-	      "\tgraph [rankdir=BT, newrank=true, nodesep=0.3, ranksep=0.5, labelloc=t, labeljust=l,"
+	      "\tgraph [rankdir=BT, newrank=true, remincross=false, nodesep=0.3, ranksep=0.5, labelloc=t, labeljust=l,"
 	      " fontname=\"DejaVu Sans\", fontsize=13];\n"
 	      "\tnode [shape=circle, margin=0.02, fontname=\"DejaVu Sans\", fontsize=14];\n"
 	      "\tedge [arrowsize=0.6, fontname=\"DejaVu Sans\", fontsize=11];\n", f);
