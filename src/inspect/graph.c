@@ -306,7 +306,7 @@ static void legend(const gctx *c)
 			bt_activation_name(m->activation), br);
 	else
 		fprintf(f, "h<sub>t</sub> = <i>W</i> h<sub>t−1</sub> + <i>U</i> x<sub>t</sub> + b%s", br);
-	fprintf(f, "%s, ℓ<sub>t</sub> = μ<sub>t</sub> ½‖ŷ<sub>t</sub> − y<sub>t</sub>‖²%s",
+	fprintf(f, "%s, ℓ<sub>t</sub> = μ<sub>t</sub> · loss(ŷ<sub>t</sub>, y<sub>t</sub>)%s",
 		c->g->readout ? c->g->readout : "ŷ<sub>t</sub> = <i>V</i> h<sub>t</sub> + b<sub>y</sub>", br);
 	if (c->o->log10_dh && c->lo <= c->hi) {
 		fputs("shade and width: ", f);
