@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: The cost of backpropagation through time: wall-clock time of one forward pass and of one BPTT (forward + backward) against the sequence length T on log-log axes (lines: the fastest of several runs; open circles: their median), beside a line of slope 1; dotted, on the right axis, the memory the kept states take.
+# takeaway: Backpropagation through time costs time in proportion to T, as the forward pass it retraces.
 # lesson: 01_bptt
 here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
 load here."/common.gp"

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: log10 of the norm of the Jacobian product ∂h_T/∂h_{T−τ} against the lag τ for tanh RNNs at several scales s of W (every singular value of W is s; solid), each with its bound τ·log10 s (dashed).
+# takeaway: Below s_max(W) = 1 the gradient falls geometrically with the lag; the bound shows how fast at most.
 # lesson: 02_vanishing
 here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
 load here."/common.gp"

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: log10‖Wᵗ‖₂ against t for a normal and a non-normal W with the same eigenvalues (all of modulus ρ), beside t·log10 ρ; the circles are log10‖∂h_T/∂h_{T−τ}‖₂ of a linear RNN with each W, measured as a product of step Jacobians (τ = t).
+# takeaway: Eigenvalues inside the unit circle do not stop ‖Wᵗ‖ from growing for many steps when W is non-normal.
 # lesson: 03_eigenvalues
 here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
 load here."/common.gp"

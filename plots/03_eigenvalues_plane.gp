@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: The eigenvalues of the normal and the non-normal W in the complex plane (they coincide), beside the unit circle; the dashed circle has radius ρ.
+# takeaway: The two matrices have the same eigenvalues: the spectrum alone cannot tell them apart.
 # lesson: 03_eigenvalues
 here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
 load here."/common.gp"

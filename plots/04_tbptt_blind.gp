@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: The lag profile log10‖∂ℓ_T/∂x_{T−τ}‖ of a tanh RNN with W = s·Q, Q orthogonal, and small inputs: full BPTT (black) and truncated BPTT for several k (colour), which follows it exactly up to τ = k − 1 and is exactly zero from τ = k on (off the log scale; the dashed verticals mark where each window ends).
+# takeaway: Beyond lag k the truncated gradient is exactly zero, not merely small.
 # lesson: 04_tbptt_blind
 here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
 load here."/common.gp"

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: What truncation to k steps throws away, for every k: the squared relative error of the input gradient ∂ℓ_T/∂x (for the RNN, the share of ‖∂ℓ_T/∂x‖² that full BPTT puts at lags τ ≥ k), the geometric share if every step shrank the gradient by exactly s, and the squared relative error of the parameter gradient.
+# takeaway: When the gradient fades slowly, a short window throws most of it away.
 # lesson: 04_tbptt_blind
 here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
 load here."/common.gp"

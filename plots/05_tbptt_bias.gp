@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: The bias of truncated BPTT in the scalar model h_t = a h_{t−1} + x_t: −bias(k) (the bias is negative) against the truncation length k on a log scale, the closed form a^{2k+1}s²/(1 − a²)² as lines and the Monte-Carlo estimate from the library's gradients as points with ±1 standard-error bars, for several a.
+# takeaway: The bias of truncation shrinks geometrically with the window, like a^{2k}.
 # lesson: 05_tbptt_bias
 here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
 load here."/common.gp"

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: The loss of one tanh unit, log10 L over (w, b) (h_1 = tanh(u + b) with the pulse weight u, h_t = tanh(w h_{t−1} + b), L = ½(h_T − y)²): for w > 1 a cliff between two plateaus, with L = 0 in a groove along it (dashed). Gradient descent from the same start: without clipping (red) one huge step at the cliff throws it off the map; with norm clipping (white) it follows the groove down.
+# takeaway: A cliff in the loss: on its edge the gradient is huge, either side of it tiny.
 # lesson: 06_clipping
 here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
 load here."/common.gp"

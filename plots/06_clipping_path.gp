@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: Along the two descents of lesson 6: the loss (top) and the norm of the gradient (bottom) at every iteration, without clipping (red) and with norm clipping (black); dashed: the threshold c above which the clipped run's gradients are cut to length c.
+# takeaway: Clipping the norm keeps one step at the cliff from throwing the descent away.
 # lesson: 06_clipping
 here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
 load here."/common.gp"

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: log10 of the norm of the Jacobian product ∂h_T/∂h_{T−τ} against the lag τ for a plain tanh RNN and a residual RNN with the same W (largest singular value s), each with its bound (dashed).
+# takeaway: The identity path keeps the residual RNN's Jacobian products from vanishing as the plain RNN's do.
 # lesson: 07_residual
 here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
 load here."/common.gp"

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: BPTT from a loss at the last step only, for the plain and the residual RNN with the same W: log10 ‖∂L/∂h_t‖ over t (top), the state norm ‖h_t‖ (middle) and the mean tanh' over the units (bottom, 1 = linear, 0 = saturated).
+# takeaway: With the skip connection the gradient still reaches the early states.
 # lesson: 07_residual
 here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
 load here."/common.gp"

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: log10 of the norm of ∂h_T/∂h_{T−τ} against the lag τ for the orthogonal (Cayley) RNN: with the identity activation (exactly flat), and with tanh at small and at large inputs (solid), each beside the estimate from the mean of tanh'² over the units (dashed).
+# takeaway: An orthogonal W keeps norms exactly; only the slope of tanh makes the gradient fade.
 # lesson: 08_orthogonal
 here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
 load here."/common.gp"

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: The GRU's update gate z_t over time, recomputed from the states and the W_z, U_z, b_z blocks: the mean over the n units (line) and the band from the 10% to the 90% quantile over units (shaded), for the GRU with b_z shifted negative and the GRU as initialised; dashed, σ(b_z), the gate with no input and no state.
+# takeaway: The update gate's bias sets how much of the state is copied forward at each step.
 # lesson: 09_gru
 here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
 load here."/common.gp"

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: Attention RNN, only the last loss term ℓ_T switched on: log10 of the norm of ∂ℓ_T/∂x_{T−τ} against the lag τ, split into the recurrent part (through the states) and the direct part (through the scores and the context), under full BPTT and truncated at k (dashed line). Truncation sets the recurrent part exactly to 0 beyond k — no logarithm exists, so those lags are marked in a separate strip below the axis — and leaves the direct part unchanged.
+# takeaway: The direct path of attention reaches far inputs that the recurrent path no longer does.
 # lesson: 11_attention
 here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
 load here."/common.gp"

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: The largest Lyapunov exponent λ (natural log per step, with its standard error) of random tanh RNNs (no input after one kick) against the spectral radius g of W. Below g = 1 every trajectory falls back to h = 0 and λ = ln g exactly (wide grey line); above, the state h = 0 is unstable, and λ turns positive (chaos) somewhat above g = 1 for networks of this size.
+# takeaway: λ crosses 0 near g = 1: below it perturbations and gradients die out, above it they grow.
 # lesson: 12_lyapunov
 here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
 load here."/common.gp"

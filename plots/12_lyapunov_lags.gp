@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: log10 of the norm of the Jacobian product ∂h_T/∂h_{T−τ} against the lag τ (as in lesson 2) for one network of lesson 12 at an ordered and a chaotic gain, beside lines whose slope is the largest Lyapunov exponent λ/ln 10 measured independently from the growth of small perturbations (QR method) over the same steps: the gradient's growth rate over long lags is λ.
+# takeaway: The slope of the Jacobian products over the lag is the Lyapunov exponent.
 # lesson: 12_lyapunov
 here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
 load here."/common.gp"

@@ -16,14 +16,15 @@ what=${1:-check}
 # Groups: "name|packages" (Debian package names).
 g_compiler="the compiler|gcc libc6-dev make pkg-config"
 g_libs="GSL and OpenBLAS|libgsl-dev libopenblas-dev libopenblas-serial-dev"
-g_plot="gnuplot|gnuplot-nox"
+g_plot="gnuplot and Graphviz|gnuplot-nox graphviz"
 g_test="the test tools (Check, valgrind, groff, man)|check valgrind groff-base man-db"
 g_fuzz="the fuzzer (clang's libFuzzer)|clang libclang-rt-dev"
 g_numpy="NumPy (the Python tests)|python3-numpy"
 g_python="Jupyter (nbconvert, a python3 kernel) and matplotlib|python3-nbconvert python3-ipykernel python3-matplotlib"
+g_browser="a headless browser for the gallery's test (Chromium)|chromium"
 case $what in
 plots) groups="$g_compiler;$g_libs;$g_plot" ;;
-check) groups="$g_compiler;$g_libs;$g_plot;$g_test;$g_fuzz;$g_numpy" ;;
+check) groups="$g_compiler;$g_libs;$g_plot;$g_test;$g_fuzz;$g_numpy;$g_browser" ;;
 coverage) groups="$g_compiler;$g_libs;$g_test;the coverage report|gcovr" ;;
 python) groups="$g_compiler;$g_libs;$g_numpy;$g_python" ;;
 torch) groups="PyTorch (optional, for make bench and the Python tests)|python3-torch" ;;
@@ -47,8 +48,10 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 	pkg-config --exists gsl 2>/dev/null || need="$need gsl"
 	case $what in
 	check) pkg-config --exists check 2>/dev/null || need="$need check"
-		command -v gnuplot >/dev/null 2>&1 || need="$need gnuplot" ;;
-	plots) command -v gnuplot >/dev/null 2>&1 || need="$need gnuplot" ;;
+		command -v gnuplot >/dev/null 2>&1 || need="$need gnuplot"
+		command -v dot >/dev/null 2>&1 || need="$need graphviz" ;;
+	plots) command -v gnuplot >/dev/null 2>&1 || need="$need gnuplot"
+		command -v dot >/dev/null 2>&1 || need="$need graphviz" ;;
 	python) python3 -c 'import numpy, nbconvert, ipykernel' 2>/dev/null || need="$need numpy nbconvert ipykernel (python3)" ;;
 	esac
 	[ -z "$need" ] && exit 0
@@ -73,7 +76,7 @@ if [ "$(id -u)" != 0 ]; then
 	fi
 	# one line for both commands
 	both=""
-	for g in "$g_compiler" "$g_libs" "$g_plot" "$g_test" "$g_fuzz" "$g_numpy"; do
+	for g in "$g_compiler" "$g_libs" "$g_plot" "$g_test" "$g_fuzz" "$g_numpy" "$g_browser"; do
 		# shellcheck disable=SC2046
 		both="$both$(missing $(pkgs "$g"))"
 	done

@@ -36,5 +36,9 @@ for g in $figs; do for fmt in $formats; do echo "$g $fmt"; done; done |
 		echo "gnuplot failed or warned on $g ($fmt):"; cat "$err"; rm -f "$err"; exit 255
 	fi
 	rm -f "$err"' sh || { echo "a figure failed"; exit 1; }
+
+# The unrolled computational graphs of lessons 1, 4, 9, 10 and 11 (bptt
+# graph, drawn by Graphviz), listed in plots/out/graphs.txt for the gallery.
+sh scripts/graphs.sh "$B" "$out" || exit 1
 sh scripts/index.sh "$out" > "$out/index.html.tmp" && mv "$out/index.html.tmp" "$out/index.html"
-echo "$total lessons, $(echo "$figs" | grep -c .) figures ($formats) in $(( $(date +%s) - start ))s; open $out/index.html"
+echo "$total lessons, $(echo "$figs" | grep -c .) figures ($formats) and $(grep -c . "$out/graphs.txt") graphs in $(( $(date +%s) - start ))s; open $out/index.html"

@@ -1053,6 +1053,31 @@ int bt_flow_lags(const bt_model *model, const bt_data *data, size_t k,
  * data. */
 double bt_flow_lags_size(const bt_cell_type *type, bt_dims dims, size_t T);
 
+/* ---- the unrolled graph as Graphviz DOT (graph.c) ------------------------- */
+/* What bt_graph_write draws besides the architecture's step: the length,
+ * a truncation, and optionally the measured gradient at each state. */
+typedef struct {
+	size_t T;                /* steps drawn, 1 … BT_GRAPH_MAX_T */
+	size_t k;                /* the sliding window of k states (0 or k ≥ T:
+				    none): the windows of ℓ_T, ℓ_{T−k}, … are
+				    boxed, the edge before each one dashed */
+	const double *log10_dh;  /* optional, T values (index t−1): log10‖∂L/∂h_t‖,
+				    −inf for exactly zero (bt_flow_result) */
+	const double *log10_dc;  /* optional, T values: the rest of the state
+				    (the LSTM's c_t); only with log10_dh */
+	const double *mask;      /* optional, T values: 0 where ℓ_t does not count */
+} bt_graph_options;
+#define BT_GRAPH_MAX_T 200
+
+/* Writes the unrolled computational graph of the model's architecture over
+ * opt->T steps as a Graphviz digraph: nodes x_t, the state's nodes (h_t,
+ * the LSTM's c_t, the GRU's candidate h̃_t), ŷ_t and ℓ_t; edges labelled
+ * with the parameters they carry (W, U, V, …; attention's direct edges
+ * x_k → ŷ_t). With log10_dh, each state node is shaded and each recurrent
+ * edge into it drawn wider by its gradient norm, on a log scale from the
+ * smallest to the largest. BT_EINVAL on a bad T, BT_EIO when f fails. */
+int bt_graph_write(FILE *f, const bt_model *model, const bt_graph_options *opt);
+
 /* ---- text files (textio.c) ------------------------------------------------------ */
 /* Readers: strict; on failure they return BT_EFORMAT or BT_EIO and fill err
  * with the file name, the physical line and a message. */

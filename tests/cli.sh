@@ -1227,6 +1227,86 @@ grep -q "bad.model:4: unknown loss 'softmax'" "$ERR" || fail_why "stderr: $(cat 
 result "a model file with an unknown loss is refused at its line"
 rm -f ce.model ce.data ce.flow sq.flow bad.model
 
+# ---- graph ----------------------------------------------------------------------------
+# The unrolled graph is valid DOT (dot draws it), with the nodes and edges
+# the architecture's step has, T times. Counts of what dot lays out
+# (dot -Tplain), the invisible edges that keep the rows in order left out.
+if command -v dot >/dev/null 2>&1; then
+	plain_counts() {   # "NODES EDGES" of DOT file $1
+		dot -Tplain "$1" 2>/dev/null | awk '$1 == "node" { n++ }
+			$1 == "edge" && $0 !~ / invis / { e++ } END { print n + 0, e + 0 }'
+	}
+	# arch T nodes edges: x_t, s_0 … s_T, ŷ_t, ℓ_t and the step's own
+	while read -r arch T nodes edges; do
+		run graph --arch "$arch" --length "$T" -o g.dot
+		need_rc 0
+		dot -Tsvg g.dot -o g.svg 2>"$CAP/dot" || fail_why "dot -Tsvg failed: $(head -c 300 "$CAP/dot")"
+		[ -s "$CAP/dot" ] && fail_why "dot warned: $(head -c 300 "$CAP/dot")"
+		got=$(plain_counts g.dot)
+		[ "$got" = "$nodes $edges" ] || fail_why "nodes and edges: $got, want $nodes $edges"
+		result "graph --arch $arch --length $T: valid DOT with $nodes nodes and $edges edges"
+	done <<'COUNTS'
+rnn 5 21 20
+rnn 1 5 4
+residual 3 13 15
+gru 4 21 28
+lstm 4 22 32
+attention 4 17 26
+COUNTS
+	# truncation: the windows of l_8, l_5, l_2 boxed, the edges h_2 -> h_3
+	# and h_5 -> h_6 dashed
+	run graph --arch rnn --length 8 --truncate 3 -o gk.dot
+	need_rc 0
+	w=$(grep -o 'subgraph cluster_w[0-9]*' gk.dot | sed 's/.*_w//' | tr '\n' ' ')
+	[ "$w" = "8 5 2 " ] || fail_why "windows ending at: $w, want 8 5 2"
+	dashed=$(grep -E '^	h[0-9]+ -> h[0-9]+ \[label=.*style=dashed' gk.dot | sed 's/ \[.*//; s/^	//' | tr '\n' ',')
+	[ "$dashed" = "h2 -> h3,h5 -> h6," ] || fail_why "dashed recurrent edges: $dashed, want h2 -> h3, h5 -> h6"
+	n=$(dot -Tsvg gk.dot 2>/dev/null | grep -c '<title>cluster_w')
+	[ "$n" = 3 ] || fail_why "dot drew $n clusters, want 3"
+	result "graph --truncate 3 boxes the windows of l_8, l_5, l_2 and dashes the edge before each"
+	run graph --arch rnn --length 4 --truncate 4
+	grep -q 'subgraph cluster' "$OUT" && fail_why "k = T drew windows"
+	result "graph --truncate k >= T draws no window"
+	# measured: the norm shown at h_T is bptt flow's |dL/dh_T| (another route)
+	"$BPTT" init --arch gru --input 2 --hidden 4 --output 1 --seed 3 -o gg.model
+	"$BPTT" data --input 2 --output 1 --length 6 --seed 4 -o gg.data
+	run graph --model gg.model --data gg.data -o gd.dot
+	need_rc 0
+	want=$("$BPTT" flow --model gg.model --data gg.data | awk '$1 == 6 { printf "%.1f", $3 }' | sed 's/^-/−/')
+	got=$(grep '^	h6 \[' gd.dot | sed -n 's/.*10<sup>\([^<]*\)<\/sup>.*/\1/p')
+	[ -n "$want" ] && [ "$got" = "$want" ] || fail_why "h_6 shows 10^$got, bptt flow gives 10^$want"
+	[ "$(grep -c '^	h[1-6] \[.*fillcolor' gd.dot)" = 6 ] || fail_why "not every h_t is shaded"
+	dot -Tsvg gd.dot -o /dev/null 2>"$CAP/dot" || fail_why "dot -Tsvg failed: $(head -c 300 "$CAP/dot")"
+	result "graph --data shades each h_t by |dL/dh_t| as bptt flow measures it"
+else
+	fail_why "dot (Graphviz) is not installed: sh scripts/deps.sh check installs it"
+	result "graph: Graphviz is there"
+fi
+# refusals: a clear message, no output file
+while read -r want args; do
+	rm -f bad.dot
+	# shellcheck disable=SC2086 # the arguments are words
+	run graph $args -o bad.dot
+	need_rc 2
+	grep -q -- "$want" "$ERR" || fail_why "stderr does not say '$want': $(head -c 300 "$ERR")"
+	[ -e bad.dot ] && fail_why "bad.dot was written"
+	result "graph $args: refused ($want)"
+done <<'BAD'
+--length --arch rnn --length 0
+--length --arch rnn --length 201
+--length --model gg.model --data gg.data --length 5
+--truncate --arch rnn --truncate 0
+--data-seed --arch rnn --data-seed 3
+missing --length 4
+--arch --arch nosuch
+BAD
+"$BPTT" data --input 2 --output 1 --length 201 -o long.data
+run graph --model gg.model --data long.data -o bad.dot
+need_rc 2
+grep -q "long.data: the data have T = 201 steps; a graph draws at most 200" "$ERR" || fail_why "stderr: $(head -c 300 "$ERR")"
+[ -e bad.dot ] && fail_why "bad.dot was written"
+result "graph --data of 201 steps: refused, naming the file"
+
 # ---- summary --------------------------------------------------------------------------
 
 echo "cli: $passed passed, $failed failed"

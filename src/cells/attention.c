@@ -149,6 +149,20 @@ static void att_layout(const bt_dims *dm, bt_block *blocks)
 	blocks[BVc] = (bt_block){"V_c", dm->m, dm->d, 0};
 }
 
+/* The step as bptt graph draws it: the tanh core, and the readout's direct
+ * edges from every past input. */
+static const bt_graph_node att_nodes[] = {{"h", "<i>h</i>", 0}};
+static const bt_graph_edge att_edges[] = {
+	{"h", 1, "h", "<i>W</i>"},
+	{"x", 0, "h", "<i>U</i>"},
+};
+static const bt_cell_graph att_graph = {1, 2, att_nodes, att_edges,
+	"<i>W</i><sub>a</sub>, <i>V</i><sub>c</sub>",
+	"ŷ<sub>t</sub> = <i>V</i> h<sub>t</sub> + <i>V</i><sub>c</sub> c<sub>t</sub> + b<sub>y</sub>, "
+	"c<sub>t</sub> = Σ<sub>k≤t</sub> α<sub>t,k</sub> x<sub>k</sub>, "
+	"α<sub>t</sub> = softmax<sub>k</sub>(h<sub>t</sub><sup>T</sup> <i>W</i><sub>a</sub> x<sub>k</sub>)",
+	"h<sub>t</sub> = tanh(<i>W</i> h<sub>t−1</sub> + <i>U</i> x<sub>t</sub> + b)"};
+
 const bt_cell_type bt_cell_attention = {
 	.name = "attention",
 	.summary = "tanh RNN with attention over past inputs, yhat_t = V h_t + V_c c_t + b_y",
@@ -169,4 +183,5 @@ const bt_cell_type bt_cell_attention = {
 	/* no batched kernels (batch_*): the readout reads every past input
 	 * x_1 … x_t at each step, so batched BPTT and bt_gradient's full
 	 * BPTT run attention one sequence at a time through bt_seq */
+	.graph = &att_graph,
 };

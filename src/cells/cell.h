@@ -31,6 +31,37 @@ typedef struct {
 
 typedef struct bt_batch_step bt_batch_step;   /* below */
 
+/* How bptt graph draws one step of an architecture (graph.c): the nodes
+ * of the step besides x_t, ŷ_t and ℓ_t, the edges into them, and the
+ * step's equations. Labels are Graphviz HTML text; an id is a DOT
+ * identifier to which the step's number is appended (not "x", "y", "l"). */
+typedef struct {
+	const char *id;      /* "h", "c", "cand" */
+	const char *label;   /* "<i>h</i>"; the step's number is a subscript */
+	int part;            /* the n-long slice of s_t it is (0: h_t, 1: the
+				LSTM's c_t; each a row of its own), or -1: an
+				intermediate value, drawn in h_t's row between
+				h_{t-1} and h_t */
+} bt_graph_node;
+typedef struct {
+	const char *from;    /* "x" (x_t) or a node's id */
+	int prev;            /* 1: from that node of step t−1 (a recurrent edge) */
+	const char *to;      /* a node's id */
+	const char *label;   /* "<i>W</i>" */
+} bt_graph_edge;
+typedef struct {
+	size_t nnodes, nedges;
+	const bt_graph_node *nodes;   /* nodes[0] is h_t, which ŷ_t reads */
+	const bt_graph_edge *edges;
+	/* the readout also reads x_1 … x_t directly (attention): the label of
+	 * those edges; NULL for none */
+	const char *direct;
+	/* the readout's equation; NULL for ŷ_t = V h_t + b_y */
+	const char *readout;
+	/* the step's equations, lines separated by <br/> */
+	const char *equations;
+} bt_cell_graph;
+
 struct bt_cell_type {
 	const char *name;          /* --arch NAME */
 	const char *summary;       /* one line for --help */
@@ -131,6 +162,9 @@ struct bt_cell_type {
 	 * reached through model->type (the affine family's bt_affine_kind);
 	 * NULL for none. */
 	const void *params;
+	/* Optional: the step as bptt graph draws it; NULL for the affine
+	 * picture h_{t-1} → W → h_t ← U ← x_t (rnn, linear). */
+	const bt_cell_graph *graph;
 };
 
 /* What the batched kernels see. Column (t, b) is step t of sequence b;

@@ -304,6 +304,25 @@ static void gru_batch_end(const bt_batch_step *c, double *grad, double *dX)
 			    1.0, v.G, n3, v.U3, id, 1.0, dX, id);
 }
 
+/* The step as bptt graph draws it: every path from h_{t-1} and x_t, the
+ * gates' parameters on the edge of the path they act on. */
+static const bt_graph_node gru_nodes[] = {
+	{"h", "<i>h</i>", 0},
+	{"cand", "<i>h̃</i>", -1},
+};
+static const bt_graph_edge gru_edges[] = {
+	{"h", 1, "h", "(1 − z) ⊙, <i>W</i><sub>z</sub>"},
+	{"h", 1, "cand", "<i>W</i><sub>h</sub>(r ⊙ ·), <i>W</i><sub>r</sub>"},
+	{"x", 0, "cand", "<i>U</i><sub>h</sub>, <i>U</i><sub>r</sub>"},
+	{"x", 0, "h", "<i>U</i><sub>z</sub>"},
+	{"cand", 0, "h", "z ⊙"},
+};
+static const bt_cell_graph gru_graph = {2, 5, gru_nodes, gru_edges, NULL, NULL,
+	"z<sub>t</sub> = σ(<i>W</i><sub>z</sub> h<sub>t−1</sub> + <i>U</i><sub>z</sub> x<sub>t</sub> + b<sub>z</sub>), "
+	"r<sub>t</sub> = σ(<i>W</i><sub>r</sub> h<sub>t−1</sub> + <i>U</i><sub>r</sub> x<sub>t</sub> + b<sub>r</sub>)<br align=\"left\"/>"
+	"h̃<sub>t</sub> = tanh(<i>W</i><sub>h</sub>(r<sub>t</sub> ⊙ h<sub>t−1</sub>) + <i>U</i><sub>h</sub> x<sub>t</sub> + b<sub>h</sub>), "
+	"h<sub>t</sub> = (1 − z<sub>t</sub>) ⊙ h<sub>t−1</sub> + z<sub>t</sub> ⊙ h̃<sub>t</sub>"};
+
 const bt_cell_type bt_cell_gru = {
 	.name = "gru",
 	.summary = "GRU (Cho et al. 2014), reset gate applied to h_{t-1} before W_h",
@@ -325,4 +344,5 @@ const bt_cell_type bt_cell_gru = {
 	.batch_backward = gru_batch_backward,
 	.batch_end = gru_batch_end,
 	.batch_min_n = 64,
+	.graph = &gru_graph,
 };

@@ -304,6 +304,26 @@ static void lstm_batch_end(const bt_batch_step *c, double *grad, double *dX)
 			    1.0, D, n4, P(IU), id, 1.0, dX, id);
 }
 
+/* The step as bptt graph draws it: c_t and h_t, every path from
+ * [h_{t-1}; c_{t-1}] and x_t, the gates' parameters on their edges. */
+static const bt_graph_node lstm_nodes[] = {
+	{"h", "<i>h</i>", 0},
+	{"c", "<i>c</i>", 1},
+};
+static const bt_graph_edge lstm_edges[] = {
+	{"c", 1, "c", "f ⊙"},
+	{"h", 1, "c", "<i>W</i><sub>f</sub>, <i>W</i><sub>i</sub>, <i>W</i><sub>g</sub>"},
+	{"x", 0, "c", "<i>U</i><sub>f</sub>, <i>U</i><sub>i</sub>, <i>U</i><sub>g</sub>"},
+	{"c", 0, "h", "o ⊙ tanh"},
+	{"h", 1, "h", "<i>W</i><sub>o</sub>"},
+	{"x", 0, "h", "<i>U</i><sub>o</sub>"},
+};
+static const bt_cell_graph lstm_graph = {2, 6, lstm_nodes, lstm_edges, NULL, NULL,
+	"f, i, o = σ(<i>W</i><sub>·</sub> h<sub>t−1</sub> + <i>U</i><sub>·</sub> x<sub>t</sub> + b<sub>·</sub>), "
+	"g = tanh(<i>W</i><sub>g</sub> h<sub>t−1</sub> + <i>U</i><sub>g</sub> x<sub>t</sub> + b<sub>g</sub>)<br align=\"left\"/>"
+	"c<sub>t</sub> = f<sub>t</sub> ⊙ c<sub>t−1</sub> + i<sub>t</sub> ⊙ g<sub>t</sub>, "
+	"h<sub>t</sub> = o<sub>t</sub> ⊙ tanh(c<sub>t</sub>)"};
+
 const bt_cell_type bt_cell_lstm = {
 	.name = "lstm",
 	.summary = "LSTM, c_t = f_t*c_{t-1} + i_t*g_t, h_t = o_t*tanh(c_t); state [h; c]",
@@ -325,4 +345,5 @@ const bt_cell_type bt_cell_lstm = {
 	.batch_backward = lstm_batch_backward,
 	.batch_end = lstm_batch_end,
 	.batch_min_n = 48,
+	.graph = &lstm_graph,
 };

@@ -174,6 +174,15 @@ static void ortho_layout(const bt_dims *dm, bt_block *blocks)
 	bt_layout_wub(dm, blocks, "A");
 }
 
+static const bt_graph_node ortho_nodes[] = {{"h", "<i>h</i>", 0}};
+static const bt_graph_edge ortho_edges[] = {
+	{"h", 1, "h", "<i>W</i>"},
+	{"x", 0, "h", "<i>U</i>"},
+};
+static const bt_cell_graph ortho_graph = {1, 2, ortho_nodes, ortho_edges, NULL, NULL,
+	"h<sub>t</sub> = tanh(<i>W</i> h<sub>t−1</sub> + <i>U</i> x<sub>t</sub> + b), "
+	"<i>W</i> = (<i>I</i> + <i>S</i>)<sup>−1</sup>(<i>I</i> − <i>S</i>) orthogonal, <i>S</i> = <i>A</i> − <i>A</i><sup>T</sup>"};
+
 const bt_cell_type bt_cell_orthogonal = {
 	.name = "orthogonal",
 	.summary = "orthogonal RNN, h_t = tanh(W h_{t-1} + U x_t + b), W = (I+S)^-1 (I-S), S = A - A^T",
@@ -200,4 +209,5 @@ const bt_cell_type bt_cell_orthogonal = {
 	.batch_end = bt_affine_batch_end,
 	.batch_min_n = 112,
 	.params = &(const bt_affine_kind){.use_aux = 1, .act = BT_ACT_TANH},
+	.graph = &ortho_graph,
 };

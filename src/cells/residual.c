@@ -60,6 +60,15 @@ static void residual_jacobian(const bt_step *c, const double *s_prev,
 	}
 }
 
+static const bt_graph_node residual_nodes[] = {{"h", "<i>h</i>", 0}};
+static const bt_graph_edge residual_edges[] = {
+	{"h", 1, "h", "<i>I</i> (skip)"},
+	{"h", 1, "h", "<i>W</i>, φ"},
+	{"x", 0, "h", "<i>U</i>, φ"},
+};
+static const bt_cell_graph residual_graph = {1, 3, residual_nodes, residual_edges, NULL, NULL,
+	"h<sub>t</sub> = h<sub>t−1</sub> + φ(<i>W</i> h<sub>t−1</sub> + <i>U</i> x<sub>t</sub> + b): the identity path skips φ"};
+
 const bt_cell_type bt_cell_residual = {
 	.name = "residual",
 	.summary = "residual RNN, h_t = h_{t-1} + phi(W h_{t-1} + U x_t + b)",
@@ -84,4 +93,5 @@ const bt_cell_type bt_cell_residual = {
 	.batch_end = bt_affine_batch_end,
 	.batch_min_n = 112,
 	.params = &(const bt_affine_kind){.residual = 1, .model_act = 1},
+	.graph = &residual_graph,
 };

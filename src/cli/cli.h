@@ -270,7 +270,7 @@ int cli_run(const command *c, int argc, char **argv);
 extern const command cmd_init, cmd_data, cmd_grad, cmd_check, cmd_flow,
 	cmd_jacobian;
 extern const command cmd_spectrum, cmd_lyapunov, cmd_bias, cmd_clip, cmd_task,
-	cmd_train;
+	cmd_train, cmd_graph;
 
 /* help.c: --help, bptt(1) and the bash completion from the tables. */
 void print_help(const command *c);

@@ -15,6 +15,7 @@ static const command *const commands[] = {
 	&cmd_clip,
 	&cmd_task,
 	&cmd_train,
+	&cmd_graph,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
