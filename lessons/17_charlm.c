@@ -317,9 +317,9 @@ static void bias(const bt_model *m, bt_data *const *h, size_t nb, const bt_estim
 	for (int w = 0; w < 2; w++) {
 		lesson_dataset(lf, w ? "random" : "artbp", "draws relerr cosine");
 		if (w)
-			lesson_label(lf, "cuts c = %g without 1/(1 − c): mean of r", est[E_ARTBP].c);
+			lesson_label(lf, "random cuts, no 1/(1 − c)");
 		else
-			lesson_label(lf, "%s: mean of r draws", est_label[E_ARTBP]);
+			lesson_label(lf, "%s", est_label[E_ARTBP]);
 		for (size_t r = 1; r <= R; r = r * 2 <= R || r == R ? r * 2 : R) {
 			mean_of(G + (w ? R * P : 0), r, P, mean);
 			double re = relerr(mean, g, tmp, P), co = bt_vector_cosine(mean, g, P);
@@ -620,8 +620,9 @@ int main(int argc, char **argv)
 		{"--prompt", 's', &K.prompt, "the text the sample starts from (default \"the program \")"},
 		{NULL, 0, NULL, NULL}};
 	lesson_args(argc, argv, "17_charlm",
-		    "A character-level language model (GRU, softmax readout, cross-entropy) on a real\n"
-		    "text, trained on one budget with full BPTT, the sliding window k, chunks\n"
+		    "A character-level language model (a GRU by default, softmax readout,\n"
+		    "cross-entropy) on a real text, trained on one budget with full BPTT, the\n"
+		    "sliding window k, chunks\n"
 		    "TBPTT(k, k), TBPTT(k1, k2) and ARTBP c: held-out bits per character against\n"
 		    "updates and against backward steps, and each estimator's gradient against the\n"
 		    "full one on held-out text. Writes plots/out/17_charlm.dat and\n"

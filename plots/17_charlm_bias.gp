@@ -22,14 +22,14 @@ a = find("artbp")
 stats f index a using 2 every ::0::0 nooutput
 first = STATS_max
 set title sprintf("Bias or variance: each estimator's gradient against full BPTT's\n{/*0.9 a %s language model after full BPTT's training; %d held-out sequences of T = %d characters}", arch, sequences, T)
-set xlabel "random draws averaged, r (log scale)"
+set xlabel "r: random draws averaged (ARTBP and random cuts; log scale)"
 set ylabel "relative error ‖ĝ − g‖ / ‖g‖ (log scale)"
 set logscale x 2
 set logscale y 10
 set format y "10^{%L}"
 set xrange [0.8:draws * 1.25]
 set yrange [ymin / 3:ymax * 3]
-set key inside right center box opaque
+set key outside right top box
 plot for [i=0:datasets-1] f index i using 1:2 with linespoints pt (col(i) + 3) ps 0.9 lw 2 \
         lc rgb rgbof(col(i)) dt dtof(i) title label(i), \
-     first / sqrt(x) with lines dt 3 lw 1.5 lc rgb "black" title "1/√r from ARTBP's one draw"
+     first / sqrt(x) with lines dt 3 lw 1.5 lc rgb "black" title "1/√r from one draw"

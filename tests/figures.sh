@@ -109,7 +109,7 @@ case_ 17a 17_charlm "--steps 20 --every 10 --k 4 --k1 2 --k2 8 --c 0.5 --draws 4
 	"full BPTT" "sliding window k = 4" "chunks TBPTT(4, 4)" "TBPTT(2, 8)" "ARTBP c = 0.5"
 case_ 17b 17_charlm "--arch rnn --length 30 --k 3 --c 0.3 --draws 8 --steps 10 --every 5 --hidden 8 --sample 10" \
 	17_charlm_bias "." "a rnn language model|T = 30" "sliding window k = 3" "chunks TBPTT(3, 3)" "TBPTT(5, 20)" \
-	"ARTBP c = 0.3: mean of r draws" "cuts c = 0.3 without 1/(1 − c): mean of r" "1/√r from ARTBP's one draw"
+	"ARTBP c = 0.3" "random cuts, no 1/(1 − c)" "1/√r from one draw"
 
 # make fig's script: the lesson with knobs, then its figures
 if OUT=$tmp/fig sh scripts/fig.sh "$B" 02 --scales 0.3,0.95,2 --length 30 > "$tmp/fig.txt" 2>&1 &&

@@ -141,6 +141,8 @@ check "k10 tbptt steps" "$(train k10cost tbptt 2)" 105 $guide "prints 455, 105 a
 check "k10 chunks steps" "$(train k10cost chunks 2)" 50 $guide "prints 455, 105 and 50"
 check "k10 window bias" "$(bias default window 2) $(bias k10 window 2)" "0.0944 0.0105" $guide "from 0.0944 to 0.0105"
 check "k10 chunks bias" "$(bias default chunks 2) $(bias k10 chunks 2)" "0.2699 0.1829" $guide "only from 0.2699 to 0.1829"
+check "k10 bias (lesson)" "$(bias default window 2) $(bias k10 window 2) $(bias k10 chunks 2)" "0.0944 0.0105 0.1829" $md \
+	"the window's relative error falls from 0.0944 to 0.0105 while the chunks' falls only to 0.1829"
 
 # --- the guide's other quotes of the default run, and its arithmetic
 check "untrained (guide)" "$(line default 's/^Before training: \([0-9.]*\) bpc.*/\1/p')" 5.241 $guide "untrained model's 5.241 bpc"
