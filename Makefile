@@ -161,10 +161,11 @@ $(B)/tests/%: tests/%.c $(LIB) tests/testutil.h tests/reference.h tests/memcount
 
 # the lessons' --help is filled like the command's (src/cli/fill.c); they
 # write to this repository's plots/out by default, from any directory
+# (LESSON_ROOT: the repository, for a lesson that reads a file of it)
 $(B)/lessons/%: lessons/%.c lessons/lesson.h $(LIB) $(B)/src/cli/fill.o
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) -DLESSON_OUT='"$(CURDIR)/plots/out"' $(ALL_CFLAGS) -o $@ $< $(B)/src/cli/fill.o $(LIB) $(GSL_LIBS)
+	$(Q)$(CC) $(CPPFLAGS) -DLESSON_OUT='"$(CURDIR)/plots/out"' -DLESSON_ROOT='"$(CURDIR)"' $(ALL_CFLAGS) -o $@ $< $(B)/src/cli/fill.o $(LIB) $(GSL_LIBS)
 
 $(B)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)

@@ -95,6 +95,8 @@ if [ "$dir" = build ] && [ "$portable" != 1 ]; then
 	[ -f tests/figures.sh ] && add figures bash tests/figures.sh "$dir"
 	[ -f tests/python.sh ] && add python bash tests/python.sh "$dir"
 	[ -f tests/gallery.sh ] && add gallery bash tests/gallery.sh "$dir"
+	# the numbers lesson 17's texts quote, against the -O2 build's run
+	[ -f tests/lesson17.sh ] && add lesson17 bash tests/lesson17.sh "$dir"
 fi
 for t in $(ls -S "$@" 2>/dev/null); do
 	if [ "$sanitized" = 1 ]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
-# figures.sh BUILD_DIR — every lesson 01–12 rerun with knobs other than its
+# figures.sh BUILD_DIR — every lesson 01–12 and 17 rerun with knobs other than its
 # defaults (two sets each: more and fewer curves than the default, other
 # sizes), its figures drawn as SVG: the legend (the <title> of each plotted
 # element in gnuplot's SVG) lists exactly the datasets the knobs ask for, and
@@ -103,6 +103,13 @@ case_ 12a 12_lyapunov "--networks 2 --hidden 12 --length 120 --burn-in 20 --gmin
 	12_lyapunov "^network" "2 random networks, n = 12" "network 1 (seed 1)" "network 2 (seed 2)"
 case_ 12b 12_lyapunov "--networks 1 --hidden 10 --length 100 --burn-in 20 --gmin 0.5 --gmax 1 --gstep 0.5 --compare 0.5,1,2 --seed 4" \
 	12_lyapunov_lags "measured" "n = 10, seed 4" "g = 0.5: measured" "g = 1: measured" "g = 2: measured"
+
+case_ 17a 17_charlm "--steps 20 --every 10 --k 4 --k1 2 --k2 8 --c 0.5 --draws 4 --bias-seqs 4 --hidden 8 --sample 10" \
+	17_charlm "BPTT|window|ARTBP" "n = 8|20 updates of 8 sequences" \
+	"full BPTT" "sliding window k = 4" "chunks TBPTT(4, 4)" "TBPTT(2, 8)" "ARTBP c = 0.5"
+case_ 17b 17_charlm "--arch rnn --length 30 --k 3 --c 0.3 --draws 8 --steps 10 --every 5 --hidden 8 --sample 10" \
+	17_charlm_bias "." "a rnn language model|T = 30" "sliding window k = 3" "chunks TBPTT(3, 3)" "TBPTT(5, 20)" \
+	"ARTBP c = 0.3" "random cuts, no 1/(1 − c)" "1/√r from one draw"
 
 # make fig's script: the lesson with knobs, then its figures
 if OUT=$tmp/fig sh scripts/fig.sh "$B" 02 --scales 0.3,0.95,2 --length 30 > "$tmp/fig.txt" 2>&1 &&
