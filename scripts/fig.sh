@@ -12,7 +12,7 @@ F=${2:-}
 [ $# -ge 2 ] && shift 2
 case $F in
 [0-9][0-9]|[0-9][0-9]_*) ;;
-*) echo "usage: make fig F=NN [ARGS=\"--knob value ...\"]  (NN: a lesson number, 01 to 13)" >&2; exit 2 ;;
+*) echo "usage: make fig F=NN [ARGS=\"--knob value ...\"]  (NN: a lesson number, 01 to 17)" >&2; exit 2 ;;
 esac
 src=$(ls lessons/"${F%%_*}"_*.c 2>/dev/null | head -1)
 [ -n "$src" ] || { echo "make fig: no lesson $F in lessons/" >&2; exit 2; }
