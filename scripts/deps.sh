@@ -14,7 +14,7 @@ what=${1:-check}
 g_compiler="the compiler|gcc libc6-dev make pkg-config"
 g_libs="GSL and OpenBLAS|libgsl-dev libopenblas-dev libopenblas-serial-dev"
 g_plot="gnuplot|gnuplot-nox"
-g_test="the test tools (Check, valgrind, groff, man)|check valgrind groff-base man-db"
+g_test="the test tools (Check, valgrind, groff, man, xmllint, python3)|check valgrind groff-base man-db libxml2-utils python3"
 g_fuzz="the fuzzer (clang's libFuzzer)|clang libclang-rt-dev"
 case $what in
 plots) groups="$g_compiler;$g_libs;$g_plot" ;;
