@@ -279,7 +279,7 @@ static void block_hint(const report *rep, size_t i, char *buf, size_t len)
 	if (!g->wrong) {   /* right on one step */
 		if (rep->state[0].wrong || rep->state[1].wrong)
 			snprintf(buf, len, "right on one step, wrong through time: "
-				 "see the note on dh_prev below");
+				 "see dh_prev%s below", rep->has_c ? " and dc_prev" : "");
 		else
 			snprintf(buf, len, "right on one step, but not over a sequence "
 				 "(something kept between calls?)");
