@@ -721,6 +721,67 @@ static int step_case(report *rep, const bt_model *R, const bt_model *Sm,
 	return BT_OK;
 }
 
+/* The orthogonal exercise: the student's finish (∂L/∂W → ∂L/∂A) from a
+ * random A and a random G = ∂L/∂W, against the library's. */
+static int finish_case(report *rep, const bt_model *R, const bt_model *Sm,
+		       gsl_rng *rng)
+{
+	const bt_cell_type *tr = R->type, *ts = Sm->type;
+	const bt_dims *dm = &R->dims;
+	size_t n = dm->n, N = R->nparams, nn = n * n;
+	size_t As = ts->aux_size(dm), Ar = tr->aux_size(dm);
+	size_t Xs = ts->scratch_size(dm), Xr = tr->scratch_size(dm);
+	size_t Amax = As > Ar ? As : Ar;
+	double *pool = calloc(As + Ar + Xs + Xr + 2 * Amax + 4 * N + nn + 8, sizeof(double));
+	if (!pool)
+		return BT_ENOMEM;
+	double *as = pool, *ar = as + As + 1, *xs = ar + Ar + 1, *xr = xs + Xs + 1;
+	double *Gs = xr + Xr + 1, *Gr = Gs + Amax + 1, *g0 = Gr + Amax + 1;
+	double *gs = g0 + N, *gr = gs + N, *d = gr + N;
+	for (size_t i = 0; i < nn; i++)
+		Gs[i] = Gr[i] = gsl_ran_gaussian(rng, 1.0);
+	for (size_t i = 0; i < N; i++)
+		g0[i] = gsl_ran_gaussian(rng, 1.0);
+	bt_step cs = {Sm, as, NULL, xs}, cr = {R, ar, NULL, xr};
+	int st = tr->prepare(&cr, ar);
+	if (st == BT_OK && ts->prepare(&cs, as) != BT_OK)
+		rep->forward_changed = 1;
+	if (st != BT_OK || rep->forward_changed) {
+		free(pool);
+		return st;
+	}
+	phase('F');
+	memcpy(gs, g0, N * sizeof(double));
+	memcpy(gr, g0, N * sizeof(double));
+	ts->finish(&cs, Gs, gs);
+	tr->finish(&cr, Gr, gr);
+	for (size_t i = 0; i < N; i++) {
+		gs[i] -= g0[i];
+		gr[i] -= g0[i];
+	}
+	double f;
+	for (size_t b = 0; b < tr->nblocks; b++) {
+		const bt_block *bl = &R->blocks[b];
+		size_t o = bl->offset, cnt = bl->rows * bl->cols;
+		if (near(gs + o, gr + o, cnt))
+			continue;
+		unsigned bits = b == 0 ? classify(gs + o, gr + o, g0 + o, n, n, &f) : 0;
+		if (b == 0) {   /* ∂L/∂S alone: its antisymmetric part is right */
+			for (size_t i = 0; i < n; i++)
+				for (size_t j = 0; j < n; j++)
+					d[i * n + j] = gs[o + i * n + j] - gs[o + j * n + i];
+			if (near(d, gr + o, nn))
+				bits |= H_HALF;
+		}
+		diag_add(&rep->b[0].step, bits, 0, 0, 0, b == 0 ? f : 0);
+		if (b > 0)
+			snprintf(rep->note, sizeof rep->note, "your finish changed the "
+				 "gradient of %s: it adds to A only", bl->name);
+	}
+	free(pool);
+	return BT_OK;
+}
+
 static void merge_check(gblock *g, const bt_check_block *c)
 {
 	if (!(c->max_rel <= g->max_rel))
@@ -798,7 +859,8 @@ static int grade_cell(report *rep, const bt_cell_type *student,
 		if (st == BT_OK) {
 			memcpy(Sm->theta, R->theta, R->nparams * sizeof(double));
 			rep->has_c = R->state_size > R->dims.n;
-			st = step_case(rep, R, Sm, rng);
+			st = student->finish ? finish_case(rep, R, Sm, rng)
+					     : step_case(rep, R, Sm, rng);
 		}
 		if (st == BT_OK)
 			st = sequence_case(rep, R, Sm, data);
@@ -1195,6 +1257,12 @@ static int expected_blocks(report *rep, const bt_cell_type *type)
 	rep->ncell = type->nblocks;
 	rep->has_c = M->state_size > dm.n;
 	rep->local = strcmp(rep->ex, "tbptt") != 0;
+	/* the orthogonal exercise grades A only: the rest is given code */
+	int fin = !strcmp(rep->ex, "orthogonal");
+	if (fin)
+		rep->nb = 1;
+	rep->nlocal = !rep->local ? 0 : fin ? 1 : rep->nb;
+	rep->nstate = !rep->local || fin ? 0 : rep->has_c ? 2 : 1;
 	bt_model_free(M);
 	return BT_OK;
 }
@@ -1212,9 +1280,11 @@ static const bt_cell_type *check_exercise(const ex_exercise *ex, const char *fil
 		return &bt_cell_rnn;
 	}
 	const bt_cell_type *ref = bt_cell_lookup(ename);
-	if (!ref || (strcmp(ename, "rnn") && strcmp(ename, "gru") && strcmp(ename, "lstm"))) {
-		fprintf(stderr, "grade: %s: unknown exercise '%s' (rnn, gru, lstm, tbptt)\n",
-			file, ename);
+	int fin = !strcmp(ename, "orthogonal");
+	if (!ref || (strcmp(ename, "rnn") && strcmp(ename, "gru") && strcmp(ename, "lstm") &&
+		     !fin)) {
+		fprintf(stderr, "grade: %s: unknown exercise '%s' (rnn, gru, lstm, "
+			"orthogonal, tbptt)\n", file, ename);
 		return NULL;
 	}
 	const bt_cell_type *c = ex->cell;
@@ -1223,9 +1293,11 @@ static const bt_cell_type *check_exercise(const ex_exercise *ex, const char *fil
 		return NULL;
 	}
 	if (!c->backward || !c->forward || !c->layout || !c->state_size ||
-	    !c->cache_size || !c->scratch_size) {
+	    !c->cache_size || !c->scratch_size ||
+	    (fin && (!c->prepare || !c->finish || !c->aux_size))) {
 		fprintf(stderr, "grade: %s: the record lacks forward, backward, "
-			"layout or a size function\n", file);
+			"layout or a size function%s\n", file,
+			fin ? " (or prepare, finish, aux_size)" : "");
 		return NULL;
 	}
 	if (!same_layout(c, ref, msg, sizeof msg)) {
@@ -1249,6 +1321,8 @@ static const char *phase_text(char c)
 		return "while the checker ran your backward over sequences";
 	case 'k':
 		return "while running your truncated loop";
+	case 'F':
+		return "while running your finish (dL/dW to dL/dA)";
 	default:
 		return "before your code ran";
 	}

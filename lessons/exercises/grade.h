@@ -34,7 +34,8 @@ enum {
 	H_SPILL = 1u << 15,     /* another block's wrong stride wrote here */
 	H_RESET = 1u << 16,     /* GRU: r ⊙ δ(r ⊙ h) left out of δh_{t-1} */
 	H_NO_F = 1u << 17,      /* LSTM: δc_{t-1} without the factor f_t */
-	H_NAN = 1u << 18        /* a NaN or an infinity */
+	H_NAN = 1u << 18,       /* a NaN or an infinity */
+	H_HALF = 1u << 19       /* orthogonal: ∂L/∂S where ∂L/∂A belongs */
 };
 
 typedef struct {
@@ -65,6 +66,8 @@ typedef struct {
 	gblock b[GRADE_MAXB];
 	size_t ncell;                /* the cell's blocks (names for like/path) */
 	int local;                   /* one-step points are given (cell exercises) */
+	size_t nlocal;               /* blocks 0 … nlocal − 1 have a one-step part */
+	size_t nstate;               /* δh_{t-1}, δc_{t-1} graded on one step */
 	int forward_changed;
 	int has_c;                   /* the state is [h; c] */
 	diag state[2];               /* δh_{t-1}, δc_{t-1} */

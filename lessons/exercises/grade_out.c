@@ -58,6 +58,8 @@ static const equation_t equations[] = {
 	{"lstm", "X", "", "", "dx_t += U_f^T da_f + U_i^T da_i + U_o^T da_o + U_g^T da_g"},
 	{"lstm", "h", "", "", "dh_{t-1} += W_f^T da_f + W_i^T da_i + W_o^T da_o + W_g^T da_g"},
 	{"lstm", "c", "", "", "dc_{t-1} += dc'_t * f_t, " LSTM_DC},
+	{"orthogonal", "A", "dL/dS", "", "dA += dS - dS^T with dS = -M^-T G (W + I)^T, "
+	 "G = dL/dW, M = I + S"},
 };
 
 static const equation_t *equation(const char *ex, const char *block)
@@ -208,7 +210,11 @@ static void param_why(const report *rep, const diag *g, const gblock *gb,
 	term[0] = 0;
 	if (b & H_NAN)
 		nan_hint(rep, gb->name, 1, why, wl);
-	else if (b & H_STRIDE) {
+	else if (b & H_HALF) {
+		snprintf(why, wl, "this is dL/dS, not dL/dA: A enters S = A - A^T twice "
+			 "(S_ij = A_ij - A_ji)");
+		snprintf(term, tl, "the last step, from dL/dS to dL/dA");
+	} else if (b & H_STRIDE) {
 		snprintf(why, wl, "wrong stride: %s is written with another block's row "
 			 "length (row i of an r x c block starts at [i * c])", gb->name);
 		snprintf(term, tl, "the index of d%s", gb->name);
@@ -313,7 +319,8 @@ static void state_hint(const report *rep, int k, char *buf, size_t len)
 
 static int local_ok(const report *rep, size_t i)
 {
-	return !rep->forward_changed && !rep->crash[0] && !rep->b[i].step.wrong;
+	return i < rep->nlocal && !rep->forward_changed && !rep->crash[0] &&
+	       !rep->b[i].step.wrong;
 }
 
 static int state_ok(const report *rep, int k)
@@ -323,7 +330,7 @@ static int state_ok(const report *rep, int k)
 
 static size_t nstates(const report *rep)
 {
-	return rep->local ? (rep->has_c ? 2 : 1) : 0;
+	return rep->nstate;
 }
 
 static const char *state_name(int k)
@@ -336,10 +343,10 @@ static const char *state_name(int k)
 size_t grade_points(const report *rep, size_t *max)
 {
 	size_t got = 0;
-	*max = rep->nb + (rep->local ? rep->nb + nstates(rep) : 0);
+	*max = rep->nb + rep->nlocal + nstates(rep);
 	for (size_t i = 0; i < rep->nb; i++) {
 		got += rep->b[i].ok != 0;
-		got += rep->local && local_ok(rep, i);
+		got += local_ok(rep, i);
 	}
 	for (size_t k = 0; k < nstates(rep); k++)
 		got += state_ok(rep, (int)k);
@@ -355,7 +362,7 @@ static void local_points(const report *rep, size_t *got, size_t *max)
 		*got += local_ok(rep, i);
 	for (size_t k = 0; k < nstates(rep); k++)
 		*got += state_ok(rep, (int)k);
-	*max = rep->nb + nstates(rep);
+	*max = rep->nlocal + nstates(rep);
 }
 
 static size_t seq_points(const report *rep)
@@ -372,12 +379,13 @@ static void print_row(const report *rep, size_t i, int w)
 {
 	char hint[1000] = "";
 	const gblock *gb = &rep->b[i];
-	int quiet = gb->ok && (!rep->local || local_ok(rep, i));
+	int quiet = gb->ok && (i >= rep->nlocal || local_ok(rep, i));
 	if (!quiet && rep->hints > 0)
 		block_hint(rep, i, hint, sizeof hint);
 	if (rep->local)
 		printf("%-*s  %-8s  %-8s  %-*.3g%s%s\n", w, gb->name,
-		       local_ok(rep, i) ? "PASS" : "FAIL", gb->ok ? "PASS" : "FAIL",
+		       i >= rep->nlocal ? "-" : local_ok(rep, i) ? "PASS" : "FAIL",
+		       gb->ok ? "PASS" : "FAIL",
 		       hint[0] ? 13 : 0, gb->max_rel, hint[0] ? "  " : "", hint);
 	else
 		printf("%-*s  %-8s  %-*.3g%s%s\n", w, gb->name, gb->ok ? "PASS" : "FAIL",
@@ -397,9 +405,10 @@ static void print_score(const report *rep)
 		return;
 	}
 	printf(": FAIL in");
-	int all_zero = !rep->crash[0] && !rep->forward_changed && got == 0;
+	int all_zero = !rep->crash[0] && !rep->forward_changed && !rep->misuse &&
+		       lg == 0 && (rep->local || got == 0);
 	for (size_t i = 0; i < rep->nb; i++)
-		if (!rep->b[i].ok || (rep->local && !local_ok(rep, i))) {
+		if (!rep->b[i].ok || (i < rep->nlocal && !local_ok(rep, i))) {
 			printf(" %s", rep->b[i].name);
 			all_zero &= rep->b[i].step.wrong && (rep->b[i].step.bits & H_ZERO);
 		}
@@ -415,7 +424,11 @@ static void print_score(const report *rep)
 void grade_print(const report *rep)
 {
 	int w = 7;
-	if (rep->local)
+	if (rep->nstate == 0 && rep->local)
+		printf("  one step: your finish (dL/dW to dL/dA) from a random A and dL/dW\n"
+		       "  against the library's; whole sequence: every block on 4 random\n"
+		       "  models (T = 1 to 9, masks) against finite differences of the loss\n\n");
+	else if (rep->local)
 		printf("  one step: each output of your backward from a random state against\n"
 		       "  the library's; whole sequence: every block on 4 random models\n"
 		       "  (T = 1 to 9, masks) against finite differences of the loss\n\n");
@@ -475,20 +488,20 @@ typedef struct {
 /* Part j of the report, j < nparts(rep): the one-step parts first. */
 static size_t nparts(const report *rep)
 {
-	return rep->nb + (rep->local ? rep->nb + nstates(rep) : 0);
+	return rep->nb + rep->nlocal + nstates(rep);
 }
 
 static void get_part(const report *rep, size_t j, part *p)
 {
-	size_t nl = rep->local ? rep->nb + nstates(rep) : 0;
+	size_t nl = rep->nlocal + nstates(rep);
 	p->out[0] = 0;
-	if (j < nl && j < rep->nb) {
+	if (j < rep->nlocal) {
 		snprintf(p->name, sizeof p->name, "%s: one step", rep->b[j].name);
 		p->ok = local_ok(rep, j);
 		if (!p->ok && rep->hints > 0)
 			block_hint(rep, j, p->out, sizeof p->out);
 	} else if (j < nl) {
-		int k = (int)(j - rep->nb);
+		int k = (int)(j - rep->nlocal);
 		snprintf(p->name, sizeof p->name, "%s: one step", state_name(k));
 		p->ok = state_ok(rep, k);
 		if (!p->ok && rep->hints > 0 && !rep->crash[0] && !rep->forward_changed)
@@ -511,7 +524,7 @@ static int write_text(FILE *f, const report *rep)
 		rep->mode == MODE_GUIDED ? "guided" : "derive", rep->file);
 	if (rep->crash[0] || rep->note[0])
 		fprintf(f, "# %s\n", rep->crash[0] ? "crashed, hung or exited" : "callback out of range");
-	for (size_t i = 0; rep->local && i < rep->nb; i++)
+	for (size_t i = 0; i < rep->nlocal; i++)
 		fprintf(f, "step %s %s\n", rep->b[i].name, local_ok(rep, i) ? "PASS" : "FAIL");
 	for (size_t k = 0; k < nstates(rep); k++)
 		fprintf(f, "step %s %s\n", state_name((int)k), state_ok(rep, (int)k) ? "PASS" : "FAIL");
