@@ -157,7 +157,7 @@ $(B)/bench/%: bench/%.c $(LIB)
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(GSL_LIBS)
 
 # Auto-graded exercises (lessons/exercises/README.md):
-#     make grade EX=rnn|gru|lstm|orthogonal|tbptt [MODE=derive|guided] [HINTS=0..3]
+#     make grade EX=rnn|gru|lstm|orthogonal|attention|tbptt [MODE=derive|guided] [HINTS=0..3]
 #                [FORMAT=text|gradescope|junit] [STUDENT=file.c] [RESULT=file] [SANITIZE=1]
 # links the student's file (default lessons/exercises/ex_EX.c, or
 # lessons/exercises/guided/ex_EX.c for MODE=guided) with the grader and the
@@ -187,8 +187,8 @@ grade: grade-build
 # Only builds the grader for one file, as GRADE_BIN and GRADE_BIN-asan (for
 # tests and scripts).
 grade-build: $(GRADE_OBJS) $(LIB)
-	@case "$(EX)" in rnn|gru|lstm|orthogonal|tbptt) ;; \
-	*) echo "usage: make grade EX=rnn|gru|lstm|orthogonal|tbptt [MODE=derive|guided] [HINTS=0..3] [FORMAT=text|gradescope|junit] [STUDENT=file.c] [RESULT=file]" >&2; exit 2 ;; esac
+	@case "$(EX)" in rnn|gru|lstm|orthogonal|attention|tbptt) ;; \
+	*) echo "usage: make grade EX=rnn|gru|lstm|orthogonal|attention|tbptt [MODE=derive|guided] [HINTS=0..3] [FORMAT=text|gradescope|junit] [STUDENT=file.c] [RESULT=file]" >&2; exit 2 ;; esac
 	@case "$(MODE)" in derive|guided) ;; *) echo "make grade: MODE=derive or MODE=guided, not '$(MODE)'" >&2; exit 2 ;; esac
 	@test -f "$(STUDENT)" || { echo "make grade: no file $(STUDENT)" >&2; exit 2; }
 	@mkdir -p $(dir $(GRADE_BIN))

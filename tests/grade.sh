@@ -69,8 +69,8 @@ format_ok() {
 	     END { exit !(bad == 0 && s == 1 && nb > 0) }' "$1"
 }
 
-declare -A points=([rnn]=9 [gru]=21 [lstm]=28 [orthogonal]=2 [tbptt]=6)
-exercises="rnn gru lstm orthogonal tbptt"
+declare -A points=([rnn]=9 [gru]=21 [lstm]=28 [orthogonal]=2 [attention]=15 [tbptt]=6)
+exercises="rnn gru lstm orthogonal attention tbptt"
 
 # ---- build and run everything (the shared objects first) ----
 mk "$B/grade/grade.o" "$B/grade/grade_out.o" > "$tmp/build.out" 2>&1 \

@@ -340,12 +340,22 @@ static void w_backward(const bt_step *c, const double *s_prev, const double *x,
 		note_nan(c->model, x, ds_prev, dx, grad);
 }
 
+static void w_readout_backward(const bt_step *c, size_t t, const double *h,
+			       const double *X, const double *e, double *dh,
+			       double *dX, double *grad, double *rs)
+{
+	beat();
+	student_type->readout_backward(c, t, h, X, e, dh, dX, grad, rs);
+}
+
 static const bt_cell_type *wrap(const bt_cell_type *student)
 {
 	student_type = student;
 	wrapped = *student;
 	wrapped.forward = w_forward;
 	wrapped.backward = w_backward;
+	if (student->readout_backward)
+		wrapped.readout_backward = w_readout_backward;
 	return &wrapped;
 }
 
@@ -782,6 +792,76 @@ static int finish_case(report *rep, const bt_model *R, const bt_model *Sm,
 	return BT_OK;
 }
 
+/* Compares a contribution vector and notes it in g. */
+static void vector_case(diag *g, const double *a, const double *r, size_t len)
+{
+	double f;
+	if (!near(a, r, len)) {
+		unsigned bits = classify(a, r, NULL, len, 1, &f);
+		diag_add(g, bits, 0, 0, 0, f);
+	}
+}
+
+/* The attention exercise's direct part: the student's readout_backward
+ * from a random h_t, x_1 … x_t and e = ∂L/∂ŷ_t against the library's;
+ * blocks (W_a, V_c), then δh_t and δX into state[1] and state[2]. */
+static int readout_case(report *rep, const bt_model *R, const bt_model *Sm,
+			gsl_rng *rng)
+{
+	const bt_dims *dm = &R->dims;
+	size_t n = dm->n, d = dm->d, m = dm->m, N = R->nparams, t = 3, td = t * d;
+	size_t Rs = Sm->type->readout_scratch_size(dm, t);
+	size_t Rr = R->type->readout_scratch_size(dm, t);
+	double *pool = calloc(Rs + Rr + n + td + m + 3 * N + 3 * n + 3 * td + 8,
+			      sizeof(double));
+	if (!pool)
+		return BT_ENOMEM;
+	double *rs = pool, *rr = rs + Rs + 1, *h = rr + Rr + 1, *X = h + n, *e = X + td;
+	double *g0 = e + m, *gs = g0 + N, *gr = gs + N, *dh0 = gr + N, *dhs = dh0 + n;
+	double *dhr = dhs + n, *dX0 = dhr + n, *dXs = dX0 + td, *dXr = dXs + td;
+	for (size_t i = 0; i < n; i++)
+		h[i] = tanh(gsl_ran_gaussian(rng, 1.0)), dh0[i] = gsl_ran_gaussian(rng, 1.0);
+	for (size_t i = 0; i < td; i++)
+		X[i] = gsl_ran_gaussian(rng, 1.0), dX0[i] = gsl_ran_gaussian(rng, 1.0);
+	for (size_t i = 0; i < m; i++)
+		e[i] = gsl_ran_gaussian(rng, 1.0);
+	for (size_t i = 0; i < N; i++)
+		g0[i] = gsl_ran_gaussian(rng, 1.0);
+	bt_step cs = {Sm, NULL, NULL, NULL}, cr = {R, NULL, NULL, NULL};
+	phase('R');
+	memcpy(gs, g0, N * sizeof(double));
+	memcpy(dhs, dh0, n * sizeof(double));
+	Sm->type->readout_backward(&cs, t, h, X, e, dhs, NULL, gs, rs);
+	phase('r');
+	memcpy(gs, g0, N * sizeof(double));
+	memcpy(gr, g0, N * sizeof(double));
+	memcpy(dhs, dh0, n * sizeof(double));
+	memcpy(dhr, dh0, n * sizeof(double));
+	memcpy(dXs, dX0, td * sizeof(double));
+	memcpy(dXr, dX0, td * sizeof(double));
+	Sm->type->readout_backward(&cs, t, h, X, e, dhs, dXs, gs, rs);
+	R->type->readout_backward(&cr, t, h, X, e, dhr, dXr, gr, rr);
+	for (size_t i = 0; i < N; i++)
+		gs[i] -= g0[i], gr[i] -= g0[i];
+	for (size_t i = 0; i < n; i++)
+		dhs[i] -= dh0[i], dhr[i] -= dh0[i];
+	for (size_t i = 0; i < td; i++)
+		dXs[i] -= dX0[i], dXr[i] -= dX0[i];
+	double f;
+	for (size_t b = 0; b < R->type->nblocks; b++) {
+		const bt_block *bl = &R->blocks[b];
+		size_t o = bl->offset, cnt = bl->rows * bl->cols;
+		if (near(gs + o, gr + o, cnt))
+			continue;
+		unsigned bits = classify(gs + o, gr + o, g0 + o, bl->rows, bl->cols, &f);
+		diag_add(&rep->b[b].step, bits, 0, 0, 0, f);
+	}
+	vector_case(&rep->state[1], dhs, dhr, n);
+	vector_case(&rep->state[2], dXs, dXr, td);
+	free(pool);
+	return BT_OK;
+}
+
 static void merge_check(gblock *g, const bt_check_block *c)
 {
 	if (!(c->max_rel <= g->max_rel))
@@ -861,6 +941,8 @@ static int grade_cell(report *rep, const bt_cell_type *student,
 			rep->has_c = R->state_size > R->dims.n;
 			st = student->finish ? finish_case(rep, R, Sm, rng)
 					     : step_case(rep, R, Sm, rng);
+			if (st == BT_OK && student->readout_backward)
+				st = readout_case(rep, R, Sm, rng);
 		}
 		if (st == BT_OK)
 			st = sequence_case(rep, R, Sm, data);
@@ -1263,6 +1345,8 @@ static int expected_blocks(report *rep, const bt_cell_type *type)
 		rep->nb = 1;
 	rep->nlocal = !rep->local ? 0 : fin ? 1 : rep->nb;
 	rep->nstate = !rep->local || fin ? 0 : rep->has_c ? 2 : 1;
+	if (!strcmp(rep->ex, "attention"))
+		rep->nstate = 3;
 	bt_model_free(M);
 	return BT_OK;
 }
@@ -1280,11 +1364,11 @@ static const bt_cell_type *check_exercise(const ex_exercise *ex, const char *fil
 		return &bt_cell_rnn;
 	}
 	const bt_cell_type *ref = bt_cell_lookup(ename);
-	int fin = !strcmp(ename, "orthogonal");
+	int fin = !strcmp(ename, "orthogonal"), att = !strcmp(ename, "attention");
 	if (!ref || (strcmp(ename, "rnn") && strcmp(ename, "gru") && strcmp(ename, "lstm") &&
-		     !fin)) {
+		     !fin && !att)) {
 		fprintf(stderr, "grade: %s: unknown exercise '%s' (rnn, gru, lstm, "
-			"orthogonal, tbptt)\n", file, ename);
+			"orthogonal, attention, tbptt)\n", file, ename);
 		return NULL;
 	}
 	const bt_cell_type *c = ex->cell;
@@ -1294,10 +1378,13 @@ static const bt_cell_type *check_exercise(const ex_exercise *ex, const char *fil
 	}
 	if (!c->backward || !c->forward || !c->layout || !c->state_size ||
 	    !c->cache_size || !c->scratch_size ||
-	    (fin && (!c->prepare || !c->finish || !c->aux_size))) {
+	    (fin && (!c->prepare || !c->finish || !c->aux_size)) ||
+	    (att && (!c->readout_forward || !c->readout_backward ||
+		     !c->readout_scratch_size))) {
 		fprintf(stderr, "grade: %s: the record lacks forward, backward, "
 			"layout or a size function%s\n", file,
-			fin ? " (or prepare, finish, aux_size)" : "");
+			fin ? " (or prepare, finish, aux_size)" :
+			att ? " (or the readout functions)" : "");
 		return NULL;
 	}
 	if (!same_layout(c, ref, msg, sizeof msg)) {
@@ -1323,6 +1410,10 @@ static const char *phase_text(char c)
 		return "while running your truncated loop";
 	case 'F':
 		return "while running your finish (dL/dW to dL/dA)";
+	case 'R':
+		return "while calling your readout backward with dX = NULL";
+	case 'r':
+		return "while running your readout backward (the direct part) once";
 	default:
 		return "before your code ran";
 	}

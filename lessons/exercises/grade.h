@@ -70,7 +70,8 @@ typedef struct {
 	size_t nstate;               /* δh_{t-1}, δc_{t-1} graded on one step */
 	int forward_changed;
 	int has_c;                   /* the state is [h; c] */
-	diag state[2];               /* δh_{t-1}, δc_{t-1} */
+	diag state[3];               /* δh_{t-1}, then δc_{t-1} (LSTM) or the
+					attention's δh_t and δX (attention) */
 	int null_differs;            /* other gradients with ds_prev = dx = NULL */
 	int misuse;                  /* tbptt: a callback called out of range */
 	char note[256];              /* tbptt: that call */

@@ -58,6 +58,17 @@ static const equation_t equations[] = {
 	{"lstm", "X", "", "", "dx_t += U_f^T da_f + U_i^T da_i + U_o^T da_o + U_g^T da_g"},
 	{"lstm", "h", "", "", "dh_{t-1} += W_f^T da_f + W_i^T da_i + W_o^T da_o + W_g^T da_g"},
 	{"lstm", "c", "", "", "dc_{t-1} += dc'_t * f_t, " LSTM_DC},
+#define ATT_CORE "da_t = dh_t * (1 - h_t^2)"
+#define ATT_DS "ds_k = alpha_k (x_k^T dc - sum_j alpha_j x_j^T dc), dc = V_c^T e"
+	{"attention", "W", "da_t", "h_{t-1}^T", "dW += da_t h_{t-1}^T, " ATT_CORE},
+	{"attention", "U", "da_t", "x_t^T", "dU += da_t x_t^T, " ATT_CORE},
+	{"attention", "b", "da_t", "", "db += da_t, " ATT_CORE},
+	{"attention", "W_a", "du", "h_t", "dW_a += h_t du^T, du = sum_k ds_k x_k, " ATT_DS},
+	{"attention", "V_c", "e", "c_t^T", "dV_c += e c_t^T"},
+	{"attention", "X", "", "", "dx_t += U^T da_t (and the direct part: dX_att)"},
+	{"attention", "h", "", "", "dh_{t-1} += W^T da_t"},
+	{"attention", "ha", "", "", "dh_t += W_a du, du = sum_k ds_k x_k, " ATT_DS},
+	{"attention", "xa", "", "", "dx_k += ds_k u_t + alpha_k dc, u_t = W_a^T h_t, " ATT_DS},
 	{"orthogonal", "A", "dL/dS", "", "dA += dS - dS^T with dS = -M^-T G (W + I)^T, "
 	 "G = dL/dW, M = I + S"},
 };
@@ -71,6 +82,9 @@ static const equation_t *equation(const char *ex, const char *block)
 }
 
 /* ---- hints ----------------------------------------------------------------------- */
+
+static const char *state_name(const report *rep, int k);
+static size_t nstates(const report *rep);
 
 static const char *lowest(const report *rep, unsigned long long mask)
 {
@@ -242,7 +256,12 @@ static void param_why(const report *rep, const diag *g, const gblock *gb,
 		snprintf(term, tl, "the dc_t term of dc'_t");
 	} else if (b & H_NO_H)
 		snprintf(why, wl, "ignores dh_t: missing a term from the gate?");
-	else if (b & H_ROWS) {
+	else if ((b & (H_ROWS | H_COLS)) && !strcmp(gb->name, "W_a")) {
+		snprintf(why, wl, (b & H_COLS) ? "each column off by its own factor: du is "
+			 "wrong (the softmax's derivative ds_k?)" : "du is right but it "
+			 "multiplies the wrong vector (h_t)");
+		snprintf(term, tl, (b & H_COLS) ? "du and ds_k" : "the vector h_t");
+	} else if (b & H_ROWS) {
 		snprintf(why, wl, "each unit's da off by its own factor: missing a term from "
 			 "the gate (or its derivative)?");
 		snprintf(term, tl, "%s", da);
@@ -283,9 +302,14 @@ static void block_hint(const report *rep, size_t i, char *buf, size_t len)
 		return;
 	}
 	if (!g->wrong) {   /* right on one step */
-		if (rep->state[0].wrong || rep->state[1].wrong)
+		char names[64] = "";
+		for (size_t k = 0; k < nstates(rep); k++)
+			if (rep->state[k].wrong)
+				snprintf(names + strlen(names), sizeof names - strlen(names),
+					 "%s%s", names[0] ? " and " : "", state_name(rep, (int)k));
+		if (names[0])
 			snprintf(buf, len, "right on one step, wrong through time: "
-				 "see dh_prev%s below", rep->has_c ? " and dc_prev" : "");
+				 "see %s below", names);
 		else
 			snprintf(buf, len, "right on one step, but not over a sequence "
 				 "(something kept between calls?)");
@@ -309,8 +333,12 @@ static void block_hint(const report *rep, size_t i, char *buf, size_t len)
 
 static void state_hint(const report *rep, int k, char *buf, size_t len)
 {
+	int att = !strcmp(rep->ex, "attention");
 	if (k == 0)
 		vector_hint(rep, &rep->state[0], "dh_{t-1} (ds_prev)", "h", buf, len);
+	else if (att)
+		vector_hint(rep, &rep->state[k], k == 1 ? "the attention's dh_t (dh)" :
+			    "the attention's dx_k (dX)", k == 1 ? "ha" : "xa", buf, len);
 	else
 		vector_hint(rep, &rep->state[1], "dc_{t-1} (ds_prev + n)", "c", buf, len);
 }
@@ -333,8 +361,11 @@ static size_t nstates(const report *rep)
 	return rep->nstate;
 }
 
-static const char *state_name(int k)
+static const char *state_name(const report *rep, int k)
 {
+	static const char *const att[] = {"dh_prev", "dh_att", "dX_att"};
+	if (!strcmp(rep->ex, "attention"))
+		return att[k];
 	return k ? "dc_prev" : "dh_prev";
 }
 
@@ -414,7 +445,7 @@ static void print_score(const report *rep)
 		}
 	for (size_t k = 0; k < nstates(rep); k++)
 		if (!state_ok(rep, (int)k))
-			printf(" %s", state_name((int)k));
+			printf(" %s", state_name(rep, (int)k));
 	printf("\n");
 	if (all_zero)
 		printf("nothing is implemented yet: every gradient is zero (the TODO in %s)\n",
@@ -424,7 +455,12 @@ static void print_score(const report *rep)
 void grade_print(const report *rep)
 {
 	int w = 7;
-	if (rep->nstate == 0 && rep->local)
+	if (!strcmp(rep->ex, "attention"))
+		printf("  one step: each output of your backward (the recurrent part) and\n"
+		       "  of your readout backward (the direct part) from random points\n"
+		       "  against the library's; whole sequence: every block on 4 random\n"
+		       "  models (T = 1 to 9, masks) against finite differences of the loss\n\n");
+	else if (rep->nstate == 0 && rep->local)
 		printf("  one step: your finish (dL/dW to dL/dA) from a random A and dL/dW\n"
 		       "  against the library's; whole sequence: every block on 4 random\n"
 		       "  models (T = 1 to 9, masks) against finite differences of the loss\n\n");
@@ -450,14 +486,18 @@ void grade_print(const report *rep)
 		if (!state_ok(rep, (int)k) && rep->hints > 0 && !rep->crash[0] &&
 		    !rep->forward_changed)
 			state_hint(rep, (int)k, s, sizeof s);
-		printf("%-*s  %-8s  %-8s  %-*s%s%s\n", w, state_name((int)k),
+		printf("%-*s  %-8s  %-8s  %-*s%s%s\n", w, state_name(rep, (int)k),
 		       state_ok(rep, (int)k) ? "PASS" : "FAIL", "-", s[0] ? 13 : 0, "-",
 		       s[0] ? "  " : "", s);
 	}
 	if (rep->local && !rep->crash[0] && !rep->forward_changed && rep->hints > 0 &&
-	    (rep->state[0].wrong || rep->state[1].wrong))
+	    (rep->state[0].wrong || (rep->has_c && rep->state[1].wrong)))
 		printf("note: over a sequence every block depends on what your step sends "
 		       "back in ds_prev (dh_prev%s)\n", rep->has_c ? ", dc_prev" : "");
+	if (!strcmp(rep->ex, "attention") && !rep->crash[0] && rep->hints > 0 &&
+	    (rep->state[1].wrong || rep->state[2].wrong))
+		printf("note: the attention's share of dh_t reaches every block of the "
+		       "core over a sequence\n");
 	if (rep->note[0])
 		printf("FAIL: %s\n", rep->note);
 	if (rep->null_differs && !rep->crash[0])
@@ -502,7 +542,7 @@ static void get_part(const report *rep, size_t j, part *p)
 			block_hint(rep, j, p->out, sizeof p->out);
 	} else if (j < nl) {
 		int k = (int)(j - rep->nlocal);
-		snprintf(p->name, sizeof p->name, "%s: one step", state_name(k));
+		snprintf(p->name, sizeof p->name, "%s: one step", state_name(rep, k));
 		p->ok = state_ok(rep, k);
 		if (!p->ok && rep->hints > 0 && !rep->crash[0] && !rep->forward_changed)
 			state_hint(rep, k, p->out, sizeof p->out);
@@ -527,7 +567,7 @@ static int write_text(FILE *f, const report *rep)
 	for (size_t i = 0; i < rep->nlocal; i++)
 		fprintf(f, "step %s %s\n", rep->b[i].name, local_ok(rep, i) ? "PASS" : "FAIL");
 	for (size_t k = 0; k < nstates(rep); k++)
-		fprintf(f, "step %s %s\n", state_name((int)k), state_ok(rep, (int)k) ? "PASS" : "FAIL");
+		fprintf(f, "step %s %s\n", state_name(rep, (int)k), state_ok(rep, (int)k) ? "PASS" : "FAIL");
 	for (size_t i = 0; i < rep->nb; i++)
 		fprintf(f, "block %s %.6g %s\n", rep->b[i].name, rep->b[i].max_rel,
 			rep->b[i].ok ? "PASS" : "FAIL");
