@@ -1638,9 +1638,14 @@ static void explain_failure(report *rep, int status, int stopped, char ph,
 	} else if (WIFEXITED(status)) {
 		if (WEXITSTATUS(status) == 99 || WEXITSTATUS(status) == 1)
 			asan_diagnose(asan, rep, ph, where, sizeof where);
-		snprintf(rep->crash, sizeof rep->crash, "your code ended the program "
-			 "(exit status %d, without a complete result) %s%s%s",
-			 WEXITSTATUS(status), phase_text(ph), where[0] ? "\n      " : "", where);
+		if (where[0])   /* a sanitizer in this build stopped it */
+			snprintf(rep->crash, sizeof rep->crash, "your code crashed "
+				 "(AddressSanitizer or UBSan stopped it, exit status %d) %s\n      %s",
+				 WEXITSTATUS(status), phase_text(ph), where);
+		else
+			snprintf(rep->crash, sizeof rep->crash, "your code ended the program "
+				 "(exit status %d, without a complete result) %s",
+				 WEXITSTATUS(status), phase_text(ph));
 	} else {
 		snprintf(rep->crash, sizeof rep->crash, "the grading stopped %s", phase_text(ph));
 	}

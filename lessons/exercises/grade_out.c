@@ -562,7 +562,7 @@ static int write_text(FILE *f, const report *rep)
 	size_t max, got = grade_points(rep, &max);
 	fprintf(f, "# bptt grade: exercise %s, mode %s, file %s\n", rep->ex,
 		rep->mode == MODE_GUIDED ? "guided" : "derive", rep->file);
-	if (rep->crash[0] || rep->note[0])
+	if (rep->crash[0] || rep->misuse)
 		fprintf(f, "# %s\n", rep->crash[0] ? "crashed, hung or exited" : "callback out of range");
 	for (size_t i = 0; i < rep->nlocal; i++)
 		fprintf(f, "step %s %s\n", rep->b[i].name, local_ok(rep, i) ? "PASS" : "FAIL");
