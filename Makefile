@@ -173,7 +173,8 @@ GRADE_CPPFLAGS = $(CPPFLAGS) -Ilessons/exercises
 GRADE_OBJS = $(B)/grade/grade.o $(B)/grade/grade_out.o
 GRADE_ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 GRADE_ASAN = $(if $(filter 1,$(SANITIZE)),$(GRADE_BIN),$(GRADE_BIN)-asan)
-GRADE_ASAN_BUILD ?= 1   # 0: no AddressSanitizer build (tests of other things)
+# GRADE_ASAN_BUILD=0: no AddressSanitizer twin (tests that need no crash report)
+GRADE_ASAN_BUILD ?= 1
 
 $(B)/grade/%.o: lessons/exercises/%.c lessons/exercises/grade.h lessons/exercises/exercise.h src/bt.h src/cells/cell.h
 	@mkdir -p $(dir $@)
