@@ -173,30 +173,46 @@ $(B)/bench/%: bench/%.c $(LIB)
 	$(Q)$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LIB) $(GSL_LIBS)
 
 # Auto-graded exercises (lessons/exercises/README.md):
-#     make grade EX=rnn|gru|lstm|tbptt [STUDENT=file.c] [RESULT=file] [SANITIZE=1]
-# links the student's file (default lessons/exercises/ex_EX.c) with the
-# grader and the library, and runs it; exit 0 when every block passes.
+#     make grade EX=rnn|gru|lstm|orthogonal|attention|tbptt [MODE=derive|guided] [HINTS=0..3]
+#                [FORMAT=text|gradescope|junit] [STUDENT=file.c] [RESULT=file] [SANITIZE=1]
+# links the student's file (default lessons/exercises/ex_EX.c, or
+# lessons/exercises/guided/ex_EX.c for MODE=guided) with the grader and the
+# library, twice (the second under AddressSanitizer, to name the line of a
+# crash), and runs it; exit 0 only at full marks.
 EX ?=
-STUDENT ?= lessons/exercises/ex_$(EX).c
+MODE ?= derive
+HINTS ?= 1
+FORMAT ?= text
+STUDENT ?= lessons/exercises/$(if $(filter guided,$(MODE)),guided/)ex_$(EX).c
 GRADE_BIN ?= $(B)/grade/grade-$(EX)
 GRADE_CPPFLAGS = $(CPPFLAGS) -Ilessons/exercises
+GRADE_OBJS = $(B)/grade/grade.o $(B)/grade/grade_out.o
+GRADE_ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+GRADE_ASAN = $(if $(filter 1,$(SANITIZE)),$(GRADE_BIN),$(GRADE_BIN)-asan)
+# GRADE_ASAN_BUILD=0: no AddressSanitizer twin (tests that need no crash report)
+GRADE_ASAN_BUILD ?= 1
 
-$(B)/grade/grade.o: lessons/exercises/grade.c lessons/exercises/exercise.h src/bt.h src/cells/cell.h
+$(B)/grade/%.o: lessons/exercises/%.c lessons/exercises/grade.h lessons/exercises/exercise.h src/bt.h src/cells/cell.h
 	@mkdir -p $(dir $@)
 	$(call say,CC,$@)
 	$(Q)$(CC) $(GRADE_CPPFLAGS) $(CSTD) $(CFLAGS) $(SAN) $(PTHREAD) $(GSL_CFLAGS) -c $< -o $@
 
 grade: grade-build
-	@$(GRADE_BIN) --exercise $(EX) --file "$(STUDENT)" $(if $(RESULT),--result "$(RESULT)")
+	@$(GRADE_BIN) --exercise $(EX) --file "$(STUDENT)" --mode $(MODE) --hints $(HINTS) \
+		--format $(FORMAT) --asan $(GRADE_ASAN) $(if $(RESULT),--result "$(RESULT)")
 
-# Only builds the grader for one file, as GRADE_BIN (for tests and scripts).
-grade-build: $(B)/grade/grade.o $(LIB)
-	@case "$(EX)" in rnn|gru|lstm|tbptt) ;; \
-	*) echo "usage: make grade EX=rnn|gru|lstm|tbptt [STUDENT=file.c] [RESULT=file]" >&2; exit 2 ;; esac
+# Only builds the grader for one file, as GRADE_BIN and GRADE_BIN-asan (for
+# tests and scripts).
+grade-build: $(GRADE_OBJS) $(LIB)
+	@case "$(EX)" in rnn|gru|lstm|orthogonal|attention|tbptt) ;; \
+	*) echo "usage: make grade EX=rnn|gru|lstm|orthogonal|attention|tbptt [MODE=derive|guided] [HINTS=0..3] [FORMAT=text|gradescope|junit] [STUDENT=file.c] [RESULT=file]" >&2; exit 2 ;; esac
+	@case "$(MODE)" in derive|guided) ;; *) echo "make grade: MODE=derive or MODE=guided, not '$(MODE)'" >&2; exit 2 ;; esac
 	@test -f "$(STUDENT)" || { echo "make grade: no file $(STUDENT)" >&2; exit 2; }
 	@mkdir -p $(dir $(GRADE_BIN))
 	@$(CC) $(GRADE_CPPFLAGS) $(CSTD) $(CFLAGS) $(SAN) $(PTHREAD) $(GSL_CFLAGS) -o $(GRADE_BIN) \
-		"$(STUDENT)" $(B)/grade/grade.o $(LIB) $(GSL_LIBS)
+		"$(STUDENT)" $(GRADE_OBJS) $(LIB) $(GSL_LIBS)
+	@$(if $(filter 1,$(SANITIZE))$(filter 0,$(GRADE_ASAN_BUILD)),true,$(CC) $(GRADE_CPPFLAGS) $(CSTD) $(GRADE_ASAN_FLAGS) $(PTHREAD) $(GSL_CFLAGS) \
+		-o $(GRADE_BIN)-asan "$(STUDENT)" $(GRADE_OBJS) $(LIB) $(GSL_LIBS))
 
 # The table of powers of five behind src/io/numio.c (checked entry by entry in
 # tests/test_numio.c): `make numio-table` writes it again.

@@ -68,23 +68,18 @@ static void gru_forward(const bt_step *c, const double *h_prev,
 	}
 }
 
-/* TODO: the backward step. Given dh = δh_t (n values), ADD (+=) into grad,
- * dh_prev and dx (either may be NULL: then skip it):
+/* TODO: the backward step; derive it from the forward step above.
+ * Given dh = ∂L/∂h_t (n values), ADD (+=; the caller zeroes the buffers
+ * once, every step adds) this step's share of
  *
- *   δa_h = δh_t ⊙ z_t ⊙ (1 − h̃_t²)                       candidate
- *   δ(r⊙h) = W_hᵀ δa_h                                   into r_t ⊙ h_{t-1}
- *   δa_r = δ(r⊙h) ⊙ h_{t-1} ⊙ r_t ⊙ (1 − r_t)            reset gate
- *   δa_z = δh_t ⊙ (h̃_t − h_{t-1}) ⊙ z_t ⊙ (1 − z_t)       update gate
+ *   ∂L/∂θ into grad: G(WZ) … G(BH); W_* is n×n, U_* n×d, b_* n, row-major
+ *   (∂W_ij at [i * n + j], ∂U_ij at [i * d + j]),
+ *   ∂L/∂h_{t-1} (n) into dh_prev and ∂L/∂x_t (d) into dx,
  *
- *   ∂W_h += δa_h (r_t ⊙ h_{t-1})ᵀ,  ∂W_r += δa_r h_{t-1}ᵀ,  ∂W_z += δa_z h_{t-1}ᵀ
- *   ∂U_* += δa_* x_tᵀ,  ∂b_* += δa_*
- *
- *   δh_{t-1} += (1 − z_t) ⊙ δh_t + r_t ⊙ δ(r⊙h) + W_zᵀ δa_z + W_rᵀ δa_r
- *   δx_t += U_zᵀ δa_z + U_rᵀ δa_r + U_hᵀ δa_h
- *
+ * skipping dh_prev or dx when it is NULL (NULL means: not needed).
+ * h_{t-1} reaches h_t along several paths; each adds to ∂L/∂h_{t-1}.
  * The cache holds z_t, r_t, h̃_t, r_t ⊙ h_{t-1} (n each, in that order);
- * c->scratch has 4n doubles for you. P(WZ) is W_z, G(WZ) its gradient.
- * (One helper for "a = W v + U x + b, backward" saves writing it three times.) */
+ * c->scratch has 4n doubles for you. P(WZ) is W_z, G(WZ) its gradient. */
 static void gru_backward(const bt_step *c, const double *h_prev,
 			 const double *x, const double *h, const double *cache,
 			 const double *dh, double *dh_prev, double *dx,

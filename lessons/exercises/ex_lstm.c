@@ -72,24 +72,19 @@ static void lstm_forward(const bt_step *c, const double *s_prev,
 	}
 }
 
-/* TODO: the backward step. Given ds = [δh_t; δc_t] (2n values), ADD (+=)
- * into grad, ds_prev = [δh_{t-1}; δc_{t-1}] and dx (either may be NULL:
- * then skip it):
+/* TODO: the backward step; derive it from the forward step above.
+ * Given ds = [∂L/∂h_t; ∂L/∂c_t] (2n values), ADD (+=; the caller zeroes
+ * the buffers once, every step adds) this step's share of
  *
- *   δc̄_t = δc_t + δh_t ⊙ o_t ⊙ (1 − tanh²(c_t))     all of ∂L/∂c_t
- *   δa_f = δc̄_t ⊙ c_{t-1} ⊙ f_t ⊙ (1 − f_t)
- *   δa_i = δc̄_t ⊙ g_t ⊙ i_t ⊙ (1 − i_t)
- *   δa_o = δh_t ⊙ tanh(c_t) ⊙ o_t ⊙ (1 − o_t)
- *   δa_g = δc̄_t ⊙ i_t ⊙ (1 − g_t²)
+ *   ∂L/∂θ into grad: G(IW + k), G(IU + k), G(IB + k) for the gates
+ *   k = f, i, o, g (0…3); W_* is n×n, U_* n×d, b_* n, row-major
+ *   (∂W_ij at [i * n + j], ∂U_ij at [i * d + j]),
+ *   [∂L/∂h_{t-1}; ∂L/∂c_{t-1}] (2n) into ds_prev and ∂L/∂x_t (d) into dx,
  *
- *   ∂W_* += δa_* h_{t-1}ᵀ,  ∂U_* += δa_* x_tᵀ,  ∂b_* += δa_*   (* = f, i, o, g)
- *   δh_{t-1} += W_fᵀ δa_f + W_iᵀ δa_i + W_oᵀ δa_o + W_gᵀ δa_g
- *   δc_{t-1} += δc̄_t ⊙ f_t
- *   δx_t += U_fᵀ δa_f + U_iᵀ δa_i + U_oᵀ δa_o + U_gᵀ δa_g
- *
+ * skipping ds_prev or dx when it is NULL (NULL means: not needed).
+ * c_t is reached both from the next step and through h_t.
  * The cache holds f_t, i_t, o_t, g_t, tanh(c_t) (n each, in that order);
- * c_{t-1} is s_prev + n. c->scratch has 4n doubles for you (the four δa,
- * in the order f, i, o, g, match the blocks: P(IW + k) is gate k's W). */
+ * c_{t-1} is s_prev + n; c->scratch has 4n doubles for you. */
 static void lstm_backward(const bt_step *c, const double *s_prev,
 			  const double *x, const double *s, const double *cache,
 			  const double *ds, double *ds_prev, double *dx,

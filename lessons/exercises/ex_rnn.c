@@ -45,18 +45,18 @@ static void rnn_forward(const bt_step *c, const double *h_prev,
 	}
 }
 
-/* TODO: the backward step. Given dh = δh_t = ∂L/∂h_t (n values), ADD
- * (+=; the caller zeroes the buffers) the gradients of this step:
+/* TODO: the backward step; derive it from the forward step above.
+ * Given dh = ∂L/∂h_t (n values: everything the later steps and the readout
+ * send back to h_t), ADD (+=; the caller zeroes the buffers once, every
+ * step adds) this step's share of
  *
- *   δa_t = δh_t ⊙ tanh'(a_t) = δh_t ⊙ (1 − h_t²)
- *   ∂W += δa_t h_{t-1}ᵀ      that is ∂W_ij += δa_i h_{t-1,j}: G(W)[i * n + j]
- *   ∂U += δa_t x_tᵀ          G(U)[i * d + j]
- *   ∂b += δa_t               G(B)[i]
- *   δh_{t-1} += Wᵀ δa_t      into dh_prev, unless it is NULL
- *   δx_t += Uᵀ δa_t          into dx, unless it is NULL
+ *   ∂L/∂W (n×n) into G(W), ∂L/∂U (n×d) into G(U), ∂L/∂b (n) into G(B),
+ *   ∂L/∂h_{t-1} (n) into dh_prev and ∂L/∂x_t (d) into dx,
  *
+ * skipping dh_prev or dx when it is NULL (NULL means: not needed).
+ * Row-major: ∂W_ij is G(W)[i * n + j], ∂U_ij is G(U)[i * d + j].
  * n = c->model->dims.n, d = c->model->dims.d; P(W) is the matrix W;
- * c->scratch has room for n doubles (for δa_t); h is h_t, cache holds a_t. */
+ * h is h_t, cache holds a_t; c->scratch has room for n doubles. */
 static void rnn_backward(const bt_step *c, const double *h_prev,
 			 const double *x, const double *h, const double *cache,
 			 const double *dh, double *dh_prev, double *dx,

@@ -16,12 +16,12 @@
 #include <string.h>   /* memset, which you will want */
 #include "exercise.h"
 
-/* TODO: for every t = 1 … T (p->T):
- *   δs_t ← term(t) (skip the term when it returns 0);
- *   then back through the steps u = t, t − 1, …, t − k + 1 (not below 1),
- *   each step's ds_prev becoming the next step's ds; ds_prev must start at
- *   zero (step adds into it), and on the last step of the window it is NULL.
- * p->cur and p->prev are two buffers of p->S doubles for δs. */
+/* TODO: the loop. Using term() and step() (exercise.h), add up over every
+ * loss term ℓ_t the gradient of ℓ_t truncated as defined above: it flows
+ * back through k states and no further, and never below step 1. step()
+ * adds into ds_prev, so what it adds into must start at zero; NULL means
+ * "nothing flows back". p->cur and p->prev are two buffers of p->S
+ * doubles for δs. */
 static void truncated(const ex_tbptt *p, size_t k)
 {
 	(void)p; (void)k;

@@ -1,118 +1,114 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* grade.c — the grader of the exercises in lessons/exercises/.
+/* grade.c — the grader of the exercises in lessons/exercises/: the checks.
  *
- *     make grade EX=gru [STUDENT=path/to/ex_gru.c] [RESULT=file]
+ *     make grade EX=gru [MODE=derive|guided] [HINTS=0..3] [FORMAT=text|gradescope|junit]
+ *                       [STUDENT=path/to/ex_gru.c] [RESULT=file]
  *     grade [--exercise NAME] [--file PATH] [--result FILE] [--seed N]
+ *           [--mode derive|guided] [--hints 0..3] [--format text|gradescope|junit]
+ *           [--asan PATH]
  *
  * Linked with one exercise file (a student's, or a reference solution) and
- * the library; the file says which exercise it is (exercise.h).
+ * the library; the file says which exercise it is (exercise.h). What is
+ * printed and written is grade_out.c's.
  *
- * A cell exercise (rnn, gru, lstm) is graded block by block, two ways:
+ * A cell exercise (rnn, gru, lstm) is graded in two parts:
  *
- *  1. the verdict: on a few random models with irregular parameters (T = 1
- *     among them, masks among them) the library's sequence code runs the
- *     student's record forward and backward, and bt_gradcheck compares
- *     every block of ∂L/∂θ and ∂L/∂X with finite differences of the loss
- *     (which use only the given forward step). A block passes when it
- *     agrees on every model.
- *  2. the hint: one step of the student's backward from a random state,
- *     with the gradient buffers already holding random values, is compared
- *     with the library's own cell on the same parameters (same layout), and
- *     with variants of it: zero, transposed, negated, scaled, overwritten
- *     instead of added to, another block's gradient, a path through one
- *     block left out, the gradient arriving through c_t left out, each row
- *     (each unit's δa) off by its own factor… Whatever explains every
- *     wrong step becomes the hint.
+ *  1. one step: the student's backward from a random state, with the
+ *     incoming δ given and the gradient buffers already holding random
+ *     values, against the library's own cell on the same parameters (same
+ *     layout), every output separately: each parameter block, δx_t and
+ *     δs_{t-1}. A wrong one is compared with variants of the right one
+ *     (zero, transposed, negated, scaled, overwritten instead of added to,
+ *     another block's gradient or row stride, a path through one block left
+ *     out, …); whatever explains every wrong step becomes the hint.
+ *  2. the whole sequence: on a few random models with irregular parameters
+ *     (T = 1 among them, masks among them) the library's sequence code runs
+ *     the student's record backward, and every block of ∂L/∂θ and ∂L/∂X is
+ *     compared with finite differences of the loss (bt_gradcheck_gradient,
+ *     which uses only the given forward step).
  *
  * The truncated-BPTT exercise runs the student's sliding-window loop over
  * per-step callbacks (a tanh RNN) and compares every block with the
  * library's bt_gradient(…, k, …); hints come from the library's gradient
- * for k − 1, k + 1 and no truncation, and from the chunked variant.
+ * for k − 1, k + 1 and no truncation, and from the chunked variant. A
+ * callback called with an index out of range fails the whole exercise.
  *
- * Output: a table (block, max relative error, PASS/FAIL, hint) on stdout,
- * and a result file (default grade-EX.txt) with one line per block
- * `block NAME MAX_REL_ERROR PASS|FAIL` and a last line `score P/N`.
- * Exit status 0 when every block passes, 1 otherwise (a crash or a time-out
- * of the student's code included: every block then FAILs), 2 on bad
- * arguments, a record whose layout is not the exercise's, or a result file
- * that could not be written.
- *
- * The grading runs in a child process, so that a crash in the student's
- * code still gives a message and a result file.
+ * The grading runs in a child process. Its report comes back through
+ * shared memory and counts only when the child marks it complete with a
+ * random token drawn for this run: a student's code that ends the process,
+ * writes to file descriptors or crashes never produces a pass. A crash is
+ * run again under AddressSanitizer (--asan, the same file built with
+ * -fsanitize=address) to name the student's file:line and the kind of
+ * fault; a child that makes no progress for HANG_SECONDS is stopped and
+ * the phase named.
  */
+#define _GNU_SOURCE   /* strsignal */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <gsl/gsl_randist.h>
-#include "exercise.h"
+#include "grade.h"
 
-#define MAXB (BT_MAX_BLOCKS + 1)
-#define TIME_LIMIT 120   /* seconds for the whole grading */
+#define MAXB GRADE_MAXB
+#define HANG_SECONDS 5     /* no progress for this long: an endless loop */
+#define TIME_LIMIT 120     /* seconds for the whole grading */
 /* The checker's relative tolerance. Its default, 1e-6, failed a correct
  * solution on 1 of 600 random models (a strongly nonlinear one, where the
  * finite differences themselves are off by 2e-6); 1e-5 failed none of
  * 3000, and a missing or wrong term is off by far more. */
 #define GRADE_RTOL 1e-5
 
-/* Explanations of a wrong block; a hint is one that held every time. */
-enum {
-	H_ZERO = 1u << 0,       /* nothing added */
-	H_OVERWRITE = 1u << 1,  /* = instead of += */
-	H_SIGN = 1u << 2,
-	H_TRANSPOSE = 1u << 3,
-	H_FACTOR = 1u << 4,     /* a constant factor */
-	H_NO_C = 1u << 5,       /* δc_t (the c part of ds) ignored */
-	H_NO_H = 1u << 6,       /* δh_t ignored */
-	H_DIRECT = 1u << 7,     /* the path without a matrix left out */
-	H_ROWS = 1u << 8,       /* each row off by its own factor */
-	H_COLS = 1u << 9,       /* each column off by its own factor */
-	H_FULL = 1u << 10,      /* tbptt: no truncation */
-	H_SHORT = 1u << 11,     /* tbptt: window k − 1 */
-	H_LONG = 1u << 12,      /* tbptt: window k + 1 */
-	H_CHUNK = 1u << 13      /* tbptt: chunked windows */
-};
+/* ---- the channel from the child: shared memory and a token ------------------- */
 
 typedef struct {
-	int wrong;                   /* differed at least once */
-	unsigned bits;               /* the H_* that held every time */
-	unsigned long long like;     /* blocks whose gradient it equalled */
-	unsigned long long path;     /* blocks whose path it left out */
-	unsigned long long tpath;    /* blocks it used transposed */
-	double factor;
-} diag;
+	volatile unsigned long beat;   /* progress: changes while the child works */
+	volatile char phase;           /* what the child is doing */
+	volatile unsigned long long done;  /* the token once rep is complete */
+	int error;                     /* the grader's own failure (BT_*), or 0 */
+	report rep;
+} channel;
 
-typedef struct {
-	char name[16];
-	size_t rows, cols;
-	double max_rel;
-	int ok;
-	diag step;
-} gblock;
+static channel local_channel, *chan = &local_channel;
+static unsigned long long run_token;
+static unsigned long grade_seed = 20240607UL;   /* --seed */
 
-typedef struct {
-	const char *ex, *file;
-	size_t nb;                   /* graded blocks: the cell's, then X */
-	gblock b[MAXB];
-	size_t ncell;                /* the cell's blocks (names for like/path) */
-	int forward_changed;
-	int has_c;                   /* the state is [h; c] */
-	diag state[2];               /* δh_{t-1}, δc_{t-1} */
-	int null_differs;            /* other gradients with ds_prev = dx = NULL */
-	char note[256];              /* tbptt: a misuse of the callbacks */
-} report;
+static void phase(char c)
+{
+	chan->phase = c;
+	chan->beat++;
+}
+
+static void beat(void)
+{
+	chan->beat++;
+}
+
+/* Hands the complete report to the parent and ends the child. */
+static _Noreturn void publish(const report *rep, int error)
+{
+	fflush(stdout);
+	memcpy(&chan->rep, rep, sizeof *rep);
+	chan->error = error;
+	__atomic_store_n(&chan->done, run_token, __ATOMIC_SEQ_CST);
+	_exit(0);
+}
 
 static void diag_add(diag *g, unsigned bits, unsigned long long like,
 		     unsigned long long path, unsigned long long tpath,
 		     double factor)
 {
 	if (!g->wrong) {
-		*g = (diag){1, bits, like, path, tpath, factor};
+		*g = (diag){1, bits, like, path, tpath, factor, g->spill_from};
 		return;
 	}
 	if (fabs(factor - g->factor) > 1e-6 * fabs(g->factor))
@@ -222,61 +218,9 @@ static unsigned classify(const double *a, const double *r, const double *g0,
 		bits |= H_ROWS;
 	if (lines_proportional(a, r, rows, cols, 0))
 		bits |= H_COLS;
+	if (!bt_all_finite(a, n))
+		bits |= H_NAN;
 	return bits;
-}
-
-/* ---- the equations, for the hints ------------------------------------------ */
-
-static const struct {
-	const char *ex, *block, *eq;
-} equations[] = {
-	{"rnn", "W", "dW += da_t h_{t-1}^T with da_t = dh_t * (1 - h_t^2)"},
-	{"rnn", "U", "dU += da_t x_t^T with da_t = dh_t * (1 - h_t^2)"},
-	{"rnn", "b", "db += da_t = dh_t * (1 - h_t^2)"},
-	{"rnn", "X", "dx_t += U^T da_t"},
-	{"rnn", "h", "dh_{t-1} += W^T da_t"},
-#define GRU_DZ "da_z = dh_t * (h~_t - h_{t-1}) * z_t * (1 - z_t)"
-#define GRU_DR "da_r = (W_h^T da_h) * h_{t-1} * r_t * (1 - r_t)"
-#define GRU_DH "da_h = dh_t * z_t * (1 - h~_t^2)"
-	{"gru", "W_z", "dW_z += da_z h_{t-1}^T, " GRU_DZ},
-	{"gru", "U_z", "dU_z += da_z x_t^T, " GRU_DZ},
-	{"gru", "b_z", "db_z += da_z, " GRU_DZ},
-	{"gru", "W_r", "dW_r += da_r h_{t-1}^T, " GRU_DR},
-	{"gru", "U_r", "dU_r += da_r x_t^T, " GRU_DR},
-	{"gru", "b_r", "db_r += da_r, " GRU_DR},
-	{"gru", "W_h", "dW_h += da_h (r_t * h_{t-1})^T, " GRU_DH},
-	{"gru", "U_h", "dU_h += da_h x_t^T, " GRU_DH},
-	{"gru", "b_h", "db_h += da_h, " GRU_DH},
-	{"gru", "X", "dx_t += U_z^T da_z + U_r^T da_r + U_h^T da_h"},
-	{"gru", "h", "dh_{t-1} += (1 - z_t) * dh_t + r_t * (W_h^T da_h) + W_z^T da_z + W_r^T da_r"},
-#define LSTM_DC "dc'_t = dc_t + dh_t * o_t * (1 - tanh^2 c_t)"
-#define LSTM_DF "da_f = dc'_t * c_{t-1} * f_t * (1 - f_t), " LSTM_DC
-#define LSTM_DI "da_i = dc'_t * g_t * i_t * (1 - i_t), " LSTM_DC
-#define LSTM_DO "da_o = dh_t * tanh(c_t) * o_t * (1 - o_t)"
-#define LSTM_DG "da_g = dc'_t * i_t * (1 - g_t^2), " LSTM_DC
-	{"lstm", "W_f", "dW_f += da_f h_{t-1}^T, " LSTM_DF},
-	{"lstm", "W_i", "dW_i += da_i h_{t-1}^T, " LSTM_DI},
-	{"lstm", "W_o", "dW_o += da_o h_{t-1}^T, " LSTM_DO},
-	{"lstm", "W_g", "dW_g += da_g h_{t-1}^T, " LSTM_DG},
-	{"lstm", "U_f", "dU_f += da_f x_t^T, " LSTM_DF},
-	{"lstm", "U_i", "dU_i += da_i x_t^T, " LSTM_DI},
-	{"lstm", "U_o", "dU_o += da_o x_t^T, " LSTM_DO},
-	{"lstm", "U_g", "dU_g += da_g x_t^T, " LSTM_DG},
-	{"lstm", "b_f", "db_f += " LSTM_DF},
-	{"lstm", "b_i", "db_i += " LSTM_DI},
-	{"lstm", "b_o", "db_o += " LSTM_DO},
-	{"lstm", "b_g", "db_g += " LSTM_DG},
-	{"lstm", "X", "dx_t += U_f^T da_f + U_i^T da_i + U_o^T da_o + U_g^T da_g"},
-	{"lstm", "h", "dh_{t-1} += W_f^T da_f + W_i^T da_i + W_o^T da_o + W_g^T da_g"},
-	{"lstm", "c", "dc_{t-1} += dc'_t * f_t, " LSTM_DC},
-};
-
-static const char *equation(const char *ex, const char *block)
-{
-	for (size_t i = 0; i < sizeof equations / sizeof equations[0]; i++)
-		if (!strcmp(equations[i].ex, ex) && !strcmp(equations[i].block, block))
-			return equations[i].eq;
-	return NULL;
 }
 
 /* ---- random models and data ------------------------------------------------- */
@@ -343,17 +287,76 @@ static int random_data(bt_data **out, const shape *sh, unsigned long seed)
 	return st;
 }
 
-/* ---- child → parent: how far the grading got ------------------------------- */
+/* ---- the student's record, wrapped: progress and the first NaN --------------- */
 
-static int progress_fd = -1;
-static unsigned long grade_seed = 20240607UL;   /* --seed */
+static const bt_cell_type *student_type;
+static bt_cell_type wrapped;
+static report *cur_rep;          /* where the first NaN is noted */
+static const bt_data *cur_data;  /* the sequence being run, or NULL */
+static int nan_seen;
 
-static void phase(char c)
+static void w_forward(const bt_step *c, const double *s_prev, const double *x,
+		      double *s, double *cache)
 {
-	if (progress_fd >= 0) {
-		ssize_t w = write(progress_fd, &c, 1);
-		(void)w;
+	beat();
+	student_type->forward(c, s_prev, x, s, cache);
+}
+
+static void note_nan(const bt_model *M, const double *x, const double *ds_prev,
+		     const double *dx, const double *grad)
+{
+	report *rep = cur_rep;
+	size_t n = M->dims.n, d = M->dims.d, S = M->state_size;
+	const char *first = NULL;
+	for (size_t i = 0; i < rep->ncell; i++)
+		if (!bt_all_finite(grad + M->blocks[i].offset,
+				   M->blocks[i].rows * M->blocks[i].cols)) {
+			rep->b[i].nan = 1;
+			first = first ? first : rep->b[i].name;
+		}
+	if (dx && !bt_all_finite(dx, d)) {
+		rep->b[rep->ncell].nan = 1;
+		first = first ? first : "dx";
 	}
+	if (ds_prev && !first && !bt_all_finite(ds_prev, n))
+		first = "dh_prev";
+	if (ds_prev && !first && S > n && !bt_all_finite(ds_prev + n, S - n))
+		first = "dc_prev";
+	if (!first)
+		return;
+	nan_seen = 1;
+	snprintf(rep->nan_item, sizeof rep->nan_item, "%s", first);
+	rep->nan_step = cur_data ? (size_t)(x - cur_data->X) / d + 1 : 0;
+	rep->nan_T = cur_data ? cur_data->T : 0;
+}
+
+static void w_backward(const bt_step *c, const double *s_prev, const double *x,
+		       const double *s, const double *cache, const double *ds,
+		       double *ds_prev, double *dx, double *grad)
+{
+	beat();
+	student_type->backward(c, s_prev, x, s, cache, ds, ds_prev, dx, grad);
+	if (!nan_seen && cur_rep)
+		note_nan(c->model, x, ds_prev, dx, grad);
+}
+
+static void w_readout_backward(const bt_step *c, size_t t, const double *h,
+			       const double *X, const double *e, double *dh,
+			       double *dX, double *grad, double *rs)
+{
+	beat();
+	student_type->readout_backward(c, t, h, X, e, dh, dX, grad, rs);
+}
+
+static const bt_cell_type *wrap(const bt_cell_type *student)
+{
+	student_type = student;
+	wrapped = *student;
+	wrapped.forward = w_forward;
+	wrapped.backward = w_backward;
+	if (student->readout_backward)
+		wrapped.readout_backward = w_readout_backward;
+	return &wrapped;
 }
 
 /* ---- the cell exercises ------------------------------------------------------- */
@@ -373,8 +376,8 @@ static int same_layout(const bt_cell_type *a, const bt_cell_type *b,
 	for (size_t i = 0; i < a->nblocks; i++)
 		if (strcmp(ba[i].name, bb[i].name) || ba[i].rows != bb[i].rows ||
 		    ba[i].cols != bb[i].cols) {
-			snprintf(msg, len, "block %zu is %s %zux%zu, the exercise's "
-				 "%s %zux%zu (for d = 3, n = 5)", i + 1, ba[i].name,
+			snprintf(msg, len, "block %zu is %.15s %zux%zu, the exercise's "
+				 "%.15s %zux%zu (for d = 3, n = 5)", i + 1, ba[i].name,
 				 ba[i].rows, ba[i].cols, bb[i].name, bb[i].rows,
 				 bb[i].cols);
 			return 0;
@@ -387,169 +390,307 @@ static int same_layout(const bt_cell_type *a, const bt_cell_type *b,
 	return 1;
 }
 
-/* One step from a random state, the student's record against the
- * library's, everything compared as contributions (after minus before). */
-static int step_case(report *rep, const bt_model *R, const bt_model *Sm,
-		     gsl_rng *rng)
+/* Everything one step case needs (one pool). */
+typedef struct {
+	const bt_model *R, *Sm;
+	bt_model *Rz;
+	size_t S, n, d, N, nc;
+	double *sp, *ss, *sr, *x, *ds, *cs, *cr, *xs, *xr;
+	double *g0, *gs, *gr, *gz, *spill;
+	double *dx0, *dxs, *dxr, *dp0, *dps, *dpr;
+	double *dxz, *dpz, *dxt, *dpt, *gpart, *dxpart, *dppart, *dspart;
+	double *named;           /* GRU: δh_{t-1} without r⊙δ(r⊙h); LSTM: δc̄_t */
+	double *pool;
+} stepcase;
+
+static void stepcase_free(stepcase *k)
+{
+	bt_model_free(k->Rz);
+	free(k->pool);
+}
+
+static int stepcase_alloc(stepcase *k, const bt_model *R, const bt_model *Sm)
 {
 	const bt_cell_type *tr = R->type, *ts = Sm->type;
 	const bt_dims *dm = &R->dims;
-	size_t S = R->state_size, n = dm->n, d = dm->d, N = R->nparams;
-	size_t nc = tr->nblocks;
+	size_t S = R->state_size, d = dm->d, N = R->nparams, nc = tr->nblocks;
 	size_t Cs = ts->cache_size(dm), Cr = tr->cache_size(dm);
 	size_t Xs = ts->scratch_size(dm), Xr = tr->scratch_size(dm);
-	size_t total = 3 * S + d + S + Cs + Cr + Xs + Xr + 4 * N + 3 * d + 3 * S +
-		       2 * (nc + 1) * (d + S) + 2 * N + 2 * (d + S) + 2 * S + 8;
-	double *pool = calloc(total, sizeof(double)), *p = pool;
-	bt_model *Rz = NULL;
-	int st = pool ? bt_model_copy(&Rz, R) : BT_ENOMEM;
+	size_t total = 4 * S + d + Cs + Cr + Xs + Xr + 5 * N + 3 * d + 3 * S +
+		       2 * (nc + 1) * (d + S) + 2 * N + 2 * (d + S) + 2 * S + S + 8;
+	*k = (stepcase){.R = R, .Sm = Sm, .S = S, .n = dm->n, .d = d, .N = N, .nc = nc};
+	double *p = k->pool = calloc(total, sizeof(double));
+	int st = p ? bt_model_copy(&k->Rz, R) : BT_ENOMEM;
 	if (st != BT_OK) {
-		free(pool);
+		stepcase_free(k);
 		return st;
 	}
-#define TAKE(k) (p += (k), p - (k))
-	double *sp = TAKE(S), *ss = TAKE(S), *sr = TAKE(S), *x = TAKE(d);
-	double *ds = TAKE(S), *cs = TAKE(Cs + 1), *cr = TAKE(Cr + 1);
-	double *xs = TAKE(Xs + 1), *xr = TAKE(Xr + 1);
-	double *g0 = TAKE(N), *gs = TAKE(N), *gr = TAKE(N), *gz = TAKE(N);
-	double *dx0 = TAKE(d), *dxs = TAKE(d), *dxr = TAKE(d);
-	double *dp0 = TAKE(S), *dps = TAKE(S), *dpr = TAKE(S);
-	double *dxz = TAKE((nc + 1) * d), *dpz = TAKE((nc + 1) * S);
-	double *dxt = TAKE((nc + 1) * d), *dpt = TAKE((nc + 1) * S);
-	double *gpart = TAKE(2 * N), *dxpart = TAKE(2 * d), *dppart = TAKE(2 * S);
-	double *dspart = TAKE(2 * S);
+#define TAKE(m) (p += (m), p - (m))
+	k->sp = TAKE(S); k->ss = TAKE(S); k->sr = TAKE(S); k->x = TAKE(d);
+	k->ds = TAKE(S); k->cs = TAKE(Cs + 1); k->cr = TAKE(Cr + 1);
+	k->xs = TAKE(Xs + 1); k->xr = TAKE(Xr + 1);
+	k->g0 = TAKE(N); k->gs = TAKE(N); k->gr = TAKE(N); k->gz = TAKE(N);
+	k->spill = TAKE(N);
+	k->dx0 = TAKE(d); k->dxs = TAKE(d); k->dxr = TAKE(d);
+	k->dp0 = TAKE(S); k->dps = TAKE(S); k->dpr = TAKE(S);
+	k->dxz = TAKE((nc + 1) * d); k->dpz = TAKE((nc + 1) * S);
+	k->dxt = TAKE((nc + 1) * d); k->dpt = TAKE((nc + 1) * S);
+	k->gpart = TAKE(2 * N); k->dxpart = TAKE(2 * d); k->dppart = TAKE(2 * S);
+	k->dspart = TAKE(2 * S); k->named = TAKE(S);
 #undef TAKE
+	return BT_OK;
+}
+
+/* The student's step and the library's from the same random point, as
+ * contributions (after minus before). */
+static void stepcase_run(report *rep, stepcase *k, gsl_rng *rng)
+{
+	const bt_cell_type *tr = k->R->type, *ts = k->Sm->type;
+	size_t S = k->S, d = k->d, N = k->N;
 	for (size_t i = 0; i < S; i++) {
-		sp[i] = gsl_ran_gaussian(rng, 0.6);
-		ds[i] = gsl_ran_gaussian(rng, 1.0);
-		dp0[i] = gsl_ran_gaussian(rng, 1.0);
+		k->sp[i] = gsl_ran_gaussian(rng, 0.6);
+		k->ds[i] = gsl_ran_gaussian(rng, 1.0);
+		k->dp0[i] = gsl_ran_gaussian(rng, 1.0);
 	}
 	for (size_t i = 0; i < d; i++) {
-		x[i] = gsl_ran_gaussian(rng, 1.0);
-		dx0[i] = gsl_ran_gaussian(rng, 1.0);
+		k->x[i] = gsl_ran_gaussian(rng, 1.0);
+		k->dx0[i] = gsl_ran_gaussian(rng, 1.0);
 	}
 	for (size_t i = 0; i < N; i++)
-		g0[i] = gsl_ran_gaussian(rng, 1.0);
-	bt_step cst = {Sm, NULL, NULL, xs}, crt = {R, NULL, NULL, xr};
-	ts->forward(&cst, sp, x, ss, cs);
-	tr->forward(&crt, sp, x, sr, cr);
-	if (!near(ss, sr, S))
+		k->g0[i] = gsl_ran_gaussian(rng, 1.0);
+	bt_step cst = {k->Sm, NULL, NULL, k->xs}, crt = {k->R, NULL, NULL, k->xr};
+	ts->forward(&cst, k->sp, k->x, k->ss, k->cs);
+	tr->forward(&crt, k->sp, k->x, k->sr, k->cr);
+	if (!near(k->ss, k->sr, S))
 		rep->forward_changed = 1;
-
 	/* ds_prev and dx may be NULL: the parameter gradients must not change */
 	phase('n');
-	memcpy(gs, g0, N * sizeof(double));
-	ts->backward(&cst, sp, x, ss, cs, ds, NULL, NULL, gs);
-	memcpy(gz, gs, N * sizeof(double));
-
+	memcpy(k->gs, k->g0, N * sizeof(double));
+	ts->backward(&cst, k->sp, k->x, k->ss, k->cs, k->ds, NULL, NULL, k->gs);
+	memcpy(k->gz, k->gs, N * sizeof(double));
 	phase('s');
-	memcpy(gs, g0, N * sizeof(double));
-	memcpy(gr, g0, N * sizeof(double));
-	memcpy(dxs, dx0, d * sizeof(double));
-	memcpy(dxr, dx0, d * sizeof(double));
-	memcpy(dps, dp0, S * sizeof(double));
-	memcpy(dpr, dp0, S * sizeof(double));
-	ts->backward(&cst, sp, x, ss, cs, ds, dps, dxs, gs);
-	tr->backward(&crt, sp, x, sr, cr, ds, dpr, dxr, gr);
-	if (!near(gz, gs, N))
+	memcpy(k->gs, k->g0, N * sizeof(double));
+	memcpy(k->gr, k->g0, N * sizeof(double));
+	memcpy(k->dxs, k->dx0, d * sizeof(double));
+	memcpy(k->dxr, k->dx0, d * sizeof(double));
+	memcpy(k->dps, k->dp0, S * sizeof(double));
+	memcpy(k->dpr, k->dp0, S * sizeof(double));
+	ts->backward(&cst, k->sp, k->x, k->ss, k->cs, k->ds, k->dps, k->dxs, k->gs);
+	tr->backward(&crt, k->sp, k->x, k->sr, k->cr, k->ds, k->dpr, k->dxr, k->gr);
+	if (!near(k->gz, k->gs, N))
 		rep->null_differs = 1;
-	/* contributions */
 	for (size_t i = 0; i < N; i++) {
-		gs[i] -= g0[i];
-		gr[i] -= g0[i];
+		k->gs[i] -= k->g0[i];
+		k->gr[i] -= k->g0[i];
 	}
 	for (size_t i = 0; i < d; i++) {
-		dxs[i] -= dx0[i];
-		dxr[i] -= dx0[i];
+		k->dxs[i] -= k->dx0[i];
+		k->dxr[i] -= k->dx0[i];
 	}
 	for (size_t i = 0; i < S; i++) {
-		dps[i] -= dp0[i];
-		dpr[i] -= dp0[i];
+		k->dps[i] -= k->dp0[i];
+		k->dpr[i] -= k->dp0[i];
 	}
-	/* the library's step with block B zeroed (a path left out), and with
-	 * every block zeroed (what is left is the direct path) */
-	for (size_t B = 0; B <= nc; B++) {
-		memcpy(Rz->theta, R->theta, N * sizeof(double));
-		for (size_t j = 0; j < nc; j++)
-			if (j == B || B == nc)
-				memset(Rz->theta + Rz->blocks[j].offset, 0,
-				       Rz->blocks[j].rows * Rz->blocks[j].cols *
-					       sizeof(double));
-		bt_step cz = {Rz, NULL, NULL, xr};
-		memset(gz, 0, N * sizeof(double));
-		tr->backward(&cz, sp, x, sr, cr, ds, dpz + B * S, dxz + B * d, gz);
-	}
-	/* …and with one square block transposed (W where Wᵀ belongs), or
-	 * every square block (B = nc) */
-	for (size_t B = 0; B <= nc && n > 1; B++) {
-		memcpy(Rz->theta, R->theta, N * sizeof(double));
-		for (size_t j = 0; j < nc; j++) {
-			const bt_block *bl = &R->blocks[j];
-			if ((j != B && B != nc) || bl->rows != bl->cols)
-				continue;
-			double *w = Rz->theta + bl->offset;
-			const double *w0 = R->theta + bl->offset;
-			for (size_t i = 0; i < bl->rows; i++)
-				for (size_t k = 0; k < bl->cols; k++)
-					w[i * bl->cols + k] = w0[k * bl->cols + i];
+}
+
+/* The library's step with block B zeroed (a path left out; B = nc: every
+ * block, what is left is the direct path), with one square block
+ * transposed (W where Wᵀ belongs; B = nc: every square block), and with
+ * the c part of ds zeroed, then the h part. */
+static void stepcase_variants(stepcase *k)
+{
+	const bt_model *R = k->R;
+	const bt_cell_type *tr = R->type;
+	size_t nc = k->nc, N = k->N, S = k->S, d = k->d;
+	for (int tp = 0; tp < 2; tp++)
+		for (size_t B = 0; B <= nc && (!tp || k->n > 1); B++) {
+			memcpy(k->Rz->theta, R->theta, N * sizeof(double));
+			for (size_t j = 0; j < nc; j++) {
+				const bt_block *bl = &R->blocks[j];
+				double *w = k->Rz->theta + bl->offset;
+				const double *w0 = R->theta + bl->offset;
+				if (j != B && B != nc)
+					continue;
+				if (!tp)
+					memset(w, 0, bl->rows * bl->cols * sizeof(double));
+				else if (bl->rows == bl->cols)
+					for (size_t i = 0; i < bl->rows; i++)
+						for (size_t q = 0; q < bl->cols; q++)
+							w[i * bl->cols + q] = w0[q * bl->cols + i];
+			}
+			bt_step cz = {k->Rz, NULL, NULL, k->xr};
+			memset(k->gz, 0, N * sizeof(double));
+			tr->backward(&cz, k->sp, k->x, k->sr, k->cr, k->ds,
+				     (tp ? k->dpt : k->dpz) + B * S,
+				     (tp ? k->dxt : k->dxz) + B * d, k->gz);
 		}
-		bt_step cz = {Rz, NULL, NULL, xr};
-		memset(gz, 0, N * sizeof(double));
-		tr->backward(&cz, sp, x, sr, cr, ds, dpt + B * S, dxt + B * d, gz);
+	bt_step crt = {R, NULL, NULL, k->xr};
+	for (int q = 0; q < (S > k->n ? 2 : 0); q++) {
+		double *dsq = k->dspart + q * S;
+		memcpy(dsq, k->ds, S * sizeof(double));
+		memset(q == 0 ? dsq + k->n : dsq, 0,
+		       (q == 0 ? S - k->n : k->n) * sizeof(double));
+		tr->backward(&crt, k->sp, k->x, k->sr, k->cr, dsq,
+			     k->dppart + q * S, k->dxpart + q * d, k->gpart + q * N);
 	}
-	/* the library's step with the c part of ds zeroed, then the h part */
-	int parts = S > n ? 2 : 0;
-	for (int q = 0; q < parts; q++) {
-		double *dsq = dspart + q * S;
-		memcpy(dsq, ds, S * sizeof(double));
-		memset(q == 0 ? dsq + n : dsq, 0,
-		       (q == 0 ? S - n : n) * sizeof(double));
-		tr->backward(&crt, sp, x, sr, cr, dsq, dppart + q * S,
-			     dxpart + q * d, gpart + q * N);
+}
+
+static const double *block_of(const bt_model *M, const double *base, const char *name)
+{
+	for (size_t i = 0; i < M->type->nblocks; i++)
+		if (!strcmp(M->blocks[i].name, name))
+			return base + M->blocks[i].offset;
+	return NULL;
+}
+
+static double sigm(double a) { return 1.0 / (1.0 + exp(-a)); }
+
+/* a = W v + U x + b of one gate, from the blocks named W_g, U_g, b_g. */
+static void gate(const bt_model *M, const char *g, const double *v,
+		 const double *x, double *a)
+{
+	char wn[8], un[8], bn[8];
+	snprintf(wn, sizeof wn, "W_%s", g);
+	snprintf(un, sizeof un, "U_%s", g);
+	snprintf(bn, sizeof bn, "b_%s", g);
+	const double *W = block_of(M, M->theta, wn), *U = block_of(M, M->theta, un);
+	const double *b = block_of(M, M->theta, bn);
+	size_t n = M->dims.n, d = M->dims.d;
+	for (size_t i = 0; i < n; i++) {
+		a[i] = b[i];
+		for (size_t j = 0; j < n; j++)
+			a[i] += W[i * n + j] * v[j];
+		for (size_t j = 0; j < d; j++)
+			a[i] += U[i * d + j] * x[j];
 	}
+}
+
+/* The named mistakes of δs_{t-1} that no block-zeroing variant makes:
+ * the GRU's δh_{t-1} without r_t ⊙ W_hᵀ δa_h (the path through the reset
+ * product), and the LSTM's δc_{t-1} = δc̄_t without the factor f_t. */
+static void stepcase_named(stepcase *k, const char *ex)
+{
+	const bt_model *R = k->R;
+	size_t n = k->n;
+	double *t1 = k->gz, *t2 = k->gz + n, *t3 = k->gz + 2 * n, *t4 = k->gz + 3 * n;
+	if (k->N < 4 * n)
+		return;
+	if (!strcmp(ex, "gru")) {
+		const double *Wh = block_of(R, R->theta, "W_h");
+		gate(R, "z", k->sp, k->x, t1);
+		gate(R, "r", k->sp, k->x, t2);
+		for (size_t i = 0; i < n; i++)
+			t3[i] = sigm(t2[i]) * k->sp[i];
+		gate(R, "h", t3, k->x, t4);
+		for (size_t i = 0; i < n; i++)   /* δa_h */
+			t3[i] = k->ds[i] * sigm(t1[i]) * (1 - tanh(t4[i]) * tanh(t4[i]));
+		for (size_t j = 0; j < n; j++) {
+			double v = 0;
+			for (size_t i = 0; i < n; i++)
+				v += Wh[i * n + j] * t3[i];
+			k->named[j] = k->dpr[j] - sigm(t2[j]) * v;
+		}
+	} else if (!strcmp(ex, "lstm")) {
+		const double *cp = k->sp + n, *dh = k->ds, *dc = k->ds + n;
+		gate(R, "f", k->sp, k->x, t1);
+		gate(R, "i", k->sp, k->x, t2);
+		gate(R, "o", k->sp, k->x, t3);
+		gate(R, "g", k->sp, k->x, t4);
+		for (size_t i = 0; i < n; i++) {
+			double c = sigm(t1[i]) * cp[i] + sigm(t2[i]) * tanh(t4[i]);
+			double th = tanh(c);
+			k->named[n + i] = dc[i] + dh[i] * sigm(t3[i]) * (1 - th * th);
+		}
+	}
+}
+
+/* Block B's contribution written with row stride s instead of its own
+ * (U with n, W with d), spilling into the blocks after it: does that
+ * explain the student's blocks? */
+static void stepcase_stride(report *rep, stepcase *k, unsigned *extra)
+{
+	const bt_model *R = k->R;
+	for (size_t B = 0; B < k->nc; B++) {
+		const bt_block *bl = &R->blocks[B];
+		size_t s = bl->cols == k->n ? k->d : k->n;
+		if (bl->cols < 2 || s == bl->cols)
+			continue;
+		memcpy(k->spill, k->gr, k->N * sizeof(double));
+		memset(k->spill + bl->offset, 0, bl->rows * bl->cols * sizeof(double));
+		for (size_t i = 0; i < bl->rows; i++)
+			for (size_t j = 0; j < bl->cols; j++)
+				if (bl->offset + i * s + j < k->N)
+					k->spill[bl->offset + i * s + j] +=
+						k->gr[bl->offset + i * bl->cols + j];
+		if (near(k->gs + bl->offset, k->gr + bl->offset, bl->rows * bl->cols) ||
+		    !near(k->gs, k->spill, k->N))
+			continue;
+		for (size_t i = 0; i < k->nc; i++) {
+			const bt_block *bi = &R->blocks[i];
+			size_t cnt = bi->rows * bi->cols;
+			if (!near(k->gs + bi->offset, k->gr + bi->offset, cnt)) {
+				extra[i] |= i == B ? H_STRIDE : H_SPILL;
+				rep->b[i].step.spill_from = B;
+			}
+		}
+		return;
+	}
+}
+
+static void stepcase_blocks(report *rep, stepcase *k)
+{
+	const bt_model *R = k->R;
+	size_t nc = k->nc;
+	unsigned extra[MAXB] = {0};
 	double f;
+	stepcase_stride(rep, k, extra);
 	for (size_t i = 0; i < nc; i++) {
 		const bt_block *bl = &R->blocks[i];
 		size_t o = bl->offset, cnt = bl->rows * bl->cols;
-		if (near(gs + o, gr + o, cnt))
+		if (near(k->gs + o, k->gr + o, cnt))
 			continue;
-		unsigned bits = classify(gs + o, gr + o, g0 + o, bl->rows,
-					 bl->cols, &f);
+		unsigned bits = classify(k->gs + o, k->gr + o, k->g0 + o, bl->rows,
+					 bl->cols, &f) | extra[i];
 		unsigned long long like = 0;
 		for (size_t j = 0; j < nc; j++) {
 			const bt_block *bj = &R->blocks[j];
 			if (j != i && bj->rows == bl->rows && bj->cols == bl->cols &&
-			    near(gs + o, gr + bj->offset, cnt))
+			    near(k->gs + o, k->gr + bj->offset, cnt))
 				like |= 1ull << j;
 		}
-		for (int q = 0; q < parts; q++)
-			if (!near(gpart + q * N + o, gr + o, cnt) &&
-			    near(gs + o, gpart + q * N + o, cnt))
+		for (int q = 0; q < (k->S > k->n ? 2 : 0); q++)
+			if (!near(k->gpart + q * k->N + o, k->gr + o, cnt) &&
+			    near(k->gs + o, k->gpart + q * k->N + o, cnt))
 				bits |= q == 0 ? H_NO_C : H_NO_H;
 		diag_add(&rep->b[i].step, bits, like, 0, 0, f);
 	}
-	/* dx, then δh_{t-1} and δc_{t-1}: which paths are missing */
+}
+
+/* dx, then δh_{t-1} and δc_{t-1}: which paths are missing. */
+static void stepcase_vectors(report *rep, stepcase *k)
+{
+	size_t nc = k->nc, n = k->n, S = k->S, d = k->d;
 	struct {
 		double *a, *r, *z, *t, *part;
 		size_t off, len, stride;
 		diag *g;
 	} vec[3] = {
-		{dxs, dxr, dxz, dxt, dxpart, 0, d, d, &rep->b[nc].step},
-		{dps, dpr, dpz, dpt, dppart, 0, n, S, &rep->state[0]},
-		{dps, dpr, dpz, dpt, dppart, n, S - n, S, &rep->state[1]},
+		{k->dxs, k->dxr, k->dxz, k->dxt, k->dxpart, 0, d, d, &rep->b[nc].step},
+		{k->dps, k->dpr, k->dpz, k->dpt, k->dppart, 0, n, S, &rep->state[0]},
+		{k->dps, k->dpr, k->dpz, k->dpt, k->dppart, n, S - n, S, &rep->state[1]},
 	};
+	double f;
 	for (int v = 0; v < (S > n ? 3 : 2); v++) {
 		double *a = vec[v].a + vec[v].off, *r = vec[v].r + vec[v].off;
 		size_t len = vec[v].len, str = vec[v].stride;
 		if (near(a, r, len))
 			continue;
 		unsigned bits = classify(a, r, NULL, len, 1, &f);
-		bits &= ~(H_ROWS | H_COLS | H_TRANSPOSE);
 		unsigned long long path = 0, tpath = 0;
 		for (size_t B = 0; B <= nc; B++) {
 			const double *z = vec[v].z + B * str + vec[v].off;
 			const double *t = vec[v].t + B * str + vec[v].off;
-			int square = B == nc || (R->blocks[B].rows == R->blocks[B].cols);
+			int square = B == nc || (k->R->blocks[B].rows == k->R->blocks[B].cols);
 			if (B < nc && !near(z, r, len) && near(a, z, len))
 				path |= 1ull << B;
 			if (n > 1 && square && !near(t, r, len) && near(a, t, len))
@@ -557,17 +698,166 @@ static int step_case(report *rep, const bt_model *R, const bt_model *Sm,
 		}
 		/* the direct path: r minus what is left with every block zeroed */
 		const double *z0 = vec[v].z + nc * str + vec[v].off;
-		if (amax(z0, len) > 1e-9 * amax(r, len) &&
-		    near_lin(a, 1, r, -1, z0, len))
+		if (amax(z0, len) > 1e-9 * amax(r, len) && near_lin(a, 1, r, -1, z0, len))
 			bits |= H_DIRECT;
-		for (int q = 0; q < parts; q++) {
+		for (int q = 0; q < (S > n ? 2 : 0); q++) {
 			const double *z = vec[v].part + q * str + vec[v].off;
 			if (!near(z, r, len) && near(a, z, len))
 				bits |= q == 0 ? H_NO_C : H_NO_H;
 		}
+		if (v == 1 && !strcmp(rep->ex, "gru") && near(a, k->named, n))
+			bits |= H_RESET;
+		if (v == 2 && !strcmp(rep->ex, "lstm") && near(a, k->named + n, S - n))
+			bits |= H_NO_F;
 		diag_add(vec[v].g, bits, 0, path, tpath, f);
 	}
-	bt_model_free(Rz);
+}
+
+/* One step from a random state, the student's record against the
+ * library's. */
+static int step_case(report *rep, const bt_model *R, const bt_model *Sm,
+		     gsl_rng *rng)
+{
+	stepcase k;
+	int st = stepcase_alloc(&k, R, Sm);
+	if (st != BT_OK)
+		return st;
+	stepcase_run(rep, &k, rng);
+	stepcase_variants(&k);
+	stepcase_named(&k, rep->ex);
+	stepcase_blocks(rep, &k);
+	stepcase_vectors(rep, &k);
+	stepcase_free(&k);
+	return BT_OK;
+}
+
+/* The orthogonal exercise: the student's finish (∂L/∂W → ∂L/∂A) from a
+ * random A and a random G = ∂L/∂W, against the library's. */
+static int finish_case(report *rep, const bt_model *R, const bt_model *Sm,
+		       gsl_rng *rng)
+{
+	const bt_cell_type *tr = R->type, *ts = Sm->type;
+	const bt_dims *dm = &R->dims;
+	size_t n = dm->n, N = R->nparams, nn = n * n;
+	size_t As = ts->aux_size(dm), Ar = tr->aux_size(dm);
+	size_t Xs = ts->scratch_size(dm), Xr = tr->scratch_size(dm);
+	size_t Amax = As > Ar ? As : Ar;
+	double *pool = calloc(As + Ar + Xs + Xr + 2 * Amax + 4 * N + nn + 8, sizeof(double));
+	if (!pool)
+		return BT_ENOMEM;
+	double *as = pool, *ar = as + As + 1, *xs = ar + Ar + 1, *xr = xs + Xs + 1;
+	double *Gs = xr + Xr + 1, *Gr = Gs + Amax + 1, *g0 = Gr + Amax + 1;
+	double *gs = g0 + N, *gr = gs + N, *d = gr + N;
+	for (size_t i = 0; i < nn; i++)
+		Gs[i] = Gr[i] = gsl_ran_gaussian(rng, 1.0);
+	for (size_t i = 0; i < N; i++)
+		g0[i] = gsl_ran_gaussian(rng, 1.0);
+	bt_step cs = {Sm, as, NULL, xs}, cr = {R, ar, NULL, xr};
+	int st = tr->prepare(&cr, ar);
+	if (st == BT_OK && ts->prepare(&cs, as) != BT_OK)
+		rep->forward_changed = 1;
+	if (st != BT_OK || rep->forward_changed) {
+		free(pool);
+		return st;
+	}
+	phase('F');
+	memcpy(gs, g0, N * sizeof(double));
+	memcpy(gr, g0, N * sizeof(double));
+	ts->finish(&cs, Gs, gs);
+	tr->finish(&cr, Gr, gr);
+	for (size_t i = 0; i < N; i++) {
+		gs[i] -= g0[i];
+		gr[i] -= g0[i];
+	}
+	double f;
+	for (size_t b = 0; b < tr->nblocks; b++) {
+		const bt_block *bl = &R->blocks[b];
+		size_t o = bl->offset, cnt = bl->rows * bl->cols;
+		if (near(gs + o, gr + o, cnt))
+			continue;
+		unsigned bits = b == 0 ? classify(gs + o, gr + o, g0 + o, n, n, &f) : 0;
+		if (b == 0) {   /* ∂L/∂S alone: its antisymmetric part is right */
+			for (size_t i = 0; i < n; i++)
+				for (size_t j = 0; j < n; j++)
+					d[i * n + j] = gs[o + i * n + j] - gs[o + j * n + i];
+			if (near(d, gr + o, nn))
+				bits |= H_HALF;
+		}
+		diag_add(&rep->b[0].step, bits, 0, 0, 0, b == 0 ? f : 0);
+		if (b > 0)
+			snprintf(rep->note, sizeof rep->note, "your finish changed the "
+				 "gradient of %s: it adds to A only", bl->name);
+	}
+	free(pool);
+	return BT_OK;
+}
+
+/* Compares a contribution vector and notes it in g. */
+static void vector_case(diag *g, const double *a, const double *r, size_t len)
+{
+	double f;
+	if (!near(a, r, len)) {
+		unsigned bits = classify(a, r, NULL, len, 1, &f);
+		diag_add(g, bits, 0, 0, 0, f);
+	}
+}
+
+/* The attention exercise's direct part: the student's readout_backward
+ * from a random h_t, x_1 … x_t and e = ∂L/∂ŷ_t against the library's;
+ * blocks (W_a, V_c), then δh_t and δX into state[1] and state[2]. */
+static int readout_case(report *rep, const bt_model *R, const bt_model *Sm,
+			gsl_rng *rng)
+{
+	const bt_dims *dm = &R->dims;
+	size_t n = dm->n, d = dm->d, m = dm->m, N = R->nparams, t = 3, td = t * d;
+	size_t Rs = Sm->type->readout_scratch_size(dm, t);
+	size_t Rr = R->type->readout_scratch_size(dm, t);
+	double *pool = calloc(Rs + Rr + n + td + m + 3 * N + 3 * n + 3 * td + 8,
+			      sizeof(double));
+	if (!pool)
+		return BT_ENOMEM;
+	double *rs = pool, *rr = rs + Rs + 1, *h = rr + Rr + 1, *X = h + n, *e = X + td;
+	double *g0 = e + m, *gs = g0 + N, *gr = gs + N, *dh0 = gr + N, *dhs = dh0 + n;
+	double *dhr = dhs + n, *dX0 = dhr + n, *dXs = dX0 + td, *dXr = dXs + td;
+	for (size_t i = 0; i < n; i++)
+		h[i] = tanh(gsl_ran_gaussian(rng, 1.0)), dh0[i] = gsl_ran_gaussian(rng, 1.0);
+	for (size_t i = 0; i < td; i++)
+		X[i] = gsl_ran_gaussian(rng, 1.0), dX0[i] = gsl_ran_gaussian(rng, 1.0);
+	for (size_t i = 0; i < m; i++)
+		e[i] = gsl_ran_gaussian(rng, 1.0);
+	for (size_t i = 0; i < N; i++)
+		g0[i] = gsl_ran_gaussian(rng, 1.0);
+	bt_step cs = {Sm, NULL, NULL, NULL}, cr = {R, NULL, NULL, NULL};
+	phase('R');
+	memcpy(gs, g0, N * sizeof(double));
+	memcpy(dhs, dh0, n * sizeof(double));
+	Sm->type->readout_backward(&cs, t, h, X, e, dhs, NULL, gs, rs);
+	phase('r');
+	memcpy(gs, g0, N * sizeof(double));
+	memcpy(gr, g0, N * sizeof(double));
+	memcpy(dhs, dh0, n * sizeof(double));
+	memcpy(dhr, dh0, n * sizeof(double));
+	memcpy(dXs, dX0, td * sizeof(double));
+	memcpy(dXr, dX0, td * sizeof(double));
+	Sm->type->readout_backward(&cs, t, h, X, e, dhs, dXs, gs, rs);
+	R->type->readout_backward(&cr, t, h, X, e, dhr, dXr, gr, rr);
+	for (size_t i = 0; i < N; i++)
+		gs[i] -= g0[i], gr[i] -= g0[i];
+	for (size_t i = 0; i < n; i++)
+		dhs[i] -= dh0[i], dhr[i] -= dh0[i];
+	for (size_t i = 0; i < td; i++)
+		dXs[i] -= dX0[i], dXr[i] -= dX0[i];
+	double f;
+	for (size_t b = 0; b < R->type->nblocks; b++) {
+		const bt_block *bl = &R->blocks[b];
+		size_t o = bl->offset, cnt = bl->rows * bl->cols;
+		if (near(gs + o, gr + o, cnt))
+			continue;
+		unsigned bits = classify(gs + o, gr + o, g0 + o, bl->rows, bl->cols, &f);
+		diag_add(&rep->b[b].step, bits, 0, 0, 0, f);
+	}
+	vector_case(&rep->state[1], dhs, dhr, n);
+	vector_case(&rep->state[2], dXs, dXr, td);
 	free(pool);
 	return BT_OK;
 }
@@ -579,6 +869,51 @@ static void merge_check(gblock *g, const bt_check_block *c)
 	g->ok &= c->ok;
 }
 
+/* The whole sequence: the student's gradient (through the wrapped record)
+ * against finite differences of the loss of the library's cell, whose
+ * forward step is the given one. */
+static int sequence_case(report *rep, const bt_model *R, const bt_model *Sm,
+			 const bt_data *data)
+{
+	size_t N = R->nparams, NX = data->T * data->d, nc = R->type->nblocks;
+	double Lr = 0, Ls = 0;
+	phase('f');
+	int st = bt_loss(R, data, &Lr);
+	if (st == BT_OK && (bt_loss(Sm, data, &Ls) != BT_OK ||
+			    !(fabs(Ls - Lr) <= 1e-10 * fmax(1, fabs(Lr)))))
+		rep->forward_changed = 1;
+	if (st != BT_OK || rep->forward_changed)
+		return st;
+	double *g = calloc(N + NX + 1, sizeof(double));
+	if (!g)
+		return BT_ENOMEM;
+	cur_data = data;
+	st = bt_gradient(Sm, data, 0, &Ls, g, g + N);
+	cur_data = NULL;
+	if (st == BT_ENUMERIC)   /* a NaN of the student's: that block fails */
+		st = BT_OK;
+	for (size_t i = 0; i <= nc && st == BT_OK; i++) {
+		size_t off = i < nc ? R->blocks[i].offset : N;
+		size_t cnt = i < nc ? R->blocks[i].rows * R->blocks[i].cols : NX;
+		if (!bt_all_finite(g + off, cnt) && !rep->b[i].nan)
+			rep->b[i].nan = 2;
+	}
+	bt_check_result res;
+	bt_check_options opt;
+	bt_check_options_default(&opt);
+	opt.rtol = GRADE_RTOL;
+	opt.threads = 1;
+	if (st == BT_OK)
+		st = bt_gradcheck_gradient(R, data, g, g + N, &opt, &res);
+	if (st == BT_OK) {
+		for (size_t i = 0; i < nc; i++)
+			merge_check(&rep->b[i], &res.blocks[i]);
+		merge_check(&rep->b[nc], &res.blocks[res.nblocks - 1]);
+	}
+	free(g);
+	return st;
+}
+
 static int grade_cell(report *rep, const bt_cell_type *student,
 		      const bt_cell_type *ref)
 {
@@ -586,6 +921,11 @@ static int grade_cell(report *rep, const bt_cell_type *student,
 	if (!rng)
 		return BT_ENOMEM;
 	gsl_rng_set(rng, grade_seed);
+	const bt_cell_type *ws = wrap(student);
+	cur_rep = rep;
+	rep->local = 1;
+	for (size_t i = 0; i < rep->nb; i++)
+		rep->b[i].ok = 1;
 	int st = BT_OK;
 	for (size_t c = 0; c < NSHAPES(cell_shapes) && st == BT_OK; c++) {
 		const shape *sh = &cell_shapes[c];
@@ -593,51 +933,19 @@ static int grade_cell(report *rep, const bt_cell_type *student,
 		bt_data *data = NULL;
 		st = random_model(&R, ref, sh, grade_seed + 11 + c, rng);
 		if (st == BT_OK)
-			st = bt_model_alloc(&Sm, student, R->dims, BT_ACT_TANH);
+			st = bt_model_alloc(&Sm, ws, R->dims, BT_ACT_TANH);
 		if (st == BT_OK)
 			st = random_data(&data, sh, grade_seed + 101 + c);
 		if (st == BT_OK) {
 			memcpy(Sm->theta, R->theta, R->nparams * sizeof(double));
-			if (c == 0) {
-				rep->ncell = ref->nblocks;
-				rep->has_c = R->state_size > R->dims.n;
-				for (size_t i = 0; i < ref->nblocks; i++)
-					snprintf(rep->b[i].name, sizeof rep->b[i].name,
-						 "%s", R->blocks[i].name);
-				snprintf(rep->b[ref->nblocks].name, 16, "X");
-				rep->nb = ref->nblocks + 1;
-				for (size_t i = 0; i < rep->nb; i++)
-					rep->b[i].ok = 1;
-			}
-			st = step_case(rep, R, Sm, rng);
+			rep->has_c = R->state_size > R->dims.n;
+			st = student->finish ? finish_case(rep, R, Sm, rng)
+					     : step_case(rep, R, Sm, rng);
+			if (st == BT_OK && student->readout_backward)
+				st = readout_case(rep, R, Sm, rng);
 		}
-		if (st == BT_OK) {
-			double Lr = 0, Ls = 0;
-			phase('f');
-			st = bt_loss(R, data, &Lr);
-			if (st == BT_OK && (bt_loss(Sm, data, &Ls) != BT_OK ||
-					    !(fabs(Ls - Lr) <= 1e-10 * fmax(1, fabs(Lr)))))
-				rep->forward_changed = 1;
-			bt_check_result res;
-			bt_check_options opt;
-			bt_check_options_default(&opt);
-			opt.rtol = GRADE_RTOL;
-			/* a student's cell may keep scratch in a static buffer:
-			 * one thread, so that such a cell is graded, not raced */
-			opt.threads = 1;
-			int cs = rep->forward_changed ? BT_OK
-						      : bt_gradcheck(Sm, data, &opt, &res);
-			if (st == BT_OK && !rep->forward_changed) {
-				if (cs != BT_OK) {
-					st = cs;
-				} else {
-					for (size_t i = 0; i < ref->nblocks; i++)
-						merge_check(&rep->b[i], &res.blocks[i]);
-					merge_check(&rep->b[ref->nblocks],
-						    &res.blocks[res.nblocks - 1]);
-				}
-			}
-		}
+		if (st == BT_OK)
+			st = sequence_case(rep, R, Sm, data);
 		bt_model_free(R);
 		bt_model_free(Sm);
 		bt_data_free(data);
@@ -659,15 +967,36 @@ typedef struct {
 	size_t S, C;
 	double *states, *caches, *out, *scratch;
 	double *grad, *dX;       /* where the callbacks add */
-	char *note;              /* the first misuse of the callbacks */
-	size_t note_len;
+	report *rep;             /* NULL: the grader's own calls */
+	size_t k, calls, budget; /* the student's step() calls so far */
 } tb_ctx;
+
+/* A misuse of the callbacks fails the whole exercise, at once (a loop that
+ * runs past its end may never stop). */
+static _Noreturn void tb_fail(report *rep)
+{
+	rep->misuse = 1;
+	for (size_t i = 0; i < rep->nb; i++) {
+		rep->b[i].ok = 0;
+		rep->b[i].max_rel = INFINITY;
+	}
+	publish(rep, 0);
+}
 
 static void tb_misuse(tb_ctx *c, const char *what, size_t v)
 {
-	if (!c->note[0])
-		snprintf(c->note, c->note_len, "%s(%zu) called: out of range 1..%zu",
-			 what, v, c->data->T);
+	report *rep = c->rep;
+	if (!rep)
+		return;
+	if (v > c->data->T + 1000)
+		snprintf(rep->note, sizeof rep->note, "%s(%zd) called (T = %zu, k = %zu): "
+			 "out of range 1..%zu; an unsigned index counted below 0?",
+			 what, (ssize_t)v, c->data->T, c->k, c->data->T);
+	else
+		snprintf(rep->note, sizeof rep->note, "%s(%zu) called (T = %zu, k = %zu): "
+			 "out of range 1..%zu%s", what, v, c->data->T, c->k, c->data->T,
+			 v == 0 ? ": the window reaches below step 1" : "");
+	tb_fail(rep);
 }
 
 static int tb_term(const ex_tbptt *p, size_t t, double *ds)
@@ -675,11 +1004,10 @@ static int tb_term(const ex_tbptt *p, size_t t, double *ds)
 	tb_ctx *c = p->ctx;
 	const bt_model *M = c->model;
 	size_t n = M->dims.n, m = M->dims.m, nb = M->type->nblocks;
-	memset(ds, 0, c->S * sizeof(double));
-	if (t < 1 || t > c->data->T) {
+	beat();
+	if (t < 1 || t > c->data->T)
 		tb_misuse(c, "term", t);
-		return 0;
-	}
+	memset(ds, 0, c->S * sizeof(double));
 	double mu = c->data->M ? c->data->M[t - 1] : 1.0;
 	if (mu == 0)
 		return 0;
@@ -704,9 +1032,14 @@ static void tb_step(const ex_tbptt *p, size_t u, const double *ds,
 		    double *ds_prev)
 {
 	tb_ctx *c = p->ctx;
-	if (u < 1 || u > c->data->T) {
+	beat();
+	if (u < 1 || u > c->data->T)
 		tb_misuse(c, "step", u);
-		return;
+	if (c->rep && ++c->calls > c->budget) {
+		snprintf(c->rep->note, sizeof c->rep->note, "step() called %zu times "
+			 "for T = %zu, k = %zu (at most T * k are needed): an endless loop?",
+			 c->calls, c->data->T, c->k);
+		tb_fail(c->rep);
 	}
 	size_t d = c->model->dims.d;
 	bt_step st = {c->model, NULL, NULL, c->scratch};
@@ -752,389 +1085,242 @@ static void compare_exact(gblock *g, const double *a, const double *r,
 	}
 }
 
+/* student, reference (k), full, k − 1, k + 1, chunked */
+enum { STU, REF, FULL, SHORT, LONG, CHUNK, NV };
+
+/* The forward pass, kept for the callbacks. */
+static void tb_forward(tb_ctx *ctx)
+{
+	const bt_model *M = ctx->model;
+	const bt_data *data = ctx->data;
+	bt_step fs = {M, NULL, NULL, ctx->scratch};
+	size_t nb = M->type->nblocks, n = M->dims.n, m = M->dims.m, S = ctx->S;
+	const double *V = M->theta + M->blocks[nb].offset;
+	const double *by = M->theta + M->blocks[nb + 1].offset;
+	for (size_t t = 1; t <= data->T; t++) {
+		double *s = ctx->states + t * S, *yh = ctx->out + (t - 1) * m;
+		M->type->forward(&fs, s - S, data->X + (t - 1) * M->dims.d, s,
+				 ctx->caches + (t - 1) * ctx->C);
+		for (size_t i = 0; i < m; i++) {
+			yh[i] = by[i];
+			for (size_t j = 0; j < n; j++)
+				yh[i] += V[i * n + j] * s[j];
+		}
+	}
+}
+
+/* Every block of the student's result against the reference and the
+ * wrong variants. */
+static void tb_compare(report *rep, const bt_model *M, size_t T, size_t dd,
+		       double *g[NV], double *dX[NV], double atol)
+{
+	for (size_t i = 0; i < rep->nb; i++) {
+		size_t off = i < M->nblocks ? M->blocks[i].offset : 0;
+		size_t rows = i < M->nblocks ? M->blocks[i].rows : T;
+		size_t cols = i < M->nblocks ? M->blocks[i].cols : dd;
+		size_t cnt = rows * cols;
+		double *base[NV];
+		for (int v = 0; v < NV; v++)
+			base[v] = (i < M->nblocks ? g[v] : dX[v]) + off;
+		gblock *gb = &rep->b[i];
+		int was_ok = gb->ok;
+		gb->ok = 1;
+		compare_exact(gb, base[STU], base[REF], cnt, atol);
+		if (!gb->ok) {
+			double f;
+			unsigned bits = classify(base[STU], base[REF], NULL, rows, cols, &f);
+			bits &= ~(H_ROWS | H_COLS | H_TRANSPOSE);
+			static const unsigned vb[NV] = {0, 0, H_FULL, H_SHORT, H_LONG, H_CHUNK};
+			for (int v = FULL; v < NV; v++)
+				if (near(base[STU], base[v], cnt))
+					bits |= vb[v];
+			diag_add(&gb->step, bits, 0, 0, 0, f);
+		}
+		gb->ok &= was_ok;
+	}
+}
+
+/* The library's gradients for k, no truncation, k − 1 and k + 1. */
+static int tb_reference(const bt_model *M, const bt_data *data, size_t k,
+			double *g[NV], double *dX[NV], double *L)
+{
+	int st;
+	if ((st = bt_gradient(M, data, k, L, g[REF], dX[REF])) != BT_OK ||
+	    (st = bt_gradient(M, data, 0, L, g[FULL], dX[FULL])) != BT_OK ||
+	    (st = bt_gradient(M, data, k > 1 ? k - 1 : 1, L, g[SHORT], dX[SHORT])) != BT_OK ||
+	    (st = bt_gradient(M, data, k + 1, L, g[LONG], dX[LONG])) != BT_OK)
+		return st;
+	if (k == 1) {   /* the window k − 1 = 0 keeps only V and b_y */
+		memset(dX[SHORT], 0, data->T * data->d * sizeof(double));
+		for (size_t i = 0; i < M->type->nblocks; i++)
+			memset(g[SHORT] + M->blocks[i].offset, 0,
+			       M->blocks[i].rows * M->blocks[i].cols * sizeof(double));
+	}
+	return BT_OK;
+}
+
+static int tb_case(report *rep, const shape *sh, size_t c, gsl_rng *rng,
+		   void (*truncated)(const ex_tbptt *, size_t))
+{
+	bt_model *M = NULL;
+	bt_data *data = NULL;
+	double *pool = NULL;
+	int st = random_model(&M, &bt_cell_rnn, sh, grade_seed + 21 + c, rng);
+	if (st == BT_OK)
+		st = random_data(&data, sh, grade_seed + 201 + c);
+	size_t N = M ? M->nparams : 0, NX = sh->T * sh->d, S = M ? M->state_size : 0;
+	size_t C = M ? M->type->cache_size(&M->dims) : 0, T = sh->T;
+	size_t Xs = M ? M->type->scratch_size(&M->dims) : 0;
+	size_t total = NV * (N + NX) + (T + 1) * S + T * C + T * sh->m + Xs + 1 + 2 * S;
+	if (st == BT_OK && !(pool = calloc(total, sizeof(double))))
+		st = BT_ENOMEM;
+	if (st != BT_OK)
+		goto done;
+	double *g[NV], *dX[NV], *p = pool;
+	for (int v = 0; v < NV; v++) {
+		g[v] = p;
+		dX[v] = p + N;
+		p += N + NX;
+	}
+	tb_ctx ctx = {M, data, S, C, p, p + (T + 1) * S, p + (T + 1) * S + T * C,
+		      p + (T + 1) * S + T * C + T * sh->m, g[CHUNK], dX[CHUNK],
+		      NULL, sh->k, 0, 0};
+	double *bufs = ctx.scratch + Xs + 1, L;
+	tb_forward(&ctx);
+	ex_tbptt prob = {T, S, tb_term, tb_step, bufs, bufs + S, &ctx};
+	tb_chunked(&prob, sh->k);
+	if ((st = tb_reference(M, data, sh->k, g, dX, &L)) != BT_OK)
+		goto done;
+	phase('k');
+	ctx.grad = g[STU];
+	ctx.dX = dX[STU];
+	ctx.rep = rep;
+	ctx.budget = 4 * T * (sh->k + 1) + 16;
+	memset(bufs, 0, 2 * S * sizeof(double));
+	truncated(&prob, sh->k);
+	tb_compare(rep, M, T, sh->d, g, dX, 1e-10 * fmax(1, fabs(L)));
+done:
+	free(pool);
+	bt_model_free(M);
+	bt_data_free(data);
+	return st;
+}
+
 static int grade_tbptt(report *rep, void (*truncated)(const ex_tbptt *, size_t))
 {
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	if (!rng)
 		return BT_ENOMEM;
 	gsl_rng_set(rng, grade_seed + 1);
+	for (size_t i = 0; i < rep->nb; i++)
+		rep->b[i].ok = 1;
 	int st = BT_OK;
-	for (size_t c = 0; c < NSHAPES(tbptt_shapes) && st == BT_OK; c++) {
-		const shape *sh = &tbptt_shapes[c];
-		bt_model *M = NULL;
-		bt_data *data = NULL;
-		double *pool = NULL;
-		st = random_model(&M, &bt_cell_rnn, sh, grade_seed + 21 + c, rng);
-		if (st == BT_OK)
-			st = random_data(&data, sh, grade_seed + 201 + c);
-		if (st != BT_OK)
-			goto next;
-		size_t N = M->nparams, NX = sh->T * sh->d, S = M->state_size;
-		size_t C = M->type->cache_size(&M->dims);
-		size_t Xs = M->type->scratch_size(&M->dims), k = sh->k, T = sh->T;
-		/* student, reference (k), full, k − 1, k + 1, chunked */
-		enum { STU, REF, FULL, SHORT, LONG, CHUNK, NV };
-		size_t total = NV * (N + NX) + (T + 1) * S + T * C + T * sh->m +
-			       Xs + 1 + 2 * S;
-		pool = calloc(total, sizeof(double));
-		if (!pool) {
-			st = BT_ENOMEM;
-			goto next;
-		}
-		double *g[NV], *dX[NV], *p = pool;
-		for (int v = 0; v < NV; v++) {
-			g[v] = p;
-			dX[v] = p + N;
-			p += N + NX;
-		}
-		tb_ctx ctx = {M, data, S, C, p, p + (T + 1) * S,
-			      p + (T + 1) * S + T * C, p + (T + 1) * S + T * C + T * sh->m,
-			      NULL, NULL, rep->note, sizeof rep->note};
-		double *bufs = ctx.scratch + Xs + 1;
-		/* the forward pass, kept for the callbacks */
-		bt_step fs = {M, NULL, NULL, ctx.scratch};
-		size_t nb = M->type->nblocks, n = M->dims.n, m = M->dims.m;
-		const double *V = M->theta + M->blocks[nb].offset;
-		const double *by = M->theta + M->blocks[nb + 1].offset;
-		for (size_t t = 1; t <= T; t++) {
-			double *s = ctx.states + t * S, *yh = ctx.out + (t - 1) * m;
-			M->type->forward(&fs, s - S, data->X + (t - 1) * sh->d, s,
-					 ctx.caches + (t - 1) * C);
-			for (size_t i = 0; i < m; i++) {
-				yh[i] = by[i];
-				for (size_t j = 0; j < n; j++)
-					yh[i] += V[i * n + j] * s[j];
-			}
-		}
-		ex_tbptt prob = {T, S, tb_term, tb_step, bufs, bufs + S, &ctx};
-		double L;
-		ctx.grad = g[CHUNK];
-		ctx.dX = dX[CHUNK];
-		tb_chunked(&prob, k);
-		if ((st = bt_gradient(M, data, k, &L, g[REF], dX[REF])) != BT_OK ||
-		    (st = bt_gradient(M, data, 0, &L, g[FULL], dX[FULL])) != BT_OK ||
-		    (k > 1 && (st = bt_gradient(M, data, k - 1, &L, g[SHORT],
-						dX[SHORT])) != BT_OK) ||
-		    /* k − 1 = 0: only the readout's blocks */
-		    (k == 1 && (st = bt_gradient(M, data, 1, &L, g[SHORT],
-						 dX[SHORT])) != BT_OK) ||
-		    (st = bt_gradient(M, data, k + 1, &L, g[LONG], dX[LONG])) != BT_OK)
-			goto next;
-		phase('k');
-		ctx.grad = g[STU];
-		ctx.dX = dX[STU];
-		memset(bufs, 0, 2 * S * sizeof(double));
-		truncated(&prob, k);
-		if (k == 1) {   /* the window k − 1 = 0 keeps only V and b_y */
-			memset(dX[SHORT], 0, NX * sizeof(double));
-			for (size_t i = 0; i < nb; i++)
-				memset(g[SHORT] + M->blocks[i].offset, 0,
-				       M->blocks[i].rows * M->blocks[i].cols *
-					       sizeof(double));
-		}
-		if (c == 0) {
-			for (size_t i = 0; i < M->nblocks; i++)
-				snprintf(rep->b[i].name, 16, "%s", M->blocks[i].name);
-			snprintf(rep->b[M->nblocks].name, 16, "X");
-			rep->nb = M->nblocks + 1;
-			for (size_t i = 0; i < rep->nb; i++)
-				rep->b[i].ok = 1;
-		}
-		double atol = 1e-10 * fmax(1, fabs(L));
-		for (size_t i = 0; i < rep->nb; i++) {
-			size_t off = i < M->nblocks ? M->blocks[i].offset : 0;
-			size_t rows = i < M->nblocks ? M->blocks[i].rows : T;
-			size_t cols = i < M->nblocks ? M->blocks[i].cols : sh->d;
-			size_t cnt = rows * cols;
-			double *base[NV];
-			for (int v = 0; v < NV; v++)
-				base[v] = (i < M->nblocks ? g[v] : dX[v]) + off;
-			gblock *gb = &rep->b[i];
-			int was_ok = gb->ok;
-			gb->ok = 1;
-			compare_exact(gb, base[STU], base[REF], cnt, atol);
-			if (!gb->ok) {
-				double f;
-				unsigned bits = classify(base[STU], base[REF], NULL,
-							 rows, cols, &f);
-				bits &= ~(H_ROWS | H_COLS | H_TRANSPOSE);
-				if (near(base[STU], base[FULL], cnt))
-					bits |= H_FULL;
-				if (near(base[STU], base[SHORT], cnt))
-					bits |= H_SHORT;
-				if (near(base[STU], base[LONG], cnt))
-					bits |= H_LONG;
-				if (near(base[STU], base[CHUNK], cnt))
-					bits |= H_CHUNK;
-				diag_add(&gb->step, bits, 0, 0, 0, f);
-			}
-			gb->ok &= was_ok;
-		}
-next:
-		free(pool);
-		bt_model_free(M);
-		bt_data_free(data);
-	}
+	for (size_t c = 0; c < NSHAPES(tbptt_shapes) && st == BT_OK; c++)
+		st = tb_case(rep, &tbptt_shapes[c], c, rng, truncated);
 	gsl_rng_free(rng);
 	return st;
 }
 
-/* ---- hints and output ----------------------------------------------------------- */
-
-static const char *lowest(const report *rep, unsigned long long mask)
-{
-	for (size_t j = 0; j < rep->ncell; j++)
-		if (mask & (1ull << j))
-			return rep->b[j].name;
-	return mask & (1ull << rep->ncell) ? "every W" : "?";
-}
-
-/* Whether some parameter block is wrong on one step: its δa is wrong, and
- * dx and ds_prev are built from the same δa. */
-static int some_block_wrong(const report *rep)
-{
-	for (size_t j = 0; j < rep->ncell; j++)
-		if (rep->b[j].step.wrong)
-			return 1;
-	return 0;
-}
-
-/* The hint for a vector (dx, δh_{t-1}, δc_{t-1}). */
-static void vector_hint(const report *rep, const diag *g, const char *what,
-			const char *eqname, char *buf, size_t len)
-{
-	unsigned b = g->bits;
-	const char *eq = equation(rep->ex, eqname);
-	char why[200];
-	if (b & H_ZERO)
-		snprintf(why, sizeof why, "nothing added to %s", what);
-	else if (b & H_OVERWRITE)
-		snprintf(why, sizeof why, "%s overwritten instead of added to (use +=)", what);
-	else if (b & H_SIGN)
-		snprintf(why, sizeof why, "%s has the wrong sign", what);
-	else if (b & H_NO_C)
-		snprintf(why, sizeof why, "%s ignores dc_t (the gradient reaching c_t from later steps)", what);
-	else if (b & H_NO_H)
-		snprintf(why, sizeof why, "%s ignores dh_t", what);
-	else if (g->tpath)
-		snprintf(why, sizeof why, "%s uses %s where its transpose belongs "
-			 "(entry (i, j) is at [i * n + j])", what, lowest(rep, g->tpath));
-	else if (g->path)
-		snprintf(why, sizeof why, "%s misses the path through %s: missing a term?", what,
-			 lowest(rep, g->path));
-	else if (b & H_DIRECT)
-		snprintf(why, sizeof why, "%s misses the direct path (the term without a matrix)", what);
-	else if (b & H_FACTOR)
-		snprintf(why, sizeof why, "%s off by a factor %.3g", what, g->factor);
-	else if (some_block_wrong(rep))
-		snprintf(why, sizeof why, "%s is wrong (fix the parameter blocks "
-			 "first: it is built from the same da)", what);
-	else
-		snprintf(why, sizeof why, "%s is wrong", what);
-	if (eq)
-		snprintf(buf, len, "%s; want %s", why, eq);
-	else
-		snprintf(buf, len, "%s", why);
-}
-
-static void state_hint(const report *rep, char *buf, size_t len)
-{
-	char h[400] = "", c[400] = "";
-	if (rep->state[0].wrong)
-		vector_hint(rep, &rep->state[0], "dh_{t-1} (ds_prev)", "h", h, sizeof h);
-	if (rep->state[1].wrong)
-		vector_hint(rep, &rep->state[1], "dc_{t-1} (ds_prev + n)", "c", c, sizeof c);
-	snprintf(buf, len, "%s%s%s", h, h[0] && c[0] ? "; " : "", c);
-}
-
-static void block_hint(const report *rep, size_t i, char *buf, size_t len)
-{
-	const gblock *gb = &rep->b[i];
-	const diag *g = &gb->step;
-	int is_x = !strcmp(gb->name, "X");
-	int state_wrong = rep->state[0].wrong || rep->state[1].wrong;
-	unsigned b = g->bits;
-	char why[300];
-	if (!strcmp(rep->ex, "tbptt")) {
-		if (rep->note[0])
-			snprintf(buf, len, "%s", rep->note);
-		else if (b & H_ZERO)
-			snprintf(buf, len, "nothing added: not implemented yet?");
-		else if (b & H_SIGN)
-			snprintf(buf, len, "sign flipped?");
-		else if (b & H_SHORT)
-			snprintf(buf, len, "window one step too short: the term at t flows "
-				 "back through the k states s_t ... s_{t-k+1}");
-		else if (b & H_LONG)
-			snprintf(buf, len, "window one step too long: s_{t-k} is a constant "
-				 "for the term at t (ds_prev = NULL on the k-th step back)");
-		else if (b & H_CHUNK)
-			snprintf(buf, len, "chunked windows (restarting every k steps): "
-				 "every term needs its own window of k steps");
-		else if (b & H_FULL)
-			snprintf(buf, len, "this is full BPTT: the window of k steps is not applied");
-		else if (b & H_FACTOR)
-			snprintf(buf, len, "off by a factor %.3g", g->factor);
-		else
-			snprintf(buf, len, "wrong: for each t, ds = term(t), then k steps "
-				 "back (fewer near t = 1), zeroing ds_prev before each step");
-		return;
-	}
-	if (rep->forward_changed) {
-		snprintf(buf, len, "the forward step was changed: it is given, restore it");
-		return;
-	}
-	if (!g->wrong) {
-		/* right on one step */
-		if (gb->ok)
-			snprintf(buf, len, "-");
-		else if (state_wrong)
-			snprintf(buf, len, "right on one step, wrong through time: "
-				 "see the note on ds_prev below");
-		else
-			snprintf(buf, len, "right on one step, but not over a sequence "
-				 "(something kept between calls?)");
-		return;
-	}
-	if (is_x) {
-		vector_hint(rep, g, "dx_t", "X", buf, len);
-		return;
-	}
-	const char *eq = equation(rep->ex, gb->name);
-	if (b & H_ZERO)
-		snprintf(why, sizeof why, "nothing added: not implemented yet?");
-	else if (b & H_OVERWRITE)
-		snprintf(why, sizeof why, "overwritten instead of added to: use += (the caller zeroes)");
-	else if (b & H_SIGN)
-		snprintf(why, sizeof why, "sign flipped?");
-	else if (b & H_TRANSPOSE)
-		snprintf(why, sizeof why, "transposed? entry (i, j) is da_i times input j, "
-			 "at [i * cols + j]");
-	else if (g->like)
-		snprintf(why, sizeof why, "this is the gradient of %s: written into the wrong block?",
-			 lowest(rep, g->like));
-	else if (b & H_FACTOR)
-		snprintf(why, sizeof why, "off by a constant factor %.3g", g->factor);
-	else if (b & H_NO_C)
-		snprintf(why, sizeof why, "ignores dc_t, the gradient reaching c_t from later "
-			 "steps: missing a term from the gate?");
-	else if (b & H_NO_H)
-		snprintf(why, sizeof why, "ignores dh_t: missing a term from the gate?");
-	else if (b & H_ROWS)
-		snprintf(why, sizeof why, "each unit's da off by its own factor: missing a "
-			 "term from the gate (or its derivative)?");
-	else if (b & H_COLS)
-		snprintf(why, sizeof why, "da is right but it multiplies the wrong vector");
-	else
-		snprintf(why, sizeof why, "wrong");
-	if (gb->ok)
-		snprintf(buf, len, "passes the checker, but one step from a random state "
-			 "differs from the library's: %s", why);
-	else if (eq)
-		snprintf(buf, len, "%s; want %s", why, eq);
-	else
-		snprintf(buf, len, "%s", why);
-}
-
-typedef struct {
-	const report *rep;
-} result_ctx;
-
-static int write_result(FILE *f, const void *vctx)
-{
-	const report *rep = ((const result_ctx *)vctx)->rep;
-	size_t pass = 0;
-	fprintf(f, "# bptt grade: exercise %s, file %s\n", rep->ex, rep->file);
-	for (size_t i = 0; i < rep->nb; i++) {
-		fprintf(f, "block %s %.6g %s\n", rep->b[i].name, rep->b[i].max_rel,
-			rep->b[i].ok ? "PASS" : "FAIL");
-		pass += rep->b[i].ok != 0;
-	}
-	fprintf(f, "score %zu/%zu\n", pass, rep->nb);
-	return ferror(f) ? BT_EIO : BT_OK;
-}
-
-static int save(const report *rep, const char *path)
-{
-	result_ctx ctx = {rep};
-	bt_error err;
-	memset(&err, 0, sizeof err);
-	int st = bt_write_atomic(path, write_result, &ctx, &err);
-	if (st != BT_OK) {
-		fprintf(stderr, "grade: cannot write %s: %s\n", path,
-			err.msg[0] ? err.msg : bt_strerror(st));
-		return 2;
-	}
-	return 0;
-}
-
-static void print_table(const report *rep)
-{
-	size_t pass = 0;
-	int w = 5;
-	for (size_t i = 0; i < rep->nb; i++)
-		if ((int)strlen(rep->b[i].name) > w)
-			w = (int)strlen(rep->b[i].name);
-	printf("%-*s  %-13s %-6s %s\n", w, "block", "max_rel_error", "result", "hint");
-	for (size_t i = 0; i < rep->nb; i++) {
-		char hint[800];
-		block_hint(rep, i, hint, sizeof hint);
-		int quiet = rep->b[i].ok && !rep->b[i].step.wrong;
-		printf("%-*s  %-13.3g %s%s%s\n", w, rep->b[i].name, rep->b[i].max_rel,
-		       rep->b[i].ok ? "PASS" : "FAIL", quiet ? "" : "   ",
-		       quiet ? "" : hint);
-		pass += rep->b[i].ok != 0;
-	}
-	if (strcmp(rep->ex, "tbptt") && !rep->forward_changed &&
-	    (rep->state[0].wrong || rep->state[1].wrong)) {
-		char s[800];
-		state_hint(rep, s, sizeof s);
-		printf("note: %s (over a sequence every block depends on it)\n", s);
-	}
-	if (rep->note[0])
-		printf("note: %s\n", rep->note);
-	if (rep->null_differs)
-		printf("note: with ds_prev = NULL and dx = NULL the parameter gradients "
-		       "differ (NULL means: do not compute that one, not: change the others)\n");
-	printf("\nscore %zu/%zu: ", pass, rep->nb);
-	if (pass == rep->nb) {
-		printf("PASS, every block agrees\n");
-		return;
-	}
-	printf("FAIL in");
-	int all_zero = 1;
-	for (size_t i = 0; i < rep->nb; i++)
-		if (!rep->b[i].ok) {
-			printf(" %s", rep->b[i].name);
-			all_zero &= rep->b[i].step.wrong && (rep->b[i].step.bits & H_ZERO);
-		}
-	printf("\n");
-	if (all_zero && pass == 0 && !rep->forward_changed)
-		printf("nothing is implemented yet: every gradient is zero (the TODO in %s)\n",
-		       rep->file);
-}
-
-/* ---- main ------------------------------------------------------------------------ */
+/* ---- arguments ---------------------------------------------------------------- */
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: grade [--exercise NAME] [--file PATH] [--result FILE] [--seed N]\n\n"
+		"usage: grade [--exercise NAME] [--file PATH] [--result FILE] [--seed N]\n"
+		"             [--mode derive|guided] [--hints 0..3]\n"
+		"             [--format text|gradescope|junit] [--asan PATH]\n\n"
 		"Grades the exercise file this program was linked with (make grade\n"
-		"EX=NAME [STUDENT=file.c] builds and runs it). Every block of the\n"
-		"gradient is checked against finite differences of the loss (the\n"
-		"truncated-BPTT exercise: against the library's truncated gradient);\n"
-		"a failing block gets a hint from comparing one step with the\n"
-		"library's own cell.\n\n"
+		"EX=NAME [STUDENT=file.c] builds and runs it): each output of one step\n"
+		"of the backward pass against the library's cell, and every block of\n"
+		"the whole-sequence gradient against finite differences of the loss\n"
+		"(the truncated-BPTT exercise: against the library's truncated\n"
+		"gradient). A failing part gets a hint.\n\n"
 		"  --exercise NAME  refuse to grade unless the file is this exercise\n"
 		"  --file PATH      the file's name, for the messages\n"
-		"  --result FILE    the machine-readable result (default grade-NAME.txt):\n"
-		"                   lines 'block NAME MAX_REL_ERROR PASS|FAIL', then\n"
-		"                   'score PASSED/TOTAL'\n"
-		"  --seed N         other random models (default 20240607)\n\n"
-		"Exit status: 0 every block passes, 1 some fail (or the code crashed),\n"
-		"2 bad arguments, a record that is not the exercise's, or an unwritable\n"
-		"result file.\n");
+		"  --result FILE    the result file (default grade-NAME.txt, results.json\n"
+		"                   for gradescope, grade-NAME.xml for junit)\n"
+		"  --seed N         other random models (default 20240607)\n"
+		"  --mode M         derive (default) or guided: recorded in the result\n"
+		"  --hints L        0 PASS/FAIL only, 1 the kind of mistake (default),\n"
+		"                   2 also which term of which equation, 3 also the\n"
+		"                   equation\n"
+		"  --format F       text (default), gradescope (results.json) or junit\n"
+		"  --asan PATH      the same file built with AddressSanitizer: a crash is\n"
+		"                   run again with it to name the file:line\n\n"
+		"Exit status: 0 full marks, 1 anything less (a crash, an endless loop or\n"
+		"an exit of the code under test included), 2 bad arguments, a record that\n"
+		"is not the exercise's, or an unwritable result file.\n");
+}
+
+typedef struct {
+	const char *want, *file, *result, *asan;
+	int diagnose;
+} args;
+
+static int pick(const char *v, const char *const *names, int n, int *out)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(v, names[i])) {
+			*out = i;
+			return 1;
+		}
+	return 0;
+}
+
+/* Returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, args *a, report *rep)
+{
+	static const char *const modes[] = {"derive", "guided"};
+	static const char *const fmts[] = {"text", "gradescope", "junit"};
+	static const char *const levels[] = {"0", "1", "2", "3"};
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		int ok = 1;
+		if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
+			usage(stdout);
+			return 0;
+		}
+		if (!strcmp(o, "--diagnose")) {
+			a->diagnose = 1;
+			continue;
+		}
+		if (!v || strncmp(o, "--", 2)) {
+			fprintf(stderr, "grade: %s: %s\n", o, o[0] == '-' ? "missing value"
+				: "unexpected argument");
+			usage(stderr);
+			return 2;
+		}
+		i++;
+		if (!strcmp(o, "--exercise"))
+			a->want = v;
+		else if (!strcmp(o, "--file"))
+			a->file = v;
+		else if (!strcmp(o, "--result"))
+			a->result = v;
+		else if (!strcmp(o, "--asan"))
+			a->asan = v;
+		else if (!strcmp(o, "--mode"))
+			ok = pick(v, modes, 2, &rep->mode);
+		else if (!strcmp(o, "--format"))
+			ok = pick(v, fmts, 3, &rep->format);
+		else if (!strcmp(o, "--hints"))
+			ok = pick(v, levels, 4, &rep->hints);
+		else if (!strcmp(o, "--seed")) {
+			char *end;
+			errno = 0;
+			grade_seed = strtoul(v, &end, 10);
+			ok = !(errno || end == v || *end || v[0] == '-');
+		} else {
+			fprintf(stderr, "grade: %s: unknown option\n", o);
+			usage(stderr);
+			return 2;
+		}
+		if (!ok) {
+			fprintf(stderr, "grade: %s %s: not one of the values --help lists\n", o, v);
+			return 2;
+		}
+	}
+	return -1;
 }
 
 /* The blocks the exercise grades, before anything of the student's runs. */
@@ -1145,206 +1331,409 @@ static int expected_blocks(report *rep, const bt_cell_type *type)
 	int st = bt_model_alloc(&M, type, dm, BT_ACT_TANH);
 	if (st != BT_OK)
 		return st;
-	size_t nb = type == &bt_cell_rnn && !strcmp(rep->ex, "tbptt")
-			    ? M->nblocks : type->nblocks;
+	size_t nb = !strcmp(rep->ex, "tbptt") ? M->nblocks : type->nblocks;
 	for (size_t i = 0; i < nb; i++)
-		snprintf(rep->b[i].name, 16, "%s", M->blocks[i].name);
-	snprintf(rep->b[nb].name, 16, "X");
+		snprintf(rep->b[i].name, sizeof rep->b[i].name, "%s", M->blocks[i].name);
+	snprintf(rep->b[nb].name, sizeof rep->b[nb].name, "X");
 	rep->nb = nb + 1;
 	rep->ncell = type->nblocks;
+	rep->has_c = M->state_size > dm.n;
+	rep->local = strcmp(rep->ex, "tbptt") != 0;
+	/* the orthogonal exercise grades A only: the rest is given code */
+	int fin = !strcmp(rep->ex, "orthogonal");
+	if (fin)
+		rep->nb = 1;
+	rep->nlocal = !rep->local ? 0 : fin ? 1 : rep->nb;
+	rep->nstate = !rep->local || fin ? 0 : rep->has_c ? 2 : 1;
+	if (!strcmp(rep->ex, "attention"))
+		rep->nstate = 3;
 	bt_model_free(M);
 	return BT_OK;
 }
+
+/* The exercise's reference record, or NULL after a message. */
+static const bt_cell_type *check_exercise(const ex_exercise *ex, const char *file,
+					  const char *ename)
+{
+	char msg[256];
+	if (!strcmp(ename, "tbptt")) {
+		if (!ex->truncated) {
+			fprintf(stderr, "grade: %s: student_exercise.truncated is NULL\n", file);
+			return NULL;
+		}
+		return &bt_cell_rnn;
+	}
+	const bt_cell_type *ref = bt_cell_lookup(ename);
+	int fin = !strcmp(ename, "orthogonal"), att = !strcmp(ename, "attention");
+	if (!ref || (strcmp(ename, "rnn") && strcmp(ename, "gru") && strcmp(ename, "lstm") &&
+		     !fin && !att)) {
+		fprintf(stderr, "grade: %s: unknown exercise '%s' (rnn, gru, lstm, "
+			"orthogonal, attention, tbptt)\n", file, ename);
+		return NULL;
+	}
+	const bt_cell_type *c = ex->cell;
+	if (!c) {
+		fprintf(stderr, "grade: %s: student_exercise.cell is NULL\n", file);
+		return NULL;
+	}
+	if (!c->backward || !c->forward || !c->layout || !c->state_size ||
+	    !c->cache_size || !c->scratch_size ||
+	    (fin && (!c->prepare || !c->finish || !c->aux_size)) ||
+	    (att && (!c->readout_forward || !c->readout_backward ||
+		     !c->readout_scratch_size))) {
+		fprintf(stderr, "grade: %s: the record lacks forward, backward, "
+			"layout or a size function%s\n", file,
+			fin ? " (or prepare, finish, aux_size)" :
+			att ? " (or the readout functions)" : "");
+		return NULL;
+	}
+	if (!same_layout(c, ref, msg, sizeof msg)) {
+		fprintf(stderr, "grade: %s: the record's layout is not the %s exercise's: "
+			"%s (the layout is given: restore it)\n", file, ename, msg);
+		return NULL;
+	}
+	return ref;
+}
+
+/* ---- the child, and watching it ------------------------------------------------ */
 
 static const char *phase_text(char c)
 {
 	switch (c) {
 	case 'n':
-		return "while calling your backward with ds_prev = NULL and dx = NULL "
-		       "(allowed: they mean 'not needed'; check before writing)";
+		return "while calling your backward with ds_prev = NULL and dx = NULL";
 	case 's':
 		return "while running one step of your backward";
 	case 'f':
 		return "while the checker ran your backward over sequences";
 	case 'k':
 		return "while running your truncated loop";
+	case 'F':
+		return "while running your finish (dL/dW to dL/dA)";
+	case 'R':
+		return "while calling your readout backward with dX = NULL";
+	case 'r':
+		return "while running your readout backward (the direct part) once";
 	default:
 		return "before your code ran";
 	}
 }
 
-int main(int argc, char **argv)
+static int run_grading(report *rep, const ex_exercise *ex, const bt_cell_type *ref)
 {
-	const char *want = NULL, *file = "(linked exercise file)", *result = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			usage(stdout);
-			return 0;
-		}
-		if ((!strcmp(a, "--exercise") || !strcmp(a, "--file") ||
-		     !strcmp(a, "--result") || !strcmp(a, "--seed")) && i + 1 < argc) {
-			const char *v = argv[++i];
-			char *end;
-			if (!strcmp(a, "--exercise"))
-				want = v;
-			else if (!strcmp(a, "--file"))
-				file = v;
-			else if (!strcmp(a, "--result"))
-				result = v;
-			else {
-				errno = 0;
-				grade_seed = strtoul(v, &end, 10);
-				if (errno || end == v || *end || v[0] == '-') {
-					fprintf(stderr, "grade: --seed %s: not a whole number\n", v);
-					return 2;
-				}
-			}
-			continue;
-		}
-		fprintf(stderr, "grade: %s: %s\n", a,
-			a[0] == '-' && a[1] == '-' ? "unknown option or missing value"
-						   : "unexpected argument");
-		usage(stderr);
-		return 2;
-	}
-	const ex_exercise *ex = &student_exercise;
-	static report rep;
-	rep.ex = ex->name ? ex->name : "?";
-	rep.file = file;
-	if (want && strcmp(want, rep.ex)) {
-		fprintf(stderr, "grade: %s is the '%s' exercise, not '%s'\n", file,
-			rep.ex, want);
-		return 2;
-	}
-	const bt_cell_type *ref = NULL;
-	int is_tbptt = !strcmp(rep.ex, "tbptt");
-	if (is_tbptt) {
-		if (!ex->truncated) {
-			fprintf(stderr, "grade: %s: student_exercise.truncated is NULL\n", file);
-			return 2;
-		}
-		ref = &bt_cell_rnn;
-	} else {
-		ref = bt_cell_lookup(rep.ex);
-		char msg[256];
-		if (!ref || (strcmp(rep.ex, "rnn") && strcmp(rep.ex, "gru") &&
-			     strcmp(rep.ex, "lstm"))) {
-			fprintf(stderr, "grade: %s: unknown exercise '%s' (rnn, gru, "
-				"lstm, tbptt)\n", file, rep.ex);
-			return 2;
-		}
-		if (!ex->cell) {
-			fprintf(stderr, "grade: %s: student_exercise.cell is NULL\n", file);
-			return 2;
-		}
-		if (!ex->cell->backward || !ex->cell->forward || !ex->cell->layout ||
-		    !ex->cell->state_size || !ex->cell->cache_size ||
-		    !ex->cell->scratch_size) {
-			fprintf(stderr, "grade: %s: the record lacks forward, backward, "
-				"layout or a size function\n", file);
-			return 2;
-		}
-		if (!same_layout(ex->cell, ref, msg, sizeof msg)) {
-			fprintf(stderr, "grade: %s: the record's layout is not the %s "
-				"exercise's: %s (the layout is given: restore it)\n",
-				file, rep.ex, msg);
-			return 2;
-		}
-	}
-	char defpath[64];
-	if (!result) {
-		snprintf(defpath, sizeof defpath, "grade-%s.txt", rep.ex);
-		result = defpath;
-	}
-	if (expected_blocks(&rep, is_tbptt ? &bt_cell_rnn : ref) != BT_OK) {
-		fprintf(stderr, "grade: out of memory\n");
-		return 2;
-	}
-	printf("grading the %s exercise: %s\n", rep.ex, file);
-	if (is_tbptt)
-		printf("  %zu tanh RNNs (T = 1 to 9, k = 1 to 9, masks), every block\n"
-		       "  against the library's truncated gradient bt_gradient(..., k, ...)\n\n",
-		       NSHAPES(tbptt_shapes));
-	else
-		printf("  %zu random models (T = 1 to 9, masks), every block against finite\n"
-		       "  differences of the loss; hints from one step against the library's %s\n\n",
-		       NSHAPES(cell_shapes), rep.ex);
-	fflush(stdout);
+	return !strcmp(rep->ex, "tbptt") ? grade_tbptt(rep, ex->truncated)
+					 : grade_cell(rep, ex->cell, ref);
+}
 
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Waits for the child; stops it when it makes no progress for HANG_SECONDS
+ * or runs longer than TIME_LIMIT. Returns 0, or 1 (hung), 2 (too long). */
+static int watch(pid_t pid, int *status)
+{
+	unsigned long last = chan->beat;
+	double t0 = now(), tb = t0;
+	int stopped = 0;
+	for (;;) {
+		pid_t w = waitpid(pid, status, stopped ? 0 : WNOHANG);
+		if (w == pid)
+			return stopped;
+		if (w < 0 && errno != EINTR) {
+			*status = 0;
+			return stopped;
+		}
+		if (stopped)
+			continue;
+		struct timespec ts = {0, 20 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		double t = now();
+		if (chan->beat != last) {
+			last = chan->beat;
+			tb = t;
+		}
+		if (t - tb > HANG_SECONDS || t - t0 > TIME_LIMIT) {
+			stopped = t - tb > HANG_SECONDS ? 1 : 2;
+			kill(pid, SIGKILL);
+		}
+	}
+}
+
+static unsigned long long draw_token(void)
+{
+	unsigned long long t = 0;
+	while (t == 0)
+		if (getrandom(&t, sizeof t, 0) != (ssize_t)sizeof t)
+			t = (unsigned long long)now() * 2654435761ULL ^ (unsigned long long)getpid();
+	return t;
+}
+
+/* The report the child published, if it is complete and is the one this
+ * run asked for. */
+static int accept_report(const report *want, int status)
+{
+	if (__atomic_load_n(&chan->done, __ATOMIC_SEQ_CST) != run_token ||
+	    !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return 0;
+	const report *got = &chan->rep;
+	if (chan->error)
+		return 1;
+	if (got->nb != want->nb)
+		return 0;
+	for (size_t i = 0; i < want->nb; i++)
+		if (strcmp(got->b[i].name, want->b[i].name))
+			return 0;
+	return 1;
+}
+
+/* ---- what went wrong: AddressSanitizer's word ---------------------------------- */
+
+/* The first "NAME:LINE" of the student's file in the report. */
+static int find_location(const char *text, const char *base, char *out, size_t len)
+{
+	size_t bl = strlen(base);
+	for (const char *p = strstr(text, base); p; p = strstr(p + 1, base)) {
+		if (p > text && p[-1] != '/' && p[-1] != ' ' && p[-1] != '(')
+			continue;
+		if (p[bl] != ':' || p[bl + 1] < '0' || p[bl + 1] > '9')
+			continue;
+		snprintf(out, len, "%.*s:%ld", (int)(bl > 200 ? 200 : bl), base,
+			 strtol(p + bl + 1, NULL, 10));
+		return 1;
+	}
+	return 0;
+}
+
+static void fault_kind(const char *text, const char *phase, char *out, size_t len)
+{
+	const char *p;
+	int write = strstr(text, "WRITE") != NULL;
+	const char *acc = write ? "a write" : "a read";
+	if ((p = strstr(text, "runtime error: "))) {
+		p += strlen("runtime error: ");
+		snprintf(out, len, "undefined behaviour: %.*s%s", (int)strcspn(p, "\n"), p,
+			 strstr(text, "null pointer") && phase && phase[0] == 'n'
+				 ? " (ds_prev or dx is NULL here, which is allowed: it means "
+				   "'not needed'; check before writing)" : "");
+	} else if (strstr(text, "stack-overflow")) {
+		snprintf(out, len, "stack overflow: a recursion that never ends, or a huge local array?");
+	} else if ((p = strstr(text, "-buffer-overflow"))) {
+		const char *r = strstr(text, "-byte region");
+		long size = 0;
+		if (r) {
+			while (r > text && r[-1] >= '0' && r[-1] <= '9')
+				r--;
+			size = strtol(r, NULL, 10);
+		}
+		int before = strstr(text, "to the left of") || strstr(text, "bytes before");
+		snprintf(out, len, "%s %s a %ld-byte %s (an index out of range: check "
+			 "the loop bounds and the strides, e.g. [i * d + j] for U)", acc,
+			 before ? "before the start of" : "past the end of", size,
+			 strstr(text, "stack-buffer") ? "local array" : "buffer");
+	} else if (strstr(text, "SEGV on unknown address")) {
+		const char *a = strstr(text, "address ");
+		unsigned long addr = a ? strtoul(a + 8, NULL, 16) : 1;
+		if (addr < 4096 || strstr(text, "zero page"))
+			snprintf(out, len, "%s through a NULL pointer%s", acc, phase &&
+				 phase[0] == 'n' ? " (ds_prev or dx is NULL here, which is "
+				 "allowed: it means 'not needed'; check before writing)" : "");
+		else
+			snprintf(out, len, "%s at a wild address (an index far out of "
+				 "range, or a pointer not set?)", acc);
+	} else if (strstr(text, "ABRT")) {
+		snprintf(out, len, "abort() was called (a failed assert?)");
+	} else if (strstr(text, "FPE")) {
+		snprintf(out, len, "an arithmetic fault (an integer division by zero?)");
+	} else if ((p = strstr(text, "ERROR: AddressSanitizer: "))) {
+		p += strlen("ERROR: AddressSanitizer: ");
+		snprintf(out, len, "%.*s", (int)strcspn(p, " \n"), p);
+	} else {
+		out[0] = 0;
+	}
+}
+
+/* Runs the AddressSanitizer build on the same file; its report on stderr
+ * says where and what. */
+static void asan_diagnose(const char *asan, const report *rep, char ph,
+			  char *out, size_t len)
+{
+	out[0] = 0;
 	int fds[2];
-	if (pipe(fds) != 0) {
-		perror("grade: pipe");
+	if (!asan || access(asan, X_OK) != 0 || pipe(fds) != 0)
+		return;
+	char seed[32], phs[2] = {ph, 0};
+	snprintf(seed, sizeof seed, "%lu", grade_seed);
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int nul = open("/dev/null", O_WRONLY);
+		dup2(nul, 1);
+		dup2(fds[1], 2);
+		close(fds[0]);
+		setenv("ASAN_OPTIONS", "detect_leaks=0:handle_abort=1:handle_sigfpe=1:"
+		       "handle_sigill=1:symbolize=1:exitcode=99", 1);
+		setenv("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1", 1);
+		execl(asan, asan, "--exercise", rep->ex, "--file", rep->file, "--seed",
+		      seed, "--diagnose", (char *)NULL);
+		_exit(127);
+	}
+	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		return;
+	}
+	static char text[65536];
+	size_t got = 0;
+	ssize_t r;
+	double t0 = now();
+	while (got + 1 < sizeof text && (r = read(fds[0], text + got, sizeof text - 1 - got)) != 0) {
+		if (r < 0 && errno != EINTR)
+			break;
+		got += r > 0 ? (size_t)r : 0;
+		if (now() - t0 > 60)
+			break;
+	}
+	text[got] = 0;
+	close(fds[0]);
+	kill(pid, SIGKILL);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	const char *base = strrchr(rep->file, '/') ? strrchr(rep->file, '/') + 1 : rep->file;
+	char loc[256] = "", kind[300];
+	fault_kind(text, phs, kind, sizeof kind);
+	if (!kind[0])
+		return;
+	if (find_location(text, base, loc, sizeof loc))
+		snprintf(out, len, "%s: %s", loc, kind);
+	else
+		snprintf(out, len, "%s (not in a line of %s: in a function it called?)",
+			 kind, base);
+}
+
+/* The child did not finish: why, in rep->crash; every part fails. */
+static void explain_failure(report *rep, int status, int stopped, char ph,
+			    const char *asan)
+{
+	char where[400] = "";
+	if (stopped == 1)
+		snprintf(rep->crash, sizeof rep->crash, "your code made no progress for "
+			 "%d s %s: an endless loop?", HANG_SECONDS, phase_text(ph));
+	else if (stopped == 2)
+		snprintf(rep->crash, sizeof rep->crash, "your code ran longer than %d s "
+			 "%s: an endless loop?", TIME_LIMIT, phase_text(ph));
+	else if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		if (sig != SIGKILL)
+			asan_diagnose(asan, rep, ph, where, sizeof where);
+		snprintf(rep->crash, sizeof rep->crash, "your code was ended by signal %d "
+			 "(SIG%s, %s) %s%s%s%s", sig, sigabbrev_np(sig) ? sigabbrev_np(sig) : "?",
+			 strsignal(sig), phase_text(ph), where[0] ? "\n      " : "", where,
+			 sig == SIGKILL ? "\n      (SIGKILL: too much memory, or a kill)" :
+			 where[0] || asan ? "" : "\n      (make grade ... SANITIZE=1 shows where)");
+	} else if (WIFEXITED(status)) {
+		if (WEXITSTATUS(status) == 99 || WEXITSTATUS(status) == 1)
+			asan_diagnose(asan, rep, ph, where, sizeof where);
+		if (where[0])   /* a sanitizer in this build stopped it */
+			snprintf(rep->crash, sizeof rep->crash, "your code crashed "
+				 "(AddressSanitizer or UBSan stopped it, exit status %d) %s\n      %s",
+				 WEXITSTATUS(status), phase_text(ph), where);
+		else
+			snprintf(rep->crash, sizeof rep->crash, "your code ended the program "
+				 "(exit status %d, without a complete result) %s",
+				 WEXITSTATUS(status), phase_text(ph));
+	} else {
+		snprintf(rep->crash, sizeof rep->crash, "the grading stopped %s", phase_text(ph));
+	}
+	for (size_t i = 0; i < rep->nb; i++) {
+		rep->b[i].ok = 0;
+		rep->b[i].max_rel = INFINITY;
+		rep->b[i].step.wrong = 1;
+		rep->b[i].step.bits = 0;
+	}
+	rep->state[0].wrong = rep->state[1].wrong = 1;
+}
+
+/* ---- main ------------------------------------------------------------------------ */
+
+/* Grades in a child; fills rep (complete, or failing with the reason).
+ * Returns -1, or an exit status (the grader's own failure). */
+static int grade_in_child(report *rep, const ex_exercise *ex,
+			  const bt_cell_type *ref, const char *asan)
+{
+	chan = mmap(NULL, sizeof *chan, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (chan == MAP_FAILED) {
+		perror("grade: mmap");
 		return 2;
 	}
+	memset(chan, 0, sizeof *chan);
+	run_token = draw_token();
+	fflush(stdout);
 	pid_t pid = fork();
 	if (pid < 0) {
 		perror("grade: fork");
 		return 2;
 	}
-	if (pid == 0) {
-		close(fds[0]);
-		progress_fd = fds[1];
-		alarm(TIME_LIMIT);
-		int st = is_tbptt ? grade_tbptt(&rep, ex->truncated)
-				  : grade_cell(&rep, ex->cell, ref);
-		if (st != BT_OK) {
-			fprintf(stderr, "grade: %s\n", bt_strerror(st));
-			exit(2);
-		}
-		print_table(&rep);
-		int rc = save(&rep, result);
-		if (rc == 0) {
-			printf("result: %s\n", result);
-			rc = 1;
-			for (size_t i = 0; i < rep.nb; i++)
-				if (!rep.b[i].ok)
-					break;
-				else if (i + 1 == rep.nb)
-					rc = 0;
-		}
-		fflush(stdout);
-		phase('d');
-		close(fds[1]);
-		exit(rc);
-	}
-	close(fds[1]);
-	char last = 0, c;
-	while (1) {
-		ssize_t r = read(fds[0], &c, 1);
-		if (r == 1)
-			last = c;
-		else if (r == 0 || errno != EINTR)
-			break;
-	}
-	close(fds[0]);
+	if (pid == 0)
+		publish(rep, run_grading(rep, ex, ref));
 	int status = 0;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (last == 'd' && WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
-		return 2;   /* the grader's own failure; the child said why */
-	/* the student's code crashed or ran too long: everything fails */
-	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
-		printf("FAIL: your code ran longer than %d s %s: an endless loop?\n",
-		       TIME_LIMIT, phase_text(last));
-	else if (WIFSIGNALED(status))
-		printf("FAIL: your code crashed (%s) %s: %s\n"
-		       "      (make grade EX=%s SANITIZE=1 shows where)\n",
-		       strsignal(WTERMSIG(status)), phase_text(last),
-		       last == 'n' ? "writing through a NULL pointer?"
-				   : "an index out of range?", rep.ex);
-	else
-		printf("FAIL: your code stopped the grader (exit status %d) %s\n",
-		       WEXITSTATUS(status), phase_text(last));
-	for (size_t i = 0; i < rep.nb; i++) {
-		rep.b[i].ok = 0;
-		rep.b[i].max_rel = INFINITY;
+	int stopped = watch(pid, &status);
+	if (!stopped && accept_report(rep, status)) {
+		if (chan->error) {
+			fprintf(stderr, "grade: %s\n", bt_strerror(chan->error));
+			return 2;
+		}
+		const char *e = rep->ex, *f = rep->file;
+		memcpy(rep, &chan->rep, sizeof *rep);
+		rep->ex = e;
+		rep->file = f;
+		return -1;
 	}
-	printf("score 0/%zu: FAIL\n", rep.nb);
-	int rc = save(&rep, result);
-	if (rc == 0)
-		printf("result: %s\n", result);
-	return rc ? rc : 1;
+	explain_failure(rep, status, stopped, chan->phase, asan);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	static report rep;
+	args a = {NULL, "(linked exercise file)", NULL, NULL, 0};
+	rep.hints = 1;
+	int rc = parse_args(argc, argv, &a, &rep);
+	if (rc >= 0)
+		return rc;
+	const ex_exercise *ex = &student_exercise;
+	rep.ex = ex->name ? ex->name : "?";
+	rep.file = a.file;
+	if (a.want && strcmp(a.want, rep.ex)) {
+		fprintf(stderr, "grade: %s is the '%s' exercise, not '%s'\n", a.file,
+			rep.ex, a.want);
+		return 2;
+	}
+	const bt_cell_type *ref = check_exercise(ex, a.file, rep.ex);
+	if (!ref)
+		return 2;
+	if (expected_blocks(&rep, ref) != BT_OK) {
+		fprintf(stderr, "grade: out of memory\n");
+		return 2;
+	}
+	if (a.diagnose)   /* under AddressSanitizer, to crash where the child did */
+		return run_grading(&rep, ex, ref) == BT_OK ? 0 : 2;
+	char defpath[64];
+	const char *result = a.result ? a.result
+				      : grade_default_result(&rep, defpath, sizeof defpath);
+	printf("grading the %s exercise (%s mode): %s\n", rep.ex,
+	       rep.mode == MODE_GUIDED ? "guided" : "derive", a.file);
+	if ((rc = grade_in_child(&rep, ex, ref, a.asan)) >= 0)
+		return rc;
+	grade_print(&rep);
+	if (grade_save(&rep, result) != 0)
+		return 2;
+	printf("result: %s\n", result);
+	size_t max, got = grade_points(&rep, &max);
+	return got == max ? 0 : 1;
 }
