@@ -20,26 +20,48 @@
 # (|printed − written| at most half a unit of the last written digit). A
 # third field widens that, `| ±0.3` or `| ±20%`, for the few numbers that
 # depend on the machine (timings), or makes the written number a bound,
-# `| ≤` (|printed| ≤ written: "round-off, below 1e-13"). Each distinct command runs once, JOBS at
-# a time (default 2). Prints "ok - …"/"not ok - …" per quoted number and
-# "quotes: N passed, M failed". Without FILE arguments: lessons/*.md and
-# lessons/teacher/*.md. QUOTES_SHOW=1 prints every written and printed value.
+# `| ≤` (|printed| ≤ written: "round-off, below 1e-13"). Each distinct
+# command runs once, JOBS at a time (default 2). Prints "ok - …"/"not ok -
+# …" per quoted number and "quotes: N passed, M failed". Without FILE
+# arguments: lessons/*.md and lessons/teacher/*.md, and also that
+# lessons/teacher/NN_name.md has a "## Exercise N" for every exercise of
+# lessons/NN_name.md (QUOTES_COVERAGE=1: that check with FILE arguments
+# too). QUOTES_SHOW=1 prints every written and printed value.
 set -u
 B=${1:-build}
 BPTT=${2:-./bptt}
 shift $(( $# > 2 ? 2 : $# ))
 cd "$(dirname "$0")/.." || exit 2
-if [ $# = 0 ]; then set -- lessons/*.md lessons/teacher/*.md; fi
+coverage=${QUOTES_COVERAGE:-0}
+if [ $# = 0 ]; then set -- lessons/*.md lessons/teacher/*.md; coverage=1; fi
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-exec perl -x "$0" "$B" "$BPTT" "$tmp" "${JOBS:-2}" "$@"
+exec perl -x "$0" "$B" "$BPTT" "$tmp" "${JOBS:-2}" "$coverage" "$@"
 #!perl
 use strict;
 use warnings;
 
-my ($build, $bptt, $tmp, $jobs, @files) = @ARGV;
+my ($build, $bptt, $tmp, $jobs, $coverage, @files) = @ARGV;
 my ($passed, $failed) = (0, 0);
 sub ok  { print "ok - $_[0]\n"; $passed++; }
 sub bad { print "not ok - $_[0]\n"; print "# $_[1]\n" if defined $_[1]; $failed++; }
+
+# the guide answers every exercise: lessons/NN_name.md's numbered items
+# under "## Exercises" against the "## Exercise N" headings of
+# lessons/teacher/NN_name.md
+if ($coverage) {
+	for my $lesson (sort glob 'lessons/[0-9][0-9]_*.md') {
+		(my $guide = $lesson) =~ s{^lessons/}{lessons/teacher/};
+		my ($n, $in) = (0, 0);
+		open my $fh, '<', $lesson or next;
+		while (<$fh>) { $in = 1 if /^## Exercises/; $in = 0 if /^## / && !/^## Exercises/; $n++ if $in && /^\d+\. /; }
+		close $fh;
+		my %have;
+		if (open my $g, '<', $guide) { while (<$g>) { $have{$1} = 1 if /^## Exercise (\d+)\b/; } close $g; }
+		my @missing = grep { !$have{$_} } 1 .. $n;
+		if (@missing) { bad("$guide answers the $n exercises of $lesson", "missing: @missing"); }
+		else { ok("$guide answers the $n exercises of $lesson"); }
+	}
+}
 
 # a number as written in the texts: optional minus (ASCII or U+2212),
 # digits, an optional fraction and an optional exponent
