@@ -52,11 +52,12 @@ do for [p=1:np] {
 	set title sprintf("T = %s", T)
 	if (p == np) { set key at screen 0.88, 0.84 left top box } else { unset key }
 	if (p > 1) { unset ylabel }
-	plot baseline with lines dt 2 lw 1.5 lc rgb "black" title "baseline 1/6", \
-	     target with lines dt 3 lw 1.5 lc rgb "black" title sprintf("target %g", target), \
-	     for [i=1:words(As)] f index word(As, i)."-".T using 1:3 with linespoints pi 6 pt (i + 3) ps 0.8 \
+	# the curves first, the reference lines over them
+	plot for [i=1:words(As)] f index word(As, i)."-".T using 1:3 with linespoints pi 6 pt (i + 3) ps 0.8 \
 	        lw 2 lc rgb colour(word(As, i)) title word(As, i), \
+	     baseline with lines dt 2 lw 2 lc rgb "black" title "baseline 1/6", \
 	     (has(As, "linear") ? linfloor(T + 0) : NaN) with lines dt (8,4) lw 2.5 lc rgb colour("linear") \
-	        title "linear floor"
+	        title "linear floor", \
+	     target with lines dt 3 lw 1.5 lc rgb "black" title sprintf("target %g", target)
 }
 unset multiplot
