@@ -142,7 +142,7 @@ int main(int argc, char **argv)
 
 	printf("Gradients: in a linear RNN (h_t = W h_{t-1} + U x_t + b) every step Jacobian\n"
 	       "is W, so dh_T/dh_{T-tau} = W^tau. Measured as a product of %zu step Jacobians\n"
-	       "(bt_jacobian_lags) it agrees with the powers above:\n"
+	       "(as lesson 2 measures it) it agrees with the powers above:\n"
 	       "  max |difference of log10 norms| over both W and every lag = %.3g\n"
 	       "  the gradient reaching tau = %zu steps back is multiplied by up to %.4g with the\n"
 	       "  non-normal W and by %.4g with the normal one.\n\n", T, djac, tpeak,

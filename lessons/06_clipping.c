@@ -2,7 +2,7 @@
 /* 06_clipping — gradient clipping on a cliff.
  *
  * Clipping by norm, g̃ = min(1, c/‖g‖)·g, shortens a gradient and keeps its
- * direction. First the seed's numbers: a gradient of norm 965 clipped at
+ * direction. First a worked example: a gradient of norm 965 clipped at
  * c = 10. Then why one would want it: a single tanh unit
  *     h_1 = tanh(u x_1 + b),  h_t = tanh(w h_{t−1} + b),  L = ½ (h_T − y)²
  * (a pulse x_1 = 1, no input after it) has a loss surface over (w, b) with
@@ -127,7 +127,7 @@ int main(int argc, char **argv)
 		{"--bmax", 'r', &bmax, "top edge of the map in b (default 0.5)"},
 		{NULL, 0, NULL, NULL}};
 	lesson_args(argc, argv, "06_clipping",
-		    "Clips the seed's gradient of norm 965 at c = 10 with bt_clip_norm; then maps\n"
+		    "Clips a gradient of norm 965 at c = 10 by norm and by value; then maps\n"
 		    "the loss of one tanh unit over (w, b), which has a cliff, and runs gradient\n"
 		    "descent on it with and without norm clipping.\n"
 		    "Writes plots/out/06_clipping.dat.", opts);
@@ -136,11 +136,11 @@ int main(int argc, char **argv)
 		lesson_fail("--length must be 2 to 1024, --grid 2 to 1000, --rate and --clip "
 			    "positive, and each map range non-empty");
 
-	/* ---- 1. the seed's example ---------------------------------------- */
+	/* ---- 1. a worked example ---------------------------------------- */
 	printf("Lesson 6: gradient clipping\n\n"
 	       "Clipping by norm replaces a gradient g by min(1, c/|g|) g: when |g| exceeds\n"
 	       "the threshold c the whole vector is shrunk to length c, in the same direction.\n\n"
-	       "The seed's example: BPTT on a one-weight RNN gives g = 965; with c = 10:\n");
+	       "A worked example: suppose BPTT on a one-weight RNN gives g = 965; with c = 10:\n");
 	double g1 = 965, o1;
 	bt_clip_result cr;
 	lesson_check(bt_clip_norm(&g1, 1, 10, &o1, &cr), "clip");

@@ -80,8 +80,8 @@ int main(int argc, char **argv)
 	       "A tanh RNN, h_t = tanh(W h_{t-1} + U x_t), n = %zu, W Gaussian and scaled so that\n"
 	       "its spectral radius is exactly g. One kick x_1 = 1, then %s.\n"
 	       "The largest Lyapunov exponent lambda is the average of ln(growth) per step of\n"
-	       "a small perturbation of the state, over steps %zu..%zu (bt_lyapunov, with the\n"
-	       "standard error of 10 block means): lambda < 0 means that trajectories\n"
+	       "a small perturbation of the state, over steps %zu..%zu (Benettin's method, with\n"
+	       "the standard error of 10 block means): lambda < 0 means that trajectories\n"
 	       "converge (order), lambda > 0 that they separate exponentially (chaos).\n"
 	       "Reference: if the state sits at h = 0, then J_t = W and lambda = ln rho(W) = ln g.\n\n",
 	       n, xs > 0 ? "inputs N(0, s^2) with s = --input-scale" : "no input", burn + 1, T);
@@ -147,7 +147,7 @@ int main(int argc, char **argv)
 	       gmin, lam[0], log(gmin));
 
 	/* ---- the same number as the slope of lesson 2 ---------------------- */
-	printf("\nThe slope of lesson 2. bt_jacobian_lags gives log10 |dh_T/dh_{T-tau}|_2 for\n"
+	printf("\nThe slope of lesson 2. The Jacobian products give log10 |dh_T/dh_{T-tau}|_2 for\n"
 	       "tau = 1..T. Over the lags that cover the same steps as lambda (tau <= %zu,\n"
 	       "leaving out tau < %zu, while the product turns into its leading direction),\n"
 	       "its least-squares slope times ln 10 estimates lambda (network 1):\n\n", N, N / 10);

@@ -232,13 +232,21 @@ int main(int argc, char **argv)
 			printf("%s: not learned in %zu steps (best held-out MSE %.4g, the baseline %.4g).\n",
 			       name, r->steps, r->c.best, baseline);
 	}
+	/* the best affine predictor of u_p + u_q from all the inputs (docs/adding.md) */
+	double linfloor = 1.0 / 6 - (1.0 / (double)(T / 2) + 1.0 / (double)(T - T / 2)) / 12;
 	printf("\n%zu of %zu architectures got below MSE %g within %zu steps.\n"
-	       "The memoryless baseline is %.6f (1/6 = %.6f).\n", learned, na, target, steps,
-	       baseline, 1.0 / 6);
+	       "The memoryless baseline is %.6f (1/6 = %.6f).\n"
+	       "The linear floor is %.6f (1/6 - 1/(3T) for even T): the output of a linear\n"
+	       "RNN is an affine function of the inputs, the target u_p + u_q is not, and no\n"
+	       "affine function of the inputs has a smaller expected MSE.\n", learned, na, target,
+	       steps, baseline, 1.0 / 6, linfloor);
 	printf("\nRead the figure: a curve that stays on the dashed baseline has learned the\n"
 	       "mean of the target and nothing else; it has not found the two marked numbers.\n"
 	       "A curve that drops through the dotted target line has learned to keep them\n"
 	       "across the sequence. Learners usually sit on the baseline for a while and then\n"
-	       "fall steeply, once the gradient from the last step reaches the marked steps.\n");
+	       "fall steeply, once their weights store a marked value and keep it. The rule\n"
+	       "(take u in when the marker is on, keep the state otherwise) is the same at\n"
+	       "every step, so it can be learned from the last few steps alone: truncated\n"
+	       "gradients that never reach the first marker learn it too (exercise 3).\n");
 	return 0;
 }

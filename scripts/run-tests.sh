@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
 # run-tests.sh BUILD_DIR BPTT TEST_BIN... — runs every Check suite and the
-# shell tests (the command end to end, the lessons, installation, the man
-# pages, the exercise grader, the figures with other knobs, the gallery in
-# a browser, the Python bridge, and whatever else the list below names),
-# JOBS at a time (default 2: the machines have two cores), the slowest
-# first (by the times of the last run, kept in BUILD_DIR/test-times.txt),
-# so that the workers finish together. A line as each starts and one with
-# its counts as it ends; at the end what failed and the total, "PASSED
-# FAILED" in BUILD_DIR/results.txt, and a non-zero exit if anything
-# failed. With PORTABLE=1: the unit tests and the command's only.
+# shell tests (the command end to end, the lessons, the numbers their
+# texts quote, installation, the man pages, the exercise grader, the
+# figures with other knobs, the gallery in a browser, the Python bridge,
+# and whatever else the list below names), JOBS at a time (default 2: the
+# machines have two cores), the slowest first (by the times of the last
+# run, kept in BUILD_DIR/test-times.txt), so that the workers finish
+# together. A line as each starts and one with its counts as it ends; at
+# the end what failed and the total, "PASSED FAILED" in
+# BUILD_DIR/results.txt, and a non-zero exit if anything failed. With
+# PORTABLE=1: the unit tests and the command's only.
 #
 # With SANITIZE=1 each Check suite runs in one process (CK_FORK=no) under a
 # timeout of its own: a forked child per test made LeakSanitizer's exit
@@ -90,6 +91,8 @@ fi
 if [ "$dir" = build ] && [ "$portable" != 1 ]; then
 	[ -f tests/man.sh ] && add man bash tests/man.sh "./$bptt"
 	[ -f tests/docs.sh ] && add docs bash tests/docs.sh "./$bptt"
+	# the numbers the lessons and the teacher's guide quote, rerun
+	[ -f tests/quotes.sh ] && add quotes bash tests/quotes.sh "$dir" "./$bptt"
 	[ -f tests/layers.sh ] && add layers bash tests/layers.sh "$dir"
 	[ -f tests/install.sh ] && add install bash tests/install.sh
 	[ -f tests/figures.sh ] && add figures bash tests/figures.sh "$dir"
