@@ -1198,6 +1198,33 @@ head -c 12 fifo.copy | grep -q '^bptt-model 1' || fail_why "nothing came through
 result "init -o FIFO writes through it and leaves it a FIFO"
 rm -f fifo.out fifo.copy
 
+# ---- reliability: bounded reading, outputs, signals, messages ---------------------------
+# Every test here is bounded: an address-space limit where a broken reader
+# would take all the memory, a timeout where a broken command would block.
+
+"$BPTT" init --arch rnn --input 2 --hidden 3 --output 1 -o r.model 2>/dev/null
+"$BPTT" data --input 2 --output 1 --length 5 -o r.data 2>/dev/null
+
+# bounded RUN...: runs bptt under a 2 GB address space and a 5 s timeout.
+bounded() {
+	(ulimit -v 2000000; timeout -k 1 5 "$BPTT" "$@") >"$OUT" 2>"$ERR"
+	rc=$?
+}
+
+# A file without line ends is refused at its first line after 64 KiB.
+for dev in /dev/zero /dev/full; do
+	BPTT_MAX_MEMORY=64M bounded grad --model $dev --data r.data
+	need_rc 2
+	grep -q "^$dev:1: the line is longer than 65536 bytes" "$ERR" || fail_why "stderr: $(head -c 300 "$ERR")"
+	result "grad --model $dev: refused at line 1, not read to the end of memory"
+done
+{ printf 'bptt-model 1\n# '; head -c 3000000 /dev/zero | tr '\0' c; printf '\n'; } > r.longcomment
+bounded grad --model r.longcomment --data r.data
+need_rc 2
+grep -q "^r.longcomment:2: the line is longer than 65536 bytes" "$ERR" || fail_why "stderr: $(head -c 300 "$ERR")"
+result "a comment line of 3 MB is refused at its line"
+rm -f r.longcomment
+
 # ---- summary --------------------------------------------------------------------------
 
 echo "cli: $passed passed, $failed failed"

@@ -21,11 +21,22 @@
 #include "cells/cell.h"
 #include "base/alloc.h"
 #include "io/numio.h"
+#include "io/textio.h"
 
 enum kind { K_MODEL, K_DATA, K_GRAD };
 
 /* The size of the buffers for reading and writing numbers. */
 #define IO_BUF (1 << 18)
+
+/* The longest line the reader takes: a line before the blocks (and a
+ * comment or blank line between them) at most LINE_BASE bytes, a row of a
+ * block of C columns at most LINE_BASE + C·LINE_PER_NUMBER (a number of up
+ * to a kilobyte, with its blanks: the exact decimal expansion of any
+ * double is shorter). Past it the file is refused at that line, before
+ * more is read: a file without line ends (/dev/zero) costs no more memory
+ * than this. */
+#define LINE_BASE ((size_t)64 * 1024)
+#define LINE_PER_NUMBER ((size_t)1024)
 
 /* Allocations of more numbers than this (64 MiB of doubles) are first
  * checked against the size of the file. */
@@ -52,10 +63,14 @@ static void set_error(bt_error *err, const char *file, long line,
 
 typedef struct {
 	const char *path;
-	FILE *f;
+	int fd;
 	bt_error *err;
 	char *line;
 	size_t cap;
+	size_t maxline;    /* the longest line taken now (LINE_BASE, or a row's) */
+	double held;       /* bytes of numbers allocated so far (the memory limit) */
+	double offset;     /* bytes of the file consumed */
+	size_t ipos, iend; /* the unread part of iobuf */
 	long lineno;      /* physical line of the current line */
 	char **fields;
 	size_t nf, fcap;
@@ -63,8 +78,11 @@ typedef struct {
 	int failed;
 	double size;       /* the file's size in bytes, or -1 when unknown */
 	int status;       /* a status other than BT_EFORMAT (BT_ECANCELED), or 0 */
-	char *iobuf;       /* the stream's buffer */
+	char *iobuf;       /* the read buffer (IO_BUF bytes) */
 } reader;
+
+/* What the last read used and allowed (textio.h). */
+static size_t peak_buffer, peak_allowed;
 
 static int fail(reader *r, long line, const char *fmt, ...)
 {
@@ -118,6 +136,98 @@ static int split_fields(reader *r, char *s)
 	return 0;
 }
 
+/* Fills the read buffer: 1, 0 at the end of the file, -1 on an error (a
+ * read interrupted by a signal that asks to cancel is one). */
+static int fill(reader *r)
+{
+	for (;;) {
+		ssize_t k = read(r->fd, r->iobuf, IO_BUF);
+		if (k >= 0) {
+			r->ipos = 0;
+			r->iend = (size_t)k;
+			return k > 0;
+		}
+		if (errno != EINTR || bt_cancel_requested())
+			return -1;
+	}
+}
+
+/* Room for len bytes of line, its NUL and the BT_NUMIO_PAD bytes that
+ * bt_numio_scan_row may read past it (numio.h), within r->maxline and the
+ * memory limit. 0, or -1 with r->err set. */
+static int line_room(reader *r, size_t len)
+{
+	size_t need = len + 1 + BT_NUMIO_PAD;
+	if (r->cap >= need)
+		return 0;
+	size_t nc = 2 * need, most = r->maxline + 1 + BT_NUMIO_PAD;
+	if (nc > most)
+		nc = most;
+	double limit = bt_memory_limit();
+	if (limit > 0 && r->held + (double)nc > limit) {
+		char lim[32];
+		bt_format_bytes(limit, lim, sizeof lim);
+		fail(r, r->lineno + 1, "a line of %zu bytes and more does not fit the memory limit of %s",
+		     len, lim);
+		return -1;
+	}
+	char *nl = grow(r, r->line, nc);
+	if (!nl)
+		return -1;
+	r->line = nl;
+	r->cap = nc;
+	if (nc > peak_buffer)
+		peak_buffer = nc;
+	return 0;
+}
+
+/* The next physical line into r->line, its '\n' kept: its length, -1 at
+ * the end of the file, -2 on an error (r->err set). A line longer than
+ * r->maxline is refused as soon as that many bytes are read. */
+static ssize_t read_line(reader *r)
+{
+	size_t len = 0;
+	if (r->maxline > peak_allowed)
+		peak_allowed = r->maxline;
+	for (;;) {
+		if (r->ipos == r->iend) {
+			int k = fill(r);
+			if (k < 0) {
+				if (bt_cancel_requested()) {
+					set_error(r->err, r->path, r->lineno, "interrupted while reading");
+					r->status = BT_ECANCELED;
+				} else {
+					set_error(r->err, r->path, r->lineno + 1, "read error: %s",
+						  strerror(errno));
+				}
+				r->failed = 1;
+				return -2;
+			}
+			if (k == 0)
+				return len ? (ssize_t)len : -1;
+		}
+		const char *s = r->iobuf + r->ipos;
+		size_t avail = r->iend - r->ipos;
+		const char *nl = memchr(s, '\n', avail);
+		size_t take = nl ? (size_t)(nl - s) + 1 : avail;
+		if (len + take - (nl ? 1 : 0) > r->maxline) {
+			fail(r, r->lineno + 1, "the line is longer than %zu bytes, the most %s",
+			     r->maxline, r->maxline == LINE_BASE
+			     ? "a line outside a block's rows may hold (is the file text with line ends?)"
+			     : "a row of this block may hold (1 KiB per number and 64 KiB)");
+			return -2;
+		}
+		if (line_room(r, len + take) < 0)
+			return -2;
+		memcpy(r->line + len, s, take);
+		len += take;
+		r->ipos += take;
+		r->offset += (double)take;
+		if (nl)
+			return (ssize_t)len;
+	}
+}
+
 /* Reads the next line that has fields. Returns 1 with r->fields/r->nf set
  * (or, when split is 0, only r->rest: the line from its first field on,
  * comment and line end cut off), 0 at end of file, -1 on error (r->err
@@ -131,36 +241,18 @@ static int next_line_split(reader *r, int split)
 			r->status = BT_ECANCELED;
 			return -1;
 		}
-		errno = 0;
-		ssize_t len = getline(&r->line, &r->cap, r->f);
-		if (len < 0) {
-			if (ferror(r->f)) {
-				set_error(r->err, r->path, r->lineno,
-					  "read error: %s", strerror(errno));
-				r->failed = 1;
-				return -1;
-			}
+		ssize_t len = read_line(r);
+		if (len == -1)
 			return 0;
-		}
-		/* bt_numio_scan_row reads up to BT_NUMIO_PAD bytes past the
-		 * line's NUL (numio.h): give the buffer room for them,
-		 * initialised (the line is cut at k ≤ len below, so these
-		 * bytes are past any NUL put there) */
-		if (r->cap < (size_t)len + 1 + BT_NUMIO_PAD) {
-			size_t nc = 2 * ((size_t)len + 1 + BT_NUMIO_PAD);
-			char *nl = grow(r, r->line, nc);
-			if (!nl)
-				return -1;
-			r->line = nl;
-			r->cap = nc;
-		}
+		if (len < 0)
+			return -1;
 		memset(r->line + len + 1, 0, BT_NUMIO_PAD);
 		r->lineno++;
 		if (memchr(r->line, '\0', (size_t)len)) {
 			fail(r, r->lineno, "the line holds a NUL byte");
 			return -1;
 		}
-		/* getline gave the length: cut at '#', drop a final "\n", "\r" */
+		/* read_line gave the length: cut at '#', drop a final "\n", "\r" */
 		char *s = r->line;
 		size_t k = (size_t)len;
 		char *hash = memchr(s, '#', k);
@@ -228,8 +320,8 @@ static int parse_number(reader *r, const char *s, double *out)
 }
 
 /* Reads rows×cols numbers into dst; a mask's values must be 0 or 1. */
-static int read_rows(reader *r, const char *name, long head_line, size_t rows,
-		     size_t cols, double *dst, int is_mask)
+static int read_rows_at(reader *r, const char *name, long head_line, size_t rows,
+			size_t cols, double *dst, int is_mask)
 {
 	for (size_t i = 0; i < rows; i++) {
 		int k = next_line_split(r, 0);
@@ -271,6 +363,16 @@ static int read_rows(reader *r, const char *name, long head_line, size_t rows,
 		}
 	}
 	return BT_OK;
+}
+
+/* read_rows_at with the longest line a row of cols numbers may take. */
+static int read_rows(reader *r, const char *name, long head_line, size_t rows,
+		     size_t cols, double *dst, int is_mask)
+{
+	r->maxline = LINE_BASE + cols * LINE_PER_NUMBER;
+	int st = read_rows_at(r, name, head_line, rows, cols, dst, is_mask);
+	r->maxline = LINE_BASE;
+	return st;
 }
 
 /* ---- the common reader -------------------------------------------------------- */
@@ -351,6 +453,7 @@ static int finish_header(reader *r, parsed *p, int at_eof)
 	}
 	/* the parameters count towards the file's 10^9 numbers */
 	p->numbers = p->model->nparams;
+	r->held = 8.0 * (double)p->numbers;
 	return BT_OK;
 }
 
@@ -448,12 +551,12 @@ static int data_block(reader *r, parsed *p, int di, const char *name,
 			return fail(r, line,
 				    "block '%s' has %zu rows, but block '%s' (line %ld) has %zu",
 				    name, rows, data_names[j], p->arr_line[j], p->rows[j]);
-	long here = ftell(r->f);
-	if (r->size >= 0 && here >= 0 && 2 * count > r->size - (double)here &&
+	double here = r->offset;
+	if (r->size >= 0 && 2 * count > r->size - here &&
 	    count > BIG_ALLOC)
 		return fail(r, line,
 			    "block '%s' declares %zu×%zu numbers, but only %.0f bytes of the file remain",
-			    name, rows, cols, r->size - (double)here);
+			    name, rows, cols, r->size - here);
 	p->arr[di] = bt_big_malloc((size_t)count * sizeof(double));
 	if (!p->arr[di]) {
 		fail(r, line, "out of memory for block '%s' (%zu×%zu)", name,
@@ -515,6 +618,7 @@ static int block(reader *r, parsed *p)
 	if (st != BT_OK)
 		return st;
 	p->numbers += (size_t)((double)rows * (double)cols);
+	r->held = 8.0 * (double)p->numbers;
 	return read_rows(r, name, line, rows, cols, dst, di == 2 && p->kind == K_DATA);
 }
 
@@ -523,16 +627,26 @@ static int block(reader *r, parsed *p)
  * notes its size. */
 static int reader_open(reader *r)
 {
-	r->f = fopen(r->path, "r");
-	if (!r->f) {
+	r->maxline = LINE_BASE;
+	do
+		r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	while (r->fd < 0 && errno == EINTR && !bt_cancel_requested());
+	if (r->fd < 0) {
+		if (errno == EINTR) {
+			set_error(r->err, r->path, 0, "interrupted while opening");
+			return BT_ECANCELED;
+		}
 		set_error(r->err, r->path, 0, "cannot open: %s", strerror(errno));
 		return BT_EIO;
 	}
 	r->iobuf = malloc(IO_BUF);
-	if (r->iobuf)
-		setvbuf(r->f, r->iobuf, _IOFBF, IO_BUF);
+	if (!r->iobuf) {
+		close(r->fd);
+		set_error(r->err, r->path, 0, "out of memory");
+		return BT_ENOMEM;
+	}
 	struct stat sb;
-	r->size = (fstat(fileno(r->f), &sb) == 0 && S_ISREG(sb.st_mode)) ? (double)sb.st_size : -1;
+	r->size = (fstat(r->fd, &sb) == 0 && S_ISREG(sb.st_mode)) ? (double)sb.st_size : -1;
 	return BT_OK;
 }
 
@@ -540,8 +654,15 @@ static void reader_close(reader *r)
 {
 	free(r->line);
 	free(r->fields);
-	fclose(r->f);
+	close(r->fd);
 	free(r->iobuf);
+}
+
+void bt_textio_line_use(size_t *buffer, size_t *allowed)
+{
+	*buffer = peak_buffer;
+	*allowed = peak_allowed;
+	peak_buffer = peak_allowed = 0;
 }
 
 /* The first content line: the header 'bptt-KIND 1'. */
