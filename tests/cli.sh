@@ -1225,6 +1225,71 @@ grep -q "^r.longcomment:2: the line is longer than 65536 bytes" "$ERR" || fail_w
 result "a comment line of 3 MB is refused at its line"
 rm -f r.longcomment
 
+# Outputs: checked before the work, never two the same file, written through
+# symbolic links, with the mode of the file they replace.
+TRAIN="train --arch rnn --hidden 4 --task adding --length 5 --quiet"
+echo old > r.keep
+bounded $TRAIN --steps 100000000 -o nodir/m.txt
+need_rc 2
+grep -q "nodir" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+result "train -o nodir/m.txt: refused before training"
+bounded $TRAIN --steps 20 --curve nodir/c.txt -o r.keep
+need_rc 2
+[ "$(cat r.keep)" = old ] || fail_why "r.keep was replaced"
+result "train --curve nodir/c.txt -o FILE: refused, FILE untouched"
+bounded $TRAIN --steps 20 --curve r.keep -o r.keep
+need_rc 2
+grep -q "two outputs" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+[ "$(cat r.keep)" = old ] || fail_why "r.keep was replaced"
+result "train --curve X -o X: refused, X untouched"
+ln -s r.keep r.link
+bounded $TRAIN --steps 20 --curve r.curve -o r.link
+need_rc 0
+ls -a | grep -Eq '^\.r\.(curve|keep|link)\.' && fail_why "a temporary file was left: $(ls -a)"
+[ -L r.link ] || fail_why "r.link is no longer a symbolic link"
+grep -q '^bptt-model 1' r.keep || fail_why "the model did not go to the link's target"
+grep -q '^# bptt train: learning curve' r.curve || fail_why "no curve"
+result "train -o SYMLINK writes the file the link names, the link stays"
+bounded $TRAIN --steps 20 --curve r.keep -o r.link
+need_rc 2
+result "train --curve FILE -o LINK-TO-FILE: refused"
+rm -f r.link r.curve
+# writing onto standard output by its /dev and /proc names (a broken
+# binary replaces the link with a file: /dev/stdout only once /dev/fd/1
+# is known to work)
+fdok=1
+for p in /dev/fd/1 /proc/self/fd/1 /dev/stdout; do
+	[ "$p" = /dev/stdout ] && [ $fdok = 0 ] && continue
+	echo old > r.keep
+	bounded init --arch rnn --input 2 --hidden 3 --output 1 -o $p
+	need_rc 0
+	grep -q '^bptt-model 1' "$OUT" || { fail_why "nothing on standard output"; fdok=0; }
+	[ -L /dev/stdout ] || fail_why "/dev/stdout is no longer a link"
+	result "init -o $p > FILE: the model in FILE"
+done
+for mode in 640 600 755; do
+	echo old > r.mode
+	chmod $mode r.mode
+	bounded init --arch rnn --input 2 --hidden 3 --output 1 -o r.mode
+	need_rc 0
+	[ "$(stat -c %a r.mode)" = $mode ] || fail_why "mode $(stat -c %a r.mode), want $mode"
+	result "init -o FILE of mode $mode keeps the mode"
+done
+echo old > r.mode
+chmod 444 r.mode
+bounded init --arch rnn --input 2 --hidden 3 --output 1 -o r.mode
+need_rc 2
+grep -q "read-only" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+[ "$(cat r.mode)" = old ] || fail_why "the read-only file was replaced"
+result "init -o READ-ONLY-FILE: refused, the file untouched"
+rm -f r.mode
+long=$(printf 'n%.0s' $(seq 250)).txt
+bounded init --arch rnn --input 2 --hidden 3 --output 1 -o "$long"
+need_rc 0
+grep -q '^bptt-model 1' "$long" || fail_why "stderr: $(cat "$ERR")"
+result "init -o a name of 254 characters"
+rm -f "$long"
+
 # ---- summary --------------------------------------------------------------------------
 
 echo "cli: $passed passed, $failed failed"

@@ -1179,6 +1179,44 @@ static int text_writer(FILE *f, const void *ctx)
 	return fwrite(w->text, 1, n, f) == n ? BT_OK : BT_EIO;
 }
 
+/* Two outputs: the second one's writer fails, so neither file changes
+ * and no temporary file stays; both succeed: both written. */
+START_TEST(test_atomic_all_or_none)
+{
+	char dir[600], a[700], b[700], names[2048];
+	scratch_dir(dir, sizeof dir);
+	snprintf(a, sizeof a, "%s/a.txt", dir);
+	snprintf(b, sizeof b, "%s/b.txt", dir);
+	write_text(a, "old a\n");
+	write_text(b, "old b\n");
+	writer_ctx good = {"new\n", 0}, bad = {"half written\n", BT_EIO};
+	bt_output outs[2] = {{a, text_writer, &good}, {b, text_writer, &bad}};
+	bt_error err;
+	ck_assert_int_eq(bt_write_atomic_all(outs, 2, &err), BT_EIO);
+	ck_assert_str_eq(err.file, b);
+	char *got = read_all(a, NULL);
+	ck_assert_str_eq(got, "old a\n");
+	free(got);
+	ck_assert_int_eq(dir_entries(dir, names, sizeof names), 2);
+	outs[1].ctx = &good;
+	ck_assert_int_eq(bt_write_atomic_all(outs, 2, &err), BT_OK);
+	got = read_all(b, NULL);
+	ck_assert_str_eq(got, "new\n");
+	free(got);
+	/* the same file twice: refused before anything is written */
+	outs[1].path = a;
+	write_text(a, "old a\n");
+	ck_assert_int_eq(bt_write_atomic_all(outs, 2, &err), BT_EIO);
+	ck_assert_msg(strstr(err.msg, "same file"), "%s", err.msg);
+	got = read_all(a, NULL);
+	ck_assert_str_eq(got, "old a\n");
+	free(got);
+	const char *paths[2] = {a, b};
+	ck_assert_int_eq(bt_outputs_check(paths, 2, &err), BT_OK);
+	ck_assert_int_eq(dir_entries(dir, names, sizeof names), 2);
+}
+END_TEST
+
 START_TEST(test_atomic_new_file)
 {
 	char dir[600], p[700], names[2048];
@@ -1328,6 +1366,7 @@ static Suite *textio_suite(void)
 
 	tc = tcase_create("atomic");
 	tcase_add_test(tc, test_atomic_new_file);
+	tcase_add_test(tc, test_atomic_all_or_none);
 	tcase_add_test(tc, test_atomic_replace);
 	tcase_add_test(tc, test_atomic_failing_writer);
 	tcase_add_test(tc, test_atomic_no_dir);

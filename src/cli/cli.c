@@ -345,6 +345,7 @@ int cli_run(const command *c, int argc, char **argv)
 		abort();
 	}
 	parse_options(&args, argc, argv);
+	check_outputs(&args);
 	set_memory_limit();
 	signals_install();
 	int rc = c->run(&args);

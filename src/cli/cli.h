@@ -123,6 +123,11 @@ void memlimit_reset(void);
 /* %.17g, NaN, inf or -inf, then a blank or a newline. */
 void put_num(FILE *f, double x, int last);
 
+/* Before any work: the outputs given (-o, --curve) can be written, and
+ * are not the same file (bt_outputs_check); stops with a message if not.
+ * An output may name an input: every command reads its inputs whole
+ * before it writes. */
+void check_outputs(const cli_args *args);
 /* To path atomically, or to standard output when path is NULL or "-"
  * (write_out(arg_get(args, "-o"), …)). */
 void write_out(const char *path, bt_write_fn fn, const void *ctx);

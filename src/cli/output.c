@@ -92,6 +92,19 @@ void put_num(FILE *f, double x, int last)
 	fputc(last ? '\n' : ' ', f);
 }
 
+void check_outputs(const cli_args *args)
+{
+	static const char *const names[] = {"-o", "--curve"};
+	const char *paths[2];
+	size_t n = 0;
+	for (size_t i = 0; i < 2; i++)
+		if (arg_get(args, names[i]))
+			paths[n++] = arg_get(args, names[i]);
+	bt_error e;
+	if (n && bt_outputs_check(paths, n, &e) != BT_OK)
+		die_error(&e);
+}
+
 void write_out(const char *path, bt_write_fn fn, const void *ctx)
 {
 	bt_error e;
