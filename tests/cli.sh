@@ -1290,6 +1290,38 @@ grep -q '^bptt-model 1' "$long" || fail_why "stderr: $(cat "$ERR")"
 result "init -o a name of 254 characters"
 rm -f "$long"
 
+# One signal stops any command within a second: a read blocked on a FIFO
+# without a writer, a computation that does not poll (the QR of init
+# --orthogonal). signal_stop NAME SIGNAL AFTER ARGS...: bptt ARGS with -o
+# r.keep, the signal AFTER seconds later; it must end by the signal within
+# 1.5 s (a loaded machine's slack), leaving r.keep and no temporary file.
+signal_stop() {
+	name=$1 sig=$2 after=$3
+	shift 3
+	echo old > r.keep
+	timeout -k 1 8 "$BPTT" "$@" -o r.keep >"$OUT" 2>"$ERR" &
+	pid=$!
+	sleep "$after"
+	t0=$EPOCHREALTIME
+	kill -s "$sig" $pid 2>/dev/null
+	wait $pid
+	rc=$?
+	t1=$EPOCHREALTIME
+	need_rc $((128 + $(kill -l "$sig")))
+	awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 1.5) }' ||
+		fail_why "it took $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s after the signal"
+	grep -q "interrupted" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	[ "$(cat r.keep)" = old ] || fail_why "r.keep changed"
+	ls -a | grep -q '^\.r\.keep\.' && fail_why "a temporary file was left"
+	result "$name"
+}
+mkfifo r.fifo
+signal_stop "grad --model FIFO-WITHOUT-WRITER: one SIGTERM stops it" TERM 0.3 \
+	grad --model r.fifo --data r.data
+signal_stop "init --orthogonal --hidden 3000: one SIGINT stops it within a second" INT 1 \
+	init --arch rnn --input 2 --output 1 --hidden 3000 --orthogonal
+rm -f r.fifo
+
 # ---- summary --------------------------------------------------------------------------
 
 echo "cli: $passed passed, $failed failed"

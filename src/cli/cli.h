@@ -84,6 +84,9 @@ _Noreturn void die_interrupted(void);
 _Noreturn void die_interrupted_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Frees everything owned and ends by the signal received (SIGINT if none). */
 _Noreturn void end_by_signal(void);
+/* For a command that writes something when interrupted (bptt train): no
+ * deadline after the first signal (a second one still ends it at once). */
+void signals_no_deadline(void);
 /* The signal (SIGINT, SIGTERM, SIGHUP) that asked the command to stop, or 0. */
 int interrupted_by(void);
 /* Where a command that runs several computations is ("a = 0.9, k = 2 (row

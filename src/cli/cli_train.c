@@ -131,6 +131,7 @@ static void write_results(const cli_args *args, const bt_model *m,
 {
 	bt_error e;
 	int st;
+	signals_no_deadline();   /* the model is written even when interrupted */
 	/* both or neither */
 	bt_output out[2] = {{arg_get(args, "-o"), model_writer, m},
 			    {arg_get(args, "--curve"), curve_writer, c}};
