@@ -1322,6 +1322,16 @@ signal_stop "init --orthogonal --hidden 3000: one SIGINT stops it within a secon
 	init --arch rnn --input 2 --output 1 --hidden 3000 --orthogonal
 rm -f r.fifo
 
+# bptt task under the memory limit and the file's 10^9 numbers.
+BPTT_MAX_MEMORY=1M bounded task adding --length 3000000 -o /dev/null
+need_rc 2
+grep -q "the adding task with T=3000000.*more than the limit of 1.0 MiB" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+result "task adding under BPTT_MAX_MEMORY=1M: refused before it allocates"
+bounded task copy --length 60000000 --symbols 10 --alphabet 8 -o /dev/null
+need_rc 2
+grep -q "1140000000 numbers, more than a file may hold (10^9)" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+result "task copy of 1.14e9 numbers: the 10^9 cap named"
+
 # ---- summary --------------------------------------------------------------------------
 
 echo "cli: $passed passed, $failed failed"
