@@ -1332,6 +1332,56 @@ need_rc 2
 grep -q "1140000000 numbers, more than a file may hold (10^9)" "$ERR" || fail_why "stderr: $(cat "$ERR")"
 result "task copy of 1.14e9 numbers: the 10^9 cap named"
 
+# Seeds never alias: 0 and 2^32 and above are refused (MT19937 takes 0 as
+# 4357 and keeps 32 bits); seeds 1 and 4294967295 are accepted.
+for seed in 0 4294967296 18446744073709551617; do
+	bounded init --arch rnn --input 1 --hidden 2 --output 1 --seed $seed
+	need_rc 2
+	grep -q "^bptt init: --seed: '$seed' is not a seed: 1 to 4294967295" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	result "init --seed $seed: refused, it would alias another seed"
+done
+bounded task adding --length 5 --seed 4294967295
+need_rc 0
+result "task --seed 4294967295 is a seed"
+bounded data --input 1 --output 1 --length 3 --seed 0
+need_rc 2
+result "data --seed 0: refused"
+
+# One number syntax: an option's number is what a file may hold.
+for v in 0x1p-1 " 0.5" "0.5 " inf nan; do
+	bounded task linear --length 5 --a "$v"
+	need_rc 2
+	grep -q "is not a finite decimal number" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	result "task linear --a '$v': refused, as in a file"
+done
+for v in +5 " 5" 5x; do
+	bounded task adding --length "$v"
+	need_rc 2
+	grep -q "is not a whole number" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	result "task adding --length '$v': refused"
+done
+for v in 0 00 0x10M " 5M"; do
+	BPTT_MAX_MEMORY=$v bounded task adding --length 5
+	need_rc 2
+	grep -q "BPTT_MAX_MEMORY: '.*' is not a size" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	result "BPTT_MAX_MEMORY='$v': refused (unlimited is written unlimited)"
+done
+BPTT_MAX_MEMORY=unlimited bounded task adding --length 5
+need_rc 0
+result "BPTT_MAX_MEMORY=unlimited"
+
+# Messages quote at most 40 characters of a token and escape what is not
+# printable, and keep their reason.
+bounded task linear --length 5 --a "$(printf '1%.0s' $(seq 600))x"
+need_rc 2
+grep -q "^bptt task: --a: '1\{40\}'\.\.\. is not a finite decimal number" "$ERR" || fail_why "stderr: $(head -c 300 "$ERR")"
+result "a 600-character option value: quoted short, the reason kept"
+bounded task linear --length 5 --a "$(printf '\033[2J')"
+need_rc 2
+grep -q "'\\\\x1b\[2J'" "$ERR" || fail_why "stderr: $(cat -v "$ERR")"
+grep -q "$(printf '\033')" "$ERR" && fail_why "an escape code reached the terminal"
+result "an escape code in an option value is shown escaped"
+
 # ---- summary --------------------------------------------------------------------------
 
 echo "cli: $passed passed, $failed failed"

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "io/numio.h"
 
 /* ---- options ----------------------------------------------------------- */
 
@@ -102,7 +103,46 @@ void refuse_given(const cli_args *args, const char *const *names,
 		die_usage("%s: %s", given, why);
 }
 
-/* A whole number in [lo, hi]. */
+/* ---- numbers ----------------------------------------------------------------
+ * One syntax everywhere, the files' (docs/command.md): a whole number is
+ * decimal digits and nothing else; a real number is what the readers take
+ * (only 0-9 + - . e E, read whole by strtod, finite). */
+
+int parse_whole(const char *s, unsigned long long *out)
+{
+	unsigned long long x = 0;
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		unsigned d = (unsigned)(*s - '0');
+		x = x > (ULLONG_MAX - d) / 10 ? ULLONG_MAX : 10 * x + d;
+	}
+	*out = x;
+	return 0;
+}
+
+int parse_real(const char *s, double *out)
+{
+	double x;
+	if (bt_numio_parse(s, &x) != 0 || !isfinite(x))
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/* A seed: the generators (MT19937) take 32 bits, and take 0 as 4357; so
+ * that two seeds never give the same stream, 1 to 2^32 - 1. */
+#define SEED_MAX 4294967295ULL
+
+static int is_seed(const char *name)
+{
+	size_t n = strlen(name);
+	return n >= 4 && !strcmp(name + n - 4, "seed");
+}
+
+/* A whole number in [lo, hi]; an option named ...seed is a seed. */
 unsigned long long arg_count(const cli_args *args, const char *name,
 			     unsigned long long dflt, unsigned long long lo,
 			     unsigned long long hi)
@@ -110,15 +150,14 @@ unsigned long long arg_count(const cli_args *args, const char *name,
 	const char *v = arg_get(args, name);
 	if (!v)
 		return dflt;
-	char *end;
-	errno = 0;
-	if (!*v || strchr(v, '-') || strchr(v, ' '))
-		die_usage("%s: '%s' is not a whole number", name, v);
-	unsigned long long x = strtoull(v, &end, 10);
-	if (*end || errno)
-		die_usage("%s: '%s' is not a whole number", name, v);
+	unsigned long long x;
+	if (parse_whole(v, &x) != 0)
+		die_usage("%s: %s is not a whole number (decimal digits)", name, quoted(v));
+	if (is_seed(name) && (x == 0 || x > SEED_MAX))
+		die_usage("%s: %s is not a seed: 1 to %llu (the generator, MT19937, keeps 32 bits "
+			  "of a seed and takes 0 as 4357)", name, quoted(v), SEED_MAX);
 	if (x < lo || x > hi)
-		die_usage("%s: %s is out of range (%llu to %llu)", name, v, lo, hi);
+		die_usage("%s: %s is out of range (%llu to %llu)", name, quoted(v), lo, hi);
 	return x;
 }
 
@@ -128,13 +167,11 @@ double arg_real(const cli_args *args, const char *name, double dflt,
 	const char *v = arg_get(args, name);
 	if (!v)
 		return dflt;
-	char *end;
-	errno = 0;
-	double x = strtod(v, &end);
-	if (!*v || *end || errno || !isfinite(x))
-		die_usage("%s: '%s' is not a finite number", name, v);
+	double x;
+	if (parse_real(v, &x) != 0)
+		die_usage("%s: %s is not a finite decimal number", name, quoted(v));
 	if (x < lo || x > hi)
-		die_usage("%s: %s is out of range (%g to %g)", name, v, lo, hi);
+		die_usage("%s: %s is out of range (%g to %g)", name, quoted(v), lo, hi);
 	return x;
 }
 

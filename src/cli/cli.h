@@ -59,6 +59,10 @@ void *own_mem(void *p);                   /* malloc'd */
 bt_model *own_model(bt_model *m);
 bt_data *own_data(bt_data *d);
 void release(void *p);
+/* s for a message: in single quotes, at most 40 characters of it (then
+ * "..."), bytes that are not printable ASCII escaped (\x1b); a rotating
+ * set of buffers, so that a message may quote four things. */
+const char *quoted(const char *s);
 /* malloc that stops with "out of memory" and owns the block. */
 void *xmalloc(size_t bytes);
 /* Frees everything owned, the newest first (cli_exit, end_by_signal). */
@@ -158,7 +162,13 @@ void numeric_fault_at(int st, const char *what, const bt_model *m,
 const char *arg_get(const cli_args *args, const char *name);
 /* The same, stopping with "missing NAME" when it is absent. */
 const char *arg_need(const cli_args *args, const char *name);
-/* A whole number in [lo, hi] (dflt when absent). */
+/* The numbers of options and environment variables, in the files' syntax:
+ * a whole number is decimal digits only (past ULLONG_MAX: ULLONG_MAX); a
+ * real one only 0-9 + - . e E, read whole by strtod, finite. 0, or -1. */
+int parse_whole(const char *s, unsigned long long *out);
+int parse_real(const char *s, double *out);
+/* A whole number in [lo, hi] (dflt when absent); an option whose name ends
+ * in "seed" takes 1 to 2^32 - 1. */
 unsigned long long arg_count(const cli_args *args, const char *name,
 			     unsigned long long dflt, unsigned long long lo,
 			     unsigned long long hi);

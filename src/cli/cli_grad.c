@@ -223,10 +223,8 @@ static void check_threads(const cli_args *args, const bt_model *m,
 	if (arg_get(args, "--threads")) {
 		opt->threads = arg_count(args, "--threads", 0, 1, 64);
 	} else if (env && *env) {
-		char *end;
-		errno = 0;
-		unsigned long long k = strtoull(env, &end, 10);
-		if (*end || errno || strchr(env, '-') || k < 1 || k > 64)
+		unsigned long long k;
+		if (parse_whole(env, &k) != 0 || k < 1 || k > 64)
 			die_usage("BPTT_THREADS: '%s' is not a number of threads (1 to 64)", env);
 		opt->threads = k;
 	}

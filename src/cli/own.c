@@ -98,6 +98,27 @@ void own_reset(void)
 	nowns = 0;
 }
 
+const char *quoted(const char *s)
+{
+	static char buf[4][40 * 4 + 8];
+	static unsigned next;
+	char *b = buf[next++ % 4], *p = b;
+	*p++ = '\'';
+	size_t i = 0;
+	for (; s[i] && i < 40; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f)
+			*p++ = (char)c;
+		else
+			p += sprintf(p, "\\x%02x", c);
+	}
+	*p++ = '\'';
+	if (s[i])
+		p += sprintf(p, "...");
+	*p = '\0';
+	return b;
+}
+
 /* ---- ending on a refusal ------------------------------------------------ */
 
 void cli_exit(int status)
