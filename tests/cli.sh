@@ -1050,7 +1050,7 @@ train --data tr.data --arch rnn --batch 4|--batch: with --data FILE there is no 
 train --data tr.data --arch rnn --length 4|--length: with --data FILE there is no task
 train --task adding --length 12 --model d3.model|the adding task has d = 2 inputs and m = 1 outputs, the model d = 3, m = 1
 train --task adding --length 12 --model d3.model --arch rnn|--arch: give either --model FILE or a model to build, not both
-train --data tr.data --model d3.model|tr.data: X has 2 columns, but the model's input size d is 3
+train --data tr.data --model d3.model|tr.data:2: block 'X' has 2 columns, but the model's input size d is 3
 train --task copy --length 12 --arch rnn --a 0.5|--a is for the linear task, not copy
 REFUSALS
 
@@ -1381,6 +1381,33 @@ need_rc 2
 grep -q "'\\\\x1b\[2J'" "$ERR" || fail_why "stderr: $(cat -v "$ERR")"
 grep -q "$(printf '\033')" "$ERR" && fail_why "an escape code reached the terminal"
 result "an escape code in an option value is shown escaped"
+
+# A refused file says what is really wrong.
+# file_says NAME PATTERN: grad --model r.bad refused with PATTERN (grep -E).
+file_says() {
+	bounded grad --model r.bad --data r.data
+	need_rc 2
+	grep -Eq -- "$2" "$ERR" || fail_why "stderr: $(cat -v "$ERR")"
+	grep -q "$(printf '\033')" "$ERR" && fail_why "an escape code reached the terminal"
+	result "$1"
+}
+printf '\357\273\277bptt-model 1\narch rnn\n' > r.bad
+file_says "a UTF-8 byte order mark is named" "^r.bad:1: the file starts with a UTF-8 byte order mark"
+printf 'bptt-model 1\rarch rnn\rdims 2 3 1\r' > r.bad
+file_says "CR-only line ends are named" "^r.bad:1: the lines end with a carriage return alone"
+printf 'bptt-model 1 extra\narch rnn\n' > r.bad
+file_says "'bptt-model 1 extra': the extra field named" "^r.bad:1: 'extra' after the header 'bptt-model 1'"
+printf 'bptt-model 1\narch rnn\ndims 2 3 1\n\033]0;title\007W 3 3\n' > r.bad
+file_says "an escape code in a block name is shown escaped" "^r.bad:4: unknown block '.x1b\]0;title.x07W'"
+{ printf 'bptt-model 1\narch rnn\ndims 2 3 1\nW 3 3\n'; printf '1%.0s' $(seq 600); printf ' 0 0\n'; } > r.bad
+file_says "a 600-digit token: quoted short, the reason kept" "^r.bad:5: '1{40}\.\.\.' (is not a decimal number|overflows a double)"
+rm -f r.bad
+"$BPTT" data --input 2 --output 3 --length 4 -o r.data3 2>/dev/null
+bounded grad --model r.model --data r.data3
+need_rc 2
+grep -q "^r.data3:7: block 'Y' has 3 columns, but the model's output size m is 1" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+result "data whose Y does not fit the model: the line of the Y header named"
+rm -f r.data3
 
 # ---- summary --------------------------------------------------------------------------
 

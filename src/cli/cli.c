@@ -12,6 +12,7 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "io/numio.h"
+#include "io/textio.h"
 
 /* ---- options ----------------------------------------------------------- */
 
@@ -192,12 +193,21 @@ bt_data *load_data(const cli_args *args, const bt_model *m)
 	if (bt_data_read(&d, path, &e) != BT_OK)
 		die_error(&e);
 	own_data(d);
-	if (m && d->d != m->dims.d)
-		die("%s: X has %zu columns, but the model's input size d is %zu",
-		    path, d->d, m->dims.d);
-	if (m && d->m != m->dims.m)
-		die("%s: Y has %zu columns, but the model's output size m is %zu",
-		    path, d->m, m->dims.m);
+	long lines[3];
+	bt_textio_data_lines(lines);
+	snprintf(e.file, sizeof e.file, "%s", path);
+	if (m && d->d != m->dims.d) {
+		e.line = lines[0];
+		snprintf(e.msg, sizeof e.msg, "block 'X' has %zu columns, but the model's "
+			 "input size d is %zu", d->d, m->dims.d);
+		die_error(&e);
+	}
+	if (m && d->m != m->dims.m) {
+		e.line = lines[1];
+		snprintf(e.msg, sizeof e.msg, "block 'Y' has %zu columns, but the model's "
+			 "output size m is %zu", d->m, m->dims.m);
+		die_error(&e);
+	}
 	return d;
 }
 

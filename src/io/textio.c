@@ -38,6 +38,9 @@ enum kind { K_MODEL, K_DATA, K_GRAD };
 #define LINE_BASE ((size_t)64 * 1024)
 #define LINE_PER_NUMBER ((size_t)1024)
 
+/* A token in a message: at most this many bytes of it. */
+#define SHOWN_MAX 40
+
 /* Allocations of more numbers than this (64 MiB of doubles) are first
  * checked against the size of the file. */
 #define BIG_ALLOC (8.0 * 1024 * 1024)
@@ -79,10 +82,14 @@ typedef struct {
 	double size;       /* the file's size in bytes, or -1 when unknown */
 	int status;       /* a status other than BT_EFORMAT (BT_ECANCELED), or 0 */
 	char *iobuf;       /* the read buffer (IO_BUF bytes) */
+	char shown[3][SHOWN_MAX * 4 + 4];   /* tokens for messages (shown) */
+	unsigned nshown;
 } reader;
 
-/* What the last read used and allowed (textio.h). */
+/* What the last read used and allowed, and where the last data file read
+ * declared its blocks (textio.h). */
 static size_t peak_buffer, peak_allowed;
+static long data_lines[3];
 
 static int fail(reader *r, long line, const char *fmt, ...)
 {
@@ -96,6 +103,26 @@ static int fail(reader *r, long line, const char *fmt, ...)
 	}
 	r->failed = 1;
 	return BT_EFORMAT;
+}
+
+/* Token s as a message shows it: at most SHOWN_MAX bytes (then "..."),
+ * bytes that are not printable ASCII escaped as \xHH, so that a file
+ * cannot write escape codes to a terminal; three at a time. */
+static const char *shown(reader *r, const char *s)
+{
+	char *b = r->shown[r->nshown++ % 3], *p = b;
+	size_t i = 0;
+	for (; s[i] && i < SHOWN_MAX; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f)
+			*p++ = (char)c;
+		else
+			p += sprintf(p, "\\x%02x", c);
+	}
+	if (s[i])
+		p += sprintf(p, "...");
+	*p = '\0';
+	return b;
 }
 
 /* realloc for the reader: NULL, with r->err set, when memory runs out. */
@@ -211,10 +238,14 @@ static ssize_t read_line(reader *r)
 		const char *nl = memchr(s, '\n', avail);
 		size_t take = nl ? (size_t)(nl - s) + 1 : avail;
 		if (len + take - (nl ? 1 : 0) > r->maxline) {
-			fail(r, r->lineno + 1, "the line is longer than %zu bytes, the most %s",
+			int cr = memchr(r->line ? r->line : "", '\r', r->line ? len : 0) ||
+				 memchr(s, '\r', take);
+			fail(r, r->lineno + 1, "the line is longer than %zu bytes, the most %s%s",
 			     r->maxline, r->maxline == LINE_BASE
-			     ? "a line outside a block's rows may hold (is the file text with line ends?)"
-			     : "a row of this block may hold (1 KiB per number and 64 KiB)");
+			     ? "a line outside a block's rows may hold"
+			     : "a row of this block may hold (1 KiB per number and 64 KiB)",
+			     cr ? " (its lines end with a carriage return alone: convert them to LF)"
+			     : r->maxline == LINE_BASE ? " (is the file text with line ends?)" : "");
 			return -2;
 		}
 		if (line_room(r, len + take) < 0)
@@ -292,12 +323,12 @@ static int parse_size(reader *r, const char *s, const char *what, long max,
 	for (const char *p = s; *p; p++, k++) {
 		if (*p < '0' || *p > '9')
 			return fail(r, r->lineno,
-				    "%s '%s' is not a positive whole number", what, s);
+				    "%s '%s' is not a positive whole number", what, shown(r, s));
 		if (v <= (size_t)max)
 			v = v * 10 + (size_t)(*p - '0');
 	}
 	if (k == 0 || v == 0)
-		return fail(r, r->lineno, "%s must be at least 1, not '%s'", what, s);
+		return fail(r, r->lineno, "%s must be at least 1, not '%s'", what, shown(r, s));
 	if (v > (size_t)max)
 		return fail(r, r->lineno, "%s %s is absurd (at most %ld)", what, s, max);
 	*out = v;
@@ -312,9 +343,9 @@ static int parse_number(reader *r, const char *s, double *out)
 	 * reads to the end, and returns what strtod returns (numio.h) */
 	double v;
 	if (bt_numio_parse(s, &v) != 0)
-		return fail(r, r->lineno, "'%s' is not a decimal number", s);
+		return fail(r, r->lineno, "'%s' is not a decimal number", shown(r, s));
 	if (!isfinite(v))
-		return fail(r, r->lineno, "'%s' overflows a double", s);
+		return fail(r, r->lineno, "'%s' overflows a double", shown(r, s));
 	*out = v;
 	return BT_OK;
 }
@@ -358,7 +389,7 @@ static int read_rows_at(reader *r, const char *name, long head_line, size_t rows
 				return BT_EFORMAT;
 			if (is_mask && v != 0.0 && v != 1.0)
 				return fail(r, r->lineno,
-					    "mask value '%s' is not 0 or 1", r->fields[j]);
+					    "mask value '%s' is not 0 or 1", shown(r, r->fields[j]));
 			dst[i * cols + j] = v;
 		}
 	}
@@ -412,7 +443,7 @@ static int finish_header(reader *r, parsed *p, int at_eof)
 	if ((!p->arch_line || !p->dims_line) && !at_eof && r->nf != 3)
 		return fail(r, r->lineno,
 			    "'%s' is not a header line (arch, dims, activation%s)",
-			    r->fields[0], p->kind == K_GRAD ? ", loss" : "");
+			    shown(r, r->fields[0]), p->kind == K_GRAD ? ", loss" : "");
 	if (!p->arch_line)
 		return fail(r, r->lineno, "missing 'arch' line before the blocks");
 	if (!p->dims_line)
@@ -482,12 +513,12 @@ static int header_line(reader *r, parsed *p, const char *key, int nblocks_seen)
 	if (slot == &p->arch_line) {
 		p->type = bt_cell_lookup(v);
 		if (!p->type)
-			return fail(r, r->lineno, "unknown architecture '%s'", v);
+			return fail(r, r->lineno, "unknown architecture '%s'", shown(r, v));
 	} else if (slot == &p->act_line) {
 		p->activation = bt_activation_from_name(v);
 		if (p->activation < 0)
 			return fail(r, r->lineno,
-				    "unknown activation '%s' (tanh, relu, sigmoid, identity)", v);
+				    "unknown activation '%s' (tanh, relu, sigmoid, identity)", shown(r, v));
 	} else if (slot == &p->loss_line) {
 		return parse_number(r, v, &p->loss);
 	} else {
@@ -510,8 +541,9 @@ static int block_head(reader *r, const parsed *p, char *name, size_t size,
 	if (r->nf != 3)
 		return fail(r, r->lineno,
 			    "expected a block header 'NAME ROWS COLS' or a header line, found '%s' with %zu field%s",
-			    r->fields[0], r->nf, r->nf == 1 ? "" : "s");
-	snprintf(name, size, "%s", r->fields[0]);
+			    shown(r, r->fields[0]), r->nf, r->nf == 1 ? "" : "s");
+	/* as messages show it: a name that is cut or escaped is no block's */
+	snprintf(name, size, "%s", shown(r, r->fields[0]));
 	long line = r->lineno;
 	if (parse_size(r, r->fields[1], "the row count", BT_MAX_T, rows) != BT_OK ||
 	    parse_size(r, r->fields[2], "the column count", BT_MAX_DIM, cols) != BT_OK)
@@ -600,7 +632,7 @@ static int param_block(reader *r, parsed *p, const char *name, long line,
 /* A block: its header line (the current line), then its rows. */
 static int block(reader *r, parsed *p)
 {
-	char name[64];
+	char name[SHOWN_MAX * 4 + 4];
 	long line = r->lineno;
 	size_t rows, cols;
 	int st = block_head(r, p, name, sizeof name, &rows, &cols);
@@ -658,6 +690,11 @@ static void reader_close(reader *r)
 	free(r->iobuf);
 }
 
+void bt_textio_data_lines(long lines[3])
+{
+	memcpy(lines, data_lines, sizeof data_lines);
+}
+
 void bt_textio_line_use(size_t *buffer, size_t *allowed)
 {
 	*buffer = peak_buffer;
@@ -665,7 +702,9 @@ void bt_textio_line_use(size_t *buffer, size_t *allowed)
 	peak_buffer = peak_allowed = 0;
 }
 
-/* The first content line: the header 'bptt-KIND 1'. */
+/* The first content line: the header 'bptt-KIND 1'. What is wrong with
+ * one that is not is said: a byte order mark, line ends of a carriage
+ * return alone, another version, something after the version. */
 static int read_magic(reader *r, enum kind kind)
 {
 	int k = next_line(r);
@@ -674,19 +713,33 @@ static int read_magic(reader *r, enum kind kind)
 			    "empty file: expected the header '%s 1'", kind_word[kind]);
 	if (k < 0)
 		return BT_EFORMAT;
+	const char *w = r->fields[0];
+	if (!strncmp(w, "\xef\xbb\xbf", 3))
+		return fail(r, r->lineno, "the file starts with a UTF-8 byte order mark "
+			    "(bytes EF BB BF) before '%s 1': save it without one", kind_word[kind]);
+	for (size_t i = 0; i < r->nf; i++)
+		if (strchr(r->fields[i], '\r'))
+			return fail(r, r->lineno, "the lines end with a carriage return alone "
+				    "(CR, not LF or CR LF): convert the line ends to LF");
 	int which = -1;
 	for (int i = 0; i < 3; i++)
-		if (!strcmp(r->fields[0], kind_word[i]))
+		if (!strcmp(w, kind_word[i]))
 			which = i;
 	if (which < 0)
 		return fail(r, r->lineno, "expected the header '%s 1', found '%s'",
-			    kind_word[kind], r->fields[0]);
+			    kind_word[kind], shown(r, w));
 	if (which != (int)kind)
 		return fail(r, r->lineno, "this is a %s file, not a %s file",
 			    kind_noun[which], kind_noun[kind]);
-	if (r->nf != 2 || strcmp(r->fields[1], "1"))
-		return fail(r, r->lineno, "unsupported version: expected '%s 1'",
-			    kind_word[kind]);
+	if (r->nf == 1)
+		return fail(r, r->lineno, "the header '%s' has no version: expected '%s 1'",
+			    w, kind_word[kind]);
+	if (strcmp(r->fields[1], "1"))
+		return fail(r, r->lineno, "unsupported version '%s': this reader knows '%s 1'",
+			    shown(r, r->fields[1]), kind_word[kind]);
+	if (r->nf > 2)
+		return fail(r, r->lineno, "'%s' after the header '%s 1': the header line "
+			    "holds nothing else", shown(r, r->fields[2]), kind_word[kind]);
 	return BT_OK;
 }
 
@@ -784,6 +837,7 @@ int bt_data_read(bt_data **out, const char *path, bt_error *err)
 		set_error(err, path, 0, "out of memory");
 		return BT_ENOMEM;
 	}
+	memcpy(data_lines, p.arr_line, sizeof data_lines);
 	d->T = p.rows[0];
 	d->d = p.cols[0];
 	d->m = p.cols[1];

@@ -11,4 +11,9 @@
  * BT_NUMIO_PAD bytes, never more); both are then set to 0. */
 void bt_textio_line_use(size_t *buffer, size_t *allowed);
 
+/* The lines where the last data file that bt_data_read accepted declares
+ * its blocks X, Y and M (0: no M), for a message about a block that does
+ * not fit a model. One record for the process: not for threads. */
+void bt_textio_data_lines(long lines[3]);
+
 #endif
