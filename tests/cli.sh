@@ -1409,6 +1409,49 @@ grep -q "^r.data3:7: block 'Y' has 3 columns, but the model's output size m is 1
 result "data whose Y does not fit the model: the line of the Y header named"
 rm -f r.data3
 
+# Messages that say the real cause.
+# A full disk is "no space left", for -o and for standard output (a report
+# printed on it too).
+bounded init --arch rnn --input 1 --hidden 2 --output 1 -o /dev/full
+need_rc 2
+grep -q "No space left on device" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+result "init -o /dev/full: no space left"
+(ulimit -v 2000000; timeout 5 "$BPTT" check --model r.model --data r.data) >/dev/full 2>"$ERR"
+rc=$?
+need_rc 2
+grep -q "^bptt check: (standard output): write failed: No space left on device" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+result "check > /dev/full: no space left, status 2"
+# an interrupted check sends nothing of its report ("nothing written")
+"$BPTT" init --arch lstm --input 3 --hidden 40 --output 2 -o r.lstm 2>/dev/null
+"$BPTT" data --input 3 --output 2 --length 300 -o r.lstmdata 2>/dev/null
+timeout -k 1 8 "$BPTT" check --model r.lstm --data r.lstmdata --threads 1 >"$OUT" 2>"$ERR" &
+pid=$!
+sleep 0.5
+kill -TERM $pid
+wait $pid
+rc=$?
+need_rc 143
+grep -q "nothing written" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+[ -s "$OUT" ] && fail_why "standard output: $(cat "$OUT")"
+result "check interrupted: 'nothing written', and nothing on standard output"
+rm -f r.lstm r.lstmdata
+# threads that cannot be created are not "out of memory": the check runs
+# with those it has (as another user under a limit of 5 processes; root
+# has no such limit)
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	pub=$(mktemp -d "${TMPDIR:-/tmp}/bptt-cli-pub.XXXXXX")
+	chmod 755 "$pub"
+	cp r.model r.data "$pub/" && chmod 644 "$pub"/*
+	setpriv --reuid=nobody --regid=nogroup --clear-groups bash -c \
+		'ulimit -u 5; timeout 8 "$0" check --model "$1/r.model" --data "$1/r.data" --threads 64' \
+		"$BPTT" "$pub" >"$OUT" 2>"$ERR"
+	rc=$?
+	need_rc 0
+	grep -q "every block agrees" "$OUT" || fail_why "stdout: $(cat "$OUT")"
+	result "check --threads 64 under ulimit -u 5: runs with the threads it gets"
+	rm -rf "$pub"
+fi
+
 # ---- summary --------------------------------------------------------------------------
 
 echo "cli: $passed passed, $failed failed"

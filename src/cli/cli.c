@@ -397,5 +397,10 @@ int cli_run(const command *c, int argc, char **argv)
 	signals_install();
 	int rc = c->run(&args);
 	own_check_empty();
+	/* a report printed on standard output: written, or said so */
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die("(standard output): write failed: %s",
+		    errno ? strerror(errno) : "an earlier write failed");
 	return rc;
 }

@@ -127,6 +127,13 @@ void memlimit_reset(void);
 
 /* ---- output.c ----------------------------------------------------------- */
 
+/* For a command that prints a report on standard output and may still
+ * fail or be interrupted: standard output fully buffered (64 KiB), so
+ * that what is printed before the computation ends stays in the buffer;
+ * drop_stdout discards what was not yet written (die_interrupted and the
+ * numeric faults do, before they say "nothing written"). */
+void hold_stdout(void);
+void drop_stdout(void);
 /* %.17g, NaN, inf or -inf, then a blank or a newline. */
 void put_num(FILE *f, double x, int last);
 

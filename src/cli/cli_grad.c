@@ -323,6 +323,7 @@ static int check_directions(const cli_args *args, const bt_model *m,
 
 static int run_check(const cli_args *args)
 {
+	hold_stdout();   /* the report's first line waits for the computation */
 	bt_model *m = load_model(args);
 	bt_data *d = load_data(args, m);
 	need_memory(m->type, m->dims, d->T, 1, BT_TASK_CHECK);

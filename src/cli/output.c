@@ -5,9 +5,21 @@
  * block, a cancelled computation. */
 #include <math.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <string.h>
 #include "cli/cli.h"
 #include "io/numio.h"
+
+void hold_stdout(void)
+{
+	static char buf[1 << 16];
+	setvbuf(stdout, buf, _IOFBF, sizeof buf);
+}
+
+void drop_stdout(void)
+{
+	__fpurge(stdout);
+}
 
 void die_error(const bt_error *e)
 {
@@ -28,6 +40,7 @@ void numeric_fault(int st, const char *what)
 {
 	if (st == BT_ECANCELED)
 		die_interrupted();
+	drop_stdout();
 	/* "in flow --lags", not "in flow" when the command is bptt flow */
 	const char *cmdname = cli_name();
 	char in[80] = "";
@@ -58,6 +71,7 @@ void numeric_fault_at(int st, const char *what, const bt_model *m,
 		die_interrupted();
 	if (lst != BT_OK || f.pass == BT_FAULT_NONE)
 		numeric_fault(st, what);
+	drop_stdout();
 	char entry[96] = "", origin[160] = "";
 	if (f.count > 1)
 		snprintf(entry, sizeof entry, "entry %zu of %zu is %s", f.index,

@@ -111,6 +111,7 @@ int interrupted_by(void)
 
 void die_interrupted(void)
 {
+	drop_stdout();   /* "nothing written": a report begun is not sent */
 	fprintf(stderr, "%s: interrupted", cli_name());
 	if (prog_context[0])
 		fprintf(stderr, " at %s", prog_context);
