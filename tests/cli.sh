@@ -1452,6 +1452,41 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2
 	rm -rf "$pub"
 fi
 
+# Lessons (when they are built beside the command): knobs checked before
+# any work, no temporary file left by a signal, no --out cut short.
+LESSONS=$(dirname "$BPTT")/lessons
+[ -x "$LESSONS/05_tbptt_bias" ] || LESSONS=$(dirname "$BPTT")/build/lessons
+if [ -x "$LESSONS/05_tbptt_bias" ]; then
+	mkdir -p les
+	(ulimit -v 4000000; timeout 10 "$LESSONS/05_tbptt_bias" --hidden 99999999 --out les) >"$OUT" 2>"$ERR"
+	rc=$?
+	need_rc 2
+	[ -n "$(ls les)" ] && fail_why "written before the refusal: $(ls les)"
+	grep -q "n=99999999" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	result "05_tbptt_bias --hidden 99999999: refused before any work"
+	(ulimit -v 2000000; timeout 10 "$LESSONS/08_orthogonal" --length 99999999 --out les) >"$OUT" 2>"$ERR"
+	rc=$?
+	need_rc 2
+	grep -q "T=99999999 needs about" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	result "08_orthogonal --length 99999999 under ulimit -v: refused, no crash"
+	long=les/$(printf 'd%.0s' $(seq 200))/$(printf 'e%.0s' $(seq 200))/$(printf 'f%.0s' $(seq 200))/$(printf 'g%.0s' $(seq 200))/$(printf 'h%.0s' $(seq 200))
+	timeout 10 "$LESSONS/01_bptt" --out "$long" >"$OUT" 2>"$ERR"
+	rc=$?
+	need_rc 2
+	grep -q -- "--out: a directory of" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	result "01_bptt --out of 1000 bytes: refused, not cut"
+	timeout -k 1 20 "$LESSONS/13_learning" --out les >"$OUT" 2>"$ERR" &
+	pid=$!
+	sleep 1
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	need_rc 143
+	ls les | grep -q '\.tmp$' && fail_why "left: $(ls les)"
+	result "13_learning stopped by SIGTERM: no .tmp left"
+	rm -rf les
+fi
+
 # ---- summary --------------------------------------------------------------------------
 
 echo "cli: $passed passed, $failed failed"
