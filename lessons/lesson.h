@@ -194,7 +194,7 @@ static inline void lesson_args(int argc, char **argv, const char *name,
 		} else if (o->kind == 'r') {
 			double x;
 			if (bt_numio_parse(v, &x) != 0 || !isfinite(x))
-				lesson_fail("%s: '%.40s' is not a finite decimal number", a, v);
+				lesson_fail("%s: '%.40s' is not a finite number", a, v);
 			*(double *)o->dst = x;
 		} else {
 			*(const char **)o->dst = v;

@@ -1351,7 +1351,7 @@ result "data --seed 0: refused"
 for v in 0x1p-1 " 0.5" "0.5 " inf nan; do
 	bounded task linear --length 5 --a "$v"
 	need_rc 2
-	grep -q "is not a finite decimal number" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	grep -q "is not a finite number" "$ERR" || fail_why "stderr: $(cat "$ERR")"
 	result "task linear --a '$v': refused, as in a file"
 done
 for v in +5 " 5" 5x; do
@@ -1374,7 +1374,7 @@ result "BPTT_MAX_MEMORY=unlimited"
 # printable, and keep their reason.
 bounded task linear --length 5 --a "$(printf '1%.0s' $(seq 600))x"
 need_rc 2
-grep -q "^bptt task: --a: '1\{40\}'\.\.\. is not a finite decimal number" "$ERR" || fail_why "stderr: $(head -c 300 "$ERR")"
+grep -q "^bptt task: --a: '1\{40\}'\.\.\. is not a finite number" "$ERR" || fail_why "stderr: $(head -c 300 "$ERR")"
 result "a 600-character option value: quoted short, the reason kept"
 bounded task linear --length 5 --a "$(printf '\033[2J')"
 need_rc 2

@@ -143,6 +143,12 @@ static int is_seed(const char *name)
 	return n >= 4 && !strcmp(name + n - 4, "seed");
 }
 
+/* A valid number for a message: as given, or quoted() when it is long. */
+static const char *shown_number(const char *v)
+{
+	return strlen(v) <= 40 ? v : quoted(v);
+}
+
 /* A whole number in [lo, hi]; an option named ...seed is a seed. */
 unsigned long long arg_count(const cli_args *args, const char *name,
 			     unsigned long long dflt, unsigned long long lo,
@@ -158,7 +164,7 @@ unsigned long long arg_count(const cli_args *args, const char *name,
 		die_usage("%s: %s is not a seed: 1 to %llu (the generator, MT19937, keeps 32 bits "
 			  "of a seed and takes 0 as 4357)", name, quoted(v), SEED_MAX);
 	if (x < lo || x > hi)
-		die_usage("%s: %s is out of range (%llu to %llu)", name, quoted(v), lo, hi);
+		die_usage("%s: %s is out of range (%llu to %llu)", name, shown_number(v), lo, hi);
 	return x;
 }
 
@@ -170,9 +176,9 @@ double arg_real(const cli_args *args, const char *name, double dflt,
 		return dflt;
 	double x;
 	if (parse_real(v, &x) != 0)
-		die_usage("%s: %s is not a finite decimal number", name, quoted(v));
+		die_usage("%s: %s is not a finite number", name, quoted(v));
 	if (x < lo || x > hi)
-		die_usage("%s: %s is out of range (%g to %g)", name, quoted(v), lo, hi);
+		die_usage("%s: %s is out of range (%g to %g)", name, shown_number(v), lo, hi);
 	return x;
 }
 

@@ -55,7 +55,7 @@ static double *real_list(const cli_args *args, const char *name, size_t *n)
 	double *x = xmalloc(*n * sizeof(double));
 	for (size_t i = 0; i < *n; i++) {
 		if (parse_real(it[i], &x[i]) != 0)
-			die_usage("%s: %s is not a finite decimal number", name, quoted(it[i]));
+			die_usage("%s: %s is not a finite number", name, quoted(it[i]));
 	}
 	release(it[0]);
 	release(it);

@@ -39,15 +39,15 @@ void progress_context(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The end of a command that did not stop in time, or of a second
- * request: its temporary files removed, a line said, the signal's own
- * exit. Async-signal-safe. */
+/* The end of a command that did not stop in time (why: the line said), or
+ * of a second request (why NULL: the user knows): its temporary files
+ * removed, the signal's own exit. Async-signal-safe. */
 static void end_now(int sig, const char *why)
 {
 	static const char tail[] = "; nothing written\n";
 	const char *name = cli_name();
 	bt_write_atomic_abort();
-	if (write(STDERR_FILENO, name, strlen(name)) >= 0 &&
+	if (why && write(STDERR_FILENO, name, strlen(name)) >= 0 &&
 	    write(STDERR_FILENO, why, strlen(why)) >= 0 &&
 	    write(STDERR_FILENO, tail, sizeof tail - 1) >= 0) {
 	}
@@ -73,7 +73,7 @@ static void on_signal(int sig)
 		    1e-9 * (double)(t.tv_nsec - first_signal.tv_nsec) < REPEAT_S)
 			return;   /* the same request, delivered twice */
 		/* the second one: at once, but without a temporary file */
-		end_now(sig, ": interrupted again, and stopped at once");
+		end_now(sig, NULL);
 		return;
 	}
 	first_signal = t;
