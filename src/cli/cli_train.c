@@ -131,7 +131,6 @@ static void write_results(const cli_args *args, const bt_model *m,
 {
 	bt_error e;
 	int st;
-	signals_no_deadline();   /* the model is written even when interrupted */
 	/* both or neither */
 	bt_output out[2] = {{arg_get(args, "-o"), model_writer, m},
 			    {arg_get(args, "--curve"), curve_writer, c}};
@@ -352,6 +351,9 @@ static void train_and_write(const cli_args *args, bt_model *model,
 {
 	run_ctx c;
 	memset(&c, 0, sizeof c);
+	/* interrupted, it stops after a step and writes the model then: no
+	 * deadline cuts that short */
+	signals_no_deadline();
 	if (arg_get(args, "--curve"))
 		c.row = xmalloc(o->steps * NCOL * sizeof(double));
 	c.steps = o->steps;

@@ -6,7 +6,8 @@
  * was, and ends by the signal. A computation that does not poll (one long
  * BLAS call, an allocation being filled) cannot do that: DEADLINE_S after
  * the signal the command ends anyway, removing its temporary files, so
- * that one signal stops any command within a second. A blocked read or
+ * that one signal stops any command within a second (bptt train turns
+ * this off: it stops after a step and writes its model). A blocked read or
  * write (a FIFO without a writer) is interrupted (no SA_RESTART).
  *
  * A second signal ends the command at once, if it comes at least REPEAT_S

@@ -152,6 +152,8 @@ static int resolve(output *o, bt_error *err)
 			return refuse(err, path, "cannot write: descriptor %d is not open", o->fd);
 		return BT_OK;
 	}
+	if (!*path)
+		return refuse(err, path, "cannot write: an empty file name");
 	o->target = follow_links(path);
 	if (!o->target)
 		return refuse(err, path, "cannot write: %s", strerror(errno));
