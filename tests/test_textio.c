@@ -1157,6 +1157,13 @@ START_TEST(test_line_cap)
 	ck_assert_int_eq(read_data_capped(p, &err, &allowed), BT_EFORMAT);
 	ck_assert_int_eq(err.line, 3);
 	ck_assert_msg(strstr(err.msg, "row"), "%s", err.msg);
+	/* past 64 KiB the line buffer counts against the memory limit */
+	write_long(p, "bptt-data 1\nX 1 1000\n1", ' ', 300000, "\nY 1 1\n2\n");
+	bt_set_memory_limit(200000);
+	ck_assert_int_eq(read_data_capped(p, &err, &allowed), BT_EFORMAT);
+	bt_set_memory_limit(0);
+	ck_assert_int_eq(err.line, 3);
+	ck_assert_msg(strstr(err.msg, "memory limit"), "%s", err.msg);
 }
 END_TEST
 

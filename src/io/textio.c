@@ -190,8 +190,10 @@ static int line_room(reader *r, size_t len)
 	size_t nc = 2 * need, most = r->maxline + 1 + BT_NUMIO_PAD;
 	if (nc > most)
 		nc = most;
+	/* past the 64 KiB any read may take, the line counts with the
+	 * numbers against the memory limit */
 	double limit = bt_memory_limit();
-	if (limit > 0 && r->held + (double)nc > limit) {
+	if (limit > 0 && nc > LINE_BASE + 1 + BT_NUMIO_PAD && r->held + (double)nc > limit) {
 		char lim[32];
 		bt_format_bytes(limit, lim, sizeof lim);
 		fail(r, r->lineno + 1, "a line of %zu bytes and more does not fit the memory limit of %s",
