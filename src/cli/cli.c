@@ -104,35 +104,6 @@ void refuse_given(const cli_args *args, const char *const *names,
 		die_usage("%s: %s", given, why);
 }
 
-/* ---- numbers ----------------------------------------------------------------
- * One syntax everywhere, the files' (docs/command.md): a whole number is
- * decimal digits and nothing else; a real number is what the readers take
- * (only 0-9 + - . e E, read whole by strtod, finite). */
-
-int parse_whole(const char *s, unsigned long long *out)
-{
-	unsigned long long x = 0;
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		unsigned d = (unsigned)(*s - '0');
-		x = x > (ULLONG_MAX - d) / 10 ? ULLONG_MAX : 10 * x + d;
-	}
-	*out = x;
-	return 0;
-}
-
-int parse_real(const char *s, double *out)
-{
-	double x;
-	if (bt_numio_parse(s, &x) != 0 || !isfinite(x))
-		return -1;
-	*out = x;
-	return 0;
-}
-
 /* A seed: the generators (MT19937) take 32 bits, and take 0 as 4357; so
  * that two seeds never give the same stream, 1 to 2^32 - 1. */
 #define SEED_MAX 4294967295ULL
@@ -370,6 +341,19 @@ void describe(FILE *f, const cli_args *args, const bt_model *m,
 	if (arg_get(args, "--data"))
 		fprintf(f, ", data %s", arg_get(args, "--data"));
 	fputc('\n', f);
+}
+
+void check_outputs(const cli_args *args)
+{
+	static const char *const names[] = {"-o", "--curve"};
+	const char *paths[2];
+	size_t n = 0;
+	for (size_t i = 0; i < 2; i++)
+		if (arg_get(args, names[i]))
+			paths[n++] = arg_get(args, names[i]);
+	bt_error e;
+	if (n && bt_outputs_check(paths, n, &e) != BT_OK)
+		die_error(&e);
 }
 
 /* ---- running one subcommand ---------------------------------------------- */

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cli.h — what the `bptt` subcommands share (internal to the command),
  * by the file that has it:
- *   own.c       owned memory and the exits (die, die_usage, cli_exit)
+ *   own.c       owned memory and the exits (die, die_usage, cli_exit), the
+ *               syntax of numbers, values quoted in messages, standard
+ *               output held until a report is complete
  *   signals.c   SIGINT, SIGTERM, SIGHUP and how far the command got
  *   memlimit.c  the memory limit and the checks before allocating
  *   output.c    atomic output, numbers, the messages for library failures
- *   cli.c       the parsed options and their typed getters, the models and
- *               data built from them, cli_run
+ *   cli.c       the parsed options and their typed getters, the outputs
+ *               checked before the work, the models and data built from
+ *               them, cli_run
  *   help.c      --help, bptt(1) and the bash completion from the tables
  * Each subcommand is a `command` record in a cli_*.c file and one line in
  * main.c's table; its run function gets the options parsed against its
@@ -67,6 +70,18 @@ const char *quoted(const char *s);
 void *xmalloc(size_t bytes);
 /* Frees everything owned, the newest first (cli_exit, end_by_signal). */
 void release_all(void);
+/* The numbers of options and environment variables, in the files' syntax:
+ * a whole number is decimal digits only (past ULLONG_MAX: ULLONG_MAX); a
+ * real one only 0-9 + - . e E, read whole by strtod, finite. 0, or -1. */
+int parse_whole(const char *s, unsigned long long *out);
+int parse_real(const char *s, double *out);
+/* For a command that prints a report on standard output and may still
+ * fail or be interrupted: standard output fully buffered (64 KiB), so
+ * that what is printed before the computation ends stays in the buffer;
+ * drop_stdout discards what was not yet written (die_interrupted and the
+ * numeric faults do, before they say "nothing written"). */
+void hold_stdout(void);
+void drop_stdout(void);
 /* Messages on stderr, prefixed with the subcommand's name; exit status 2. */
 _Noreturn void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -127,21 +142,9 @@ void memlimit_reset(void);
 
 /* ---- output.c ----------------------------------------------------------- */
 
-/* For a command that prints a report on standard output and may still
- * fail or be interrupted: standard output fully buffered (64 KiB), so
- * that what is printed before the computation ends stays in the buffer;
- * drop_stdout discards what was not yet written (die_interrupted and the
- * numeric faults do, before they say "nothing written"). */
-void hold_stdout(void);
-void drop_stdout(void);
 /* %.17g, NaN, inf or -inf, then a blank or a newline. */
 void put_num(FILE *f, double x, int last);
 
-/* Before any work: the outputs given (-o, --curve) can be written, and
- * are not the same file (bt_outputs_check); stops with a message if not.
- * An output may name an input: every command reads its inputs whole
- * before it writes. */
-void check_outputs(const cli_args *args);
 /* To path atomically, or to standard output when path is NULL or "-"
  * (write_out(arg_get(args, "-o"), …)). */
 void write_out(const char *path, bt_write_fn fn, const void *ctx);
@@ -169,11 +172,6 @@ void numeric_fault_at(int st, const char *what, const bt_model *m,
 const char *arg_get(const cli_args *args, const char *name);
 /* The same, stopping with "missing NAME" when it is absent. */
 const char *arg_need(const cli_args *args, const char *name);
-/* The numbers of options and environment variables, in the files' syntax:
- * a whole number is decimal digits only (past ULLONG_MAX: ULLONG_MAX); a
- * real one only 0-9 + - . e E, read whole by strtod, finite. 0, or -1. */
-int parse_whole(const char *s, unsigned long long *out);
-int parse_real(const char *s, double *out);
 /* A whole number in [lo, hi] (dflt when absent); an option whose name ends
  * in "seed" takes 1 to 2^32 - 1. */
 unsigned long long arg_count(const cli_args *args, const char *name,
@@ -188,6 +186,11 @@ const char *arg_first(const cli_args *args, const char *const *names);
 void refuse_given(const cli_args *args, const char *const *names,
 		  const char *why);
 
+/* Before any work: the outputs given (-o, --curve) can be written, and
+ * are not the same file (bt_outputs_check); stops with a message if not.
+ * An output may name an input: every command reads its inputs whole
+ * before it writes. */
+void check_outputs(const cli_args *args);
 bt_model *load_model(const cli_args *args);   /* --model FILE */
 /* --data FILE, checked against m */
 bt_data *load_data(const cli_args *args, const bt_model *m);

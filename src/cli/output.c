@@ -5,21 +5,9 @@
  * block, a cancelled computation. */
 #include <math.h>
 #include <stdio.h>
-#include <stdio_ext.h>
 #include <string.h>
 #include "cli/cli.h"
 #include "io/numio.h"
-
-void hold_stdout(void)
-{
-	static char buf[1 << 16];
-	setvbuf(stdout, buf, _IOFBF, sizeof buf);
-}
-
-void drop_stdout(void)
-{
-	__fpurge(stdout);
-}
 
 void die_error(const bt_error *e)
 {
@@ -104,19 +92,6 @@ void put_num(FILE *f, double x, int last)
 		fwrite(buf, 1, bt_numio_format(buf, x), f);
 	}
 	fputc(last ? '\n' : ' ', f);
-}
-
-void check_outputs(const cli_args *args)
-{
-	static const char *const names[] = {"-o", "--curve"};
-	const char *paths[2];
-	size_t n = 0;
-	for (size_t i = 0; i < 2; i++)
-		if (arg_get(args, names[i]))
-			paths[n++] = arg_get(args, names[i]);
-	bt_error e;
-	if (n && bt_outputs_check(paths, n, &e) != BT_OK)
-		die_error(&e);
 }
 
 void write_out(const char *path, bt_write_fn fn, const void *ctx)
