@@ -1205,11 +1205,11 @@ rm -f fifo.out fifo.copy
 "$BPTT" init --arch rnn --input 2 --hidden 3 --output 1 -o r.model 2>/dev/null
 "$BPTT" data --input 2 --output 1 --length 5 -o r.data 2>/dev/null
 
-# bounded RUN...: runs bptt under a 2 GB address space (VMAX; a sanitizer
-# build, which reserves terabytes of address space, runs without it) and a
-# 5 s timeout.
+# bounded RUN...: runs bptt under a 2 GB address space (VMAX; an
+# AddressSanitizer build, which reserves terabytes of address space, runs
+# without it) and a 5 s timeout.
 VMAX=2000000
-(ulimit -v $VMAX; "$BPTT" --version) >/dev/null 2>&1 || VMAX=unlimited
+grep -qa __asan_init "$BPTT" && VMAX=unlimited
 bounded() {
 	(ulimit -v $VMAX; timeout -k 1 5 "$BPTT" "$@") >"$OUT" 2>"$ERR"
 	rc=$?
@@ -1463,7 +1463,7 @@ LESSONS=$(dirname "$BPTT")/lessons
 if [ -x "$LESSONS/05_tbptt_bias" ]; then
 	mkdir -p les
 	LVMAX=2000000
-	(ulimit -v $LVMAX; "$LESSONS/05_tbptt_bias" --help) >/dev/null 2>&1 || LVMAX=unlimited
+	grep -qa __asan_init "$LESSONS/05_tbptt_bias" && LVMAX=unlimited
 	(ulimit -v $LVMAX; timeout 10 "$LESSONS/05_tbptt_bias" --hidden 99999999 --out les) >"$OUT" 2>"$ERR"
 	rc=$?
 	need_rc 2
