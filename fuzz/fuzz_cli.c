@@ -23,7 +23,9 @@
  * than 0 and 2 (1 only for `check`), a refusal whose standard error is
  * empty or does not end in a newline, a temporary file (.NAME.XXXXXX) left
  * in the directory, a refused or cancelled command that wrote or changed a
- * file. Inputs that name paths
+ * file, a symbolic link replaced by a file (link.txt names model.txt), a
+ * replaced file that lost its mode (the fixtures are 0640), a line buffer
+ * of the reader past its cap. Inputs that name paths
  * outside the directory (an argument with a '/', except /dev/null and
  * /dev/full) or hidden files are not run. Built and run by `make fuzz`;
  * fuzz/regressions-cli/ holds inputs that once failed. */
@@ -41,6 +43,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 #include "cli/cli.h"
+#include "io/numio.h"
+#include "io/textio.h"
 
 #define MAX_ARGS 48
 
@@ -102,7 +106,8 @@ static const char *refused_dir_ok(void)
 	const char *bad = NULL;
 	while (!bad && (e = readdir(d))) {
 		const char *n = e->d_name;
-		if (!strcmp(n, ".") || !strcmp(n, "..") || !strcmp(n, "out.txt"))
+		if (!strcmp(n, ".") || !strcmp(n, "..") || !strcmp(n, "out.txt") ||
+		    !strcmp(n, "link.txt"))
 			continue;
 		size_t i = 0;
 		while (i < nfixtures && strcmp(fixtures[i].name, n))
@@ -153,9 +158,30 @@ static int reset_dir(void)
 		if (f) {
 			fwrite(fixtures[i].text, 1, fixtures[i].len, f);
 			fclose(f);
+			chmod(fixtures[i].name, 0640);
 		}
 	}
+	if (symlink("model.txt", "link.txt") != 0)
+		abort();
 	return left;
+}
+
+/* The output rules after any run: link.txt still a link, every fixture
+ * (replaced or not) still of mode 0640, the reader's line buffer within
+ * its cap. NULL, or what is wrong. */
+static const char *outputs_ok(void)
+{
+	struct stat st;
+	if (lstat("link.txt", &st) != 0 || !S_ISLNK(st.st_mode))
+		return "link.txt is no longer a symbolic link";
+	for (size_t i = 0; i < nfixtures; i++)
+		if (stat(fixtures[i].name, &st) == 0 && (st.st_mode & 07777) != 0640)
+			return "a replaced file lost its mode";
+	size_t buffer, allowed;
+	bt_textio_line_use(&buffer, &allowed);
+	if (buffer > allowed + 1 + BT_NUMIO_PAD)
+		return "the reader's line buffer passed its cap";
+	return NULL;
 }
 
 static void remove_rundir(void)
@@ -253,9 +279,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	reset_dir();
 	/* what the command changes in the process, to put back */
-	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGVTALRM};
-	struct sigaction saved[4], sa;
-	for (int i = 0; i < 4; i++)
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGVTALRM, SIGALRM};
+	struct sigaction saved[5], sa;
+	for (int i = 0; i < 5; i++)
 		sigaction(sigs[i], NULL, &saved[i]);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = out_of_time;
@@ -286,7 +312,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(stderr);
 	stdout = real_out;
 	stderr = real_err;
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		sigaction(sigs[i], &saved[i], NULL);
 	int slow = status == 128 + SIGINT && bt_cancel_requested();
 	bt_cancel_reset();
@@ -306,6 +332,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else if (status == 2 && (errlen == 0 || err[errlen - 1] != '\n')) {
 		snprintf(why, sizeof why, "exit status 2 without a message ending in a newline");
 	}
+	const char *rules = outputs_ok();
+	if (rules && !why[0])
+		snprintf(why, sizeof why, "%s", rules);
 	if (reset_dir())
 		snprintf(why, sizeof why, "a temporary file was left behind");
 	if (fchdir(home) != 0)

@@ -12,7 +12,11 @@
  * The input is also a number twice over: as text, bt_numio_parse must agree
  * with strtod (accepting exactly the strings of 0-9+-.eE that strtod reads
  * to the end, to the same double); its first 8 bytes as a double,
- * bt_numio_format must write the bytes of printf("%.17g"). */
+ * bt_numio_format must write the bytes of printf("%.17g").
+ *
+ * No input may make the reader's line buffer larger than the longest line
+ * it allows (64 KiB, and 1 KiB per number in a block's rows): a file
+ * without line ends once took all the memory there was. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +24,7 @@
 #include <unistd.h>
 #include "bt.h"
 #include "io/numio.h"
+#include "io/textio.h"
 
 static char path[64];
 
@@ -27,6 +32,16 @@ static void check_error(int st, const bt_error *e)
 {
 	/* a format refusal names the file and a physical line */
 	if (st == BT_EFORMAT && (e->line < 1 || strcmp(e->file, path) != 0 || !e->msg[0]))
+		abort();
+}
+
+/* The line buffer the reads since the last call used: within the cap. */
+static void check_line_use(void)
+{
+	size_t buffer, allowed;
+	bt_textio_line_use(&buffer, &allowed);
+	if (buffer > allowed + 1 + BT_NUMIO_PAD ||
+	    allowed > 64 * 1024 + 1024 * (size_t)BT_MAX_DIM)
 		abort();
 }
 
@@ -89,6 +104,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			bt_model_free(m2);
 		}
 		bt_model_free(m);
+		check_line_use();
 		return 0;
 	}
 	bt_data *d = NULL;
@@ -102,5 +118,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_error(st, &e);
 	bt_model_free(g);
 	free(dX);
+	check_line_use();
 	return 0;
 }

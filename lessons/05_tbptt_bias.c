@@ -39,6 +39,8 @@ int main(int argc, char **argv)
 		    "and plots/out/05_tbptt_bias_gru.dat.", opts);
 	if (kmax < 1 || T < 1 || N < 2 || !(s >= 0) || n < 1 || Tg < 2 || D < 2)
 		lesson_fail("--kmax, --length, --hidden must be at least 1, --sequences, --datasets and --gru-length at least 2");
+	/* the GRU part's sizes, before the first part runs */
+	lesson_need_task("gru", 4, n, 2, Tg, D, LESSON_BIAS);
 
 	double av[MAX_A];
 	size_t na = 0;

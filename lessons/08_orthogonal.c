@@ -43,6 +43,7 @@ int main(int argc, char **argv)
 		    "activation, whose curve is exactly flat; writes plots/out/08_orthogonal.dat.", opts);
 	if (n < 1 || T < 2 || !(small > 0) || !(large > 0))
 		lesson_fail("--hidden must be at least 1, --length at least 2, the input scales positive");
+	lesson_need_task("orthogonal", d, n, 2, T, 2, LESSON_JACOBIAN);
 
 	bt_init_options o;
 	bt_init_options_default(&o);
@@ -72,7 +73,7 @@ int main(int argc, char **argv)
 	bt_data *data;
 	lesson_check(bt_data_alloc(&data, T, d, 2, 0), "data");
 	lesson_check(bt_data_random(data, seed + 1), "data");
-	double *X0 = malloc(T * d * sizeof(double));
+	double *X0 = lesson_alloc(T * d, sizeof(double));
 	memcpy(X0, data->X, T * d * sizeof(double));
 
 	lesson_file lf;

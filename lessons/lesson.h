@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* lesson.h — the little that every lesson program shares: flags with
  * --help, the output directory, data files written whole (a temporary
- * file renamed at the end) with numbered datasets for gnuplot's `index`.
- * The library does the work; lessons only narrate and write.
+ * file renamed at the end, removed on SIGINT, SIGTERM and SIGHUP) with
+ * numbered datasets for gnuplot's `index`, memory checked before it is
+ * taken. The library does the work; lessons only narrate and write.
  *
  * A data file carries what its figure needs to label itself, as comment
  * lines that plots/header.awk turns into gnuplot variables:
@@ -12,7 +13,14 @@
  *     # label: s_max(W) = 0.5     lesson_label: its legend entry,
  *     # lag log10_norm2 ...       and its columns.
  * Datasets are separated by two blank lines and drawn by number (gnuplot's
- * `index "name"` would match any name that contains the string). */
+ * `index "name"` would match any name that contains the string).
+ *
+ * Knobs are checked before any work: their numbers have the command's
+ * syntax (a whole number is decimal digits, a real one what a file may
+ * hold), --out must leave room for a file name, and a lesson that sizes
+ * something by its knobs calls lesson_need (or lesson_need_task) before
+ * its first part runs. The memory limit is the memory available, or the
+ * address-space limit (ulimit -v) when that is lower. */
 #ifndef BT_LESSON_H
 #define BT_LESSON_H
 
@@ -20,13 +28,17 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "bt.h"
 #include "cli/fill.h"
+#include "io/numio.h"
 
 typedef struct {
 	const char *name;    /* "--seed" */
@@ -43,6 +55,12 @@ static const char *lesson_name = "lesson";
 #define LESSON_OUT "plots/out"
 #endif
 static const char *lesson_out = LESSON_OUT;
+
+/* The longest --out: room for "/NN_name_part.dat.tmp" in a path buffer. */
+#define LESSON_OUT_MAX 960
+/* The temporary file being written, for the signal handler. */
+static char lesson_pending[1040];
+static volatile sig_atomic_t lesson_has_pending;
 
 static inline void lesson_fail(const char *fmt, ...)
 {
@@ -69,6 +87,99 @@ static inline void lesson_mkdir(const char *dir)
 			*p = '/';
 		}
 	mkdir(path, 0777);
+}
+
+/* The memory one request may take (set by lesson_args). */
+static inline double lesson_memory_limit(void)
+{
+	double lim = bt_memory_available();
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    (!(lim > 0) || (double)rl.rlim_cur < lim))
+		lim = (double)rl.rlim_cur;
+	return lim;
+}
+
+/* Stops, before anything is allocated, when what (a description of the
+ * knobs) needs more than the memory limit. */
+static inline void lesson_need(double bytes, const char *what)
+{
+	double lim = bt_memory_limit();
+	if (lim > 0 && bytes > lim) {
+		char need[32], have[32];
+		bt_format_bytes(bytes, need, sizeof need);
+		bt_format_bytes(lim, have, sizeof have);
+		lesson_fail("%s needs about %s of memory, more than the %s available; "
+			    "nothing done", what, need, have);
+	}
+}
+
+/* What a lesson computes, for lesson_need_task: the model alone, or the
+ * model, `sets` data sets of T steps and the library computation's own
+ * size (its _size function). */
+enum { LESSON_MODEL, LESSON_GRADIENT, LESSON_JACOBIAN, LESSON_BIAS };
+
+/* lesson_need for a computation (LESSON_*) on an architecture and sizes,
+ * over T steps and sets data sets. */
+static inline void lesson_need_task(const char *arch, size_t d, size_t n, size_t m,
+				    size_t T, size_t sets, int task)
+{
+	const bt_cell_type *t = bt_cell_lookup(arch);
+	bt_dims dims = {d, n, m};
+	char what[160];
+	if (!t)
+		lesson_fail("unknown architecture '%s'", arch);
+	if (d > (size_t)BT_MAX_DIM || n > (size_t)BT_MAX_DIM || m > (size_t)BT_MAX_DIM ||
+	    T > (size_t)BT_MAX_T)
+		lesson_fail("sizes d=%zu n=%zu m=%zu, T=%zu: beyond the library's limits "
+			    "(d, n, m up to %ld, T up to %ld)", d, n, m, T, BT_MAX_DIM, BT_MAX_T);
+	snprintf(what, sizeof what, "arch %s with d=%zu n=%zu m=%zu, T=%zu", arch, d, n, m, T);
+	double bytes = bt_model_size(t, dims) + BT_MEMORY_SLACK;
+	if (task != LESSON_MODEL)
+		bytes += (double)sets * bt_data_size(dims, T);
+	if (task == LESSON_GRADIENT)
+		bytes += bt_gradient_size(t, dims, T) + bt_gradient_buffers_size(t, dims, T);
+	else if (task == LESSON_JACOBIAN)
+		bytes += bt_jacobian_lags_size(t, dims, T);
+	else if (task == LESSON_BIAS)
+		bytes += bt_bias_size(t, dims, T);
+	lesson_need(bytes, what);
+}
+
+/* count × size bytes, checked (an overflow or a refusal stops the lesson). */
+static inline void *lesson_alloc(size_t count, size_t size)
+{
+	if (size && count > (size_t)-1 / size)
+		lesson_fail("out of memory (%zu × %zu bytes)", count, size);
+	lesson_need((double)count * (double)size, "an array");
+	size_t bytes = count * size;
+	void *p = malloc(bytes ? bytes : 1);
+	if (!p)
+		lesson_fail("out of memory (%zu × %zu bytes)", count, size);
+	return p;
+}
+
+/* SIGINT, SIGTERM, SIGHUP: the temporary file removed, then the signal's
+ * own end. */
+static void lesson_on_signal(int sig)
+{
+	if (lesson_has_pending)
+		unlink(lesson_pending);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static inline void lesson_signals(void)
+{
+	static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		struct sigaction sa, old;
+		memset(&sa, 0, sizeof sa);
+		sa.sa_handler = lesson_on_signal;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+	}
 }
 
 /* ---- --help, at most 80 columns: the command's filling (src/cli/fill.c) */
@@ -100,6 +211,9 @@ static inline void lesson_args(int argc, char **argv, const char *name,
 			if (++i >= argc)
 				lesson_fail("--out needs a directory");
 			lesson_out = argv[i];
+			if (strlen(lesson_out) > LESSON_OUT_MAX)
+				lesson_fail("--out: a directory of %zu bytes leaves no room for the "
+					    "file names (at most %d)", strlen(lesson_out), LESSON_OUT_MAX);
 			continue;
 		}
 		const lesson_opt *o = opts;
@@ -114,22 +228,26 @@ static inline void lesson_args(int argc, char **argv, const char *name,
 		if (++i >= argc)
 			lesson_fail("%s needs a value", a);
 		const char *v = argv[i];
-		char *end;
-		errno = 0;
 		if (o->kind == 'n') {
-			unsigned long long x = strtoull(v, &end, 10);
-			if (!*v || *end || errno || strchr(v, '-') || x > (unsigned long long)BT_MAX_T * 100)
-				lesson_fail("%s: '%s' is not a whole number", a, v);
+			unsigned long long x = 0;
+			size_t k = strspn(v, "0123456789");
+			for (size_t j = 0; j < k && x <= (unsigned long long)BT_MAX_T * 100; j++)
+				x = 10 * x + (unsigned long long)(v[j] - '0');
+			if (!k || v[k] || x > (unsigned long long)BT_MAX_T * 100)
+				lesson_fail("%s: '%.40s' is not a whole number up to %ld", a, v,
+					    BT_MAX_T * 100);
 			*(size_t *)o->dst = (size_t)x;
 		} else if (o->kind == 'r') {
-			double x = strtod(v, &end);
-			if (!*v || *end || errno || !isfinite(x))
-				lesson_fail("%s: '%s' is not a number", a, v);
+			double x;
+			if (bt_numio_parse(v, &x) != 0 || !isfinite(x))
+				lesson_fail("%s: '%.40s' is not a finite number", a, v);
 			*(double *)o->dst = x;
 		} else {
 			*(const char **)o->dst = v;
 		}
 	}
+	bt_set_memory_limit(lesson_memory_limit());
+	lesson_signals();
 	lesson_mkdir(lesson_out);
 }
 
@@ -143,12 +261,15 @@ typedef struct {
 
 static inline void lesson_open(lesson_file *lf, const char *file)
 {
-	snprintf(lf->path, sizeof lf->path, "%s/%s", lesson_out, file);
-	snprintf(lf->tmp, sizeof lf->tmp, "%s.tmp", lf->path);
+	if ((size_t)snprintf(lf->path, sizeof lf->path, "%s/%s", lesson_out, file) >= sizeof lf->path ||
+	    (size_t)snprintf(lf->tmp, sizeof lf->tmp, "%s.tmp", lf->path) >= sizeof lf->tmp)
+		lesson_fail("--out: the path %s/%s is too long", lesson_out, file);
 	lf->datasets = 0;
 	lf->f = fopen(lf->tmp, "w");
 	if (!lf->f)
 		lesson_fail("cannot write %s: %s", lf->tmp, strerror(errno));
+	memcpy(lesson_pending, lf->tmp, strlen(lf->tmp) + 1);
+	lesson_has_pending = 1;
 }
 
 /* Starts a dataset: two blank lines before all but the first, `# name`,
@@ -207,8 +328,10 @@ static inline void lesson_close(lesson_file *lf)
 {
 	if (ferror(lf->f) | fclose(lf->f) || rename(lf->tmp, lf->path)) {
 		remove(lf->tmp);
+		lesson_has_pending = 0;
 		lesson_fail("cannot write %s", lf->path);
 	}
+	lesson_has_pending = 0;
 	printf("  wrote %s\n", lf->path);
 }
 
@@ -228,6 +351,7 @@ static inline bt_model *lesson_model(const char *arch, bt_activation act, size_t
 		lesson_fail("unknown architecture '%s'", arch);
 	bt_dims dims = {d, n, m};
 	bt_model *model;
+	lesson_need_task(arch, d, n, m, 1, 1, LESSON_MODEL);
 	lesson_check(bt_model_alloc(&model, t, dims, act), "model");
 	lesson_check(bt_model_init(model, opt), "init");
 	return model;
@@ -236,6 +360,7 @@ static inline bt_model *lesson_model(const char *arch, bt_activation act, size_t
 static inline bt_data *lesson_data(size_t T, size_t d, size_t m, unsigned long seed)
 {
 	bt_data *data;
+	lesson_need(8.0 * (double)T * (double)(d + m), "random data");
 	lesson_check(bt_data_alloc(&data, T, d, m, 0), "data");
 	lesson_check(bt_data_random(data, seed), "data");
 	return data;
@@ -245,6 +370,7 @@ static inline bt_data *lesson_data(size_t T, size_t d, size_t m, unsigned long s
 static inline bt_data *lesson_data_last(size_t T, size_t d, size_t m, unsigned long seed)
 {
 	bt_data *data;
+	lesson_need(8.0 * (double)T * (double)(d + m + 1), "random data");
 	lesson_check(bt_data_alloc(&data, T, d, m, 1), "data");
 	lesson_check(bt_data_random(data, seed), "data");
 	for (size_t t = 0; t + 1 < T; t++)

@@ -1094,12 +1094,31 @@ int bt_data_write(FILE *f, const bt_data *data);
 int bt_grad_write(FILE *f, const bt_model *model, double loss,
 		  const double *grad, const double *dX, size_t T);
 
-/* Atomic output: writes through fn into a temporary file beside path and
- * renames it over path only when everything was written; an existing file
- * keeps its old content otherwise. path "-" or NULL writes to stdout. */
+/* Atomic output (atomic.c): writes through fn into a temporary file beside
+ * path and renames it over path only when everything was written; an
+ * existing file keeps its old content otherwise. path "-" or NULL writes
+ * to stdout; /dev/stdout, /dev/fd/N and /proc/self/fd/N to the descriptor
+ * as it is open; an existing file that is not a regular one (a FIFO, a
+ * terminal, /dev/null) is written in place; a symbolic link is followed
+ * and the file it ends at replaced. A replaced file keeps its mode; a
+ * read-only one is refused; the data are synced before the rename. */
 typedef int (*bt_write_fn)(FILE *f, const void *ctx);
 int bt_write_atomic(const char *path, bt_write_fn fn, const void *ctx,
 		    bt_error *err);
+/* Several outputs (at most 4) written together: every one is written to
+ * its temporary file first, and they are renamed into place only when all
+ * are complete; on any failure none is. */
+typedef struct {
+	const char *path;
+	bt_write_fn fn;
+	const void *ctx;
+} bt_output;
+int bt_write_atomic_all(const bt_output *outs, size_t n, bt_error *err);
+/* Before any work: whether each of the n paths (at most 4; NULL or "-"
+ * is standard output) can be written as bt_write_atomic would: an
+ * existing directory to write in, not a directory, not read-only, and no
+ * two naming the same file. BT_OK, or BT_EIO with err naming the path. */
+int bt_outputs_check(const char *const *paths, size_t n, bt_error *err);
 /* Async-signal-safe: removes the temporary file of a bt_write_atomic in
  * progress, for a signal handler that is about to end the program (the
  * file being replaced is untouched). The writers above stop with

@@ -1050,7 +1050,7 @@ train --data tr.data --arch rnn --batch 4|--batch: with --data FILE there is no 
 train --data tr.data --arch rnn --length 4|--length: with --data FILE there is no task
 train --task adding --length 12 --model d3.model|the adding task has d = 2 inputs and m = 1 outputs, the model d = 3, m = 1
 train --task adding --length 12 --model d3.model --arch rnn|--arch: give either --model FILE or a model to build, not both
-train --data tr.data --model d3.model|tr.data: X has 2 columns, but the model's input size d is 3
+train --data tr.data --model d3.model|tr.data:2: block 'X' has 2 columns, but the model's input size d is 3
 train --task copy --length 12 --arch rnn --a 0.5|--a is for the linear task, not copy
 REFUSALS
 
@@ -1306,6 +1306,301 @@ need_rc 2
 grep -q "long.data: the data have T = 201 steps; a graph draws at most 200" "$ERR" || fail_why "stderr: $(head -c 300 "$ERR")"
 [ -e bad.dot ] && fail_why "bad.dot was written"
 result "graph --data of 201 steps: refused, naming the file"
+
+# ---- reliability: bounded reading, outputs, signals, messages ---------------------------
+# Every test here is bounded: an address-space limit where a broken reader
+# would take all the memory, a timeout where a broken command would block.
+
+"$BPTT" init --arch rnn --input 2 --hidden 3 --output 1 -o r.model 2>/dev/null
+"$BPTT" data --input 2 --output 1 --length 5 -o r.data 2>/dev/null
+
+# bounded RUN...: runs bptt under a 2 GB address space (VMAX; an
+# AddressSanitizer build, which reserves terabytes of address space, runs
+# without it) and a 5 s timeout.
+VMAX=2000000
+grep -qa __asan_init "$BPTT" && VMAX=unlimited
+bounded() {
+	(ulimit -v $VMAX; timeout -k 1 5 "$BPTT" "$@") >"$OUT" 2>"$ERR"
+	rc=$?
+}
+
+# A file without line ends is refused at its first line after 64 KiB.
+for dev in /dev/zero /dev/full; do
+	BPTT_MAX_MEMORY=64M bounded grad --model $dev --data r.data
+	need_rc 2
+	grep -q "^$dev:1: the line is longer than 65536 bytes" "$ERR" || fail_why "stderr: $(head -c 300 "$ERR")"
+	result "grad --model $dev: refused at line 1, not read to the end of memory"
+done
+{ printf 'bptt-model 1\n# '; head -c 3000000 /dev/zero | tr '\0' c; printf '\n'; } > r.longcomment
+bounded grad --model r.longcomment --data r.data
+need_rc 2
+grep -q "^r.longcomment:2: the line is longer than 65536 bytes" "$ERR" || fail_why "stderr: $(head -c 300 "$ERR")"
+result "a comment line of 3 MB is refused at its line"
+rm -f r.longcomment
+
+# Outputs: checked before the work, never two the same file, written through
+# symbolic links, with the mode of the file they replace.
+TRAIN="train --arch rnn --hidden 4 --task adding --length 5 --quiet"
+echo old > r.keep
+bounded $TRAIN --steps 100000000 -o nodir/m.txt
+need_rc 2
+grep -q "nodir" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+result "train -o nodir/m.txt: refused before training"
+bounded $TRAIN --steps 20 --curve nodir/c.txt -o r.keep
+need_rc 2
+[ "$(cat r.keep)" = old ] || fail_why "r.keep was replaced"
+result "train --curve nodir/c.txt -o FILE: refused, FILE untouched"
+bounded $TRAIN --steps 20 --curve r.keep -o r.keep
+need_rc 2
+grep -q "two outputs" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+[ "$(cat r.keep)" = old ] || fail_why "r.keep was replaced"
+result "train --curve X -o X: refused, X untouched"
+ln -s r.keep r.link
+bounded $TRAIN --steps 20 --curve r.curve -o r.link
+need_rc 0
+ls -a | grep -Eq '^\.r\.(curve|keep|link)\.' && fail_why "a temporary file was left: $(ls -a)"
+[ -L r.link ] || fail_why "r.link is no longer a symbolic link"
+grep -q '^bptt-model 1' r.keep || fail_why "the model did not go to the link's target"
+grep -q '^# bptt train: learning curve' r.curve || fail_why "no curve"
+result "train -o SYMLINK writes the file the link names, the link stays"
+bounded $TRAIN --steps 20 --curve r.keep -o r.link
+need_rc 2
+result "train --curve FILE -o LINK-TO-FILE: refused"
+rm -f r.link r.curve
+# writing onto standard output by its /dev and /proc names (a broken
+# binary replaces the link with a file: /dev/stdout only once /dev/fd/1
+# is known to work)
+fdok=1
+for p in /dev/fd/1 /proc/self/fd/1 /dev/stdout; do
+	[ "$p" = /dev/stdout ] && [ $fdok = 0 ] && continue
+	echo old > r.keep
+	bounded init --arch rnn --input 2 --hidden 3 --output 1 -o $p
+	need_rc 0
+	grep -q '^bptt-model 1' "$OUT" || { fail_why "nothing on standard output"; fdok=0; }
+	[ -L /dev/stdout ] || fail_why "/dev/stdout is no longer a link"
+	result "init -o $p > FILE: the model in FILE"
+done
+for mode in 640 600 755; do
+	echo old > r.mode
+	chmod $mode r.mode
+	bounded init --arch rnn --input 2 --hidden 3 --output 1 -o r.mode
+	need_rc 0
+	[ "$(stat -c %a r.mode)" = $mode ] || fail_why "mode $(stat -c %a r.mode), want $mode"
+	result "init -o FILE of mode $mode keeps the mode"
+done
+echo old > r.mode
+chmod 444 r.mode
+bounded init --arch rnn --input 2 --hidden 3 --output 1 -o r.mode
+need_rc 2
+grep -q "read-only" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+[ "$(cat r.mode)" = old ] || fail_why "the read-only file was replaced"
+result "init -o READ-ONLY-FILE: refused, the file untouched"
+rm -f r.mode
+long=$(printf 'n%.0s' $(seq 250)).txt
+bounded init --arch rnn --input 2 --hidden 3 --output 1 -o "$long"
+need_rc 0
+grep -q '^bptt-model 1' "$long" || fail_why "stderr: $(cat "$ERR")"
+result "init -o a name of 254 characters"
+rm -f "$long"
+
+# One signal stops any command within a second: a read blocked on a FIFO
+# without a writer, a computation that does not poll (the QR of init
+# --orthogonal). signal_stop NAME SIGNAL AFTER ARGS...: bptt ARGS with -o
+# r.keep, the signal AFTER seconds later; it must end by the signal within
+# 1.5 s (a loaded machine's slack), leaving r.keep and no temporary file.
+signal_stop() {
+	name=$1 sig=$2 after=$3
+	shift 3
+	echo old > r.keep
+	timeout -k 1 8 "$BPTT" "$@" -o r.keep >"$OUT" 2>"$ERR" &
+	pid=$!
+	sleep "$after"
+	t0=$EPOCHREALTIME
+	kill -s "$sig" $pid 2>/dev/null
+	wait $pid
+	rc=$?
+	t1=$EPOCHREALTIME
+	need_rc $((128 + $(kill -l "$sig")))
+	awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 1.5) }' ||
+		fail_why "it took $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s after the signal"
+	grep -q "interrupted" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	[ "$(cat r.keep)" = old ] || fail_why "r.keep changed"
+	ls -a | grep -q '^\.r\.keep\.' && fail_why "a temporary file was left"
+	result "$name"
+}
+mkfifo r.fifo
+signal_stop "grad --model FIFO-WITHOUT-WRITER: one SIGTERM stops it" TERM 0.3 \
+	grad --model r.fifo --data r.data
+signal_stop "init --orthogonal --hidden 3000: one SIGINT stops it within a second" INT 1 \
+	init --arch rnn --input 2 --output 1 --hidden 3000 --orthogonal
+rm -f r.fifo
+
+# bptt task under the memory limit and the file's 10^9 numbers.
+BPTT_MAX_MEMORY=1M bounded task adding --length 3000000 -o /dev/null
+need_rc 2
+grep -q "the adding task with T=3000000.*more than the limit of 1.0 MiB" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+result "task adding under BPTT_MAX_MEMORY=1M: refused before it allocates"
+bounded task copy --length 60000000 --symbols 10 --alphabet 8 -o /dev/null
+need_rc 2
+grep -q "1140000000 numbers, more than a file may hold (10^9)" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+result "task copy of 1.14e9 numbers: the 10^9 cap named"
+
+# Seeds never alias: 0 and 2^32 and above are refused (MT19937 takes 0 as
+# 4357 and keeps 32 bits); seeds 1 and 4294967295 are accepted.
+for seed in 0 4294967296 18446744073709551617; do
+	bounded init --arch rnn --input 1 --hidden 2 --output 1 --seed $seed
+	need_rc 2
+	grep -q "^bptt init: --seed: '$seed' is not a seed: 1 to 4294967295" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	result "init --seed $seed: refused, it would alias another seed"
+done
+bounded task adding --length 5 --seed 4294967295
+need_rc 0
+result "task --seed 4294967295 is a seed"
+bounded data --input 1 --output 1 --length 3 --seed 0
+need_rc 2
+result "data --seed 0: refused"
+
+# One number syntax: an option's number is what a file may hold.
+for v in 0x1p-1 " 0.5" "0.5 " inf nan; do
+	bounded task linear --length 5 --a "$v"
+	need_rc 2
+	grep -q "is not a finite number" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	result "task linear --a '$v': refused, as in a file"
+done
+for v in +5 " 5" 5x; do
+	bounded task adding --length "$v"
+	need_rc 2
+	grep -q "is not a whole number" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	result "task adding --length '$v': refused"
+done
+for v in 0 00 0x10M " 5M"; do
+	BPTT_MAX_MEMORY=$v bounded task adding --length 5
+	need_rc 2
+	grep -q "BPTT_MAX_MEMORY: '.*' is not a size" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	result "BPTT_MAX_MEMORY='$v': refused (unlimited is written unlimited)"
+done
+BPTT_MAX_MEMORY=unlimited bounded task adding --length 5
+need_rc 0
+result "BPTT_MAX_MEMORY=unlimited"
+
+# Messages quote at most 40 characters of a token and escape what is not
+# printable, and keep their reason.
+bounded task linear --length 5 --a "$(printf '1%.0s' $(seq 600))x"
+need_rc 2
+grep -q "^bptt task: --a: '1\{40\}'\.\.\. is not a finite number" "$ERR" || fail_why "stderr: $(head -c 300 "$ERR")"
+result "a 600-character option value: quoted short, the reason kept"
+bounded task linear --length 5 --a "$(printf '\033[2J')"
+need_rc 2
+grep -q "'\\\\x1b\[2J'" "$ERR" || fail_why "stderr: $(cat -v "$ERR")"
+grep -q "$(printf '\033')" "$ERR" && fail_why "an escape code reached the terminal"
+result "an escape code in an option value is shown escaped"
+
+# A refused file says what is really wrong.
+# file_says NAME PATTERN: grad --model r.bad refused with PATTERN (grep -E).
+file_says() {
+	bounded grad --model r.bad --data r.data
+	need_rc 2
+	grep -Eq -- "$2" "$ERR" || fail_why "stderr: $(cat -v "$ERR")"
+	grep -q "$(printf '\033')" "$ERR" && fail_why "an escape code reached the terminal"
+	result "$1"
+}
+printf '\357\273\277bptt-model 1\narch rnn\n' > r.bad
+file_says "a UTF-8 byte order mark is named" "^r.bad:1: the file starts with a UTF-8 byte order mark"
+printf 'bptt-model 1\rarch rnn\rdims 2 3 1\r' > r.bad
+file_says "CR-only line ends are named" "^r.bad:1: the lines end with a carriage return alone"
+printf 'bptt-model 1 extra\narch rnn\n' > r.bad
+file_says "'bptt-model 1 extra': the extra field named" "^r.bad:1: 'extra' after the header 'bptt-model 1'"
+printf 'bptt-model 1\narch rnn\ndims 2 3 1\n\033]0;title\007W 3 3\n' > r.bad
+file_says "an escape code in a block name is shown escaped" "^r.bad:4: unknown block '.x1b\]0;title.x07W'"
+{ printf 'bptt-model 1\narch rnn\ndims 2 3 1\nW 3 3\n'; printf '1%.0s' $(seq 600); printf ' 0 0\n'; } > r.bad
+file_says "a 600-digit token: quoted short, the reason kept" "^r.bad:5: '1{40}\.\.\.' (is not a decimal number|overflows a double)"
+rm -f r.bad
+"$BPTT" data --input 2 --output 3 --length 4 -o r.data3 2>/dev/null
+bounded grad --model r.model --data r.data3
+need_rc 2
+grep -q "^r.data3:7: block 'Y' has 3 columns, but the model's output size m is 1" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+result "data whose Y does not fit the model: the line of the Y header named"
+rm -f r.data3
+
+# Messages that say the real cause.
+# A full disk is "no space left", for -o and for standard output (a report
+# printed on it too).
+bounded init --arch rnn --input 1 --hidden 2 --output 1 -o /dev/full
+need_rc 2
+grep -q "No space left on device" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+result "init -o /dev/full: no space left"
+(ulimit -v $VMAX; timeout 5 "$BPTT" check --model r.model --data r.data) >/dev/full 2>"$ERR"
+rc=$?
+need_rc 2
+grep -q "^bptt check: (standard output): write failed: No space left on device" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+result "check > /dev/full: no space left, status 2"
+# an interrupted check sends nothing of its report ("nothing written")
+"$BPTT" init --arch lstm --input 3 --hidden 40 --output 2 -o r.lstm 2>/dev/null
+"$BPTT" data --input 3 --output 2 --length 300 -o r.lstmdata 2>/dev/null
+timeout -k 1 8 "$BPTT" check --model r.lstm --data r.lstmdata --threads 1 >"$OUT" 2>"$ERR" &
+pid=$!
+sleep 0.5
+kill -TERM $pid
+wait $pid
+rc=$?
+need_rc 143
+grep -q "nothing written" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+[ -s "$OUT" ] && fail_why "standard output: $(cat "$OUT")"
+result "check interrupted: 'nothing written', and nothing on standard output"
+rm -f r.lstm r.lstmdata
+# threads that cannot be created are not "out of memory": the check runs
+# with those it has (as another user under a limit of 5 processes; root
+# has no such limit)
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1; then
+	pub=$(mktemp -d "${TMPDIR:-/tmp}/bptt-cli-pub.XXXXXX")
+	chmod 755 "$pub"
+	cp r.model r.data "$pub/" && chmod 644 "$pub"/*
+	setpriv --reuid=nobody --regid=nogroup --clear-groups bash -c \
+		'ulimit -u 5; timeout 8 "$0" check --model "$1/r.model" --data "$1/r.data" --threads 64' \
+		"$BPTT" "$pub" >"$OUT" 2>"$ERR"
+	rc=$?
+	need_rc 0
+	grep -q "every block agrees" "$OUT" || fail_why "stdout: $(cat "$OUT")"
+	result "check --threads 64 under ulimit -u 5: runs with the threads it gets"
+	rm -rf "$pub"
+fi
+
+# Lessons (when they are built beside the command): knobs checked before
+# any work, no temporary file left by a signal, no --out cut short.
+LESSONS=$(dirname "$BPTT")/lessons
+[ -x "$LESSONS/05_tbptt_bias" ] || LESSONS=$(dirname "$BPTT")/build/lessons
+if [ -x "$LESSONS/05_tbptt_bias" ]; then
+	mkdir -p les
+	LVMAX=2000000
+	grep -qa __asan_init "$LESSONS/05_tbptt_bias" && LVMAX=unlimited
+	(ulimit -v $LVMAX; timeout 10 "$LESSONS/05_tbptt_bias" --hidden 99999999 --out les) >"$OUT" 2>"$ERR"
+	rc=$?
+	need_rc 2
+	[ -n "$(ls les)" ] && fail_why "written before the refusal: $(ls les)"
+	grep -q "n=99999999" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	result "05_tbptt_bias --hidden 99999999: refused before any work"
+	(ulimit -v $LVMAX; timeout 10 "$LESSONS/08_orthogonal" --length 99999999 --out les) >"$OUT" 2>"$ERR"
+	rc=$?
+	need_rc 2
+	grep -q "T=99999999 needs about" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	result "08_orthogonal --length 99999999 under ulimit -v: refused, no crash"
+	long=les/$(printf 'd%.0s' $(seq 200))/$(printf 'e%.0s' $(seq 200))/$(printf 'f%.0s' $(seq 200))/$(printf 'g%.0s' $(seq 200))/$(printf 'h%.0s' $(seq 200))
+	timeout 10 "$LESSONS/01_bptt" --out "$long" >"$OUT" 2>"$ERR"
+	rc=$?
+	need_rc 2
+	grep -q -- "--out: a directory of" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	result "01_bptt --out of 1000 bytes: refused, not cut"
+	timeout -k 1 20 "$LESSONS/13_learning" --out les >"$OUT" 2>"$ERR" &
+	pid=$!
+	sleep 1
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	need_rc 143
+	ls les | grep -q '\.tmp$' && fail_why "left: $(ls les)"
+	result "13_learning stopped by SIGTERM: no .tmp left"
+	rm -rf les
+fi
 
 # ---- summary --------------------------------------------------------------------------
 

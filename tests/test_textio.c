@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "testutil.h"
+#include "io/numio.h"
+#include "io/textio.h"
 
 /* ---- scratch files ---------------------------------------------------- */
 
@@ -1096,6 +1098,75 @@ START_TEST(test_refuse_huge)
 }
 END_TEST
 
+/* ---- the longest line ------------------------------------------------------------ */
+
+/* text, then fill bytes of c, then tail, as the file p. */
+static void write_long(const char *p, const char *text, int c, size_t fill,
+		       const char *tail)
+{
+	FILE *f = fopen(p, "wb");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	for (size_t i = 0; i < fill; i++)
+		putc(c, f);
+	fputs(tail, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* The status of reading p as data; the line buffer it used stays within
+ * the longest line it allowed. */
+static int read_data_capped(const char *p, bt_error *err, size_t *allowed)
+{
+	bt_data *d = NULL;
+	size_t buffer;
+	bt_textio_line_use(&buffer, allowed);
+	memset(err, 0, sizeof *err);
+	int st = bt_data_read(&d, p, err);
+	bt_data_free(d);
+	bt_textio_line_use(&buffer, allowed);
+	ck_assert_msg(buffer <= *allowed + 1 + BT_NUMIO_PAD,
+		      "line buffer of %zu bytes, allowed %zu", buffer, *allowed);
+	return st;
+}
+
+START_TEST(test_line_cap)
+{
+	char dir[600], p[700];
+	size_t allowed;
+	bt_error err;
+	scratch_dir(dir, sizeof dir);
+	snprintf(p, sizeof p, "%s/d.txt", dir);
+	/* a file without line ends: refused after 64 KiB, at line 1 */
+	write_long(p, "", 'x', 4 << 20, "");
+	ck_assert_int_eq(read_data_capped(p, &err, &allowed), BT_EFORMAT);
+	ck_assert_int_eq(err.line, 1);
+	ck_assert_uint_eq(allowed, 65536);
+	ck_assert_msg(strstr(err.msg, "longer than 65536 bytes"), "%s", err.msg);
+	/* a comment of a megabyte after the header */
+	write_long(p, "bptt-data 1\n#", 'c', 1 << 20, "\nX 1 1\n1\nY 1 1\n2\n");
+	ck_assert_int_eq(read_data_capped(p, &err, &allowed), BT_EFORMAT);
+	ck_assert_int_eq(err.line, 2);
+	/* just under the limit: read */
+	write_long(p, "bptt-data 1\n#", 'c', 65000, "\nX 1 1\n1\nY 1 1\n2\n");
+	ck_assert_int_eq(read_data_capped(p, &err, &allowed), BT_OK);
+	/* a row may hold 64 KiB and a kilobyte per number */
+	write_long(p, "bptt-data 1\nX 1 2\n1 2", ' ', 66000, "\nY 1 1\n2\n");
+	ck_assert_int_eq(read_data_capped(p, &err, &allowed), BT_OK);
+	ck_assert_uint_eq(allowed, 65536 + 2 * 1024);
+	write_long(p, "bptt-data 1\nX 1 2\n1 2", ' ', 68000, "\nY 1 1\n2\n");
+	ck_assert_int_eq(read_data_capped(p, &err, &allowed), BT_EFORMAT);
+	ck_assert_int_eq(err.line, 3);
+	ck_assert_msg(strstr(err.msg, "row"), "%s", err.msg);
+	/* past 64 KiB the line buffer counts against the memory limit */
+	write_long(p, "bptt-data 1\nX 1 1000\n1", ' ', 300000, "\nY 1 1\n2\n");
+	bt_set_memory_limit(200000);
+	ck_assert_int_eq(read_data_capped(p, &err, &allowed), BT_EFORMAT);
+	bt_set_memory_limit(0);
+	ck_assert_int_eq(err.line, 3);
+	ck_assert_msg(strstr(err.msg, "memory limit"), "%s", err.msg);
+}
+END_TEST
+
 /* ---- atomic writes -------------------------------------------------------------- */
 
 typedef struct {
@@ -1114,6 +1185,44 @@ static int text_writer(FILE *f, const void *ctx)
 	}
 	return fwrite(w->text, 1, n, f) == n ? BT_OK : BT_EIO;
 }
+
+/* Two outputs: the second one's writer fails, so neither file changes
+ * and no temporary file stays; both succeed: both written. */
+START_TEST(test_atomic_all_or_none)
+{
+	char dir[600], a[700], b[700], names[2048];
+	scratch_dir(dir, sizeof dir);
+	snprintf(a, sizeof a, "%s/a.txt", dir);
+	snprintf(b, sizeof b, "%s/b.txt", dir);
+	write_text(a, "old a\n");
+	write_text(b, "old b\n");
+	writer_ctx good = {"new\n", 0}, bad = {"half written\n", BT_EIO};
+	bt_output outs[2] = {{a, text_writer, &good}, {b, text_writer, &bad}};
+	bt_error err;
+	ck_assert_int_eq(bt_write_atomic_all(outs, 2, &err), BT_EIO);
+	ck_assert_str_eq(err.file, b);
+	char *got = read_all(a, NULL);
+	ck_assert_str_eq(got, "old a\n");
+	free(got);
+	ck_assert_int_eq(dir_entries(dir, names, sizeof names), 2);
+	outs[1].ctx = &good;
+	ck_assert_int_eq(bt_write_atomic_all(outs, 2, &err), BT_OK);
+	got = read_all(b, NULL);
+	ck_assert_str_eq(got, "new\n");
+	free(got);
+	/* the same file twice: refused before anything is written */
+	outs[1].path = a;
+	write_text(a, "old a\n");
+	ck_assert_int_eq(bt_write_atomic_all(outs, 2, &err), BT_EIO);
+	ck_assert_msg(strstr(err.msg, "same file"), "%s", err.msg);
+	got = read_all(a, NULL);
+	ck_assert_str_eq(got, "old a\n");
+	free(got);
+	const char *paths[2] = {a, b};
+	ck_assert_int_eq(bt_outputs_check(paths, 2, &err), BT_OK);
+	ck_assert_int_eq(dir_entries(dir, names, sizeof names), 2);
+}
+END_TEST
 
 START_TEST(test_atomic_new_file)
 {
@@ -1258,8 +1367,13 @@ static Suite *textio_suite(void)
 	tcase_add_loop_test(tc, test_refuse_huge, 0, g_nhuge);
 	suite_add_tcase(s, tc);
 
+	tc = tcase_create("line_cap");
+	tcase_add_test(tc, test_line_cap);
+	suite_add_tcase(s, tc);
+
 	tc = tcase_create("atomic");
 	tcase_add_test(tc, test_atomic_new_file);
+	tcase_add_test(tc, test_atomic_all_or_none);
 	tcase_add_test(tc, test_atomic_replace);
 	tcase_add_test(tc, test_atomic_failing_writer);
 	tcase_add_test(tc, test_atomic_no_dir);

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "io/numio.h"
+#include "io/textio.h"
 
 /* ---- options ----------------------------------------------------------- */
 
@@ -102,7 +104,23 @@ void refuse_given(const cli_args *args, const char *const *names,
 		die_usage("%s: %s", given, why);
 }
 
-/* A whole number in [lo, hi]. */
+/* A seed: the generators (MT19937) take 32 bits, and take 0 as 4357; so
+ * that two seeds never give the same stream, 1 to 2^32 - 1. */
+#define SEED_MAX 4294967295ULL
+
+static int is_seed(const char *name)
+{
+	size_t n = strlen(name);
+	return n >= 4 && !strcmp(name + n - 4, "seed");
+}
+
+/* A valid number for a message: as given, or quoted() when it is long. */
+static const char *shown_number(const char *v)
+{
+	return strlen(v) <= 40 ? v : quoted(v);
+}
+
+/* A whole number in [lo, hi]; an option named ...seed is a seed. */
 unsigned long long arg_count(const cli_args *args, const char *name,
 			     unsigned long long dflt, unsigned long long lo,
 			     unsigned long long hi)
@@ -110,15 +128,14 @@ unsigned long long arg_count(const cli_args *args, const char *name,
 	const char *v = arg_get(args, name);
 	if (!v)
 		return dflt;
-	char *end;
-	errno = 0;
-	if (!*v || strchr(v, '-') || strchr(v, ' '))
-		die_usage("%s: '%s' is not a whole number", name, v);
-	unsigned long long x = strtoull(v, &end, 10);
-	if (*end || errno)
-		die_usage("%s: '%s' is not a whole number", name, v);
+	unsigned long long x;
+	if (parse_whole(v, &x) != 0)
+		die_usage("%s: %s is not a whole number (decimal digits)", name, quoted(v));
+	if (is_seed(name) && (x == 0 || x > SEED_MAX))
+		die_usage("%s: %s is not a seed: 1 to %llu (the generator, MT19937, keeps 32 bits "
+			  "of a seed and takes 0 as 4357)", name, quoted(v), SEED_MAX);
 	if (x < lo || x > hi)
-		die_usage("%s: %s is out of range (%llu to %llu)", name, v, lo, hi);
+		die_usage("%s: %s is out of range (%llu to %llu)", name, shown_number(v), lo, hi);
 	return x;
 }
 
@@ -128,13 +145,11 @@ double arg_real(const cli_args *args, const char *name, double dflt,
 	const char *v = arg_get(args, name);
 	if (!v)
 		return dflt;
-	char *end;
-	errno = 0;
-	double x = strtod(v, &end);
-	if (!*v || *end || errno || !isfinite(x))
-		die_usage("%s: '%s' is not a finite number", name, v);
+	double x;
+	if (parse_real(v, &x) != 0)
+		die_usage("%s: %s is not a finite number", name, quoted(v));
 	if (x < lo || x > hi)
-		die_usage("%s: %s is out of range (%g to %g)", name, v, lo, hi);
+		die_usage("%s: %s is out of range (%g to %g)", name, shown_number(v), lo, hi);
 	return x;
 }
 
@@ -155,12 +170,21 @@ bt_data *load_data(const cli_args *args, const bt_model *m)
 	if (bt_data_read(&d, path, &e) != BT_OK)
 		die_error(&e);
 	own_data(d);
-	if (m && d->d != m->dims.d)
-		die("%s: X has %zu columns, but the model's input size d is %zu",
-		    path, d->d, m->dims.d);
-	if (m && d->m != m->dims.m)
-		die("%s: Y has %zu columns, but the model's output size m is %zu",
-		    path, d->m, m->dims.m);
+	long lines[3];
+	bt_textio_data_lines(lines);
+	snprintf(e.file, sizeof e.file, "%s", path);
+	if (m && d->d != m->dims.d) {
+		e.line = lines[0];
+		snprintf(e.msg, sizeof e.msg, "block 'X' has %zu columns, but the model's "
+			 "input size d is %zu", d->d, m->dims.d);
+		die_error(&e);
+	}
+	if (m && d->m != m->dims.m) {
+		e.line = lines[1];
+		snprintf(e.msg, sizeof e.msg, "block 'Y' has %zu columns, but the model's "
+			 "output size m is %zu", d->m, m->dims.m);
+		die_error(&e);
+	}
 	return d;
 }
 
@@ -326,6 +350,19 @@ void describe(FILE *f, const cli_args *args, const bt_model *m,
 	fputc('\n', f);
 }
 
+void check_outputs(const cli_args *args)
+{
+	static const char *const names[] = {"-o", "--curve"};
+	const char *paths[2];
+	size_t n = 0;
+	for (size_t i = 0; i < 2; i++)
+		if (arg_get(args, names[i]))
+			paths[n++] = arg_get(args, names[i]);
+	bt_error e;
+	if (n && bt_outputs_check(paths, n, &e) != BT_OK)
+		die_error(&e);
+}
+
 /* ---- running one subcommand ---------------------------------------------- */
 
 /* The state as the process started: a harness may run several commands. */
@@ -352,9 +389,15 @@ int cli_run(const command *c, int argc, char **argv)
 		abort();
 	}
 	parse_options(&args, argc, argv);
+	check_outputs(&args);
 	set_memory_limit();
 	signals_install();
 	int rc = c->run(&args);
 	own_check_empty();
+	/* a report printed on standard output: written, or said so */
+	errno = 0;
+	if (fflush(stdout) != 0 || ferror(stdout))
+		die("(standard output): write failed: %s",
+		    errno ? strerror(errno) : "an earlier write failed");
 	return rc;
 }

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cli.h — what the `bptt` subcommands share (internal to the command),
  * by the file that has it:
- *   own.c       owned memory and the exits (die, die_usage, cli_exit)
+ *   own.c       owned memory and the exits (die, die_usage, cli_exit), the
+ *               syntax of numbers, values quoted in messages, standard
+ *               output held until a report is complete
  *   signals.c   SIGINT, SIGTERM, SIGHUP and how far the command got
  *   memlimit.c  the memory limit and the checks before allocating
  *   output.c    atomic output, numbers, the messages for library failures
- *   cli.c       the parsed options and their typed getters, the models and
- *               data built from them, cli_run
+ *   cli.c       the parsed options and their typed getters, the outputs
+ *               checked before the work, the models and data built from
+ *               them, cli_run
  *   help.c      --help, bptt(1) and the bash completion from the tables
  * Each subcommand is a `command` record in a cli_*.c file and one line in
  * main.c's table; its run function gets the options parsed against its
@@ -59,10 +62,26 @@ void *own_mem(void *p);                   /* malloc'd */
 bt_model *own_model(bt_model *m);
 bt_data *own_data(bt_data *d);
 void release(void *p);
+/* s for a message: in single quotes, at most 40 characters of it (then
+ * "..."), bytes that are not printable ASCII escaped (\x1b); a rotating
+ * set of buffers, so that a message may quote four things. */
+const char *quoted(const char *s);
 /* malloc that stops with "out of memory" and owns the block. */
 void *xmalloc(size_t bytes);
 /* Frees everything owned, the newest first (cli_exit, end_by_signal). */
 void release_all(void);
+/* The numbers of options and environment variables, in the files' syntax:
+ * a whole number is decimal digits only (past ULLONG_MAX: ULLONG_MAX); a
+ * real one only 0-9 + - . e E, read whole by strtod, finite. 0, or -1. */
+int parse_whole(const char *s, unsigned long long *out);
+int parse_real(const char *s, double *out);
+/* For a command that prints a report on standard output and may still
+ * fail or be interrupted: standard output fully buffered (64 KiB), so
+ * that what is printed before the computation ends stays in the buffer;
+ * drop_stdout discards what was not yet written (die_interrupted and the
+ * numeric faults do, before they say "nothing written"). */
+void hold_stdout(void);
+void drop_stdout(void);
 /* Messages on stderr, prefixed with the subcommand's name; exit status 2. */
 _Noreturn void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 _Noreturn void die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -84,6 +103,9 @@ _Noreturn void die_interrupted(void);
 _Noreturn void die_interrupted_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Frees everything owned and ends by the signal received (SIGINT if none). */
 _Noreturn void end_by_signal(void);
+/* For a command that writes something when interrupted (bptt train): no
+ * deadline after the first signal (a second one still ends it at once). */
+void signals_no_deadline(void);
 /* The signal (SIGINT, SIGTERM, SIGHUP) that asked the command to stop, or 0. */
 int interrupted_by(void);
 /* Where a command that runs several computations is ("a = 0.9, k = 2 (row
@@ -173,7 +195,8 @@ void numeric_fault_at(int st, const char *what, const bt_model *m,
 const char *arg_get(const cli_args *args, const char *name);
 /* The same, stopping with "missing NAME" when it is absent. */
 const char *arg_need(const cli_args *args, const char *name);
-/* A whole number in [lo, hi] (dflt when absent). */
+/* A whole number in [lo, hi] (dflt when absent); an option whose name ends
+ * in "seed" takes 1 to 2^32 - 1. */
 unsigned long long arg_count(const cli_args *args, const char *name,
 			     unsigned long long dflt, unsigned long long lo,
 			     unsigned long long hi);
@@ -186,6 +209,11 @@ const char *arg_first(const cli_args *args, const char *const *names);
 void refuse_given(const cli_args *args, const char *const *names,
 		  const char *why);
 
+/* Before any work: the outputs given (-o, --curve) can be written, and
+ * are not the same file (bt_outputs_check); stops with a message if not.
+ * An output may name an input: every command reads its inputs whole
+ * before it writes. */
+void check_outputs(const cli_args *args);
 bt_model *load_model(const cli_args *args);   /* --model FILE */
 /* --data FILE, checked against m */
 bt_data *load_data(const cli_args *args, const bt_model *m);

@@ -54,10 +54,8 @@ static double *real_list(const cli_args *args, const char *name, size_t *n)
 	*n = split_list(name, v, &it);
 	double *x = xmalloc(*n * sizeof(double));
 	for (size_t i = 0; i < *n; i++) {
-		char *end;
-		x[i] = strtod(it[i], &end);
-		if (*end || !isfinite(x[i]))
-			die_usage("%s: '%s' is not a finite number", name, it[i]);
+		if (parse_real(it[i], &x[i]) != 0)
+			die_usage("%s: %s is not a finite number", name, quoted(it[i]));
 	}
 	release(it[0]);
 	release(it);
@@ -76,11 +74,10 @@ static size_t *k_list(const cli_args *args, size_t dflt_kmax, size_t *n)
 		*n = split_list("--k", v, &it);
 		k = xmalloc(*n * sizeof(size_t));
 		for (size_t i = 0; i < *n; i++) {
-			char *end;
 			const char *s = it[i];
-			unsigned long long x = strtoull(s, &end, 10);
-			if (*s < '0' || *s > '9' || *end)
-				die_usage("--k: '%s' is not a whole number", s);
+			unsigned long long x;
+			if (parse_whole(s, &x) != 0)
+				die_usage("--k: %s is not a whole number (decimal digits)", quoted(s));
 			if (x < 1 || x > (unsigned long long)BT_MAX_T)
 				die_usage("--k: %s is out of range (1 to %ld)", s, BT_MAX_T);
 			k[i] = (size_t)x;

@@ -223,10 +223,8 @@ static void check_threads(const cli_args *args, const bt_model *m,
 	if (arg_get(args, "--threads")) {
 		opt->threads = arg_count(args, "--threads", 0, 1, 64);
 	} else if (env && *env) {
-		char *end;
-		errno = 0;
-		unsigned long long k = strtoull(env, &end, 10);
-		if (*end || errno || strchr(env, '-') || k < 1 || k > 64)
+		unsigned long long k;
+		if (parse_whole(env, &k) != 0 || k < 1 || k > 64)
 			die_usage("BPTT_THREADS: '%s' is not a number of threads (1 to 64)", env);
 		opt->threads = k;
 	}
@@ -325,6 +323,7 @@ static int check_directions(const cli_args *args, const bt_model *m,
 
 static int run_check(const cli_args *args)
 {
+	hold_stdout();   /* the report's first line waits for the computation */
 	bt_model *m = load_model(args);
 	bt_data *d = load_data(args, m);
 	need_memory(m->type, m->dims, d->T, 1, TASK_CHECK);

@@ -68,6 +68,27 @@ void task_from_options(const cli_args *args, const char *name,
 	}
 }
 
+/* The task's data within the file's 10^9 numbers and the memory limit,
+ * before anything is allocated. */
+static void need_task_data(const char *name, const bt_task_options *o)
+{
+	double T, d, m;
+	if (o->kind == BT_TASK_COPY) {
+		T = 2.0 * (double)o->symbols + (double)o->delay;
+		d = (double)o->alphabet + 2;
+		m = (double)o->alphabet;
+	} else {
+		T = (double)o->T;
+		d = o->kind == BT_TASK_ADDING ? 2 : 1;
+		m = 1;
+	}
+	double numbers = T * (d + m + 1);   /* X, Y and the mask */
+	if (numbers > (double)BT_MAX_NUMBERS)
+		die("the %s task with T=%.0f, d=%.0f, m=%.0f has %.0f numbers, more than a "
+		    "file may hold (10^9)", name, T, d, m, numbers);
+	need_bytes(8 * numbers, "the %s task with T=%.0f, d=%.0f, m=%.0f", name, T, d, m);
+}
+
 static int run_task(const cli_args *args)
 {
 	const char *name = arg_get(args, "TASK");
@@ -76,6 +97,7 @@ static int run_task(const cli_args *args)
 	bt_task_options o;
 	task_from_options(args, name, &o);
 	o.seed = arg_count(args, "--seed", BT_DEFAULT_SEED, 0, ULONG_MAX);
+	need_task_data(name, &o);
 	bt_data *data;
 	bt_task_info info;
 	int st = bt_task_generate(&data, &o, &info);

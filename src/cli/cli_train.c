@@ -131,12 +131,13 @@ static void write_results(const cli_args *args, const bt_model *m,
 {
 	bt_error e;
 	int st;
+	/* both or neither */
+	bt_output out[2] = {{arg_get(args, "-o"), model_writer, m},
+			    {arg_get(args, "--curve"), curve_writer, c}};
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (interrupted_by())
 			bt_cancel_reset();   /* the writers stop on the flag */
-		st = bt_write_atomic(arg_get(args, "-o"), model_writer, m, &e);
-		if (st == BT_OK && arg_get(args, "--curve"))
-			st = bt_write_atomic(arg_get(args, "--curve"), curve_writer, c, &e);
+		st = bt_write_atomic_all(out, arg_get(args, "--curve") ? 2 : 1, &e);
 		if (st != BT_ECANCELED)
 			break;
 	}
@@ -354,6 +355,9 @@ static void train_and_write(const cli_args *args, bt_model *model,
 {
 	run_ctx c;
 	memset(&c, 0, sizeof c);
+	/* interrupted, it stops after a step and writes the model then: no
+	 * deadline cuts that short */
+	signals_no_deadline();
 	if (arg_get(args, "--curve"))
 		c.row = xmalloc(o->steps * NCOL * sizeof(double));
 	c.steps = o->steps;

@@ -109,13 +109,16 @@ void set_memory_limit(void)
 		return;
 	}
 	limit_source = "set by BPTT_MAX_MEMORY";
-	if (!strcmp(v, "unlimited") || !strcmp(v, "0")) {
+	if (!strcmp(v, "unlimited")) {
 		bt_set_memory_limit(0);
 		return;
 	}
-	char *end;
-	errno = 0;
-	double x = strtod(v, &end);
+	/* the number: the files' syntax (parse_real), up to the unit */
+	char num[64], *end;
+	size_t k = strspn(v, "0123456789.eE+-");
+	double x = 0;
+	snprintf(num, sizeof num, "%.*s", (int)(k < sizeof num ? k : sizeof num - 1), v);
+	end = (char *)v + (parse_real(num, &x) == 0 && k < sizeof num ? k : 0);
 	static const char units[] = "KMGT";
 	const char *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
 	if (*end && u) {
@@ -126,9 +129,9 @@ void set_memory_limit(void)
 	} else if (!strcmp(end, "B")) {
 		end++;
 	}
-	if (end == v || *end || errno || !isfinite(x) || !(x >= 1) || !strchr("0123456789.", *v))
-		die("BPTT_MAX_MEMORY: '%s' is not a size (bytes, or a number with K, M, G "
-		    "or T, e.g. 512M or 4G; or unlimited)", v);
+	if (end == v || *end || !isfinite(x) || !(x >= 1) || !strchr("0123456789.", *v))
+		die("BPTT_MAX_MEMORY: %s is not a size (bytes, at least 1, or a number with K, M, G "
+		    "or T, e.g. 512M or 4G; or unlimited)", quoted(v));
 	bt_set_memory_limit(x);
 }
 

@@ -28,6 +28,7 @@ void numeric_fault(int st, const char *what)
 {
 	if (st == BT_ECANCELED)
 		die_interrupted();
+	drop_stdout();
 	/* "in flow --lags", not "in flow" when the command is bptt flow */
 	const char *cmdname = cli_name();
 	char in[80] = "";
@@ -58,6 +59,7 @@ void numeric_fault_at(int st, const char *what, const bt_model *m,
 		die_interrupted();
 	if (lst != BT_OK || f.pass == BT_FAULT_NONE)
 		numeric_fault(st, what);
+	drop_stdout();
 	char entry[96] = "", origin[160] = "";
 	if (f.count > 1)
 		snprintf(entry, sizeof entry, "entry %zu of %zu is %s", f.index,

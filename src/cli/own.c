@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* own.c — what the command owns, and how it ends on a refusal: the
  * ownership arena (own/release), the command's name for its messages,
- * cli_exit and its hook, die and die_usage. Everything else in src/cli/
- * uses this file; it uses none of them. */
+ * the syntax of numbers and values quoted in messages, standard output
+ * held until a report is complete, cli_exit and its hook, die and
+ * die_usage. Everything else in src/cli/ uses this file; it uses none of
+ * them. */
+#include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "io/numio.h"
 
 static const char *cmdname = "bptt";
 
@@ -96,6 +102,69 @@ void own_reset(void)
 {
 	cmdname = "bptt";
 	nowns = 0;
+}
+
+const char *quoted(const char *s)
+{
+	static char buf[4][40 * 4 + 8];
+	static unsigned next;
+	char *b = buf[next++ % 4], *p = b;
+	*p++ = '\'';
+	size_t i = 0;
+	for (; s[i] && i < 40; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f)
+			*p++ = (char)c;
+		else
+			p += sprintf(p, "\\x%02x", c);
+	}
+	*p++ = '\'';
+	if (s[i])
+		p += sprintf(p, "...");
+	*p = '\0';
+	return b;
+}
+
+/* ---- numbers ----------------------------------------------------------------
+ * One syntax everywhere, the files' (docs/command.md): a whole number is
+ * decimal digits and nothing else; a real number is what the readers take
+ * (only 0-9 + - . e E, read whole by strtod, finite). */
+
+int parse_whole(const char *s, unsigned long long *out)
+{
+	unsigned long long x = 0;
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		unsigned d = (unsigned)(*s - '0');
+		x = x > (ULLONG_MAX - d) / 10 ? ULLONG_MAX : 10 * x + d;
+	}
+	*out = x;
+	return 0;
+}
+
+int parse_real(const char *s, double *out)
+{
+	double x;
+	if (bt_numio_parse(s, &x) != 0 || !isfinite(x))
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/* ---- standard output held ---------------------------------------------- */
+
+void hold_stdout(void)
+{
+	static char buf[1 << 16];
+	setvbuf(stdout, buf, _IOFBF, sizeof buf);
+}
+
+void drop_stdout(void)
+{
+	__fpurge(stdout);
 }
 
 /* ---- ending on a refusal ------------------------------------------------ */

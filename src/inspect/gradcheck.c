@@ -309,16 +309,18 @@ static int fd_entries(probe *p0, const bt_check_options *opt, size_t k,
 		if (blas > 1)
 			openblas_set_num_threads(1);
 	}
+	/* a thread that cannot be created (a limit on processes) is no
+	 * failure: this thread does its share */
 	for (size_t j = 1; j < k && st == BT_OK; j++) {
-		if (pthread_create(&w[j].tid, NULL, fd_work, &w[j]) != 0) {
-			st = BT_ENOMEM;
-			atomic_store(&stop, 1);
+		if (pthread_create(&w[j].tid, NULL, fd_work, &w[j]) != 0)
 			break;
-		}
 		started++;
 	}
-	if (st == BT_OK)
+	if (st == BT_OK) {
 		fd_work(&w[0]);
+		for (size_t j = started; j < k; j++)
+			fd_work(&w[j]);
+	}
 	for (size_t j = 1; j < started; j++)
 		pthread_join(w[j].tid, NULL);
 	if (blas > 1)

@@ -22,11 +22,25 @@
 #include "cells/cell.h"
 #include "base/alloc.h"
 #include "io/numio.h"
+#include "io/textio.h"
 
 enum kind { K_MODEL, K_DATA, K_GRAD };
 
 /* The size of the buffers for reading and writing numbers. */
 #define IO_BUF (1 << 18)
+
+/* The longest line the reader takes: a line before the blocks (and a
+ * comment or blank line between them) at most LINE_BASE bytes, a row of a
+ * block of C columns at most LINE_BASE + C·LINE_PER_NUMBER (a number of up
+ * to a kilobyte, with its blanks: the exact decimal expansion of any
+ * double is shorter). Past it the file is refused at that line, before
+ * more is read: a file without line ends (/dev/zero) costs no more memory
+ * than this. */
+#define LINE_BASE ((size_t)64 * 1024)
+#define LINE_PER_NUMBER ((size_t)1024)
+
+/* A token in a message: at most this many bytes of it. */
+#define SHOWN_MAX 40
 
 /* Allocations of more numbers than this (64 MiB of doubles) are first
  * checked against the size of the file. */
@@ -53,10 +67,14 @@ static void set_error(bt_error *err, const char *file, long line,
 
 typedef struct {
 	const char *path;
-	FILE *f;
+	int fd;
 	bt_error *err;
 	char *line;
 	size_t cap;
+	size_t maxline;    /* the longest line taken now (LINE_BASE, or a row's) */
+	double held;       /* bytes of numbers allocated so far (the memory limit) */
+	double offset;     /* bytes of the file consumed */
+	size_t ipos, iend; /* the unread part of iobuf */
 	long lineno;      /* physical line of the current line */
 	char **fields;
 	size_t nf, fcap;
@@ -64,8 +82,15 @@ typedef struct {
 	int failed;
 	double size;       /* the file's size in bytes, or -1 when unknown */
 	int status;       /* a status other than BT_EFORMAT (BT_ECANCELED), or 0 */
-	char *iobuf;       /* the stream's buffer */
+	char *iobuf;       /* the read buffer (IO_BUF bytes) */
+	char shown[3][SHOWN_MAX * 4 + 4];   /* tokens for messages (shown) */
+	unsigned nshown;
 } reader;
+
+/* What the last read used and allowed, and where the last data file read
+ * declared its blocks (textio.h). */
+static size_t peak_buffer, peak_allowed;
+static long data_lines[3];
 
 static int fail(reader *r, long line, const char *fmt, ...)
 {
@@ -79,6 +104,26 @@ static int fail(reader *r, long line, const char *fmt, ...)
 	}
 	r->failed = 1;
 	return BT_EFORMAT;
+}
+
+/* Token s as a message shows it: at most SHOWN_MAX bytes (then "..."),
+ * bytes that are not printable ASCII escaped as \xHH, so that a file
+ * cannot write escape codes to a terminal; three at a time. */
+static const char *shown(reader *r, const char *s)
+{
+	char *b = r->shown[r->nshown++ % 3], *p = b;
+	size_t i = 0;
+	for (; s[i] && i < SHOWN_MAX; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f)
+			*p++ = (char)c;
+		else
+			p += sprintf(p, "\\x%02x", c);
+	}
+	if (s[i])
+		p += sprintf(p, "...");
+	*p = '\0';
+	return b;
 }
 
 /* realloc for the reader: NULL, with r->err set, when memory runs out. */
@@ -119,6 +164,104 @@ static int split_fields(reader *r, char *s)
 	return 0;
 }
 
+/* Fills the read buffer: 1, 0 at the end of the file, -1 on an error (a
+ * read interrupted by a signal that asks to cancel is one). */
+static int fill(reader *r)
+{
+	for (;;) {
+		ssize_t k = read(r->fd, r->iobuf, IO_BUF);
+		if (k >= 0) {
+			r->ipos = 0;
+			r->iend = (size_t)k;
+			return k > 0;
+		}
+		if (errno != EINTR || bt_cancel_requested())
+			return -1;
+	}
+}
+
+/* Room for len bytes of line, its NUL and the BT_NUMIO_PAD bytes that
+ * bt_numio_scan_row may read past it (numio.h), within r->maxline and the
+ * memory limit. 0, or -1 with r->err set. */
+static int line_room(reader *r, size_t len)
+{
+	size_t need = len + 1 + BT_NUMIO_PAD;
+	if (r->cap >= need)
+		return 0;
+	size_t nc = 2 * need, most = r->maxline + 1 + BT_NUMIO_PAD;
+	if (nc > most)
+		nc = most;
+	/* past the 64 KiB any read may take, the line counts with the
+	 * numbers against the memory limit */
+	double limit = bt_memory_limit();
+	if (limit > 0 && nc > LINE_BASE + 1 + BT_NUMIO_PAD && r->held + (double)nc > limit) {
+		char lim[32];
+		bt_format_bytes(limit, lim, sizeof lim);
+		fail(r, r->lineno + 1, "a line of %zu bytes and more does not fit the memory limit of %s",
+		     len, lim);
+		return -1;
+	}
+	char *nl = grow(r, r->line, nc);
+	if (!nl)
+		return -1;
+	r->line = nl;
+	r->cap = nc;
+	if (nc > peak_buffer)
+		peak_buffer = nc;
+	return 0;
+}
+
+/* The next physical line into r->line, its '\n' kept: its length, -1 at
+ * the end of the file, -2 on an error (r->err set). A line longer than
+ * r->maxline is refused as soon as that many bytes are read. */
+static ssize_t read_line(reader *r)
+{
+	size_t len = 0;
+	if (r->maxline > peak_allowed)
+		peak_allowed = r->maxline;
+	for (;;) {
+		if (r->ipos == r->iend) {
+			int k = fill(r);
+			if (k < 0) {
+				if (bt_cancel_requested()) {
+					set_error(r->err, r->path, r->lineno, "interrupted while reading");
+					r->status = BT_ECANCELED;
+				} else {
+					set_error(r->err, r->path, r->lineno + 1, "read error: %s",
+						  strerror(errno));
+				}
+				r->failed = 1;
+				return -2;
+			}
+			if (k == 0)
+				return len ? (ssize_t)len : -1;
+		}
+		const char *s = r->iobuf + r->ipos;
+		size_t avail = r->iend - r->ipos;
+		const char *nl = memchr(s, '\n', avail);
+		size_t take = nl ? (size_t)(nl - s) + 1 : avail;
+		if (len + take - (nl ? 1 : 0) > r->maxline) {
+			int cr = memchr(r->line ? r->line : "", '\r', r->line ? len : 0) ||
+				 memchr(s, '\r', take);
+			fail(r, r->lineno + 1, "the line is longer than %zu bytes, the most %s%s",
+			     r->maxline, r->maxline == LINE_BASE
+			     ? "a line outside a block's rows may hold"
+			     : "a row of this block may hold (1 KiB per number and 64 KiB)",
+			     cr ? " (its lines end with a carriage return alone: convert them to LF)"
+			     : r->maxline == LINE_BASE ? " (is the file text with line ends?)" : "");
+			return -2;
+		}
+		if (line_room(r, len + take) < 0)
+			return -2;
+		memcpy(r->line + len, s, take);
+		len += take;
+		r->ipos += take;
+		r->offset += (double)take;
+		if (nl)
+			return (ssize_t)len;
+	}
+}
+
 /* Reads the next line that has fields. Returns 1 with r->fields/r->nf set
  * (or, when split is 0, only r->rest: the line from its first field on,
  * comment and line end cut off), 0 at end of file, -1 on error (r->err
@@ -132,36 +275,18 @@ static int next_line_split(reader *r, int split)
 			r->status = BT_ECANCELED;
 			return -1;
 		}
-		errno = 0;
-		ssize_t len = getline(&r->line, &r->cap, r->f);
-		if (len < 0) {
-			if (ferror(r->f)) {
-				set_error(r->err, r->path, r->lineno,
-					  "read error: %s", strerror(errno));
-				r->failed = 1;
-				return -1;
-			}
+		ssize_t len = read_line(r);
+		if (len == -1)
 			return 0;
-		}
-		/* bt_numio_scan_row reads up to BT_NUMIO_PAD bytes past the
-		 * line's NUL (numio.h): give the buffer room for them,
-		 * initialised (the line is cut at k ≤ len below, so these
-		 * bytes are past any NUL put there) */
-		if (r->cap < (size_t)len + 1 + BT_NUMIO_PAD) {
-			size_t nc = 2 * ((size_t)len + 1 + BT_NUMIO_PAD);
-			char *nl = grow(r, r->line, nc);
-			if (!nl)
-				return -1;
-			r->line = nl;
-			r->cap = nc;
-		}
+		if (len < 0)
+			return -1;
 		memset(r->line + len + 1, 0, BT_NUMIO_PAD);
 		r->lineno++;
 		if (memchr(r->line, '\0', (size_t)len)) {
 			fail(r, r->lineno, "the line holds a NUL byte");
 			return -1;
 		}
-		/* getline gave the length: cut at '#', drop a final "\n", "\r" */
+		/* read_line gave the length: cut at '#', drop a final "\n", "\r" */
 		char *s = r->line;
 		size_t k = (size_t)len;
 		char *hash = memchr(s, '#', k);
@@ -201,12 +326,12 @@ static int parse_size(reader *r, const char *s, const char *what, long max,
 	for (const char *p = s; *p; p++, k++) {
 		if (*p < '0' || *p > '9')
 			return fail(r, r->lineno,
-				    "%s '%s' is not a positive whole number", what, s);
+				    "%s '%s' is not a positive whole number", what, shown(r, s));
 		if (v <= (size_t)max)
 			v = v * 10 + (size_t)(*p - '0');
 	}
 	if (k == 0 || v == 0)
-		return fail(r, r->lineno, "%s must be at least 1, not '%s'", what, s);
+		return fail(r, r->lineno, "%s must be at least 1, not '%s'", what, shown(r, s));
 	if (v > (size_t)max)
 		return fail(r, r->lineno, "%s %s is absurd (at most %ld)", what, s, max);
 	*out = v;
@@ -221,16 +346,16 @@ static int parse_number(reader *r, const char *s, double *out)
 	 * reads to the end, and returns what strtod returns (numio.h) */
 	double v;
 	if (bt_numio_parse(s, &v) != 0)
-		return fail(r, r->lineno, "'%s' is not a decimal number", s);
+		return fail(r, r->lineno, "'%s' is not a decimal number", shown(r, s));
 	if (!isfinite(v))
-		return fail(r, r->lineno, "'%s' overflows a double", s);
+		return fail(r, r->lineno, "'%s' overflows a double", shown(r, s));
 	*out = v;
 	return BT_OK;
 }
 
 /* Reads rows×cols numbers into dst; a mask's values must be 0 or 1. */
-static int read_rows(reader *r, const char *name, long head_line, size_t rows,
-		     size_t cols, double *dst, int is_mask)
+static int read_rows_at(reader *r, const char *name, long head_line, size_t rows,
+			size_t cols, double *dst, int is_mask)
 {
 	for (size_t i = 0; i < rows; i++) {
 		int k = next_line_split(r, 0);
@@ -267,11 +392,21 @@ static int read_rows(reader *r, const char *name, long head_line, size_t rows,
 				return BT_EFORMAT;
 			if (is_mask && v != 0.0 && v != 1.0)
 				return fail(r, r->lineno,
-					    "mask value '%s' is not 0 or 1", r->fields[j]);
+					    "mask value '%s' is not 0 or 1", shown(r, r->fields[j]));
 			dst[i * cols + j] = v;
 		}
 	}
 	return BT_OK;
+}
+
+/* read_rows_at with the longest line a row of cols numbers may take. */
+static int read_rows(reader *r, const char *name, long head_line, size_t rows,
+		     size_t cols, double *dst, int is_mask)
+{
+	r->maxline = LINE_BASE + cols * LINE_PER_NUMBER;
+	int st = read_rows_at(r, name, head_line, rows, cols, dst, is_mask);
+	r->maxline = LINE_BASE;
+	return st;
 }
 
 /* ---- the common reader -------------------------------------------------------- */
@@ -312,7 +447,7 @@ static int finish_header(reader *r, parsed *p, int at_eof)
 	if ((!p->arch_line || !p->dims_line) && !at_eof && r->nf != 3)
 		return fail(r, r->lineno,
 			    "'%s' is not a header line (arch, dims, activation%s)",
-			    r->fields[0], ", loss");
+			    shown(r, r->fields[0]), ", loss");
 	if (!p->arch_line)
 		return fail(r, r->lineno, "missing 'arch' line before the blocks");
 	if (!p->dims_line)
@@ -354,6 +489,7 @@ static int finish_header(reader *r, parsed *p, int at_eof)
 	p->model->loss = (bt_loss_kind)p->loss_kind;
 	/* the parameters count towards the file's 10^9 numbers */
 	p->numbers = p->model->nparams;
+	r->held = 8.0 * (double)p->numbers;
 	return BT_OK;
 }
 
@@ -380,17 +516,17 @@ static int header_line(reader *r, parsed *p, const char *key, int nblocks_seen)
 	if (slot == &p->arch_line) {
 		p->type = bt_cell_lookup(v);
 		if (!p->type)
-			return fail(r, r->lineno, "unknown architecture '%s'", v);
+			return fail(r, r->lineno, "unknown architecture '%s'", shown(r, v));
 	} else if (slot == &p->act_line) {
 		p->activation = bt_activation_from_name(v);
 		if (p->activation < 0)
 			return fail(r, r->lineno,
-				    "unknown activation '%s' (tanh, relu, sigmoid, identity)", v);
+				    "unknown activation '%s' (tanh, relu, sigmoid, identity)", shown(r, v));
 	} else if (slot == &p->loss_line && p->kind == K_MODEL) {
 		p->loss_kind = bt_loss_from_name(v);
 		if (p->loss_kind < 0)
 			return fail(r, r->lineno,
-				    "unknown loss '%s' (squared, cross-entropy)", v);
+				    "unknown loss '%s' (squared, cross-entropy)", shown(r, v));
 	} else if (slot == &p->loss_line) {
 		return parse_number(r, v, &p->loss);
 	} else {
@@ -413,8 +549,9 @@ static int block_head(reader *r, const parsed *p, char *name, size_t size,
 	if (r->nf != 3)
 		return fail(r, r->lineno,
 			    "expected a block header 'NAME ROWS COLS' or a header line, found '%s' with %zu field%s",
-			    r->fields[0], r->nf, r->nf == 1 ? "" : "s");
-	snprintf(name, size, "%s", r->fields[0]);
+			    shown(r, r->fields[0]), r->nf, r->nf == 1 ? "" : "s");
+	/* as messages show it: a name that is cut or escaped is no block's */
+	snprintf(name, size, "%s", shown(r, r->fields[0]));
 	long line = r->lineno;
 	if (parse_size(r, r->fields[1], "the row count", BT_MAX_T, rows) != BT_OK ||
 	    parse_size(r, r->fields[2], "the column count", BT_MAX_DIM, cols) != BT_OK)
@@ -454,12 +591,12 @@ static int data_block(reader *r, parsed *p, int di, const char *name,
 			return fail(r, line,
 				    "block '%s' has %zu rows, but block '%s' (line %ld) has %zu",
 				    name, rows, data_names[j], p->arr_line[j], p->rows[j]);
-	long here = ftell(r->f);
-	if (r->size >= 0 && here >= 0 && 2 * count > r->size - (double)here &&
+	double here = r->offset;
+	if (r->size >= 0 && 2 * count > r->size - here &&
 	    count > BIG_ALLOC)
 		return fail(r, line,
 			    "block '%s' declares %zu×%zu numbers, but only %.0f bytes of the file remain",
-			    name, rows, cols, r->size - (double)here);
+			    name, rows, cols, r->size - here);
 	p->arr[di] = bt_big_malloc((size_t)count * sizeof(double));
 	if (!p->arr[di]) {
 		fail(r, line, "out of memory for block '%s' (%zu×%zu)", name,
@@ -503,7 +640,7 @@ static int param_block(reader *r, parsed *p, const char *name, long line,
 /* A block: its header line (the current line), then its rows. */
 static int block(reader *r, parsed *p)
 {
-	char name[64];
+	char name[SHOWN_MAX * 4 + 4];
 	long line = r->lineno;
 	size_t rows, cols;
 	int st = block_head(r, p, name, sizeof name, &rows, &cols);
@@ -521,6 +658,7 @@ static int block(reader *r, parsed *p)
 	if (st != BT_OK)
 		return st;
 	p->numbers += (size_t)((double)rows * (double)cols);
+	r->held = 8.0 * (double)p->numbers;
 	return read_rows(r, name, line, rows, cols, dst, di == 2 && p->kind == K_DATA);
 }
 
@@ -529,16 +667,26 @@ static int block(reader *r, parsed *p)
  * notes its size. */
 static int reader_open(reader *r)
 {
-	r->f = fopen(r->path, "r");
-	if (!r->f) {
+	r->maxline = LINE_BASE;
+	do
+		r->fd = open(r->path, O_RDONLY | O_CLOEXEC);
+	while (r->fd < 0 && errno == EINTR && !bt_cancel_requested());
+	if (r->fd < 0) {
+		if (errno == EINTR) {
+			set_error(r->err, r->path, 0, "interrupted while opening");
+			return BT_ECANCELED;
+		}
 		set_error(r->err, r->path, 0, "cannot open: %s", strerror(errno));
 		return BT_EIO;
 	}
 	r->iobuf = malloc(IO_BUF);
-	if (r->iobuf)
-		setvbuf(r->f, r->iobuf, _IOFBF, IO_BUF);
+	if (!r->iobuf) {
+		close(r->fd);
+		set_error(r->err, r->path, 0, "out of memory");
+		return BT_ENOMEM;
+	}
 	struct stat sb;
-	r->size = (fstat(fileno(r->f), &sb) == 0 && S_ISREG(sb.st_mode)) ? (double)sb.st_size : -1;
+	r->size = (fstat(r->fd, &sb) == 0 && S_ISREG(sb.st_mode)) ? (double)sb.st_size : -1;
 	return BT_OK;
 }
 
@@ -546,11 +694,25 @@ static void reader_close(reader *r)
 {
 	free(r->line);
 	free(r->fields);
-	fclose(r->f);
+	close(r->fd);
 	free(r->iobuf);
 }
 
-/* The first content line: the header 'bptt-KIND 1'. */
+void bt_textio_data_lines(long lines[3])
+{
+	memcpy(lines, data_lines, sizeof data_lines);
+}
+
+void bt_textio_line_use(size_t *buffer, size_t *allowed)
+{
+	*buffer = peak_buffer;
+	*allowed = peak_allowed;
+	peak_buffer = peak_allowed = 0;
+}
+
+/* The first content line: the header 'bptt-KIND 1'. What is wrong with
+ * one that is not is said: a byte order mark, line ends of a carriage
+ * return alone, another version, something after the version. */
 static int read_magic(reader *r, enum kind kind)
 {
 	int k = next_line(r);
@@ -559,19 +721,33 @@ static int read_magic(reader *r, enum kind kind)
 			    "empty file: expected the header '%s 1'", kind_word[kind]);
 	if (k < 0)
 		return BT_EFORMAT;
+	const char *w = r->fields[0];
+	if (!strncmp(w, "\xef\xbb\xbf", 3))
+		return fail(r, r->lineno, "the file starts with a UTF-8 byte order mark "
+			    "(bytes EF BB BF) before '%s 1': save it without one", kind_word[kind]);
+	for (size_t i = 0; i < r->nf; i++)
+		if (strchr(r->fields[i], '\r'))
+			return fail(r, r->lineno, "the lines end with a carriage return alone "
+				    "(CR, not LF or CR LF): convert the line ends to LF");
 	int which = -1;
 	for (int i = 0; i < 3; i++)
-		if (!strcmp(r->fields[0], kind_word[i]))
+		if (!strcmp(w, kind_word[i]))
 			which = i;
 	if (which < 0)
 		return fail(r, r->lineno, "expected the header '%s 1', found '%s'",
-			    kind_word[kind], r->fields[0]);
+			    kind_word[kind], shown(r, w));
 	if (which != (int)kind)
 		return fail(r, r->lineno, "this is a %s file, not a %s file",
 			    kind_noun[which], kind_noun[kind]);
-	if (r->nf != 2 || strcmp(r->fields[1], "1"))
-		return fail(r, r->lineno, "unsupported version: expected '%s 1'",
-			    kind_word[kind]);
+	if (r->nf == 1)
+		return fail(r, r->lineno, "the header '%s' has no version: expected '%s 1'",
+			    w, kind_word[kind]);
+	if (strcmp(r->fields[1], "1"))
+		return fail(r, r->lineno, "unsupported version '%s': this reader knows '%s 1'",
+			    shown(r, r->fields[1]), kind_word[kind]);
+	if (r->nf > 2)
+		return fail(r, r->lineno, "'%s' after the header '%s 1': the header line "
+			    "holds nothing else", shown(r, r->fields[2]), kind_word[kind]);
 	return BT_OK;
 }
 
@@ -669,6 +845,7 @@ int bt_data_read(bt_data **out, const char *path, bt_error *err)
 		set_error(err, path, 0, "out of memory");
 		return BT_ENOMEM;
 	}
+	memcpy(data_lines, p.arr_line, sizeof data_lines);
 	d->T = p.rows[0];
 	d->d = p.cols[0];
 	d->m = p.cols[1];
@@ -792,142 +969,4 @@ int bt_grad_write(FILE *f, const bt_model *model, double loss,
 	if (st == BT_OK)
 		st = write_matrix(f, "X", dX, T, model->dims.d);
 	return st ? st : ferror(f) ? BT_EIO : BT_OK;
-}
-
-/* ---- atomic output ------------------------------------------------------------------------ */
-
-/* The temporary file being written, for bt_write_atomic_abort (a signal
- * handler's last act): valid while pending is set. */
-static char pending_tmp[4096];
-static volatile sig_atomic_t pending;
-
-void bt_write_atomic_abort(void)
-{
-	if (pending)
-		unlink(pending_tmp);
-}
-
-/* fn to standard output, flushed. */
-static int write_stdout(bt_write_fn fn, const void *ctx, bt_error *err)
-{
-	int st = fn(stdout, ctx);
-	if (fflush(stdout) != 0 || ferror(stdout))
-		st = st ? st : BT_EIO;
-	if (st)
-		set_error(err, "(standard output)", 0, "write failed: %s",
-			  bt_strerror(st));
-	return st;
-}
-
-/* fn to an existing path that is not a regular file (/dev/null, a
- * terminal, a pipe; mode its type), written in place: renaming over it
- * would replace it. A directory is refused. */
-static int write_in_place(const char *path, mode_t mode, bt_write_fn fn,
-			  const void *ctx, bt_error *err)
-{
-	if (S_ISDIR(mode)) {
-		set_error(err, path, 0, "cannot write: it is a directory");
-		return BT_EIO;
-	}
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		set_error(err, path, 0, "cannot write: %s", strerror(errno));
-		return BT_EIO;
-	}
-	int st = fn(f, ctx);
-	if (fclose(f) != 0 && !st)
-		st = BT_EIO;
-	if (st)
-		set_error(err, path, 0, "write failed: %s", bt_strerror(st));
-	return st;
-}
-
-/* A new file beside path, ".NAME.XXXXXX" in the same directory, with the
- * permissions of a new file (0666 less the umask), pending for
- * bt_write_atomic_abort: its descriptor in *fd, its name in *tmp (to free). */
-static int temp_beside(const char *path, char **tmp, int *fd, bt_error *err)
-{
-	size_t len = strlen(path);
-	char *t = malloc(len + 16);
-	if (!t) {
-		set_error(err, path, 0, "out of memory");
-		return BT_ENOMEM;
-	}
-	const char *slash = strrchr(path, '/');
-	size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
-	memcpy(t, path, dirlen);
-	sprintf(t + dirlen, ".%s.XXXXXX", path + dirlen);
-	*fd = mkstemp(t);
-	if (*fd < 0) {
-		set_error(err, path, 0, "cannot create a file beside it: %s",
-			  strerror(errno));
-		free(t);
-		return BT_EIO;
-	}
-	if (strlen(t) < sizeof pending_tmp) {
-		memcpy(pending_tmp, t, strlen(t) + 1);
-		pending = 1;
-	}
-	mode_t mask = umask(0);
-	umask(mask);
-	fchmod(*fd, 0666 & ~mask);
-	*tmp = t;
-	return BT_OK;
-}
-
-/* fn to the descriptor fd, flushed and closed; *saved: the errno that
- * goes with a failure. */
-static int write_fd(int fd, bt_write_fn fn, const void *ctx, int *saved)
-{
-	FILE *f = fdopen(fd, "w");
-	int st = f ? fn(f, ctx) : BT_EIO;
-	*saved = errno;
-	if (!f) {
-		close(fd);
-		return st;
-	}
-	if (fflush(f) != 0 || ferror(f))
-		st = st ? st : BT_EIO;
-	*saved = errno;
-	if (fclose(f) != 0 && !st) {
-		st = BT_EIO;
-		*saved = errno;
-	}
-	return st;
-}
-
-int bt_write_atomic(const char *path, bt_write_fn fn, const void *ctx,
-		    bt_error *err)
-{
-	if (!path || !strcmp(path, "-"))
-		return write_stdout(fn, ctx, err);
-	struct stat ps;
-	if (stat(path, &ps) == 0 && !S_ISREG(ps.st_mode))
-		return write_in_place(path, ps.st_mode, fn, ctx, err);
-	char *tmp;
-	int fd, saved;
-	int st = temp_beside(path, &tmp, &fd, err);
-	if (st != BT_OK)
-		return st;
-	st = write_fd(fd, fn, ctx, &saved);
-	/* interrupted while writing: the old file stays as it was */
-	if (st == BT_OK && bt_cancel_requested()) {
-		st = BT_ECANCELED;
-		saved = 0;
-	}
-	if (st == BT_OK && rename(tmp, path) != 0) {
-		st = BT_EIO;
-		saved = errno;
-	}
-	pending = 0;
-	if (st != BT_OK) {
-		unlink(tmp);
-		if (st == BT_ECANCELED)
-			set_error(err, path, 0, "interrupted: not written");
-		else
-			set_error(err, path, 0, "cannot write: %s",
-				  saved ? strerror(saved) : bt_strerror(st));
-	}
-	free(tmp);
-	return st;
 }
