@@ -105,5 +105,52 @@ q $G "$c4" "^    log10(|delta_{T-tau}| \/ |delta_T|) at tau = 119: \(0[0-9.]*\),
 q $G "$c4" "^    log10(|delta_{T-tau}| \/ |delta_T|) at tau = 119: \(3[0-9.]*\), .*" 3.3928
 q $G "$c4" "^    the largest growth in one step is \(2[0-9.]*\), at tau = 3;" 2.0656
 
+# ---- lesson 16 -------------------------------------------------------------
+L=lessons/16_cliff.md; G=lessons/teacher/16_cliff.md; c=16_cliff
+num='\([-0-9.e+]*\)'
+for f in $L $G; do
+	q $f "$c" "^w_c = $num the map.*" 1.297882
+	q $f "$c" "^h_c = $num)\..*" 0.479076
+	q $f "$c" ".*BPTT gives dL\/dw = $num at w.*" 965.000 965
+	q $f "$c" "^  200 *[0-9.]* *[0-9.e-]* *$num .*" 4643.4
+	q $f "$c" ".*dL\/dw is only $num\.$" 4.3282
+	q $f "$c" "^  the first step: plain $num to w.*" 9.6500
+done
+q $L "$c" "^  25 *[0-9.]* *[0-9.e-]* *$num .*" 15.8931
+q $L "$c" "^  100 *[0-9.]* *[0-9.e-]* *$num .*" 636.328
+q $L "$c" "^  400 *[0-9.]* *[0-9.e-]* *$num .*" 35403
+q $L "$c" ".*Starting from h_1 = $num above.*" 0.7163
+for f in $L $G; do
+	q $f "$c" ".*the peak grows like \(T^[0-9.]*\) and.*" "T^2.90"
+	q $f "$c" "^towards w_c like \(T^-[0-9.]*\)\.$" "T^-1.93"
+done
+q $L "$c" ".*at w = \([0-9.]*\)$" 1.2969835985
+q $L "$c" "^(\([0-9.e-]*\) below w_c), where L = .*" 8.989e-04
+q $L "$c" "^([0-9.e-]* below w_c), where L = $num\. .*" 0.3620
+q $L "$c" ".*(relative difference $num)\.$" 2.6e-08
+q $L "$c" "^narrow band: $num from here.*" 1.1e-04
+q $G "$c" "^narrow band: $num from here.*" 1.1e-04
+q $L "$c" "^  the first step: plain [0-9.]* to w = $num .*" -8.3530 "w = −8.3530"
+q $G "$c" "^  the first step: plain [0-9.]* to \(w = -[0-9.]*\) .*" "w = -8.3530"
+q $L "$c" "^  the first step: plain .*(L = $num, .*" 0.1250
+q $G "$c" "^  the first step: plain .*(L = $num, .*" 0.1250
+q $L "$c" "^  the first step: plain .*dL\/dw = $num).*" -9.1e-08 "dL/dw = −9.1e-08"
+q $G "$c" "^  the first step: plain .*\(dL\/dw = -[0-9.e-]*\)).*" "dL/dw = -9.1e-08"
+q $L "$c" "^ *clipped $num to w.*" 0.1000
+q $G "$c" "^ *clipped $num to w.*" 0.1000
+q $L "$c" "^ *clipped [0-9.]* to w = $num .*" 1.1970
+q $L "$c" "^ *clipped [0-9.]* to w = [0-9.]* (L = $num, .*" 0.0367
+q $L "$c" "^ *clipped w = [0-9.]*, L = $num, .*" 1.11e-02
+q $L "$c" "^Clipped by norm at c = 10: 965.000 -> \([0-9]*\) (cosine 1)\..*" 10 "becomes 10, same sign"
+c2="16_cliff --length 400"
+q $G "$c2" ".*the peak grows like \(T^[0-9.]*\) and.*" "T^2.95"
+q $G "$c2" "^towards w_c like \(T^-[0-9.]*\)\.$" "T^-1.96"
+c3="16_cliff --length 100"
+q $G "$c3" "^At T = 100 \(no w gives dL\/dw = 965\): .*" "no w gives dL/dw = 965"
+q $G "$c3" "^At T = 100 no w gives dL\/dw = 965: the largest is $num\. .*" 636.328 "largest is 636.328"
+c4="16_cliff --length 120"
+q $G "$c4" ".*at w = \([0-9.]*\)$" 1.2952659593
+q $G "$c4" "^  120 *[0-9.]* *[0-9.e-]* *$num .*" 1067.06
+
 echo "lessons_quoted: $passed passed, $failed failed"
 [ "$failed" = 0 ]
