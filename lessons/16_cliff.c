@@ -172,7 +172,7 @@ int main(int argc, char **argv)
 		{"--target", 'r', &y, "target y of h_T (default -0.5)"},
 		{"--gradient", 'r', &G, "the gradient to find on the cliff (default 965)"},
 		{"--clip", 'r', &c, "clipping threshold c (default 10)"},
-		{"--rate", 'r', &eta, "learning rate eta of the one step shown (default 0.01)"},
+		{"--rate", 'r', &eta, "learning rate eta of the two descents (default 0.01)"},
 		{"--steps", 'n', &steps, "steps of the two descents from there (default 100)"},
 		{"--grid", 'n', &grid, "points of each map (default 1200)"},
 		{NULL, 0, NULL, NULL}};
