@@ -223,7 +223,7 @@ int main(int argc, char **argv)
 	printf("\nFrom T = %zu to %zu: the peak grows like T^%.2f and the cliff moves\n"
 	       "towards w_c like T^%.2f.\n\n", P[2].T, P[4].T, sp, sd);
 
-	/* the gradient of the seed's example, on the right flank at length T */
+	/* lesson 6's gradient of 965, on the right flank at length T */
 	unit q;
 	unit_alloc(&q, u, b, y, T);
 	if (fabs(P[3].gpeak) < G) {
