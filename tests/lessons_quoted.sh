@@ -35,7 +35,10 @@ q() {
 	local file=$1 cmd=$2 expr=$3 want=$4 text=${5:-$4} got
 	# shellcheck disable=SC2086
 	got=$(sed -n "s/$expr/\1/p" "$(out $cmd)" | head -1)
-	if [ "$got" != "$want" ]; then
+	if grep -q "^EXIT " "$(out $cmd)"; then
+		echo "not ok - build/lessons/$cmd failed: $(tail -2 "$(out $cmd)" | tr '\n' ' ')"
+		failed=$((failed + 1))
+	elif [ "$got" != "$want" ]; then
 		echo "not ok - build/lessons/$cmd prints '$got' where $file quotes '$want'"
 		failed=$((failed + 1))
 	elif ! grep -qF -- "$text" "$file"; then
