@@ -46,6 +46,6 @@ set label 1 sprintf("marked, T = %d: ∂L/∂w = %.0f, clipped by norm to %g", T
 plot for [i=0:np-1] f index i using 2:5 with lines lw 2 lc i+1 notitle, \
      gc with lines dt 2 lw 1.2 lc rgb "gray30" title sprintf("%.0f", gc), \
      gclip with lines dt 3 lw 1.2 lc rgb "gray30" title sprintf("c = %g", gclip), \
-     f index "clipped" using 3:4 with points pt 7 ps 1.6 lc rgb "black" title "BPTT's gradient", \
+     f index "clipped" using 3:4 with points pt 7 ps 1.6 lc rgb "black" title "BPTT", \
      f index "clipped" using 3:5 with points pt 6 ps 1.6 lw 2 lc rgb "black" title "clipped"
 unset multiplot
