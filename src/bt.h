@@ -856,6 +856,19 @@ int bt_optimizer_step(bt_optimizer *opt, double *theta, const double *g);
 /* Back to zero moments and t = 0. */
 void bt_optimizer_reset(bt_optimizer *opt);
 
+/* ---- a penalty on the recurrent matrix (penalty.c) --------------------------- */
+/* The soft orthogonality penalty on the block W (n×n: rnn, linear,
+ * residual, attention),
+ *     P(W) = λ ‖WᵀW − I‖²_F,   ∂P/∂W = 4λ W (WᵀW − I),
+ * zero exactly when W is orthogonal. It pulls every singular value of W
+ * towards 1, and so the step Jacobians diag(φ'(a_t)) W towards norm at
+ * most L_φ without vanishing through W. Adds ∂P/∂θ (zero outside W) into
+ * grad (the model's layout; NULL: none) and puts P into *value (may be
+ * NULL). BT_EINVAL for λ < 0 or not finite, or a model without a square
+ * block W; BT_ENUMERIC when P is not finite. */
+int bt_penalty_orthogonal(const bt_model *model, double lambda, double *grad,
+			  double *value);
+
 /* ---- training (train.c) ------------------------------------------------------- */
 /* bt_train: minibatch training of a model in place. Each step:
  *   1. a fresh minibatch of B sequences from the task generator, sequence
@@ -910,6 +923,10 @@ typedef struct {
 	size_t eval_size;            /* held-out sequences, default 256 */
 	double target_mse;           /* > 0: stop after an evaluation below it;
 					0 (default): never */
+	double orthogonality;        /* λ > 0: add the gradient of the penalty
+					λ‖WᵀW − I‖²_F (bt_penalty_orthogonal)
+					to every step's gradient, before
+					clipping; 0 (default): none */
 	bt_train_fn callback;        /* may be NULL */
 	void *ctx;
 } bt_train_options;

@@ -257,7 +257,9 @@ static int check_options(const bt_model *model, const bt_train_options *o)
 	if (!model || !o || o->batch < 1 || o->steps < 1 || !o->optimizer ||
 	    o->optimizer->check(&o->opt) != BT_OK ||
 	    bt_estimator_check(&o->estimator) != BT_OK ||
-	    !(o->target_mse >= 0) || !isfinite(o->target_mse))
+	    !(o->target_mse >= 0) || !isfinite(o->target_mse) ||
+	    (o->orthogonality != 0 &&
+	     bt_penalty_orthogonal(model, o->orthogonality, NULL, NULL) == BT_EINVAL))
 		return BT_EINVAL;
 	if (o->clip != BT_CLIP_NONE &&
 	    ((o->clip != BT_CLIP_NORM && o->clip != BT_CLIP_VALUE) ||
@@ -380,6 +382,9 @@ static int minibatch_gradient(train_ws *w, const bt_model *model,
 	}
 	if (!isfinite(total))
 		return BT_ENUMERIC;
+	if (o->orthogonality > 0 &&
+	    (st = bt_penalty_orthogonal(model, o->orthogonality, w->g, NULL)) != BT_OK)
+		return st;
 	r->loss = total * inv;
 	r->mse = bt_loss_per_step(model->loss, total, count);
 	return BT_OK;
