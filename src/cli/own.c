@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "io/textio.h"
 #include "io/numio.h"
 
 static const char *cmdname = "bptt";
@@ -106,22 +107,20 @@ void own_reset(void)
 
 const char *quoted(const char *s)
 {
-	static char buf[4][40 * 4 + 8];
+	static char buf[4][BT_SHOWN_SIZE + 2];
 	static unsigned next;
-	char *b = buf[next++ % 4], *p = b;
-	*p++ = '\'';
-	size_t i = 0;
-	for (; s[i] && i < 40; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c < 0x7f)
-			*p++ = (char)c;
-		else
-			p += sprintf(p, "\\x%02x", c);
+	char *b = buf[next++ % 4];
+	b[0] = '\'';
+	bt_text_shown(b + 1, s);
+	/* the closing quote before the "..." of a cut token */
+	size_t n = strlen(b);
+	if (n >= 4 && !strcmp(b + n - 3, "...")) {
+		memmove(b + n - 2, b + n - 3, 4);
+		b[n - 3] = '\'';
+	} else {
+		b[n] = '\'';
+		b[n + 1] = '\0';
 	}
-	*p++ = '\'';
-	if (s[i])
-		p += sprintf(p, "...");
-	*p = '\0';
 	return b;
 }
 

@@ -40,7 +40,6 @@ enum kind { K_MODEL, K_DATA, K_GRAD };
 #define LINE_PER_NUMBER ((size_t)1024)
 
 /* A token in a message: at most this many bytes of it. */
-#define SHOWN_MAX 40
 
 /* Allocations of more numbers than this (64 MiB of doubles) are first
  * checked against the size of the file. */
@@ -83,7 +82,7 @@ typedef struct {
 	double size;       /* the file's size in bytes, or -1 when unknown */
 	int status;       /* a status other than BT_EFORMAT (BT_ECANCELED), or 0 */
 	char *iobuf;       /* the read buffer (IO_BUF bytes) */
-	char shown[3][SHOWN_MAX * 4 + 4];   /* tokens for messages (shown) */
+	char shown[3][BT_SHOWN_SIZE];   /* tokens for messages (shown) */
 	unsigned nshown;
 } reader;
 
@@ -106,14 +105,12 @@ static int fail(reader *r, long line, const char *fmt, ...)
 	return BT_EFORMAT;
 }
 
-/* Token s as a message shows it: at most SHOWN_MAX bytes (then "..."),
- * bytes that are not printable ASCII escaped as \xHH, so that a file
- * cannot write escape codes to a terminal; three at a time. */
-static const char *shown(reader *r, const char *s)
+/* io/textio.h: a token as messages show it. */
+char *bt_text_shown(char *dst, const char *s)
 {
-	char *b = r->shown[r->nshown++ % 3], *p = b;
+	char *p = dst;
 	size_t i = 0;
-	for (; s[i] && i < SHOWN_MAX; i++) {
+	for (; s[i] && i < BT_SHOWN_MAX; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x20 && c < 0x7f)
 			*p++ = (char)c;
@@ -123,7 +120,13 @@ static const char *shown(reader *r, const char *s)
 	if (s[i])
 		p += sprintf(p, "...");
 	*p = '\0';
-	return b;
+	return dst;
+}
+
+/* The same into the reader's buffers, three at a time. */
+static const char *shown(reader *r, const char *s)
+{
+	return bt_text_shown(r->shown[r->nshown++ % 3], s);
 }
 
 /* realloc for the reader: NULL, with r->err set, when memory runs out. */
@@ -640,7 +643,7 @@ static int param_block(reader *r, parsed *p, const char *name, long line,
 /* A block: its header line (the current line), then its rows. */
 static int block(reader *r, parsed *p)
 {
-	char name[SHOWN_MAX * 4 + 4];
+	char name[BT_SHOWN_SIZE];
 	long line = r->lineno;
 	size_t rows, cols;
 	int st = block_head(r, p, name, sizeof name, &rows, &cols);

@@ -16,4 +16,12 @@ void bt_textio_line_use(size_t *buffer, size_t *allowed);
  * not fit a model. One record for the process: not for threads. */
 void bt_textio_data_lines(long lines[3]);
 
+/* Token s as a message shows it, into dst (room for BT_SHOWN_SIZE bytes):
+ * at most BT_SHOWN_MAX bytes of it (then "..."), the bytes that are not
+ * printable ASCII as \xHH, so that a file cannot set a terminal's title or
+ * bury the reason after a long token. Returns dst. */
+#define BT_SHOWN_MAX 40
+#define BT_SHOWN_SIZE (BT_SHOWN_MAX * 4 + 4)
+char *bt_text_shown(char *dst, const char *s);
+
 #endif
