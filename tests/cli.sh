@@ -1602,6 +1602,16 @@ if [ -x "$LESSONS/05_tbptt_bias" ]; then
 	rm -rf les
 fi
 
+# ---- option values in messages: escaped and cut --------------------------------------
+run init --arch "$(printf 'r\033]0;owned\007nn')" --input 1 --hidden 1 --output 1
+need_rc 2
+grep -qF "unknown architecture 'r\\x1b]0;owned\\x07nn'" "$ERR" || fail_why "stderr: $(od -c "$ERR" | head -3)"
+LC_ALL=C command grep -q "$(printf '\033')" "$ERR" && fail_why "an escape byte reached stderr"
+run frobnicate-"$(printf 'x%.0s' $(seq 100))"
+need_rc 2
+grep -q "unknown command 'frobnicate-x*'\.\.\." "$ERR" || fail_why "stderr: $(cat "$ERR")"
+result "option values and commands in messages: control bytes escaped, long ones cut"
+
 # ---- summary --------------------------------------------------------------------------
 
 echo "cli: $passed passed, $failed failed"

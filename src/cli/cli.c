@@ -53,7 +53,7 @@ static void parse_options(cli_args *args, int argc, char **argv)
 		if (k < 0) {
 			if (a[0] == '-')
 				die_usage("unknown option '%.*s'", (int)alen, a);
-			die_usage("unexpected argument '%s'", a);
+			die_usage("unexpected argument %s", quoted(a));
 		}
 		if (val[k])
 			die_usage("option %s given twice", c->opts[k].name);
@@ -211,7 +211,7 @@ static const bt_cell_type *arch_from_options(const cli_args *args)
 			strncat(names, " ", sizeof names - strlen(names) - 1);
 			strncat(names, bt_cell_name(bt_cell_at(i)), sizeof names - strlen(names) - 1);
 		}
-		die_usage("--arch: unknown architecture '%s'; one of:%s", arch, names);
+		die_usage("--arch: unknown architecture %s; one of:%s", quoted(arch), names);
 	}
 	return type;
 }
@@ -238,7 +238,7 @@ static void init_from_options(const cli_args *args, const bt_cell_type *type,
 		else if (!strcmp(structure, "nonnormal"))
 			opt->structure = BT_STRUCTURE_NONNORMAL;
 		else
-			die_usage("--structure: unknown structure '%s' (normal, nonnormal)", structure);
+			die_usage("--structure: unknown structure %s (normal, nonnormal)", quoted(structure));
 		if (!bt_cell_single_w(type))
 			die_usage("--structure: architecture '%s' has no single recurrent matrix W "
 				  "to shape (rnn, linear, residual, attention have one)", arch);
@@ -272,7 +272,7 @@ bt_model *model_from_options_sized(const cli_args *args, int sizes_required,
 		if (!bt_cell_has_activation(type))
 			die_usage("--activation: architecture '%s' takes no activation", arch);
 		if ((act = bt_activation_from_name(a)) < 0)
-			die_usage("--activation: unknown activation '%s' (tanh, relu, sigmoid, identity)", a);
+			die_usage("--activation: unknown activation %s (tanh, relu, sigmoid, identity)", quoted(a));
 	}
 	bt_init_options opt;
 	init_from_options(args, type, arch, &opt);
@@ -286,7 +286,7 @@ bt_model *model_from_options_sized(const cli_args *args, int sizes_required,
 	int loss = BT_LOSS_SQUARED;
 	const char *ls = arg_get(args, "--loss");
 	if (ls && (loss = bt_loss_from_name(ls)) < 0)
-		die_usage("--loss: unknown loss '%s' (squared, cross-entropy)", ls);
+		die_usage("--loss: unknown loss %s (squared, cross-entropy)", quoted(ls));
 	bt_model *m;
 	int st = bt_model_alloc(&m, type, dims, (bt_activation)act);
 	own_model(m);

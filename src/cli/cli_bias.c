@@ -42,7 +42,7 @@ static size_t split_list(const char *name, const char *v, char ***items)
 	}
 	for (size_t j = 0; j < n; j++)
 		if (!*it[j])
-			die_usage("%s: '%s' has an empty item", name, v);
+			die_usage("%s: %s has an empty item", name, quoted(v));
 	*items = it;
 	return n;
 }

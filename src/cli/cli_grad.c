@@ -225,7 +225,7 @@ static void check_threads(const cli_args *args, const bt_model *m,
 	} else if (env && *env) {
 		unsigned long long k;
 		if (parse_whole(env, &k) != 0 || k < 1 || k > 64)
-			die_usage("BPTT_THREADS: '%s' is not a number of threads (1 to 64)", env);
+			die_usage("BPTT_THREADS: %s is not a number of threads (1 to 64)", quoted(env));
 		opt->threads = k;
 	}
 	size_t k = bt_check_threads(m, d, opt);
@@ -260,7 +260,7 @@ static int check_options(const cli_args *args, bt_check_options *opt)
 	if (meth && !taylor) {
 		opt->method = bt_fd_method_from_name(meth);
 		if (opt->method < 0)
-			die_usage("--method: unknown method '%s' (central, richardson, stencil4 or taylor)", meth);
+			die_usage("--method: unknown method %s (central, richardson, stencil4 or taylor)", quoted(meth));
 		if (opt->order == 4 && opt->method != BT_FD_STENCIL4)
 			die_usage("--order 4 is the stencil4 method, not %s", meth);
 	}

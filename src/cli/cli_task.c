@@ -30,7 +30,7 @@ void task_from_options(const cli_args *args, const char *name,
 {
 	int kind = bt_task_from_name(name);
 	if (kind < 0)
-		die_usage("unknown task '%s' (adding, copy or linear)", name);
+		die_usage("unknown task %s (adding, copy or linear)", quoted(name));
 	only_for(args, "--symbols", kind, BT_TASK_COPY);
 	only_for(args, "--alphabet", kind, BT_TASK_COPY);
 	only_for(args, "--delay", kind, BT_TASK_COPY);

@@ -163,7 +163,7 @@ static void estimator_from_options(const cli_args *args, bt_estimator *e)
 		size_t la = comma ? (size_t)(comma - v) : 0;
 		if (!comma || la == 0 || la >= sizeof a || strlen(comma + 1) == 0 ||
 		    strlen(comma + 1) >= sizeof b || strchr(comma + 1, ','))
-			die_usage("--tbptt: '%s' is not k1,k2 (two whole numbers >= 1, e.g. 20,40)", v);
+			die_usage("--tbptt: %s is not k1,k2 (two whole numbers >= 1, e.g. 20,40)", quoted(v));
 		memcpy(a, v, la);
 		a[la] = 0;
 		strcpy(b, comma + 1);
@@ -174,7 +174,7 @@ static void estimator_from_options(const cli_args *args, bt_estimator *e)
 			errno = 0;
 			x[i] = strtoull(part[i], &end, 10);
 			if (!*part[i] || *end || errno || part[i][0] < '0' || part[i][0] > '9')
-				die_usage("--tbptt: '%s' is not k1,k2 (two whole numbers >= 1, e.g. 20,40)", v);
+				die_usage("--tbptt: %s is not k1,k2 (two whole numbers >= 1, e.g. 20,40)", quoted(v));
 			if (x[i] < 1 || x[i] > (unsigned long long)BT_MAX_T)
 				die_usage("--tbptt: %s %s is out of range (1 to %ld)", i ? "k2" : "k1",
 					  part[i], BT_MAX_T);
@@ -271,7 +271,7 @@ static void optimizer_from_options(const cli_args *args, bt_train_options *o)
 	const char *oname = arg_get(args, "--optimizer") ? arg_get(args, "--optimizer") : "adam";
 	o->optimizer = bt_optimizer_lookup(oname);
 	if (!o->optimizer)
-		die_usage("--optimizer: unknown optimizer '%s' (adam or sgd)", oname);
+		die_usage("--optimizer: unknown optimizer %s (adam or sgd)", quoted(oname));
 	bt_optimizer_options_default(&o->opt, o->optimizer);
 	static const char *const sgd_only[] = {"--momentum", "--nesterov", NULL};
 	if (o->optimizer != bt_optimizer_sgd)

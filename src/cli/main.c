@@ -67,7 +67,7 @@ int cli_main(int argc, char **argv)
 			}
 		return cli_run(c, argc - 2, argv + 2);
 	}
-	fprintf(stderr, "bptt: unknown command '%s' (see 'bptt --help')\n", argv[1]);
+	fprintf(stderr, "bptt: unknown command %s (see 'bptt --help')\n", quoted(argv[1]));
 	return EXIT_BAD;
 }
 
