@@ -145,12 +145,12 @@ int main(int argc, char **argv)
 	       "the units loses, per step, log10 of the root mean square of tanh': summed, an\n"
 	       "estimate of the decay.\n");
 	printf("  %-14s %-12s %-12s %-12s %-12s %s\n", "inputs", "lower", "measured", "estimate",
-	       "upper", "upper (bt_jacobian_lags)");
+	       "upper", "upper (Jacobians)");
 	for (int k = 1; k < 3; k++)
 		printf("  %-14s %-12.3f %-12.3f %-12.3f %-12.6f %.6f\n", k == 1 ? "small x" : "large x",
 		       lower[k], meas[k], est[k], upper[k], steps[k]);
 	printf("The upper bound is computed twice, from the states (1 - h_t^2) and from the\n"
-	       "step Jacobians' 2-norms that bt_jacobian_lags sums; the two must agree.\n");
+	       "2-norms of the step Jacobians J_t themselves; the two must agree.\n");
 	printf("\nRead the figure: the identity curve lies on 0. Small inputs (N(0, %g^2))\n"
 	       "keep tanh near its linear range, and the curve sinks only slowly; large\n"
 	       "inputs (N(0, %g^2)) saturate the units, tanh' drops, and the norm decays\n"

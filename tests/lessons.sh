@@ -129,7 +129,7 @@ if [ -f "$tmp/08_orthogonal.txt" ]; then
 	# rows: inputs (2 words) lower measured estimate upper upper-from-jacobian
 	n=0
 	for w in small large; do
-		read -r lo me up uj <<< "$(awk -v w="$w" '/upper \(bt_jacobian_lags\)/ { on = 1; next } on && $1 == w { print $3, $4, $6, $7; exit }' "$f")"
+		read -r lo me up uj <<< "$(awk -v w="$w" '/upper \(Jacobians\)/ { on = 1; next } on && $1 == w { print $3, $4, $6, $7; exit }' "$f")"
 		le "$lo" "$me" 0.001 && le "$me" "$up" 0.001 && within "$up" "$uj" 2e-6 && n=$((n + 1))
 	done
 	[ "$n" = 2 ] && ok "08_orthogonal: lower <= measured <= upper; upper from states = from step Jacobians" \
