@@ -230,10 +230,8 @@ static inline void lesson_args(int argc, char **argv, const char *name,
 		const char *v = argv[i];
 		if (o->kind == 'n') {
 			unsigned long long x = 0;
-			size_t k = strspn(v, "0123456789");
-			for (size_t j = 0; j < k && x <= (unsigned long long)BT_MAX_T * 100; j++)
-				x = 10 * x + (unsigned long long)(v[j] - '0');
-			if (!k || v[k] || x > (unsigned long long)BT_MAX_T * 100)
+			if (bt_numio_parse_whole(v, &x) != 0 ||
+			    x > (unsigned long long)BT_MAX_T * 100)
 				lesson_fail("%s: '%.40s' is not a whole number up to %ld", a, v,
 					    BT_MAX_T * 100);
 			*(size_t *)o->dst = (size_t)x;

@@ -129,7 +129,7 @@ unsigned long long arg_count(const cli_args *args, const char *name,
 	if (!v)
 		return dflt;
 	unsigned long long x;
-	if (parse_whole(v, &x) != 0)
+	if (bt_numio_parse_whole(v, &x) != 0)
 		die_usage("%s: %s is not a whole number (decimal digits)", name, quoted(v));
 	if (is_seed(name) && (x == 0 || x > SEED_MAX))
 		die_usage("%s: %s is not a seed: 1 to %llu (the generator, MT19937, keeps 32 bits "

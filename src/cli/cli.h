@@ -70,10 +70,9 @@ const char *quoted(const char *s);
 void *xmalloc(size_t bytes);
 /* Frees everything owned, the newest first (cli_exit, end_by_signal). */
 void release_all(void);
-/* The numbers of options and environment variables, in the files' syntax:
- * a whole number is decimal digits only (past ULLONG_MAX: ULLONG_MAX); a
- * real one only 0-9 + - . e E, read whole by strtod, finite. 0, or -1. */
-int parse_whole(const char *s, unsigned long long *out);
+/* The real numbers of options and environment variables, in the files'
+ * syntax: only 0-9 + - . e E, read whole by strtod, finite. 0, or -1.
+ * Whole numbers: bt_numio_parse_whole (io/numio.h), decimal digits only. */
 int parse_real(const char *s, double *out);
 /* For a command that prints a report on standard output and may still
  * fail or be interrupted: standard output fully buffered (64 KiB), so

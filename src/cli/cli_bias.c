@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "io/numio.h"
 
 static const optdef bias_opts[] = {
 	{"--scalar", NULL, "the spec's scalar model instead of a model (see above)"},
@@ -76,7 +77,7 @@ static size_t *k_list(const cli_args *args, size_t dflt_kmax, size_t *n)
 		for (size_t i = 0; i < *n; i++) {
 			const char *s = it[i];
 			unsigned long long x;
-			if (parse_whole(s, &x) != 0)
+			if (bt_numio_parse_whole(s, &x) != 0)
 				die_usage("--k: %s is not a whole number (decimal digits)", quoted(s));
 			if (x < 1 || x > (unsigned long long)BT_MAX_T)
 				die_usage("--k: %s is out of range (1 to %ld)", s, BT_MAX_T);

@@ -12,6 +12,7 @@
 #include <gsl/gsl_cblas.h>
 #include <gsl/gsl_randist.h>
 #include "cli/cli.h"
+#include "io/numio.h"
 
 static void free_sweep(void *p) { bt_fd_sweep_free(p); }
 static void free_seq(void *p) { bt_seq_free(p); }
@@ -224,7 +225,7 @@ static void check_threads(const cli_args *args, const bt_model *m,
 		opt->threads = arg_count(args, "--threads", 0, 1, 64);
 	} else if (env && *env) {
 		unsigned long long k;
-		if (parse_whole(env, &k) != 0 || k < 1 || k > 64)
+		if (bt_numio_parse_whole(env, &k) != 0 || k < 1 || k > 64)
 			die_usage("BPTT_THREADS: %s is not a number of threads (1 to 64)", quoted(env));
 		opt->threads = k;
 	}

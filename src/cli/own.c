@@ -129,21 +129,6 @@ const char *quoted(const char *s)
  * decimal digits and nothing else; a real number is what the readers take
  * (only 0-9 + - . e E, read whole by strtod, finite). */
 
-int parse_whole(const char *s, unsigned long long *out)
-{
-	unsigned long long x = 0;
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		unsigned d = (unsigned)(*s - '0');
-		x = x > (ULLONG_MAX - d) / 10 ? ULLONG_MAX : 10 * x + d;
-	}
-	*out = x;
-	return 0;
-}
-
 int parse_real(const char *s, double *out)
 {
 	double x;

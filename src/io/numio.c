@@ -23,6 +23,7 @@
  * Reading also has Clinger's fast path: w ≤ 2^53 and |q| ≤ 22 make w and 10^q
  * exact doubles, and one IEEE multiplication or division rounds correctly. */
 #include <float.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -412,6 +413,21 @@ static int fallback(const char *s, const char *end, double *out)
 	char *e;
 	*out = strtod(s, &e);
 	return e == end ? 0 : -1;
+}
+
+int bt_numio_parse_whole(const char *s, unsigned long long *out)
+{
+	unsigned long long x = 0;
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		unsigned d = (unsigned)(*s - '0');
+		x = x > (ULLONG_MAX - d) / 10 ? ULLONG_MAX : 10 * x + d;
+	}
+	*out = x;
+	return 0;
 }
 
 int bt_numio_parse(const char *s, double *out)

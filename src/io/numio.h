@@ -27,6 +27,11 @@
  * underflows), or -1 when s is not in the syntax. */
 int bt_numio_parse(const char *s, double *out);
 
+/* s, NUL-terminated, must be a whole number: decimal digits and nothing
+ * else (no sign, blank or base prefix). Returns 0 with *out its value
+ * (ULLONG_MAX when it is larger), or -1. */
+int bt_numio_parse_whole(const char *s, unsigned long long *out);
+
 /* The fast route alone: 1 with *out = strtod(s); 0 when s is in the syntax
  * but the fast route cannot decide (more than 19 significant digits, a
  * subnormal result, a product too close to a rounding boundary); -1 when s
