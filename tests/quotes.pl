@@ -4,9 +4,15 @@
 # tests/quotes.sh (run that; its header describes the markers).
 use strict;
 use warnings;
+use Time::HiRes qw(time);
 
 my ($build, $bptt, $tmp, $jobs, $coverage, @files) = @ARGV;
-my ($passed, $failed) = (0, 0);
+# QUOTES_KERNELS: each command runs once under each of these OpenBLAS
+# kernels (OPENBLAS_CORETYPE); none: once, in the inherited environment.
+# QUOTES_PRIOR="P F": counts to add (tests/quotes.sh's self-test).
+my @kernels = split ' ', ($ENV{QUOTES_KERNELS} // '');
+@kernels = ('') unless @kernels;
+my ($passed, $failed) = split(" ", $ENV{QUOTES_PRIOR} || "0 0");
 sub ok  { print "ok - $_[0]\n"; $passed++; }
 sub bad { print "not ok - $_[0]\n"; print "# $_[1]\n" if defined $_[1]; $failed++; }
 
@@ -42,11 +48,14 @@ for my $file (@files) {
 			my $body = $1;
 			my $before = substr($text, 0, $-[0]);
 			my $where = "$file:$line";
-			my ($written) = $before =~ /($num)\s*$/;
 			my ($cmd, $rest) = split /\s+\|\s+/, $body, 2;
 			$cmd =~ s/^\s+|\s+$//g if defined $cmd;
 			my $tol;
-			if (defined $rest && $rest =~ s/\s+\|\s+(±\s*[0-9.]+%?|≤)\s*$//) { $tol = $1; }
+			if (defined $rest && $rest =~ s/\s+\|\s+(±\s*[0-9.]+%?|≤|<|>|text)\s*$//) { $tol = $1; }
+			# a number, or with `| text` the words between the double
+			# quotes just before the marker
+			my ($written) = defined $tol && $tol eq 'text'
+				? $before =~ /"([^"]+)"\)?\s*$/ : $before =~ /($num)\s*$/;
 			$rest =~ s/^\s+|\s+$//g if defined $rest;
 			if ($body =~ /--/) {
 				bad("$where: a marker without two dashes in a row (name=value, +flag)",
@@ -54,7 +63,7 @@ for my $file (@files) {
 				next;
 			}
 			if (!defined $written || !defined $rest || $rest eq '' || $cmd eq '') {
-				bad("$where: a marker with a number before it, a command and a pattern",
+				bad("$where: a marker with a number (or, with `| text`, quoted words) before it, a command and a pattern",
 				    "<!-- q:$body-->");
 				next;
 			}
@@ -72,79 +81,117 @@ for my $file (@files) {
 	close $fh;
 }
 
-# run every distinct command once, $jobs at a time
+# run every distinct command once under each kernel, $jobs at a time:
+# run $i.$k writes $tmp/$i.$k.out and .err
 my %running;
-my @status;
+my (%status, %seconds);
 sub reap {
 	my $pid = wait;
 	return if $pid < 0;
-	my $i = delete $running{$pid};
-	$status[$i] = $? >> 8 if defined $i;
+	my $r = delete $running{$pid};
+	return unless defined $r;
+	$status{$r->[0]} = $? >> 8;
+	$seconds{$r->[0]} = time - $r->[1];
 }
 for my $i (0 .. $#cmds) {
-	reap() while keys %running >= $jobs;
-	my @w = map { /^\+([a-z][a-z0-9-]*)$/ ? "--$1"
-	              : /^([a-z][a-z0-9-]*)=(.*)$/ ? ("--$1", $2) : $_ } split ' ', $cmds[$i];
-	my $prog = shift @w;
-	if ($prog eq 'bptt') {
-		unshift @w, $bptt;
-	} elsif ($prog =~ /^\d\d_[a-z_]+$/) {
-		mkdir "$tmp/$i";
-		@w = ("$build/lessons/$prog", @w, '--out', "$tmp/$i");
-	} else {
-		$status[$i] = -1;
-		next;
+	for my $k (0 .. $#kernels) {
+		my $run = "$i.$k";
+		reap() while keys %running >= $jobs;
+		my @w = map { /^\+([a-z][a-z0-9-]*)$/ ? "--$1"
+		              : /^([a-z][a-z0-9-]*)=(.*)$/ ? ("--$1", $2) : $_ } split ' ', $cmds[$i];
+		my $prog = shift @w;
+		if ($prog eq 'bptt') {
+			unshift @w, $bptt;
+		} elsif ($prog =~ /^\d\d_[a-z0-9_]+$/) {
+			mkdir "$tmp/$run";
+			@w = ("$build/lessons/$prog", @w, '--out', "$tmp/$run");
+		} else {
+			$status{$run} = -1;
+			next;
+		}
+		my $pid = fork;
+		die "fork: $!" unless defined $pid;
+		if ($pid == 0) {
+			$ENV{OPENBLAS_CORETYPE} = $kernels[$k] if $kernels[$k] ne '';
+			open STDOUT, '>', "$tmp/$run.out" or die;
+			open STDERR, '>', "$tmp/$run.err" or die;
+			exec { $w[0] } @w or exit 127;
+		}
+		$running{$pid} = [$run, time];
 	}
-	my $pid = fork;
-	die "fork: $!" unless defined $pid;
-	if ($pid == 0) {
-		open STDOUT, '>', "$tmp/$i.out" or die;
-		open STDERR, '>', "$tmp/$i.err" or die;
-		exec { $w[0] } @w or exit 127;
-	}
-	$running{$pid} = $i;
 }
 reap() while keys %running;
+if ($ENV{QUOTES_SHOW}) {
+	for my $i (0 .. $#cmds) {
+		for my $k (0 .. $#kernels) {
+			next unless defined $seconds{"$i.$k"};
+			printf "# %6.1f s  %s%s\n", $seconds{"$i.$k"}, $cmds[$i],
+			       $kernels[$k] ne '' ? " ($kernels[$k])" : '';
+		}
+	}
+}
+
+# holds(QUOTE, PRINTED): the printed value agrees with the written one
+sub holds {
+	my ($q, $printed) = @_;
+	my $t = $q->{tol};
+	if (defined $t && $t eq 'text') {
+		my ($w, $p) = map { my $x = $_; $x =~ s/\s+/ /g; $x } $q->{written}, $printed;
+		return index($p, $w) >= 0;
+	}
+	my ($w, $p) = ($q->{written} + 0, $printed + 0);
+	return abs($p) <= abs($w) if defined $t && $t eq '≤';
+	return $p < $w if defined $t && $t eq '<';
+	return $p > $w if defined $t && $t eq '>';
+	if (defined $t) {
+		$t =~ s/^±\s*//;
+		my $lim = $t =~ s/%$// ? abs($w) * $t / 100 : $t;
+		return abs($p - $w) <= $lim;
+	}
+	return $p == $w if $q->{written} !~ /[.eE]/;
+	# half a unit of the last written digit, with room for the binary
+	# representation of the two decimals
+	my ($mant, $exp) = $q->{written} =~ /^-?([0-9.]+)(?:[eE]([-+]?\d+))?$/;
+	my $dec = $mant =~ /\.(\d+)$/ ? length $1 : 0;
+	my $half = 0.5 * 10 ** (($exp // 0) - $dec);
+	return abs($p - $w) <= $half * (1 + 1e-9);
+}
+
+# check(QUOTE, RUN): undef if the quote holds in that run, else why not
+sub check {
+	my ($q, $run) = @_;
+	if ($status{$run} != 0) {
+		my $err = '';
+		if (open my $e, '<', "$tmp/$run.err") { local $/; $err = <$e> // ''; }
+		$err =~ s/\s+$//; $err = (split /\n/, $err)[-1] // '';
+		return $status{$run} == -1 ? "not a lesson or bptt" : "exit $status{$run}: $err";
+	}
+	my $out = do { local $/; open my $o, '<', "$tmp/$run.out"; <$o> // '' };
+	my ($printed) = $out =~ $q->{re};
+	return "pattern '$q->{pat}' not found in the output" unless defined $printed;
+	$printed =~ s/\x{e2}\x{88}\x{92}/-/;
+	if (!defined $q->{tol} || $q->{tol} ne 'text') {
+		if ($printed !~ /^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$/) {
+			return "the pattern picked '$printed', not a number";
+		}
+	}
+	print "# $q->{where}: written $q->{written}, printed $printed\n" if $ENV{QUOTES_SHOW};
+	return undef if holds($q, $printed);
+	(my $shown = $printed) =~ s/\s+/ /g;
+	return "the run printed $shown" . (defined $q->{tol} ? " (allowed $q->{tol})" : "");
+}
 
 for my $q (@quotes) {
 	my $i = $cmdid{$q->{cmd}};
 	my $label = "$q->{where}: $q->{written} from '$q->{cmd}'";
-	if ($status[$i] != 0) {
-		my $err = '';
-		if (open my $e, '<', "$tmp/$i.err") { local $/; $err = <$e> // ''; }
-		$err =~ s/\s+$//; $err = (split /\n/, $err)[-1] // '';
-		bad($label, $status[$i] == -1 ? "not a lesson or bptt" : "exit $status[$i]: $err");
-		next;
+	my @why;
+	for my $k (0 .. $#kernels) {
+		my $why = check($q, "$i.$k");
+		next unless defined $why;
+		push @why, $kernels[$k] ne '' ? "under $kernels[$k]: $why" : $why;
 	}
-	my $out = do { local $/; open my $o, '<', "$tmp/$i.out"; <$o> // '' };
-	my ($printed) = $out =~ $q->{re};
-	if (!defined $printed) { bad($label, "pattern '$q->{pat}' not found in the output"); next; }
-	$printed =~ s/\x{e2}\x{88}\x{92}/-/;
-	if ($printed !~ /^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$/) {
-		bad($label, "the pattern picked '$printed', not a number"); next;
-	}
-	my ($w, $p) = ($q->{written} + 0, $printed + 0);
-	my $good;
-	if (defined $q->{tol} && $q->{tol} eq '≤') {
-		$good = abs($p) <= abs($w);
-	} elsif (defined $q->{tol}) {
-		my $t = $q->{tol};
-		$t =~ s/^±\s*//;
-		my $lim = $t =~ s/%$// ? abs($w) * $t / 100 : $t;
-		$good = abs($p - $w) <= $lim;
-	} elsif ($q->{written} !~ /[.eE]/) {
-		$good = $p == $w;
-	} else {
-		# half a unit of the last written digit, with room for the
-		# binary representation of the two decimals
-		my ($mant, $exp) = $q->{written} =~ /^-?([0-9.]+)(?:[eE]([-+]?\d+))?$/;
-		my $dec = $mant =~ /\.(\d+)$/ ? length $1 : 0;
-		my $half = 0.5 * 10 ** (($exp // 0) - $dec);
-		$good = abs($p - $w) <= $half * (1 + 1e-9);
-	}
-	print "# $q->{where}: written $q->{written}, printed $printed\n" if $ENV{QUOTES_SHOW};
-	if ($good) { ok($label); }
-	else { bad($label, "the run printed $printed" . (defined $q->{tol} ? " (allowed $q->{tol})" : "")); }
+	if (@why) { bad($label, join '; ', @why); } else { ok($label); }
 }
 print "quotes: $passed passed, $failed failed\n";
 exit($failed ? 1 : 0);
+
