@@ -48,10 +48,10 @@ for my $file (@files) {
 			my $body = $1;
 			my $before = substr($text, 0, $-[0]);
 			my $where = "$file:$line";
-			my ($cmd, $rest) = split /\s+\|\s+/, $body, 2;
+			my ($cmd, $rest) = split /\s+\\?\|\s+/, $body, 2;
 			$cmd =~ s/^\s+|\s+$//g if defined $cmd;
 			my $tol;
-			if (defined $rest && $rest =~ s/\s+\|\s+(±\s*[0-9.]+%?|≤|<|>|text)\s*$//) { $tol = $1; }
+			if (defined $rest && $rest =~ s/\s+\\?\|\s+(±\s*[0-9.]+%?|≤|<|>|text)\s*$//) { $tol = $1; }
 			# a number, or with `| text` the words between the double
 			# quotes just before the marker
 			my ($written) = defined $tol && $tol eq 'text'
