@@ -375,5 +375,25 @@ if [ -f "$tmp/13_learning.txt" ]; then
 	else bad "13_learning: the tanh RNN has $low rows below 0.1"; fi
 fi
 # --- end of lesson 13 ---
+
+# --- lesson 17: another text, and texts it cannot use (its quoted numbers
+# and samples are tests/quotes.sh's) ---
+l17=$B/lessons/17_charlm
+mkdir -p "$tmp/l17"
+if "$l17" --text lessons/01_bptt.md --steps 2 --every 1 --draws 1 --bias-seqs 1 --sample 20 \
+	--out "$tmp/l17" > "$tmp/l17.txt" 2>&1 && grep -q '^The text: 01_bptt.md, [0-9]* characters' "$tmp/l17.txt" \
+	&& grep -q '^  "the program .' "$tmp/l17.txt" && [ -s "$tmp/l17/17_charlm.dat" ]; then
+	ok "17_charlm --text FILE learns that file and prints a sample"
+else bad "17_charlm --text FILE learns that file and prints a sample" "$(tail -3 "$tmp/l17.txt")"; fi
+printf 'ab' > "$tmp/tiny.txt"
+for t in "$tmp/absent.txt" "$tmp/tiny.txt"; do
+	rm -rf "$tmp/l17r"; mkdir -p "$tmp/l17r"
+	if "$l17" --text "$t" --out "$tmp/l17r" > /dev/null 2> "$tmp/l17.err"; then
+		bad "17_charlm refuses --text $(basename "$t")"
+	elif grep -qF -- "--text" "$tmp/l17.err" && grep -qF "$(basename "$t")" "$tmp/l17.err" && [ -z "$(ls -A "$tmp/l17r")" ]; then
+		ok "17_charlm refuses --text $(basename "$t"), names it, writes nothing"
+	else bad "17_charlm refuses --text $(basename "$t"), names it, writes nothing" "$(cat "$tmp/l17.err")"; fi
+done
+# --- end of lesson 17 ---
 echo "lessons: $passed passed, $failed failed"
 [ "$failed" = 0 ]
