@@ -87,7 +87,7 @@ fail 1.25<!-- q: bptt | nothing (\S+) -->
 pass "small -7.5 big"<!-- q: bptt | (value.*) | text -->
 fail "small -7.6"<!-- q: bptt | (value.*) | text -->
 EOF
-	out=$(QUOTES_KERNELS="A B" QUOTES_PRIOR= QUOTES_SHOW= perl tests/quotes.pl "$B" "$tmp/self/bptt" "$tmp/self" 1 0 "$tmp/self/t.md")
+	out=$(QUOTES_KERNELS="A B" QUOTES_PRIOR='' QUOTES_SHOW='' perl tests/quotes.pl "$B" "$tmp/self/bptt" "$tmp/self" 1 0 "$tmp/self/t.md")
 	want=$(grep -n '^fail' "$tmp/self/t.md" | cut -d: -f1 | tr '\n' ' ')
 	got=$(echo "$out" | sed -n 's/^not ok - [^ ]*t\.md:\([0-9]*\):.*/\1/p' | tr '\n' ' ')
 	sp=0; sf=0
@@ -96,7 +96,7 @@ EOF
 	if echo "$out" | grep -A1 't\.md:14:' | grep -qx '# under B: the run printed 0.97 (allowed <)'; then
 		echo "ok - self-test: a failure names the kernel and what it printed"; sp=$((sp + 1))
 	else echo "not ok - self-test: a failure names the kernel and what it printed"; sf=$((sf + 1)); fi
-	[ "$sf" = 0 ] || echo "$out" | sed 's/^/# /'
+	[ "$sf" = 0 ] || printf '# %s\n' "$out"
 	export QUOTES_PRIOR="$sp $sf"
 fi
 # the work is in Perl (part of every Debian system): tests/quotes.pl
