@@ -108,47 +108,6 @@ q $G "$c4" "^    log10(|delta_{T-tau}| \/ |delta_T|) at tau = 119: \(0[0-9.]*\),
 q $G "$c4" "^    log10(|delta_{T-tau}| \/ |delta_T|) at tau = 119: \(3[0-9.]*\), .*" 3.3928
 q $G "$c4" "^    the largest growth in one step is \(2[0-9.]*\), at tau = 3;" 2.0656
 
-# ---- lesson 15 -------------------------------------------------------------
-L=lessons/15_regularise.md; G=lessons/teacher/15_regularise.md; c=15_regularise
-num='\([-0-9.e+]*\)'
-q $L "$c" "^  plain    best held-out MSE $num (step.*" 0.1435
-q $L "$c" "^  penalty  best held-out MSE $num (step.*" 0.0214
-for f in $L $G; do
-	q $f "$c" "^           W at the end: .*, s_max = \(1\.[0-9]*\), .*" 1.114
-	q $f "$c" "^           W at the end: .*, s_max = 1\.[0-9]*, s_min = $num (.*" 0.979
-done
-q $L "$c" "^  penalty, trained *[-0-9.]* *\([-0-9.]*\) .*" -0.324 "10^−0.324"
-q $G "$c" "^  penalty, trained *[-0-9.]* *\([-0-9.]*\) .*" -0.324 "10^-0.324"
-q $G "$c" "^  penalty, trained *[-0-9.]* *[-0-9.]* *\([-0-9.]*\) .*" -0.664 "10^-0.664"
-q $L "$c" "^  penalty, trained *[-0-9.]* *[-0-9.]* *\([-0-9.]*\) .*" -0.664 "10^−0.664"
-q $G "$c" "^           W at the end: \(|W^T W - I|_F = [0-9.]*\), s_max = 1.1.*" "|W^T W - I|_F = 0.249"
-q $L "$c" "^           W at the end: |W^T W - I|_F = [0-9.]*, s_max = \(2[0-9.]*\), .*" 2.999
-q $L "$c" "^           W at the end: |W^T W - I|_F = [0-9.]*, s_max = 2[0-9.]*, s_min = $num (.*" 0.008
-q $L "$c" "^  plain, trained *[-0-9.]* *[-0-9.]* *\([-0-9.]*\) .*" 0.330
-for f in $L $G; do
-	q $f "$c" "^  plain, trained *[-0-9.]* *[-0-9.]* *[-0-9.]* *\([0-9.]*\) .*" 1.00
-	q $f "$c" "^  start *[-0-9.]* *[-0-9.]* *[-0-9.]* *\([0-9.]*\) .*" 1.00
-	q $f "$c" "^  penalty, trained *[-0-9.]* *[-0-9.]* *[-0-9.]* *\([0-9.]*\) .*" 1.69
-done
-q $L "$c" "^  penalty  best held-out MSE [0-9.]* (step [0-9]*), last $num; .*" 0.0214 "0.0214 at step 2000"
-q $L "$c" "^  penalty  best held-out MSE [0-9.]* (\(step [0-9]*\)), .*" "step 2000"
-c2="15_regularise --lambda 1"
-q $G "$c2" "^           W at the end: .*, s_max = \(1\.[0-9]*\), .*" 1.029
-q $G "$c2" "^           W at the end: .*, s_max = 1\.[0-9]*, s_min = $num (.*" 0.990
-q $G "$c2" "^  penalty  best held-out MSE $num (step.*" 0.0652
-c3="15_regularise --lambda 0.01"
-q $G "$c3" "^           W at the end: .*, s_max = \(1\.[0-9]*\), .*" 1.196
-q $G "$c3" "^           W at the end: .*, s_max = 1\.[0-9]*, s_min = $num (.*" 0.930
-q $G "$c3" "^  penalty  best held-out MSE $num (step.*" 0.0328
-q $G "$c3" "^  penalty  best held-out MSE [0-9.]* (\(step [0-9]*\)).*" "step 1750"
-c4="15_regularise --length 20"
-q $G "$c4" "^           held-out MSE below 0.01 from \(step [0-9]*\) on$" "step 1000"
-q $G "$c4" "^  plain    best held-out MSE $num (step.*" 0.0058
-q $G "$c4" "^  penalty  best held-out MSE $num (step.*" 0.0138
-q $G "$c4" "^  penalty  .*; \(not learned\)$" "not learned"
-q $G "$c4" "^           W at the end: |W^T W - I|_F = [0-9.]*, s_max = \(2[0-9.]*\), .*" 2.328
-q $G "$c4" "^           W at the end: |W^T W - I|_F = [0-9.]*, s_max = 2[0-9.]*, s_min = $num (.*" 0.036
-
 # ---- lesson 16 -------------------------------------------------------------
 L=lessons/16_cliff.md; G=lessons/teacher/16_cliff.md; c=16_cliff
 num='\([-0-9.e+]*\)'
