@@ -2,7 +2,8 @@
 # caption: Learning curves on the adding problem (T = 50): the held-out MSE per counted step against the training step (top axis: sequences seen) for every architecture, trained with the same budget and settings; the memoryless baseline 1/6 (black dashed, drawn over the curves), the linear RNN's floor 1/6 − 1/(3T) (long green dashes) and the target 0.01 (dotted); a circle where a curve first drops below the target.
 # takeaway: The same budget, different architectures: which of them get below the memoryless baseline.
 # lesson: 13_learning
-load 'plots/common.gp'
+here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
+load here."/common.gp"
 set output figure("13_learning")
 f = data("13_learning.dat")
 # one row: T batch baseline_mse target_mse steps hidden clip_norm lr reached

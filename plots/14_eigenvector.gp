@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: A linear RNN whose W has one real eigenvalue ρ > 1: the error δ_{T−τ} = ∂L/∂h_{T−τ} that BPTT sends back grows per step by ln(‖δ_{T−τ}‖/‖δ_{T−τ+1}‖) → ln ρ (top) and turns towards the leading left eigenvector u of W (bottom, |cos(δ, u)| → 1), for a normal and a non-normal W with the same eigenvalues; the right eigenvector v catches it only when W is normal.
 # lesson: 14_eigenvector
-load 'plots/common.gp'
+here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
+load here."/common.gp"
 set output figure("14_eigenvector")
 f = data("14_eigenvector.dat")
 stats f index "meta" using 2 nooutput

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: The same errors as lesson 14's first figure: log10 ‖δ_{T−τ}‖/‖δ_T‖ against the lag τ (top) beside its asymptote τ·log10 ρ + log10(|vᵀδ_T| / (‖δ_T‖ |uᵀv|)) (dashed), and how far δ still is from the left eigenvector u, log10(1 − |cos(δ, u)|) (bottom), beside the rate (s/ρ)^{2τ} set by the largest other eigenvalue modulus s.
 # lesson: 14_eigenvector
-load 'plots/common.gp'
+here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
+load here."/common.gp"
 set output figure("14_eigenvector_norm")
 f = data("14_eigenvector.dat")
 stats f index "meta" using 1 nooutput

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: One tanh unit with one trained weight w, h_t = tanh(w h_{t−1} + b), just below the saddle-node bifurcation w_c: the loss L(w) = ½(h_T − y)² (top) and |∂L/∂w| from BPTT (bottom) against the distance w_c − w, for five lengths T. The cliff sharpens and moves towards w_c as T grows; the marked point is where BPTT gives ∂L/∂w = 965 (lesson 6's example), and the arrow shows it clipped by norm.
 # lesson: 16_cliff
-load 'plots/common.gp'
+here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
+load here."/common.gp"
 set output figure("16_cliff")
 f = data("16_cliff.dat")
 stats f index "peaks" using 1 nooutput

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: Lesson 16's cliff against the sequence length T (log–log): the largest |∂L/∂w| that BPTT gives (top) and how far below the bifurcation w_c the cliff stands (bottom), beside power laws with the exponents fitted from the middle length to the longest (dashed; about 3 and −2).
 # lesson: 16_cliff
-load 'plots/common.gp'
+here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
+load here."/common.gp"
 set output figure("16_cliff_peaks")
 f = data("16_cliff.dat")
 stats f index "meta" using 6 nooutput

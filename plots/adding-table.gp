@@ -3,7 +3,8 @@
 # learning curves of every architecture on the adding problem, one panel per
 # sequence length T. Not one of the lesson figures (make plots does not draw
 # it); run as gnuplot -e "fmt='png'" plots/adding-table.gp
-load 'plots/common.gp'
+here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
+load here."/common.gp"
 set output figure("adding-table")
 if (fmt eq 'svg') {
 	set terminal svg size 1500,560 dynamic enhanced font "sans,12" background rgb "white"

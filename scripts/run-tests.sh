@@ -99,7 +99,6 @@ if [ "$portable" != 1 ]; then
 	[ -f tests/lessons.sh ] && add lessons bash tests/lessons.sh "$dir"
 	# the quoted numbers once, in the -O2 build (the same digits come out
 	# under the sanitizers, minutes later; tests/lessons.sh runs the lessons there)
-	[ -f tests/lessons_quoted.sh ] && [ "$sanitized" != 1 ] && add lessons_quoted bash tests/lessons_quoted.sh "$dir"
 	[ -f tests/grade.sh ] && add grade bash tests/grade.sh "$dir"
 fi
 # installing and the man pages are about the normal build only

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-3.0-or-later
-# figures.sh BUILD_DIR — every lesson 01–12 and 17 rerun with knobs other than its
+# figures.sh BUILD_DIR — every lesson 01–12, 15 and 17 rerun with knobs other than its
 # defaults (two sets each: more and fewer curves than the default, other
 # sizes), its figures drawn as SVG: the legend (the <title> of each plotted
 # element in gnuplot's SVG) lists exactly the datasets the knobs ask for, and
@@ -110,6 +110,12 @@ case_ 17a 17_charlm "--steps 20 --every 10 --k 4 --k1 2 --k2 8 --c 0.5 --draws 4
 case_ 17b 17_charlm "--arch rnn --length 30 --k 3 --c 0.3 --draws 8 --steps 10 --every 5 --hidden 8 --sample 10" \
 	17_charlm_bias "." "a rnn language model|T = 30" "sliding window k = 3" "chunks TBPTT(3, 3)" "TBPTT(5, 20)" \
 	"ARTBP c = 0.3" "random cuts, no 1/(1 − c)" "1/√r from one draw"
+
+case_ 15a 15_regularise "--runs 2 --steps 200 --eval-every 20 --lambda 1 --length 20 --hidden 8" \
+	15_regularise "median" "T = 20|λ = 1 (2 runs)" "plain, median" "penalty, median"
+case_ 15b 15_regularise "--runs 3 --steps 100 --eval-every 50 --lambda 0.5 --length 12 --hidden 4" \
+	15_regularise_jacobian "median" "T = 12, 3 runs" "at the start, median" \
+	"plain, trained, median" "penalty λ = 0.5, trained, median" "penalty, trained, median"
 
 # make fig's script: the lesson with knobs, then its figures
 if OUT=$tmp/fig sh scripts/fig.sh "$B" 02 --scales 0.3,0.95,2 --length 30 > "$tmp/fig.txt" 2>&1 &&
