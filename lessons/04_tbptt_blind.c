@@ -49,6 +49,10 @@ int main(int argc, char **argv)
 		    "plots/out/04_tbptt_blind_share.dat.", opts);
 	if (n < 1 || T < 2 || !(scale > 0) || !(xs >= 0))
 		lesson_fail("--hidden must be at least 1, --length at least 2, --scale positive");
+	/* the gradient, and two copies of dθ and of dX */
+	double need = lesson_task_size(arch, d, n, m, T, 1, LESSON_GRADIENT);
+	double P2 = 2 * bt_cell_param_count(bt_cell_lookup(arch), (bt_dims){d, n, m});
+	lesson_need(need + 8 * (P2 + 2.0 * (double)T * (double)d + (double)T), "the gradients");
 
 	size_t kv[32], nk = 0;   /* the truncation lengths */
 	for (const char *c = ks; nk < 32; c++) {

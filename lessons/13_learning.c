@@ -141,6 +141,18 @@ int main(int argc, char **argv)
 		}
 	}
 
+	/* the largest of the trainings: a model, its training workspaces and
+	 * the held-out set */
+	double most = 0;
+	for (size_t i = 0; i < na; i++) {
+		bt_dims dims = {2, n, 1}, data_dims = {2, 0, 1};
+		double bytes = lesson_task_size(bt_cell_name(types[i]), 2, n, 1, T, 0, LESSON_MODEL) +
+			       bt_train_size(types[i], dims, T, B) +
+			       (double)esize * bt_data_size(data_dims, T);
+		most = bytes > most ? bytes : most;
+	}
+	lesson_need(most, "the training");
+
 	printf("Lesson 13: which architecture learns a long dependency\n\n"
 	       "The adding problem with T = %zu: at each step an input u_t ~ U(0,1) and a\n"
 	       "marker; exactly two steps are marked, one in each half of the sequence, and\n"

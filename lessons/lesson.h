@@ -18,9 +18,12 @@
  * Knobs are checked before any work: their numbers have the command's
  * syntax (a whole number is decimal digits, a real one what a file may
  * hold), --out must leave room for a file name, and a lesson that sizes
- * something by its knobs calls lesson_need (or lesson_need_task) before
- * its first part runs. The memory limit is the memory available, or the
- * address-space limit (ulimit -v) when that is lower. */
+ * something by its knobs calls lesson_need (or lesson_need_task, or adds
+ * up lesson_task_size and the library's _size functions) for everything
+ * its parts will hold, before its first part runs; the refusal names the
+ * knobs given. The memory limit is the memory available, or the
+ * address-space limit (ulimit -v) when that is lower. A refusal or a
+ * failure removes the data file being written, as a signal does. */
 #ifndef BT_LESSON_H
 #define BT_LESSON_H
 
@@ -58,13 +61,23 @@ static const char *lesson_out = LESSON_OUT;
 
 /* The longest --out: room for "/NN_name_part.dat.tmp" in a path buffer. */
 #define LESSON_OUT_MAX 960
-/* The temporary file being written, for the signal handler. */
+/* The temporary file being written, for the signal handler and
+ * lesson_fail. */
 static char lesson_pending[1040];
 static volatile sig_atomic_t lesson_has_pending;
+/* The numeric knobs given on the command line ("--hidden 99999999"), for
+ * a refusal to name them. */
+static char lesson_given[256];
 
+/* Stops with a message; a data file being written is removed. */
 static inline void lesson_fail(const char *fmt, ...)
 {
 	va_list ap;
+	if (lesson_has_pending) {
+		unlink(lesson_pending);
+		lesson_has_pending = 0;
+	}
+	fflush(stdout);
 	fprintf(stderr, "%s: ", lesson_name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -100,18 +113,32 @@ static inline double lesson_memory_limit(void)
 	return lim;
 }
 
+/* The knobs a refusal is due to: those given, or the defaults. */
+static inline const char *lesson_knobs(void)
+{
+	return lesson_given[0] ? lesson_given : "the defaults";
+}
+
 /* Stops, before anything is allocated, when what (a description of the
- * knobs) needs more than the memory limit. */
+ * sizes) needs more than the memory limit; the message names the knobs
+ * given. */
 static inline void lesson_need(double bytes, const char *what)
 {
 	double lim = bt_memory_limit();
-	if (lim > 0 && bytes > lim) {
+	if (lim > 0 && !(bytes <= lim)) {
 		char need[32], have[32];
 		bt_format_bytes(bytes, need, sizeof need);
 		bt_format_bytes(lim, have, sizeof have);
-		lesson_fail("%s needs about %s of memory, more than the %s available; "
-			    "nothing done", what, need, have);
+		lesson_fail("%s: %s: this needs about %s of memory, more than the %s available; "
+			    "nothing done", lesson_knobs(), what, need, have);
 	}
+}
+
+/* A sum of sizes in bytes for lesson_need, from a count of numbers (size_t
+ * products overflow; doubles do not). */
+static inline double lesson_doubles(double count)
+{
+	return 8.0 * count;
 }
 
 /* What a lesson computes, for lesson_need_task: the model alone, or the
@@ -119,21 +146,35 @@ static inline void lesson_need(double bytes, const char *what)
  * size (its _size function). */
 enum { LESSON_MODEL, LESSON_GRADIENT, LESSON_JACOBIAN, LESSON_BIAS };
 
+/* The bytes of a computation (LESSON_*) on an architecture and sizes, over
+ * T steps and sets data sets, after checking the sizes against the
+ * library's limits; for lessons that add up several parts. */
+static inline double lesson_task_size(const char *arch, size_t d, size_t n, size_t m,
+				      size_t T, size_t sets, int task);
+
 /* lesson_need for a computation (LESSON_*) on an architecture and sizes,
  * over T steps and sets data sets. */
 static inline void lesson_need_task(const char *arch, size_t d, size_t n, size_t m,
 				    size_t T, size_t sets, int task)
 {
+	char what[160];
+	double bytes = lesson_task_size(arch, d, n, m, T, sets, task);
+	snprintf(what, sizeof what, "arch %s with d=%zu n=%zu m=%zu, T=%zu", arch, d, n, m, T);
+	lesson_need(bytes, what);
+}
+
+static inline double lesson_task_size(const char *arch, size_t d, size_t n, size_t m,
+				      size_t T, size_t sets, int task)
+{
 	const bt_cell_type *t = bt_cell_lookup(arch);
 	bt_dims dims = {d, n, m};
-	char what[160];
 	if (!t)
 		lesson_fail("unknown architecture '%s'", arch);
 	if (d > (size_t)BT_MAX_DIM || n > (size_t)BT_MAX_DIM || m > (size_t)BT_MAX_DIM ||
 	    T > (size_t)BT_MAX_T)
-		lesson_fail("sizes d=%zu n=%zu m=%zu, T=%zu: beyond the library's limits "
-			    "(d, n, m up to %ld, T up to %ld)", d, n, m, T, BT_MAX_DIM, BT_MAX_T);
-	snprintf(what, sizeof what, "arch %s with d=%zu n=%zu m=%zu, T=%zu", arch, d, n, m, T);
+		lesson_fail("%s: sizes d=%zu n=%zu m=%zu, T=%zu: beyond the library's limits "
+			    "(d, n, m up to %ld, T up to %ld)", lesson_knobs(), d, n, m, T,
+			    BT_MAX_DIM, BT_MAX_T);
 	double bytes = bt_model_size(t, dims) + BT_MEMORY_SLACK;
 	if (task != LESSON_MODEL)
 		bytes += (double)sets * bt_data_size(dims, T);
@@ -143,20 +184,36 @@ static inline void lesson_need_task(const char *arch, size_t d, size_t n, size_t
 		bytes += bt_jacobian_lags_size(t, dims, T);
 	else if (task == LESSON_BIAS)
 		bytes += bt_bias_size(t, dims, T);
-	lesson_need(bytes, what);
+	return bytes;
 }
 
-/* count × size bytes, checked (an overflow or a refusal stops the lesson). */
+/* count × size bytes, zeroed, checked (an overflow or a refusal stops the
+ * lesson). */
 static inline void *lesson_alloc(size_t count, size_t size)
 {
 	if (size && count > (size_t)-1 / size)
 		lesson_fail("out of memory (%zu × %zu bytes)", count, size);
 	lesson_need((double)count * (double)size, "an array");
-	size_t bytes = count * size;
-	void *p = malloc(bytes ? bytes : 1);
+	void *p = calloc(count ? count : 1, size ? size : 1);
 	if (!p)
 		lesson_fail("out of memory (%zu × %zu bytes)", count, size);
 	return p;
+}
+
+/* A GSL block, checked (the library turns GSL's aborting error handler
+ * off, so a failed allocation is a NULL): p, or a refusal. */
+static inline void *lesson_checked(void *p, const char *what)
+{
+	if (!p)
+		lesson_fail("out of memory (%s)", what);
+	return p;
+}
+
+/* A rows × cols GSL matrix, counted against the limit and checked. */
+static inline gsl_matrix *lesson_matrix(size_t rows, size_t cols)
+{
+	lesson_need(8.0 * (double)rows * (double)cols, "a matrix");
+	return lesson_checked(gsl_matrix_alloc(rows, cols), "a matrix");
 }
 
 /* SIGINT, SIGTERM, SIGHUP: the temporary file removed, then the signal's
@@ -228,6 +285,11 @@ static inline void lesson_args(int argc, char **argv, const char *name,
 		if (++i >= argc)
 			lesson_fail("%s needs a value", a);
 		const char *v = argv[i];
+		if (o->kind == 'n' || o->kind == 'r') {
+			size_t used = strlen(lesson_given);
+			snprintf(lesson_given + used, sizeof lesson_given - used, "%s%s %.40s",
+				 used ? " " : "", a, v);
+		}
 		if (o->kind == 'n') {
 			unsigned long long x = 0;
 			if (bt_numio_parse_whole(v, &x) != 0 ||
@@ -247,6 +309,30 @@ static inline void lesson_args(int argc, char **argv, const char *name,
 	bt_set_memory_limit(lesson_memory_limit());
 	lesson_signals();
 	lesson_mkdir(lesson_out);
+}
+
+/* The comma-separated numbers of a knob's value (the syntax of a real
+ * knob) into out, at most max of them: their count, or a refusal naming
+ * the knob. */
+static inline size_t lesson_list(const char *knob, const char *v, double *out, size_t max)
+{
+	size_t count = 0;
+	for (const char *c = v;; c++) {
+		char tok[64];
+		size_t len = strcspn(c, ",");
+		if (count == max)
+			lesson_fail("%s: at most %zu values", knob, max);
+		if (len >= sizeof tok)
+			lesson_fail("%s: '%.40s' is not a list of numbers", knob, c);
+		memcpy(tok, c, len);
+		tok[len] = '\0';
+		if (bt_numio_parse(tok, &out[count]) != 0 || !isfinite(out[count]))
+			lesson_fail("%s: '%s' is not a finite number", knob, tok);
+		count++;
+		c += len;
+		if (!*c)
+			return count;
+	}
 }
 
 /* A data file under the output directory, written to NAME.tmp and renamed
