@@ -1118,7 +1118,8 @@ int bt_grad_write(FILE *f, const bt_model *model, double loss,
  * as it is open; an existing file that is not a regular one (a FIFO, a
  * terminal, /dev/null) is written in place; a symbolic link is followed
  * and the file it ends at replaced. A replaced file keeps its mode; a
- * read-only one is refused; the data are synced before the rename. */
+ * read-only one is refused unless bt_outputs_force is on; the data are
+ * synced before the rename. */
 typedef int (*bt_write_fn)(FILE *f, const void *ctx);
 int bt_write_atomic(const char *path, bt_write_fn fn, const void *ctx,
 		    bt_error *err);
@@ -1136,6 +1137,11 @@ int bt_write_atomic_all(const bt_output *outs, size_t n, bt_error *err);
  * existing directory to write in, not a directory, not read-only, and no
  * two naming the same file. BT_OK, or BT_EIO with err naming the path. */
 int bt_outputs_check(const char *const *paths, size_t n, bt_error *err);
+/* Process-wide, off at the start: on, a read-only existing regular file
+ * is replaced like any other (its mode kept), as `cp -f` does; a directory,
+ * a file that cannot be written in place and a directory that cannot be
+ * written in are still refused. */
+void bt_outputs_force(int on);
 /* Async-signal-safe: removes the temporary file of a bt_write_atomic in
  * progress, for a signal handler that is about to end the program (the
  * file being replaced is untouched). The writers above stop with

@@ -1394,8 +1394,45 @@ bounded init --arch rnn --input 2 --hidden 3 --output 1 -o r.mode
 need_rc 2
 grep -q "read-only" "$ERR" || fail_why "stderr: $(cat "$ERR")"
 [ "$(cat r.mode)" = old ] || fail_why "the read-only file was replaced"
+grep -q -- "--force" "$ERR" || fail_why "the message does not name --force: $(cat "$ERR")"
 result "init -o READ-ONLY-FILE: refused, the file untouched"
-rm -f r.mode
+bounded init --arch rnn --input 2 --hidden 3 --output 1 -o r.mode --force
+need_rc 0
+grep -q '^bptt-model 1' r.mode || fail_why "not replaced: $(head -c 80 r.mode)"
+[ "$(stat -c %a r.mode)" = 444 ] || fail_why "mode $(stat -c %a r.mode), want 444"
+result "init -o READ-ONLY-FILE --force: replaced, mode 444 kept"
+echo old > r.curve; chmod 440 r.curve
+echo old > r.mode; chmod 444 r.mode
+bounded train --arch rnn --hidden 3 --task adding --length 5 --steps 2 -o r.mode --curve r.curve
+need_rc 2
+[ "$(cat r.mode)" = old ] && [ "$(cat r.curve)" = old ] || fail_why "an output was replaced"
+bounded train --arch rnn --hidden 3 --task adding --length 5 --steps 2 -o r.mode --curve r.curve --force
+need_rc 0
+grep -q '^bptt-model 1' r.mode && ! grep -q old r.curve || fail_why "not both replaced"
+[ "$(stat -c %a r.mode) $(stat -c %a r.curve)" = "444 440" ] || fail_why "modes $(stat -c %a r.mode) $(stat -c %a r.curve)"
+result "train -o and --curve onto read-only files: refused, then replaced with --force, modes kept"
+rm -f r.mode r.curve
+mkdir -p r.dir; chmod 555 r.dir
+bounded init --arch rnn --input 2 --hidden 3 --output 1 -o r.dir --force
+need_rc 2
+grep -q "r.dir: cannot write: it is a directory" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+result "init -o READ-ONLY-DIRECTORY --force: refused, it is a directory"
+if [ "$(id -u)" != 0 ]; then
+	bounded init --arch rnn --input 2 --hidden 3 --output 1 -o r.dir/m.txt --force
+	need_rc 2
+	grep -q "cannot write in the directory r.dir" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	[ -e r.dir/m.txt ] && fail_why "written"
+	result "init -o FILE in a read-only directory --force: refused, naming the directory"
+fi
+chmod 755 r.dir; rmdir r.dir
+# every command that writes an output takes --force
+for s in $("$BPTT" --help | sed -n 's/^  bptt \([a-z]*\) .*/\1/p'); do
+	h=$("$BPTT" "$s" --help)
+	if echo "$h" | grep -q '^  -o FILE' && ! echo "$h" | grep -q '^  --force'; then
+		fail_why "bptt $s has -o but no --force"
+	fi
+done
+result "every command with -o has --force"
 long=$(printf 'n%.0s' $(seq 250)).txt
 bounded init --arch rnn --input 2 --hidden 3 --output 1 -o "$long"
 need_rc 0
@@ -1584,7 +1621,7 @@ if [ -x "$LESSONS/05_tbptt_bias" ]; then
 	(ulimit -v $LVMAX; timeout 10 "$LESSONS/08_orthogonal" --length 99999999 --out les) >"$OUT" 2>"$ERR"
 	rc=$?
 	need_rc 2
-	grep -q "T=99999999 needs about" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	grep -q "T=99999999: this needs about" "$ERR" || fail_why "stderr: $(cat "$ERR")"
 	result "08_orthogonal --length 99999999 under ulimit -v: refused, no crash"
 	long=les/$(printf 'd%.0s' $(seq 200))/$(printf 'e%.0s' $(seq 200))/$(printf 'f%.0s' $(seq 200))/$(printf 'g%.0s' $(seq 200))/$(printf 'h%.0s' $(seq 200))
 	timeout 10 "$LESSONS/01_bptt" --out "$long" >"$OUT" 2>"$ERR"

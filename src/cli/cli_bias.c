@@ -316,8 +316,8 @@ static int run_bias(const cli_args *args)
 }
 
 const command cmd_bias = {"bias",
-	 "--scalar --a LIST [--k LIST | --kmax K] [--b B] [--s S] [--length T] [--sequences N] [--burn-in B] [--seed S] [-o FILE]\n"
-	 "       bptt bias (--model FILE [--data FILE] | --arch NAME [sizes, init options]) [--k LIST | --kmax K] [--length T] [--datasets D] [-o FILE]",
+	 "--scalar --a LIST [--k LIST | --kmax K] [--b B] [--s S] [--length T] [--sequences N] [--burn-in B] [--seed S] [-o FILE [--force]]\n"
+	 "       bptt bias (--model FILE [--data FILE] | --arch NAME [sizes, init options]) [--k LIST | --kmax K] [--length T] [--datasets D] [-o FILE [--force]]",
 	 "How far truncated BPTT is from the full gradient.\n"
 	 "\n"
 	 "With --scalar: the spec's scalar model h_t = a h_{t-1} + b x_t, x_t i.i.d.\n"
