@@ -216,6 +216,20 @@ double bt_data_size(bt_dims dims, size_t T);
 int bt_data_check(const bt_model *model, const bt_data *data);
 /* Random data for demos and tests: x_t i.i.d. N(0,1), y_t i.i.d. N(0,1). */
 int bt_data_random(bt_data *data, unsigned long seed);
+/* The generator seed of one stream of a seed: what names the stream's use
+ * (BT_STREAM_*), i and j number it (a data set, a step, a sequence).
+ * SplitMix64's finaliser mixes seed, what, i and j in turn, so that
+ * nearby seeds and nearby numbers give unrelated seeds: adding i to the
+ * seed would make data set i of seed s data set 0 of seed s + i, and pass
+ * 2^32 (which MT19937 cuts to its low 32 bits) for seeds near it. */
+enum {
+	BT_STREAM_BATCH = 1,    /* bt_train: minibatch j of step i */
+	BT_STREAM_EVAL = 2,     /* bt_train: held-out sequence i */
+	BT_STREAM_CUTS = 3,     /* bt_train: ARTBP's cuts, step i, sequence j */
+	BT_STREAM_DATASET = 4,  /* the instruments' random data set i ≥ 1 */
+	BT_STREAM_MASK = 5      /* bptt data --mask: the mask */
+};
+unsigned long bt_seed_stream(unsigned long seed, int what, size_t i, size_t j);
 
 /* ---- tasks with known baselines (task.c) ------------------------------------ */
 /* Data sets generated from a seed (GSL MT19937), each with a loss mask M

@@ -153,6 +153,26 @@ grep -Eq '^M[[:space:]]+7[[:space:]]+1([[:space:]]|$)' dm.data || fail_why "--ma
 grep -Eq '^M[[:space:]]' d1.data && fail_why "an M block without --mask"
 result "data --mask adds an M block"
 
+# bias: data set 1 of --data-seed 5 is not data set 0 of --data-seed 6
+# (with seed + i, the mean over two sets of seed 5 is the mean of those of
+# seeds 5 and 6)
+bias_col() { run bias --arch rnn --input 2 --hidden 3 --output 1 --length 12 --kmax 3 "$@"; awk '!/^#/ { print $2 }' "$OUT"; }
+b52=$(bias_col --datasets 2 --data-seed 5)
+b51=$(bias_col --datasets 1 --data-seed 5)
+b61=$(bias_col --datasets 1 --data-seed 6)
+[ "$(echo "$b52" | wc -l)" = 3 ] || fail_why "bias wrote no 3 rows: $b52"
+paste <(echo "$b52") <(echo "$b51") <(echo "$b61") | awk '{ d = 2 * $1 - $2 - $3; if (d < 0) d = -d; if (d > 1e-9 * ($3 < 0 ? -$3 : $3)) n++ } END { exit !(n == 0) }' \
+	&& fail_why "data set 1 of --data-seed 5 is data set 0 of --data-seed 6"
+result "bias --datasets: the sets of nearby data seeds differ"
+# near 2^32: data set 2 of --data-seed 4294967295 had seed 2^32 + 1, which
+# MT19937 cuts to 1: data set 0 of --data-seed 1
+bt3=$(bias_col --datasets 3 --data-seed 4294967295)
+bt2=$(bias_col --datasets 2 --data-seed 4294967295)
+b11=$(bias_col --datasets 1 --data-seed 1)
+paste <(echo "$bt3") <(echo "$bt2") <(echo "$b11") | awk '{ d = 3 * $1 - 2 * $2 - $3; if (d < 0) d = -d; if (d > 1e-9 * ($3 < 0 ? -$3 : $3)) n++ } END { exit !(n == 0) }' \
+	&& fail_why "data set 2 of --data-seed 4294967295 is data set 0 of --data-seed 1"
+result "bias --datasets near 2^32: no set wraps around to a small seed's"
+
 # ---- init → data → grad → check for each architecture -----------------------
 
 pipeline() { # pipeline NAME INIT-ARGS...

@@ -89,7 +89,7 @@ static int run_data(const cli_args *args)
 	bt_data_random(data, seed);
 	if (mask) {
 		gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-		gsl_rng_set(r, seed + 1);
+		gsl_rng_set(r, bt_seed_stream(seed, BT_STREAM_MASK, 0, 0));
 		for (size_t t = 0; t < T; t++)
 			data->M[t] = gsl_rng_uniform(r) < 0.75 ? 1.0 : 0.0;
 		gsl_rng_free(r);
