@@ -246,6 +246,8 @@ static inline void lesson_signals(void)
 static inline void lesson_args(int argc, char **argv, const char *name,
 			const char *about, const lesson_opt *opts)
 {
+	unsigned long long seen = 0;   /* the options given, by their index */
+	int out_given = 0;
 	lesson_name = name;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -267,7 +269,11 @@ static inline void lesson_args(int argc, char **argv, const char *name,
 		if (!strcmp(a, "--out")) {
 			if (++i >= argc)
 				lesson_fail("--out needs a directory");
+			if (out_given++)
+				lesson_fail("--out given twice");
 			lesson_out = argv[i];
+			if (!*lesson_out)
+				lesson_fail("--out: an empty directory name (\".\" is the current one)");
 			if (strlen(lesson_out) > LESSON_OUT_MAX)
 				lesson_fail("--out: a directory of %zu bytes leaves no room for the "
 					    "file names (at most %d)", strlen(lesson_out), LESSON_OUT_MAX);
@@ -278,6 +284,10 @@ static inline void lesson_args(int argc, char **argv, const char *name,
 			o++;
 		if (!o->name)
 			lesson_fail("unknown option '%s' (see --help)", a);
+		size_t index = (size_t)(o - opts);
+		if (index < 64 && (seen >> index & 1))
+			lesson_fail("%s given twice", a);
+		seen |= index < 64 ? 1ULL << index : 0;
 		if (o->kind == 'f') {
 			*(int *)o->dst = 1;
 			continue;
@@ -329,6 +339,31 @@ static inline size_t lesson_list(const char *knob, const char *v, double *out, s
 		if (bt_numio_parse(tok, &out[count]) != 0 || !isfinite(out[count]))
 			lesson_fail("%s: '%s' is not a finite number", knob, tok);
 		count++;
+		c += len;
+		if (!*c)
+			return count;
+	}
+}
+
+/* The comma-separated whole numbers of a knob's value (the syntax of a
+ * whole-number knob) into out, at most max of them: their count, or a
+ * refusal naming the knob. */
+static inline size_t lesson_whole_list(const char *knob, const char *v, size_t *out, size_t max)
+{
+	size_t count = 0;
+	for (const char *c = v;; c++) {
+		char tok[32];
+		size_t len = strcspn(c, ",");
+		unsigned long long x;
+		if (count == max)
+			lesson_fail("%s: at most %zu values", knob, max);
+		if (len >= sizeof tok)
+			lesson_fail("%s: '%.40s' is not a list of whole numbers", knob, c);
+		memcpy(tok, c, len);
+		tok[len] = '\0';
+		if (bt_numio_parse_whole(tok, &x) != 0 || x > (unsigned long long)BT_MAX_T * 100)
+			lesson_fail("%s: '%s' is not a whole number up to %ld", knob, tok, BT_MAX_T * 100);
+		out[count++] = (size_t)x;
 		c += len;
 		if (!*c)
 			return count;

@@ -442,7 +442,28 @@ done <<'KNOBS'
 17_charlm --batch 99999999
 17_charlm --draws 99999999
 17_charlm --length 99999999
+04_tbptt_blind --truncate +5
+13_learning --tbptt -1,5
+13_learning --archs rnn,,gru
+05_tbptt_bias --a 0.5,0x1p-1
 KNOBS
+# --out "" would put the data files in / ("" + "/NAME.dat"); a knob given
+# twice is refused as the command refuses it
+if [ -x "$B/lessons/02_vanishing" ]; then
+	rm -f "$tmp/empty-out.err"
+	lbin=$(cd "$B/lessons" && pwd)/02_vanishing
+	(cd "$tmp" && timeout 10 "$lbin" --out "" --length 10 > /dev/null 2> empty-out.err)
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q -- "--out: an empty directory name" "$tmp/empty-out.err"; then
+		ok "02_vanishing --out '': refused"
+	else bad "02_vanishing --out '': refused" "exit $rc: $(cat "$tmp/empty-out.err")"; fi
+	out=$tmp/twice; mkdir -p "$out"
+	timeout 10 "$B/lessons/02_vanishing" --length 10 --length 20 --out "$out" > /dev/null 2> "$tmp/twice.err"
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q -- "--length given twice" "$tmp/twice.err" && [ -z "$(ls -A "$out")" ]; then
+		ok "02_vanishing --length twice: refused"
+	else bad "02_vanishing --length twice: refused" "exit $rc: $(cat "$tmp/twice.err")"; fi
+fi
 # a text that never ends (a device): refused once it passes the memory limit
 if [ -x "$B/lessons/17_charlm" ]; then
 	out=$tmp/huge-text; rm -rf "$out"; mkdir -p "$out"
