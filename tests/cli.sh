@@ -1622,6 +1622,19 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2
 	grep -q "every block agrees" "$OUT" || fail_why "stdout: $(cat "$OUT")"
 	result "check --threads 64 under ulimit -u 5: runs with the threads it gets"
 	rm -rf "$pub"
+	# another user's file in a sticky directory (as /tmp): rename would
+	# fail with EPERM after the work; refused before it, saying why
+	pub=$(mktemp -d "${TMPDIR:-/tmp}/bptt-cli-sticky.XXXXXX")
+	chmod 1777 "$pub"
+	echo old > "$pub/root.txt"; chmod 666 "$pub/root.txt"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups timeout 5 "$BPTT" train --arch rnn \
+		--hidden 3 --task adding --length 50 --steps 1000000 -o "$pub/root.txt" >"$OUT" 2>"$ERR"
+	rc=$?
+	need_rc 2
+	grep -q "belongs to another user.*sticky" "$ERR" || fail_why "stderr: $(cat "$ERR")"
+	[ "$(cat "$pub/root.txt")" = old ] || fail_why "the file changed"
+	result "train -o another user's file in a sticky directory: refused before the work"
+	rm -rf "$pub"
 fi
 
 # Lessons (when they are built beside the command): knobs checked before

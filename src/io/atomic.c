@@ -32,6 +32,10 @@
 #include <unistd.h>
 #include "bt.h"
 
+#ifndef S_ISVTX
+#define S_ISVTX 01000   /* the sticky bit (XSI) */
+#endif
+
 #define MAX_OUTPUTS 4
 #define MAX_LINKS 40
 
@@ -194,6 +198,11 @@ static int resolve(output *o, bt_error *err)
 		st = refuse(err, path, "cannot write: %s is not a directory", dir);
 	else if (access(dir, W_OK | X_OK) != 0)
 		st = refuse(err, path, "cannot write in the directory %s: %s", dir, strerror(errno));
+	else if (o->exists && (ds.st_mode & S_ISVTX) && geteuid() != 0 &&
+		 o->st.st_uid != geteuid() && ds.st_uid != geteuid())
+		/* rename would fail with EPERM, after the work */
+		st = refuse(err, path, "cannot replace it: it belongs to another user, in %s, "
+			    "a directory where only a file's owner may replace it (sticky)", dir);
 	else if (!o->exists) {
 		/* a new file: its identity is the directory's and the name */
 		o->st.st_dev = ds.st_dev;
