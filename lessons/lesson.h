@@ -150,20 +150,6 @@ enum { LESSON_MODEL, LESSON_GRADIENT, LESSON_JACOBIAN, LESSON_BIAS };
  * T steps and sets data sets, after checking the sizes against the
  * library's limits; for lessons that add up several parts. */
 static inline double lesson_task_size(const char *arch, size_t d, size_t n, size_t m,
-				      size_t T, size_t sets, int task);
-
-/* lesson_need for a computation (LESSON_*) on an architecture and sizes,
- * over T steps and sets data sets. */
-static inline void lesson_need_task(const char *arch, size_t d, size_t n, size_t m,
-				    size_t T, size_t sets, int task)
-{
-	char what[160];
-	double bytes = lesson_task_size(arch, d, n, m, T, sets, task);
-	snprintf(what, sizeof what, "arch %s with d=%zu n=%zu m=%zu, T=%zu", arch, d, n, m, T);
-	lesson_need(bytes, what);
-}
-
-static inline double lesson_task_size(const char *arch, size_t d, size_t n, size_t m,
 				      size_t T, size_t sets, int task)
 {
 	const bt_cell_type *t = bt_cell_lookup(arch);
@@ -185,6 +171,17 @@ static inline double lesson_task_size(const char *arch, size_t d, size_t n, size
 	else if (task == LESSON_BIAS)
 		bytes += bt_bias_size(t, dims, T);
 	return bytes;
+}
+
+/* lesson_need for a computation (LESSON_*) on an architecture and sizes,
+ * over T steps and sets data sets. */
+static inline void lesson_need_task(const char *arch, size_t d, size_t n, size_t m,
+				    size_t T, size_t sets, int task)
+{
+	char what[160];
+	double bytes = lesson_task_size(arch, d, n, m, T, sets, task);
+	snprintf(what, sizeof what, "arch %s with d=%zu n=%zu m=%zu, T=%zu", arch, d, n, m, T);
+	lesson_need(bytes, what);
 }
 
 /* count × size bytes, zeroed, checked (an overflow or a refusal stops the
