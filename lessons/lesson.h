@@ -29,6 +29,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -381,9 +382,18 @@ static inline void lesson_open(lesson_file *lf, const char *file)
 	    (size_t)snprintf(lf->tmp, sizeof lf->tmp, "%s.tmp", lf->path) >= sizeof lf->tmp)
 		lesson_fail("--out: the path %s/%s is too long", lesson_out, file);
 	lf->datasets = 0;
-	lf->f = fopen(lf->tmp, "w");
-	if (!lf->f)
-		lesson_fail("cannot write %s: %s", lf->tmp, strerror(errno));
+	/* a new file: one left by a killed run is removed first, and a
+	 * symbolic link put in its place (by another user of a shared --out)
+	 * is removed, not written through */
+	unlink(lf->tmp);
+	int fd = open(lf->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	lf->f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!lf->f) {
+		int saved = errno;
+		if (fd >= 0)
+			close(fd);
+		lesson_fail("cannot write %s: %s", lf->tmp, strerror(saved));
+	}
 	memcpy(lesson_pending, lf->tmp, strlen(lf->tmp) + 1);
 	lesson_has_pending = 1;
 }

@@ -473,6 +473,20 @@ if [ -x "$B/lessons/17_charlm" ]; then
 		ok "17_charlm --text /dev/zero: refused at the memory limit, nothing written"
 	else bad "17_charlm --text /dev/zero: refused at the memory limit" "exit $rc: $(head -c 300 "$tmp/huge.err")"; fi
 fi
+# a symbolic link where a data file's temporary file goes (another user of
+# a shared --out): removed, not written through
+if [ -x "$B/lessons/02_vanishing" ]; then
+	out=$tmp/link-out; mkdir -p "$out"
+	echo victim > "$tmp/victim"
+	ln -s "$tmp/victim" "$out/02_vanishing.dat.tmp"
+	timeout 10 "$B/lessons/02_vanishing" --length 10 --out "$out" > /dev/null 2>&1
+	rc=$?
+	if [ "$rc" = 0 ] && [ "$(cat "$tmp/victim")" = victim ] && [ ! -L "$out/02_vanishing.dat" ] \
+		&& [ ! -e "$out/02_vanishing.dat.tmp" ]; then
+		ok "02_vanishing: a link in place of its temporary file is not written through"
+	else bad "02_vanishing: a link in place of its temporary file" \
+		"exit $rc, victim '$(head -c 40 "$tmp/victim")', $(ls -l "$out" | tail -n +2)"; fi
+fi
 # SIGINT during a long lesson: it ends by the signal within a second and
 # leaves neither its data file nor the temporary one
 for l in 13_learning 17_charlm; do
