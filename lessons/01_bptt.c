@@ -69,6 +69,16 @@ int main(int argc, char **argv)
 		lesson_fail("--step must be in [0, 1)");
 	if (d < 1 || n < 1 || m < 1 || T < 1 || tn < 1 || tmin < 1 || tmax < tmin || reps < 1)
 		lesson_fail("sizes, lengths and --repeats must be at least 1, --time-max at least --time-min");
+	/* the memory both parts take, before the first runs: the small model's
+	 * gradient, and the timed model on lengths doubling up to the longest
+	 * (their data together at most twice the longest's) */
+	size_t nT = 0, Tlast = tmin;
+	for (size_t Tt = tmin; Tt <= tmax && nT < 40; Tt *= 2, nT++)
+		Tlast = Tt;
+	lesson_need(lesson_task_size("rnn", d, n, m, T, 1, LESSON_GRADIENT) +
+		    8.0 * (double)(T + 2) * (double)n +
+		    lesson_task_size("rnn", td, tn, tm, Tlast, 2, LESSON_GRADIENT) +
+		    16.0 * (double)nT * (double)reps, "the gradient check and the timed runs");
 
 	/* ---- the small model, forwards ---------------------------------- */
 	bt_init_options o;
@@ -210,9 +220,6 @@ int main(int argc, char **argv)
 	printf("  %-7s %-13s %-13s %-13s %-7s %s\n", "T", "forward (ms)", "BPTT (ms)",
 	       "BPTT median", "ratio", "states kept (KiB)");
 	bt_model *big = lesson_model("rnn", BT_ACT_TANH, td, tn, tm, &o);
-	size_t nT = 0;
-	for (size_t Tt = tmin; Tt <= tmax && nT < 40; Tt *= 2)
-		nT++;
 	double *bg = malloc(big->nparams * sizeof(double));
 	double *tf = malloc(nT * reps * sizeof(double)), *tb = malloc(nT * reps * sizeof(double));
 	bt_data **bd = malloc(nT * sizeof(bt_data *));

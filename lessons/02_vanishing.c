@@ -27,6 +27,13 @@ int main(int argc, char **argv)
 		    "bound tau*log10(s_max(W)); writes plots/out/02_vanishing.dat.", opts);
 	if (n < 1 || T < 2)
 		lesson_fail("--hidden must be at least 1 and --length at least 2");
+	double sv[32];
+	size_t ns = lesson_list("--scales", scales, sv, 32);
+	for (size_t i = 0; i < ns; i++)
+		if (!(sv[i] > 0))
+			lesson_fail("--scales: %g is not positive", sv[i]);
+	/* the data and one model with its Jacobian at a time */
+	lesson_need(lesson_task_size("rnn", d, n, 2, T, 1, LESSON_JACOBIAN), "the Jacobians");
 
 	printf("Lesson 2: vanishing and exploding gradients\n"
 	       "A tanh RNN (n = %zu, W = s Q with Q orthogonal, so every singular value of W\n"
@@ -46,12 +53,8 @@ int main(int argc, char **argv)
 	bt_data *data = lesson_data(T, d, 2, seed + 1);
 	for (size_t i = 0; i < T * d; i++)
 		data->X[i] *= xs;
-	char buf[256];
-	snprintf(buf, sizeof buf, "%s", scales);
-	for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-		double s = atof(tok);
-		if (!(s > 0))
-			lesson_fail("--scales: '%s' is not a positive number", tok);
+	for (size_t is = 0; is < ns; is++) {
+		double s = sv[is];
 		bt_init_options o;
 		bt_init_options_default(&o);
 		o.seed = seed;

@@ -37,10 +37,16 @@ int main(int argc, char **argv)
 		    "plots/out/03_eigenvalues.dat and plots/out/03_eigenvalues_plane.dat.", opts);
 	if (n < 2 || T < 2 || !(R > 0) || !(c >= 0))
 		lesson_fail("--hidden and --length must be at least 2, --radius positive, --nonnormality >= 0");
+	/* two models, each with its spectrum and Jacobians, and three n x n
+	 * matrices */
+	bt_dims dims = {d, n, 2};
+	lesson_need(2 * (lesson_task_size("linear", d, n, 2, T, 1, LESSON_JACOBIAN) +
+			 bt_spectrum_size(bt_cell_lookup("linear"), dims, T)) +
+		    3 * 8.0 * (double)n * (double)n, "the two matrices' spectra and Jacobians");
 
 	case_t cs[2] = {{"normal", NULL, NULL, NULL}, {"nonnormal", NULL, NULL, NULL}};
 	bt_data *data = lesson_data(T, d, 2, seed + 1);   /* a linear RNN's J_t = W: inputs do not matter */
-	gsl_matrix *W = gsl_matrix_alloc(n, n);
+	gsl_matrix *W = lesson_matrix(n, n);
 	for (int i = 0; i < 2; i++) {
 		bt_init_options o;
 		bt_init_options_default(&o);
@@ -116,7 +122,7 @@ int main(int argc, char **argv)
 	 * renormalisation; fine at these sizes), its 2-norm from an SVD */
 	size_t tcheck[2] = {tpeak, T};
 	double dsvd = 0;
-	gsl_matrix *P = gsl_matrix_alloc(n, n), *Q = gsl_matrix_alloc(n, n);
+	gsl_matrix *P = lesson_matrix(n, n), *Q = lesson_matrix(n, n);
 	bt_spectrum_result *ps;
 	lesson_check(bt_spectrum_alloc(&ps, n, 0), "spectrum");
 	for (int i = 0; i < 2; i++) {

@@ -49,18 +49,15 @@ int main(int argc, char **argv)
 		    "plots/out/04_tbptt_blind_share.dat.", opts);
 	if (n < 1 || T < 2 || !(scale > 0) || !(xs >= 0))
 		lesson_fail("--hidden must be at least 1, --length at least 2, --scale positive");
+	/* the gradient, and two copies of dθ and of dX */
+	double need = lesson_task_size(arch, d, n, m, T, 1, LESSON_GRADIENT);
+	double P2 = 2 * bt_cell_param_count(bt_cell_lookup(arch), (bt_dims){d, n, m});
+	lesson_need(need + 8 * (P2 + 2.0 * (double)T * (double)d + (double)T), "the gradients");
 
-	size_t kv[32], nk = 0;   /* the truncation lengths */
-	for (const char *c = ks; nk < 32; c++) {
-		char *end;
-		long k = strtol(c, &end, 10);
-		if (end == c || (*end && *end != ',') || k < 1 || (size_t)k >= T)
-			lesson_fail("--truncate: '%s' is not a list of whole numbers from 1 to T-1", ks);
-		kv[nk++] = (size_t)k;
-		if (!*end)
-			break;
-		c = end;
-	}
+	size_t kv[32], nk = lesson_whole_list("--truncate", ks, kv, 32);   /* the truncation lengths */
+	for (size_t i = 0; i < nk; i++)
+		if (kv[i] < 1 || kv[i] >= T)
+			lesson_fail("--truncate: %zu is not from 1 to T-1 = %zu", kv[i], T - 1);
 
 	bt_init_options o;
 	bt_init_options_default(&o);

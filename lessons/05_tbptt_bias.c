@@ -39,21 +39,23 @@ int main(int argc, char **argv)
 		    "and plots/out/05_tbptt_bias_gru.dat.", opts);
 	if (kmax < 1 || T < 1 || N < 2 || !(s >= 0) || n < 1 || Tg < 2 || D < 2)
 		lesson_fail("--kmax, --length, --hidden must be at least 1, --sequences, --datasets and --gru-length at least 2");
-	/* the GRU part's sizes, before the first part runs */
-	lesson_need_task("gru", 4, n, 2, Tg, D, LESSON_BIAS);
-
 	double av[MAX_A];
-	size_t na = 0;
-	for (const char *c = as; na < MAX_A; c++) {
-		char *end;
-		double a = strtod(c, &end);
-		if (end == c || (*end && *end != ',') || !(a > 0 && a < 1))
-			lesson_fail("--a: '%s' is not a list of numbers with 0 < a < 1", as);
-		av[na++] = a;
-		if (!*end)
-			break;
-		c = end;
+	size_t na = lesson_list("--a", as, av, MAX_A), burn_max = 0;
+	for (size_t i = 0; i < na; i++) {
+		if (!(av[i] > 0 && av[i] < 1))
+			lesson_fail("--a: %g is not between 0 and 1", av[i]);
+		size_t burn = bt_bias_scalar_burn_in(av[i], kmax);
+		burn_max = burn > burn_max ? burn : burn_max;
 	}
+	/* both parts' sizes, before the first runs: a Monte-Carlo sequence
+	 * (burn-in and counted steps, its full and truncated gradients), and
+	 * the GRU's data sets and gradients */
+	if (burn_max > (size_t)BT_MAX_T || T > (size_t)BT_MAX_T - burn_max)
+		lesson_fail("%s: sequences of %zu burn-in and %zu counted steps are longer "
+			    "than the library's %ld", lesson_knobs(), burn_max, T, BT_MAX_T);
+	lesson_need(2 * lesson_task_size("linear", 1, 1, 1, burn_max + T, 1, LESSON_GRADIENT) +
+		    lesson_task_size("gru", 4, n, 2, Tg, D, LESSON_BIAS) +
+		    lesson_doubles((double)D * (double)Tg * 6), "the Monte Carlo and the GRU");
 
 	printf("Lesson 5: truncated BPTT is biased\n\n"
 	       "Part 1. The scalar model h_t = a h_{t-1} + x_t, inputs x_t ~ N(0, %g^2), loss\n"
@@ -137,15 +139,11 @@ int main(int argc, char **argv)
 	bt_init_options_default(&o);
 	o.seed = gseed;
 	bt_model *gru = lesson_model("gru", BT_ACT_TANH, 4, n, 2, &o);
-	bt_data **data = malloc(D * sizeof *data);
-	if (!data)
-		lesson_fail("out of memory");
+	bt_data **data = lesson_alloc(D, sizeof *data);
 	for (size_t i = 0; i < D; i++)
 		data[i] = lesson_data(Tg, 4, 2, gseed + 1 + i);
 	size_t K = kmax < Tg ? kmax : Tg;
-	size_t *ks = malloc(K * sizeof *ks);
-	if (!ks)
-		lesson_fail("out of memory");
+	size_t *ks = lesson_alloc(K, sizeof *ks);
 	for (size_t k = 1; k <= K; k++)
 		ks[k - 1] = k;
 	bt_bias_result *r;

@@ -135,6 +135,8 @@ int main(int argc, char **argv)
 	    !(wmax > wmin) || !(bmax > bmin))
 		lesson_fail("--length must be 2 to 1024, --grid 2 to 1000, --rate and --clip "
 			    "positive, and each map range non-empty");
+	if (steps > 100000)
+		lesson_fail("--steps: at most 100000 (each step is a row of the data file)");
 
 	/* ---- 1. a worked example ---------------------------------------- */
 	printf("Lesson 6: gradient clipping\n\n"
@@ -173,9 +175,7 @@ int main(int argc, char **argv)
 		u.data->Y[t] = target;
 		u.data->M[t] = t == T - 1;        /* only ℓ_T counts */
 	}
-	u.grad = malloc(u.m->nparams * sizeof(double));
-	if (!u.grad)
-		lesson_fail("out of memory");
+	u.grad = lesson_alloc(u.m->nparams, sizeof(double));
 	lesson_check(bt_seq_alloc(&u.seq, u.m, T), "workspace");
 
 	printf("The cliff. One tanh unit: h_1 = tanh(%g x_1 + b) with a pulse x_1 = 1, then\n"

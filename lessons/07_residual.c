@@ -53,6 +53,12 @@ int main(int argc, char **argv)
 		    "loss at the last step; writes plots/out/07_residual.dat.", opts);
 	if (n < 1 || T < 2 || !(s > 0))
 		lesson_fail("--hidden must be at least 1, --length at least 2, --scale positive");
+	/* two models; the data with a mask; one model's Jacobians and BPTT
+	 * workspace at a time */
+	bt_dims dims = {d, n, 2};
+	lesson_need(lesson_task_size("residual", d, n, 2, T, 1, LESSON_JACOBIAN) +
+		    bt_model_size(bt_cell_lookup("rnn"), dims) + lesson_doubles((double)T) +
+		    bt_seq_size(bt_cell_lookup("residual"), dims, T), "the Jacobians and BPTT");
 
 	bt_init_options o;
 	bt_init_options_default(&o);

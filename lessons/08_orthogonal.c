@@ -16,8 +16,9 @@
 static void singular_values(const gsl_matrix *W, double *smax, double *smin)
 {
 	size_t n = W->size1;
-	gsl_matrix *A = gsl_matrix_alloc(n, n), *V = gsl_matrix_alloc(n, n);
-	gsl_vector *s = gsl_vector_alloc(n), *w = gsl_vector_alloc(n);
+	gsl_matrix *A = lesson_matrix(n, n), *V = lesson_matrix(n, n);
+	gsl_vector *s = lesson_checked(gsl_vector_alloc(n), "a vector"),
+		   *w = lesson_checked(gsl_vector_alloc(n), "a vector");
 	gsl_matrix_memcpy(A, W);
 	gsl_linalg_SV_decomp(A, V, s, w);
 	*smax = gsl_vector_get(s, 0);
@@ -49,7 +50,7 @@ int main(int argc, char **argv)
 	bt_init_options_default(&o);
 	o.seed = seed;
 	bt_model *orth = lesson_model("orthogonal", BT_ACT_TANH, d, n, 2, &o);
-	gsl_matrix *W = gsl_matrix_alloc(n, n), *E = gsl_matrix_alloc(n, n);
+	gsl_matrix *W = lesson_matrix(n, n), *E = lesson_matrix(n, n);
 	lesson_check(bt_model_recurrent(orth, W), "recurrent matrix");
 	/* E = WᵀW − I */
 	gsl_matrix_set_identity(E);

@@ -87,6 +87,13 @@ int main(int argc, char **argv)
 		    "plots/out/09_gru.dat and plots/out/09_gru_gates.dat.", opts);
 	if (n < 1 || T < 2)
 		lesson_fail("--hidden must be at least 1 and --length at least 2");
+	/* three models and the data; a GRU's states, every gate value and one
+	 * model's Jacobians at a time */
+	const bt_cell_type *gru = bt_cell_lookup("gru");
+	bt_dims dims = {d, n, 2};
+	lesson_need(lesson_task_size("gru", d, n, 2, T, 1, LESSON_JACOBIAN) +
+		    2 * bt_model_size(gru, dims) + bt_seq_size(gru, dims, T) +
+		    lesson_doubles((double)T * (double)n + 6.0 * (double)n), "the gates and the Jacobians");
 
 	printf("Lesson 9: the GRU's update gate\n"
 	       "A GRU keeps (1 - z_t) of its old state and takes z_t of a candidate:\n"
@@ -116,10 +123,10 @@ int main(int argc, char **argv)
 	lesson_param(&gf, "T", (double)T);
 	lesson_param(&gf, "input_scale", xs);
 	lesson_param(&gf, "shift", shift);
-	double *z = malloc(5 * n * sizeof(double)), *r = z + n, *rh = z + 2 * n,
+	double *z = lesson_alloc(5 * n, sizeof(double)), *r = z + n, *rh = z + 2 * n,
 	       *hh = z + 3 * n, *h = z + 4 * n;
-	double *zall = malloc(T * n * sizeof(double));
-	double *logkeep = calloc(n, sizeof(double));   /* Σ_t log10(1 − z_{t,i}) */
+	double *zall = lesson_alloc(T * n, sizeof(double));
+	double *logkeep = lesson_alloc(n, sizeof(double));   /* Σ_t log10(1 − z_{t,i}) */
 	double zmean[2], recon = 0, keep_slope[2];
 	printf("  %-12s %-8s %-22s %s\n", "model", "mean z", "z < 0.1 (fraction)", "10% .. 90% of z");
 	for (int g = 0; g < 2; g++) {

@@ -30,6 +30,15 @@ int main(int argc, char **argv)
 		    "forget gate; writes plots/out/10_lstm.dat.", opts);
 	if (n < 1 || T < 2)
 		lesson_fail("--hidden must be at least 1 and --length at least 2");
+	double bfs[32];
+	size_t nb = lesson_list("--biases", biases, bfs, 32);
+	/* the data, one model with two Jacobian results and its states, a
+	 * step Jacobian */
+	bt_dims dims = {d, n, 2};
+	lesson_need(lesson_task_size("lstm", d, n, 2, T, 1, LESSON_JACOBIAN) +
+		    2 * bt_jacobian_lags_size(bt_cell_lookup("lstm"), dims, T) +
+		    bt_seq_size(bt_cell_lookup("lstm"), dims, T) +
+		    lesson_doubles(4.0 * (double)n * (double)n + (double)n), "the Jacobians");
 
 	printf("Lesson 10: the LSTM's constant error carousel\n"
 	       "LSTMs with n = %zu (state s = [h; c], 2n = %zu numbers) run over T = %zu\n"
@@ -50,15 +59,10 @@ int main(int argc, char **argv)
 	lesson_param(&lf, "input_scale", xs);
 	printf("  %-5s %-11s %-11s %-11s %-9s %-9s %s\n", "b_f", "sigma(b_f)", "mean f", "mean f(J_t)",
 	       "cell", "carousel", "whole");
-	gsl_matrix *J = gsl_matrix_alloc(2 * n, 2 * n);
-	double *logf = calloc(n, sizeof(double));
-	char buf[256];
-	snprintf(buf, sizeof buf, "%s", biases);
-	for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
-		char *end;
-		double bf = strtod(tok, &end);
-		if (*end || !isfinite(bf))
-			lesson_fail("--biases: '%s' is not a number", tok);
+	gsl_matrix *J = lesson_matrix(2 * n, 2 * n);
+	double *logf = lesson_alloc(n, sizeof(double));
+	for (size_t ib = 0; ib < nb; ib++) {
+		double bf = bfs[ib];
 		bt_init_options o;
 		bt_init_options_default(&o);
 		o.seed = seed;

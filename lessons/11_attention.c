@@ -50,6 +50,13 @@ int main(int argc, char **argv)
 		    "truncated BPTT; writes plots/out/11_attention.dat.", opts);
 	if (n < 1 || d < 1 || T < 2 || k < 1)
 		lesson_fail("--hidden, --input and --truncate must be at least 1, --length at least 2");
+	/* the model, the data with a mask, BPTT's workspace, five gradients
+	 * with respect to the inputs and three norms per lag */
+	bt_dims dims = {d, n, 2};
+	lesson_need(lesson_task_size("attention", d, n, 2, T, 1, LESSON_MODEL) +
+		    bt_data_size(dims, T) + bt_seq_size(bt_cell_lookup("attention"), dims, T) +
+		    lesson_doubles(5.0 * (double)T * (double)d + 3.0 * (double)T),
+		    "BPTT and the gradients");
 
 	printf("Lesson 11: attention, recurrent and direct paths\n"
 	       "An attention RNN (n = %zu, d = %zu, s_max(W) = %g) reads T = %zu random inputs.\n"
@@ -72,7 +79,7 @@ int main(int argc, char **argv)
 		data->M[t] = t + 1 == T;
 
 	/* Full BPTT, split; then unsplit, for the sum. */
-	double *buf = calloc(5 * T * d, sizeof(double));
+	double *buf = lesson_alloc(5 * T * d, sizeof(double));
 	double *rec = buf, *dir = buf + T * d, *tot = buf + 2 * T * d,
 	       *trec = buf + 3 * T * d, *tdir = buf + 4 * T * d;
 	bt_seq *q;
@@ -110,7 +117,7 @@ int main(int argc, char **argv)
 	lesson_param(&lf, "T", (double)T);
 	lesson_param(&lf, "k", (double)k);
 	lesson_param(&lf, "scale", scale);
-	double *lag = malloc(3 * T * sizeof(double)), *lr = lag + T, *ld = lag + 2 * T;
+	double *lag = lesson_alloc(3 * T, sizeof(double)), *lr = lag + T, *ld = lag + 2 * T;
 	const char *names[2] = {"full", "truncated"};
 	for (int pass = 0; pass < 2; pass++) {
 		const double *R = pass ? trec : rec, *D = pass ? tdir : dir;

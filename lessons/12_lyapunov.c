@@ -68,7 +68,22 @@ int main(int argc, char **argv)
 	    burn + 20 > T)
 		lesson_fail("--hidden and --networks (up to 20) must be at least 1, 0 < gmin <= gmax,"
 			    " gstep > 0, and --length at least --burn-in + 20");
-	size_t ng = (size_t)floor((gmax - gmin) / gstep + 1e-9) + 1;
+	double ngd = floor((gmax - gmin) / gstep + 1e-9) + 1;
+	if (!(ngd <= 1000))
+		lesson_fail("--gmin, --gmax, --gstep: %.3g gains, more than 1000", ngd);
+	size_t ng = (size_t)ngd;
+	double gc[32];
+	size_t ncmp = lesson_list("--compare", compare, gc, 32);
+	for (size_t i = 0; i < ncmp; i++)
+		if (!(gc[i] > 0))
+			lesson_fail("--compare: %g is not positive", gc[i]);
+	/* the data, one network with its exponent's workspace and Jacobians
+	 * over T, the line fit's points, the exponents */
+	bt_dims dims = {1, n, 1};
+	lesson_need(lesson_task_size("rnn", 1, n, 1, T, 1, LESSON_JACOBIAN) +
+		    bt_lyapunov_size(bt_cell_lookup("rnn"), dims) +
+		    lesson_doubles(4.0 * (double)T + 2.0 * (double)nets * (double)ng),
+		    "the exponents and the Jacobians");
 
 	/* x_1 = 1 kicks the state off h = 0 (through U); then N(0, xs²) or nothing */
 	bt_data *data = lesson_data(T, 1, 1, seed + 1000);
@@ -96,9 +111,7 @@ int main(int argc, char **argv)
 	lesson_param(&lf, "input_scale", xs);
 	lesson_dataset(&lf, "meta", "networks n T burn_in");
 	lesson_row(&lf, 4, (double)nets, (double)n, (double)T, (double)burn);
-	double *lam = malloc(nets * ng * sizeof(double)), *se = malloc(nets * ng * sizeof(double));
-	if (!lam || !se)
-		lesson_fail("out of memory");
+	double *lam = lesson_alloc(nets * ng, sizeof(double)), *se = lesson_alloc(nets * ng, sizeof(double));
 	for (size_t k = 0; k < nets; k++) {
 		char name[32];
 		snprintf(name, sizeof name, "net-%zu", k + 1);
@@ -157,17 +170,9 @@ int main(int argc, char **argv)
 	lesson_param(&lf, "n", (double)n);
 	lesson_param(&lf, "seed", (double)seed);
 	lesson_dataset(&lf, "meta", "compared first_lag last_lag");
-	size_t ncmp = 1;
-	for (const char *p = compare; *p; p++)
-		ncmp += *p == ',';
 	lesson_row(&lf, 3, (double)ncmp, (double)(N / 10), (double)N);
-	char buf[256];
-	snprintf(buf, sizeof buf, "%s", compare);
-	size_t ic = 0;
-	for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ","), ic++) {
-		double g = atof(tok);
-		if (!(g > 0))
-			lesson_fail("--compare: '%s' is not a positive number", tok);
+	for (size_t ic = 0; ic < ncmp; ic++) {
+		double g = gc[ic];
 		bt_model *m = network(n, g, seed);
 		double l, s;
 		largest(m, data, burn, &l, &s);

@@ -103,15 +103,12 @@ int main(int argc, char **argv)
 		o.estimator.k = trunc;
 		snprintf(estname, sizeof estname, "the sliding window k = %zu", trunc);
 	} else if (*tbptt) {
-		char *end;
+		size_t kk[2];
 		o.estimator.kind = BT_EST_TBPTT;
-		o.estimator.k1 = strtoul(tbptt, &end, 10);
-		if (*end != ',' || end == tbptt)
-			lesson_fail("--tbptt: '%s' is not k1,k2", tbptt);
-		const char *p = end + 1;
-		o.estimator.k2 = strtoul(p, &end, 10);
-		if (*end || end == p)
-			lesson_fail("--tbptt: '%s' is not k1,k2", tbptt);
+		if (lesson_whole_list("--tbptt", tbptt, kk, 2) != 2)
+			lesson_fail("--tbptt: '%.40s' is not k1,k2", tbptt);
+		o.estimator.k1 = kk[0];
+		o.estimator.k2 = kk[1];
 		snprintf(estname, sizeof estname, "TBPTT(%zu, %zu)", o.estimator.k1, o.estimator.k2);
 	} else if (artbp != 0) {
 		o.estimator.kind = BT_EST_ARTBP;
@@ -133,13 +130,31 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < bt_cell_count() && na < MAX_ARCH; i++)
 			types[na++] = bt_cell_at(i);
 	} else {
-		char buf[256];
-		snprintf(buf, sizeof buf, "%s", archs);
-		for (char *tok = strtok(buf, ","); tok && na < MAX_ARCH; tok = strtok(NULL, ",")) {
-			if (!(types[na++] = bt_cell_lookup(tok)))
-				lesson_fail("--archs: unknown architecture '%s'", tok);
+		for (const char *p = archs;; p++) {
+			char tok[32];
+			size_t len = strcspn(p, ",");
+			if (na == MAX_ARCH)
+				lesson_fail("--archs: at most %d architectures", MAX_ARCH);
+			snprintf(tok, sizeof tok, "%.*s", (int)(len < sizeof tok ? len : sizeof tok - 1), p);
+			if (len >= sizeof tok || !(types[na++] = bt_cell_lookup(tok)))
+				lesson_fail("--archs: unknown architecture '%.*s'", (int)(len < 40 ? len : 40), p);
+			p += len;
+			if (!*p)
+				break;
 		}
 	}
+
+	/* the largest of the trainings: a model, its training workspaces and
+	 * the held-out set */
+	double most = 0;
+	for (size_t i = 0; i < na; i++) {
+		bt_dims dims = {2, n, 1}, data_dims = {2, 0, 1};
+		double bytes = lesson_task_size(bt_cell_name(types[i]), 2, n, 1, T, 0, LESSON_MODEL) +
+			       bt_train_size(types[i], dims, T, B) +
+			       (double)esize * bt_data_size(data_dims, T);
+		most = bytes > most ? bytes : most;
+	}
+	lesson_need(most, "the training");
 
 	printf("Lesson 13: which architecture learns a long dependency\n\n"
 	       "The adding problem with T = %zu: at each step an input u_t ~ U(0,1) and a\n"

@@ -20,10 +20,10 @@
 static double leading_eigenvector(const gsl_matrix *A, double *v)
 {
 	size_t n = A->size1;
-	gsl_matrix *M = gsl_matrix_alloc(n, n);
-	gsl_vector_complex *eval = gsl_vector_complex_alloc(n);
-	gsl_matrix_complex *evec = gsl_matrix_complex_alloc(n, n);
-	gsl_eigen_nonsymmv_workspace *w = gsl_eigen_nonsymmv_alloc(n);
+	gsl_matrix *M = lesson_matrix(n, n);
+	gsl_vector_complex *eval = lesson_checked(gsl_vector_complex_alloc(n), "eigenvalues");
+	gsl_matrix_complex *evec = lesson_checked(gsl_matrix_complex_alloc(n, n), "eigenvectors");
+	gsl_eigen_nonsymmv_workspace *w = lesson_checked(gsl_eigen_nonsymmv_alloc(n), "a workspace");
 	gsl_matrix_memcpy(M, A);
 	if (gsl_eigen_nonsymmv(M, eval, evec, w))
 		lesson_fail("the eigenvectors of W did not converge");
@@ -68,7 +68,7 @@ static void measure(case_t *cs, const double *re, const double *im, size_t n,
 	int iw = bt_model_find_block(m, "W");
 	gsl_matrix_view W = bt_block_view(m, m->theta, (size_t)iw);
 	lesson_check(bt_matrix_with_eigenvalues(&W.matrix, re, im, cs->c, seed), "W");
-	gsl_matrix *Wt = gsl_matrix_alloc(n, n);
+	gsl_matrix *Wt = lesson_matrix(n, n);
 	gsl_matrix_transpose_memcpy(Wt, &W.matrix);
 	cs->u = malloc(n * sizeof(double));
 	cs->v = malloc(n * sizeof(double));
@@ -130,14 +130,19 @@ int main(int argc, char **argv)
 	    !(c >= 0) || T * log10(rho) > 250)
 		lesson_fail("need 3 <= --hidden <= 1000, 10 <= --length <= 100000, --radius > 1,\n"
 			    "0 < --second < --radius, --nonnormality >= 0, and rho^T below 1e250");
+	/* two cases, each a model with BPTT's workspace over T, the data, the
+	 * eigenvectors (complex n x n) and three numbers per lag */
+	bt_dims dims = {2, n, 2};
+	lesson_need(2 * (lesson_task_size("linear", 2, n, 2, T, 1, LESSON_MODEL) +
+			 bt_data_size(dims, T) + bt_seq_size(bt_cell_lookup("linear"), dims, T) +
+			 lesson_doubles(6.0 * (double)n * (double)n + 3.0 * (double)T)),
+		    "the two cases");
 
 	/* the eigenvalues: rho, then −s (real), then conjugate pairs (and one
 	 * more real one for odd n) with moduli in [0.2 s, s] and angles in
 	 * (0, π) from the seed */
-	double *re = malloc(n * sizeof(double)), *im = malloc(n * sizeof(double));
-	if (!re || !im)
-		lesson_fail("out of memory");
-	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	double *re = lesson_alloc(n, sizeof(double)), *im = lesson_alloc(n, sizeof(double));
+	gsl_rng *r = lesson_checked(gsl_rng_alloc(gsl_rng_mt19937), "a generator");
 	gsl_rng_set(r, seed);
 	re[0] = rho; im[0] = 0;
 	re[1] = -s; im[1] = 0;

@@ -157,16 +157,18 @@ int main(int argc, char **argv)
 			    "least 0", MAX_RUNS);
 	if (seed > ULONG_MAX - runs || dseed > ULONG_MAX - runs)
 		lesson_fail("--seed and --data-seed must leave room for %zu runs", runs);
-	lesson_need_task("rnn", 2, n, 1, T, 1, LESSON_JACOBIAN);
 	{
+		/* the start, two trainings with their held-out set, the two
+		 * copies' W and spectra, and every run's curves */
 		const bt_cell_type *rnn = bt_cell_lookup("rnn");
 		bt_dims dims = {2, n, 1};
-		double per_run = 4 * bt_model_size(rnn, dims) +
-				 bt_train_size(rnn, dims, T, B) + 2 * bt_spectrum_size(rnn, dims, 1) +
-				 (double)esize * bt_data_size(dims, T);
-		double curves = (double)runs * (2.0 * NCOL * (steps / every + 2) + 2.0 * NJ * T) *
-				sizeof(double);
-		lesson_need(per_run + curves, "--hidden, --length, --batch, --steps and --runs");
+		double bytes = lesson_task_size("rnn", 2, n, 1, T, 1, LESSON_JACOBIAN) +
+			       2 * bt_model_size(rnn, dims) + bt_train_size(rnn, dims, T, B) +
+			       (double)esize * bt_data_size(dims, T) +
+			       2 * bt_spectrum_size(rnn, dims, 1) + lesson_doubles(2.0 * n * n) +
+			       lesson_doubles((double)runs * (2.0 * NCOL * (steps / every + 2) +
+							      2.0 * NJ * T));
+		lesson_need(bytes, "two trainings and their curves");
 	}
 
 	bt_init_options io;
@@ -213,9 +215,7 @@ int main(int argc, char **argv)
 	size_t npts[2] = {0, 0}, lower = 0, learned[2] = {0, 0};
 	double best[2][MAX_RUNS], end[2][MAX_RUNS][NCOL], t0 = bt_wall_seconds();
 	for (int k = 0; k < 2; k++) {
-		cv[k].W = gsl_matrix_alloc(n, n);
-		if (!cv[k].W)
-			lesson_fail("out of memory");
+		cv[k].W = lesson_matrix(n, n);
 		lesson_check(bt_spectrum_alloc(&cv[k].sp, n, 0), "spectrum");
 	}
 	for (size_t r = 0; r < runs; r++) {

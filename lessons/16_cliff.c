@@ -186,6 +186,8 @@ int main(int argc, char **argv)
 	    grid < 10 || grid > 100000)
 		lesson_fail("need 16 <= --length <= 4000, --bias < 0, --gradient, --clip and --rate\n"
 			    "positive, 10 <= --grid <= 100000");
+	if (steps > 100000)
+		lesson_fail("--steps: at most 100000 (each step is a row of the data file)");
 	double hc, wc = bifurcation(b, &hc);
 	if (!(tanh(u + b) > hc))
 		lesson_fail("the pulse must start the unit above the bifurcation state: "

@@ -55,9 +55,20 @@ static size_t read_text(const char *path, unsigned char **out)
 	if (!f)
 		lesson_fail("--text: cannot read %s: %s", path, strerror(errno));
 	size_t cap = 1 << 16, len = 0;
+	/* each character becomes two one-hot rows of NV numbers: a text
+	 * longer than the memory limit allows is refused as it is read (it
+	 * may be a device that never ends) */
+	double lim = bt_memory_limit();
+	size_t most = lim > 0 ? (size_t)(lim / (16.0 * NV)) : (size_t)-1;
 	unsigned char *c = malloc(cap);
 	int ch, space = 1;
 	while (c && (ch = fgetc(f)) != EOF) {
+		if (len >= most) {
+			char have[32];
+			bt_format_bytes(lim, have, sizeof have);
+			lesson_fail("--text %s: more than %zu characters, whose sequences need more "
+				    "than the %s of memory available; nothing done", path, most, have);
+		}
 		if (ch >= 0x80 && ch < 0xC0)
 			continue;            /* a UTF-8 continuation byte */
 		if (isspace(ch)) {
@@ -480,6 +491,17 @@ static void cut_text(const knobs *K, corpus *C)
 	if (C->len < 2 * K->T + 2 || C->ntrain < 1 || C->nheld < 1)
 		lesson_fail("--text %s: %zu characters, too short for a training and a held-out\n"
 			    "sequence of %zu characters (see --length and --heldout)", K->text, C->len, K->T + 1);
+	/* everything the sizes give, before the first allocation: the
+	 * sequences, a model and its copy in training, the training's
+	 * workspaces, the bias measurement's gradients */
+	const bt_cell_type *type = bt_cell_lookup(K->arch);
+	bt_dims dims = {NV, K->n, NV}, data_dims = {NV, 0, NV};
+	double P = bt_cell_param_count(type, dims);
+	lesson_need(2 * lesson_task_size(K->arch, NV, K->n, NV, K->T, 0, LESSON_MODEL) +
+		    (double)(C->ntrain + C->nheld) * bt_data_size(data_dims, K->T) +
+		    bt_train_size(type, dims, K->T, K->B) + bt_seq_size(type, dims, K->T) +
+		    lesson_doubles(P * (NEST + 2.0 * (double)K->draws + 2)),
+		    "the sequences, the training and the bias measurement");
 	C->train = make_sequences(C->codes, C->ntrain, K->T);
 	C->held = make_sequences(C->codes + C->ntrain_chars, C->nheld, K->T);
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);

@@ -18,14 +18,18 @@
  * Knobs are checked before any work: their numbers have the command's
  * syntax (a whole number is decimal digits, a real one what a file may
  * hold), --out must leave room for a file name, and a lesson that sizes
- * something by its knobs calls lesson_need (or lesson_need_task) before
- * its first part runs. The memory limit is the memory available, or the
- * address-space limit (ulimit -v) when that is lower. */
+ * something by its knobs calls lesson_need (or lesson_need_task, or adds
+ * up lesson_task_size and the library's _size functions) for everything
+ * its parts will hold, before its first part runs; the refusal names the
+ * knobs given. The memory limit is the memory available, or the
+ * address-space limit (ulimit -v) when that is lower. A refusal or a
+ * failure removes the data file being written, as a signal does. */
 #ifndef BT_LESSON_H
 #define BT_LESSON_H
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <math.h>
 #include <signal.h>
@@ -58,13 +62,23 @@ static const char *lesson_out = LESSON_OUT;
 
 /* The longest --out: room for "/NN_name_part.dat.tmp" in a path buffer. */
 #define LESSON_OUT_MAX 960
-/* The temporary file being written, for the signal handler. */
+/* The temporary file being written, for the signal handler and
+ * lesson_fail. */
 static char lesson_pending[1040];
 static volatile sig_atomic_t lesson_has_pending;
+/* The numeric knobs given on the command line ("--hidden 99999999"), for
+ * a refusal to name them. */
+static char lesson_given[256];
 
+/* Stops with a message; a data file being written is removed. */
 static inline void lesson_fail(const char *fmt, ...)
 {
 	va_list ap;
+	if (lesson_has_pending) {
+		unlink(lesson_pending);
+		lesson_has_pending = 0;
+	}
+	fflush(stdout);
 	fprintf(stderr, "%s: ", lesson_name);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -100,18 +114,32 @@ static inline double lesson_memory_limit(void)
 	return lim;
 }
 
+/* The knobs a refusal is due to: those given, or the defaults. */
+static inline const char *lesson_knobs(void)
+{
+	return lesson_given[0] ? lesson_given : "the defaults";
+}
+
 /* Stops, before anything is allocated, when what (a description of the
- * knobs) needs more than the memory limit. */
+ * sizes) needs more than the memory limit; the message names the knobs
+ * given. */
 static inline void lesson_need(double bytes, const char *what)
 {
 	double lim = bt_memory_limit();
-	if (lim > 0 && bytes > lim) {
+	if (lim > 0 && !(bytes <= lim)) {
 		char need[32], have[32];
 		bt_format_bytes(bytes, need, sizeof need);
 		bt_format_bytes(lim, have, sizeof have);
-		lesson_fail("%s needs about %s of memory, more than the %s available; "
-			    "nothing done", what, need, have);
+		lesson_fail("%s: %s: this needs about %s of memory, more than the %s available; "
+			    "nothing done", lesson_knobs(), what, need, have);
 	}
+}
+
+/* A sum of sizes in bytes for lesson_need, from a count of numbers (size_t
+ * products overflow; doubles do not). */
+static inline double lesson_doubles(double count)
+{
+	return 8.0 * count;
 }
 
 /* What a lesson computes, for lesson_need_task: the model alone, or the
@@ -119,21 +147,21 @@ static inline void lesson_need(double bytes, const char *what)
  * size (its _size function). */
 enum { LESSON_MODEL, LESSON_GRADIENT, LESSON_JACOBIAN, LESSON_BIAS };
 
-/* lesson_need for a computation (LESSON_*) on an architecture and sizes,
- * over T steps and sets data sets. */
-static inline void lesson_need_task(const char *arch, size_t d, size_t n, size_t m,
-				    size_t T, size_t sets, int task)
+/* The bytes of a computation (LESSON_*) on an architecture and sizes, over
+ * T steps and sets data sets, after checking the sizes against the
+ * library's limits; for lessons that add up several parts. */
+static inline double lesson_task_size(const char *arch, size_t d, size_t n, size_t m,
+				      size_t T, size_t sets, int task)
 {
 	const bt_cell_type *t = bt_cell_lookup(arch);
 	bt_dims dims = {d, n, m};
-	char what[160];
 	if (!t)
 		lesson_fail("unknown architecture '%s'", arch);
 	if (d > (size_t)BT_MAX_DIM || n > (size_t)BT_MAX_DIM || m > (size_t)BT_MAX_DIM ||
 	    T > (size_t)BT_MAX_T)
-		lesson_fail("sizes d=%zu n=%zu m=%zu, T=%zu: beyond the library's limits "
-			    "(d, n, m up to %ld, T up to %ld)", d, n, m, T, BT_MAX_DIM, BT_MAX_T);
-	snprintf(what, sizeof what, "arch %s with d=%zu n=%zu m=%zu, T=%zu", arch, d, n, m, T);
+		lesson_fail("%s: sizes d=%zu n=%zu m=%zu, T=%zu: beyond the library's limits "
+			    "(d, n, m up to %ld, T up to %ld)", lesson_knobs(), d, n, m, T,
+			    BT_MAX_DIM, BT_MAX_T);
 	double bytes = bt_model_size(t, dims) + BT_MEMORY_SLACK;
 	if (task != LESSON_MODEL)
 		bytes += (double)sets * bt_data_size(dims, T);
@@ -143,20 +171,47 @@ static inline void lesson_need_task(const char *arch, size_t d, size_t n, size_t
 		bytes += bt_jacobian_lags_size(t, dims, T);
 	else if (task == LESSON_BIAS)
 		bytes += bt_bias_size(t, dims, T);
+	return bytes;
+}
+
+/* lesson_need for a computation (LESSON_*) on an architecture and sizes,
+ * over T steps and sets data sets. */
+static inline void lesson_need_task(const char *arch, size_t d, size_t n, size_t m,
+				    size_t T, size_t sets, int task)
+{
+	char what[160];
+	double bytes = lesson_task_size(arch, d, n, m, T, sets, task);
+	snprintf(what, sizeof what, "arch %s with d=%zu n=%zu m=%zu, T=%zu", arch, d, n, m, T);
 	lesson_need(bytes, what);
 }
 
-/* count × size bytes, checked (an overflow or a refusal stops the lesson). */
+/* count × size bytes, zeroed, checked (an overflow or a refusal stops the
+ * lesson). */
 static inline void *lesson_alloc(size_t count, size_t size)
 {
 	if (size && count > (size_t)-1 / size)
 		lesson_fail("out of memory (%zu × %zu bytes)", count, size);
 	lesson_need((double)count * (double)size, "an array");
-	size_t bytes = count * size;
-	void *p = malloc(bytes ? bytes : 1);
+	void *p = calloc(count ? count : 1, size ? size : 1);
 	if (!p)
 		lesson_fail("out of memory (%zu × %zu bytes)", count, size);
 	return p;
+}
+
+/* A GSL block, checked (the library turns GSL's aborting error handler
+ * off, so a failed allocation is a NULL): p, or a refusal. */
+static inline void *lesson_checked(void *p, const char *what)
+{
+	if (!p)
+		lesson_fail("out of memory (%s)", what);
+	return p;
+}
+
+/* A rows × cols GSL matrix, counted against the limit and checked. */
+static inline gsl_matrix *lesson_matrix(size_t rows, size_t cols)
+{
+	lesson_need(8.0 * (double)rows * (double)cols, "a matrix");
+	return lesson_checked(gsl_matrix_alloc(rows, cols), "a matrix");
 }
 
 /* SIGINT, SIGTERM, SIGHUP: the temporary file removed, then the signal's
@@ -189,6 +244,8 @@ static inline void lesson_signals(void)
 static inline void lesson_args(int argc, char **argv, const char *name,
 			const char *about, const lesson_opt *opts)
 {
+	unsigned long long seen = 0;   /* the options given, by their index */
+	int out_given = 0;
 	lesson_name = name;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -210,7 +267,11 @@ static inline void lesson_args(int argc, char **argv, const char *name,
 		if (!strcmp(a, "--out")) {
 			if (++i >= argc)
 				lesson_fail("--out needs a directory");
+			if (out_given++)
+				lesson_fail("--out given twice");
 			lesson_out = argv[i];
+			if (!*lesson_out)
+				lesson_fail("--out: an empty directory name (\".\" is the current one)");
 			if (strlen(lesson_out) > LESSON_OUT_MAX)
 				lesson_fail("--out: a directory of %zu bytes leaves no room for the "
 					    "file names (at most %d)", strlen(lesson_out), LESSON_OUT_MAX);
@@ -221,6 +282,10 @@ static inline void lesson_args(int argc, char **argv, const char *name,
 			o++;
 		if (!o->name)
 			lesson_fail("unknown option '%s' (see --help)", a);
+		size_t index = (size_t)(o - opts);
+		if (index < 64 && (seen >> index & 1))
+			lesson_fail("%s given twice", a);
+		seen |= index < 64 ? 1ULL << index : 0;
 		if (o->kind == 'f') {
 			*(int *)o->dst = 1;
 			continue;
@@ -228,6 +293,11 @@ static inline void lesson_args(int argc, char **argv, const char *name,
 		if (++i >= argc)
 			lesson_fail("%s needs a value", a);
 		const char *v = argv[i];
+		if (o->kind == 'n' || o->kind == 'r') {
+			size_t used = strlen(lesson_given);
+			snprintf(lesson_given + used, sizeof lesson_given - used, "%s%s %.40s",
+				 used ? " " : "", a, v);
+		}
 		if (o->kind == 'n') {
 			unsigned long long x = 0;
 			if (bt_numio_parse_whole(v, &x) != 0 ||
@@ -249,6 +319,55 @@ static inline void lesson_args(int argc, char **argv, const char *name,
 	lesson_mkdir(lesson_out);
 }
 
+/* The comma-separated numbers of a knob's value (the syntax of a real
+ * knob) into out, at most max of them: their count, or a refusal naming
+ * the knob. */
+static inline size_t lesson_list(const char *knob, const char *v, double *out, size_t max)
+{
+	size_t count = 0;
+	for (const char *c = v;; c++) {
+		char tok[64];
+		size_t len = strcspn(c, ",");
+		if (count == max)
+			lesson_fail("%s: at most %zu values", knob, max);
+		if (len >= sizeof tok)
+			lesson_fail("%s: '%.40s' is not a list of numbers", knob, c);
+		memcpy(tok, c, len);
+		tok[len] = '\0';
+		if (bt_numio_parse(tok, &out[count]) != 0 || !isfinite(out[count]))
+			lesson_fail("%s: '%s' is not a finite number", knob, tok);
+		count++;
+		c += len;
+		if (!*c)
+			return count;
+	}
+}
+
+/* The comma-separated whole numbers of a knob's value (the syntax of a
+ * whole-number knob) into out, at most max of them: their count, or a
+ * refusal naming the knob. */
+static inline size_t lesson_whole_list(const char *knob, const char *v, size_t *out, size_t max)
+{
+	size_t count = 0;
+	for (const char *c = v;; c++) {
+		char tok[32];
+		size_t len = strcspn(c, ",");
+		unsigned long long x;
+		if (count == max)
+			lesson_fail("%s: at most %zu values", knob, max);
+		if (len >= sizeof tok)
+			lesson_fail("%s: '%.40s' is not a list of whole numbers", knob, c);
+		memcpy(tok, c, len);
+		tok[len] = '\0';
+		if (bt_numio_parse_whole(tok, &x) != 0 || x > (unsigned long long)BT_MAX_T * 100)
+			lesson_fail("%s: '%s' is not a whole number up to %ld", knob, tok, BT_MAX_T * 100);
+		out[count++] = (size_t)x;
+		c += len;
+		if (!*c)
+			return count;
+	}
+}
+
 /* A data file under the output directory, written to NAME.tmp and renamed
  * by lesson_close, so a file is never half-written. */
 typedef struct {
@@ -263,9 +382,18 @@ static inline void lesson_open(lesson_file *lf, const char *file)
 	    (size_t)snprintf(lf->tmp, sizeof lf->tmp, "%s.tmp", lf->path) >= sizeof lf->tmp)
 		lesson_fail("--out: the path %s/%s is too long", lesson_out, file);
 	lf->datasets = 0;
-	lf->f = fopen(lf->tmp, "w");
-	if (!lf->f)
-		lesson_fail("cannot write %s: %s", lf->tmp, strerror(errno));
+	/* a new file: one left by a killed run is removed first, and a
+	 * symbolic link put in its place (by another user of a shared --out)
+	 * is removed, not written through */
+	unlink(lf->tmp);
+	int fd = open(lf->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	lf->f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (!lf->f) {
+		int saved = errno;
+		if (fd >= 0)
+			close(fd);
+		lesson_fail("cannot write %s: %s", lf->tmp, strerror(saved));
+	}
 	memcpy(lesson_pending, lf->tmp, strlen(lf->tmp) + 1);
 	lesson_has_pending = 1;
 }

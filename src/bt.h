@@ -216,6 +216,20 @@ double bt_data_size(bt_dims dims, size_t T);
 int bt_data_check(const bt_model *model, const bt_data *data);
 /* Random data for demos and tests: x_t i.i.d. N(0,1), y_t i.i.d. N(0,1). */
 int bt_data_random(bt_data *data, unsigned long seed);
+/* The generator seed of one stream of a seed: what names the stream's use
+ * (BT_STREAM_*), i and j number it (a data set, a step, a sequence).
+ * SplitMix64's finaliser mixes seed, what, i and j in turn, so that
+ * nearby seeds and nearby numbers give unrelated seeds: adding i to the
+ * seed would make data set i of seed s data set 0 of seed s + i, and pass
+ * 2^32 (which MT19937 cuts to its low 32 bits) for seeds near it. */
+enum {
+	BT_STREAM_BATCH = 1,    /* bt_train: minibatch j of step i */
+	BT_STREAM_EVAL = 2,     /* bt_train: held-out sequence i */
+	BT_STREAM_CUTS = 3,     /* bt_train: ARTBP's cuts, step i, sequence j */
+	BT_STREAM_DATASET = 4,  /* the instruments' random data set i ≥ 1 */
+	BT_STREAM_MASK = 5      /* bptt data --mask: the mask */
+};
+unsigned long bt_seed_stream(unsigned long seed, int what, size_t i, size_t j);
 
 /* ---- tasks with known baselines (task.c) ------------------------------------ */
 /* Data sets generated from a seed (GSL MT19937), each with a loss mask M
@@ -1118,7 +1132,8 @@ int bt_grad_write(FILE *f, const bt_model *model, double loss,
  * as it is open; an existing file that is not a regular one (a FIFO, a
  * terminal, /dev/null) is written in place; a symbolic link is followed
  * and the file it ends at replaced. A replaced file keeps its mode; a
- * read-only one is refused; the data are synced before the rename. */
+ * read-only one is refused unless bt_outputs_force is on; the data are
+ * synced before the rename. */
 typedef int (*bt_write_fn)(FILE *f, const void *ctx);
 int bt_write_atomic(const char *path, bt_write_fn fn, const void *ctx,
 		    bt_error *err);
@@ -1136,6 +1151,11 @@ int bt_write_atomic_all(const bt_output *outs, size_t n, bt_error *err);
  * existing directory to write in, not a directory, not read-only, and no
  * two naming the same file. BT_OK, or BT_EIO with err naming the path. */
 int bt_outputs_check(const char *const *paths, size_t n, bt_error *err);
+/* Process-wide, off at the start: on, a read-only existing regular file
+ * is replaced like any other (its mode kept), as `cp -f` does; a directory,
+ * a file that cannot be written in place and a directory that cannot be
+ * written in are still refused. */
+void bt_outputs_force(int on);
 /* Async-signal-safe: removes the temporary file of a bt_write_atomic in
  * progress, for a signal handler that is about to end the program (the
  * file being replaced is untouched). The writers above stop with

@@ -395,5 +395,137 @@ for t in "$tmp/absent.txt" "$tmp/tiny.txt"; do
 	else bad "17_charlm refuses --text $(basename "$t"), names it, writes nothing" "$(cat "$tmp/l17.err")"; fi
 done
 # --- end of lesson 17 ---
+# --- every lesson: a knob that sizes memory or work past the limits ---
+# Refused before any work: under a 2 GB address-space limit (the lessons'
+# memory limit when it is lower than the memory available), within a
+# second, exit 2, a message naming the knob, nothing in --out. Rows "m"
+# are refused by the memory limit, rows "v" by the knobs' own ranges and
+# syntax; an AddressSanitizer build, which cannot run under ulimit -v,
+# runs only the "v" rows (its limit would be all the memory available).
+LVMAX=2000000
+grep -qa __asan_init "$B/lessons/01_bptt" && LVMAX=unlimited
+now_ms() { date +%s%3N; }
+while read -r kind l knob value; do
+	[ -x "$B/lessons/$l" ] || continue
+	[ "$kind" = m ] && [ "$LVMAX" = unlimited ] && continue
+	out=$tmp/huge-$l; rm -rf "$out"; mkdir -p "$out"
+	t0=$(now_ms)
+	(ulimit -v $LVMAX; timeout -k 1 10 "$B/lessons/$l" "$knob" "$value" --out "$out") > /dev/null 2> "$tmp/huge.err"
+	rc=$?
+	ms=$(( $(now_ms) - t0 ))
+	left=$(ls -A "$out")
+	if [ "$rc" = 2 ] && [ "$ms" -lt 1000 ] && [ -z "$left" ] && grep -q -- "$knob" "$tmp/huge.err"; then
+		ok "$l $knob $value: refused in $ms ms, naming the knob, nothing written"
+	else
+		bad "$l $knob $value: refused in under a second with nothing written" \
+			"exit $rc after $ms ms, left [$left]: $(head -c 300 "$tmp/huge.err")"
+	fi
+done <<'KNOBS'
+m 01_bptt --length 99999999
+v 01_bptt --hidden 99999999
+m 01_bptt --time-max 99999999
+m 01_bptt --repeats 99999999
+m 02_vanishing --length 99999999
+m 02_vanishing --hidden 99999
+v 02_vanishing --scales 0.5,x
+m 03_eigenvalues --length 99999999
+m 03_eigenvalues --hidden 99999
+m 04_tbptt_blind --length 99999999
+m 04_tbptt_blind --hidden 99999
+v 05_tbptt_bias --length 99999999
+v 05_tbptt_bias --kmax 99999999
+v 05_tbptt_bias --hidden 99999999
+m 05_tbptt_bias --gru-length 99999999
+m 05_tbptt_bias --datasets 99999999
+v 06_clipping --steps 99999999
+m 07_residual --length 99999999
+m 07_residual --hidden 99999
+m 08_orthogonal --length 99999999
+m 08_orthogonal --hidden 99999
+m 09_gru --length 99999999
+m 09_gru --hidden 99999
+m 10_lstm --length 99999999
+m 10_lstm --hidden 99999
+v 10_lstm --biases 1,x
+m 11_attention --length 99999999
+m 11_attention --hidden 99999
+m 12_lyapunov --length 99999999
+m 12_lyapunov --hidden 99999
+v 12_lyapunov --gstep 1e-300
+v 12_lyapunov --compare 0.8,x
+m 13_learning --length 99999999
+m 13_learning --hidden 99999
+m 13_learning --batch 99999999
+m 13_learning --eval-size 99999999
+v 14_eigenvector --length 99999999
+v 14_eigenvector --hidden 99999
+m 15_regularise --hidden 99999
+m 15_regularise --length 99999999
+m 15_regularise --batch 99999999
+v 15_regularise --runs 65
+v 16_cliff --steps 99999999
+v 16_cliff --length 99999999
+m 17_charlm --hidden 99999
+m 17_charlm --batch 99999999
+m 17_charlm --draws 99999999
+v 17_charlm --length 99999999
+v 04_tbptt_blind --truncate +5
+v 13_learning --tbptt -1,5
+v 13_learning --archs rnn,,gru
+v 05_tbptt_bias --a 0.5,0x1p-1
+KNOBS
+# --out "" would put the data files in / ("" + "/NAME.dat"); a knob given
+# twice is refused as the command refuses it
+if [ -x "$B/lessons/02_vanishing" ]; then
+	rm -f "$tmp/empty-out.err"
+	lbin=$(cd "$B/lessons" && pwd)/02_vanishing
+	(cd "$tmp" && timeout 10 "$lbin" --out "" --length 10 > /dev/null 2> empty-out.err)
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q -- "--out: an empty directory name" "$tmp/empty-out.err"; then
+		ok "02_vanishing --out '': refused"
+	else bad "02_vanishing --out '': refused" "exit $rc: $(cat "$tmp/empty-out.err")"; fi
+	out=$tmp/twice; mkdir -p "$out"
+	timeout 10 "$B/lessons/02_vanishing" --length 10 --length 20 --out "$out" > /dev/null 2> "$tmp/twice.err"
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q -- "--length given twice" "$tmp/twice.err" && [ -z "$(ls -A "$out")" ]; then
+		ok "02_vanishing --length twice: refused"
+	else bad "02_vanishing --length twice: refused" "exit $rc: $(cat "$tmp/twice.err")"; fi
+fi
+# a text that never ends (a device): refused once it passes the memory limit
+if [ -x "$B/lessons/17_charlm" ] && [ "$LVMAX" != unlimited ]; then
+	out=$tmp/huge-text; rm -rf "$out"; mkdir -p "$out"
+	(ulimit -v 1000000; timeout -k 1 60 "$B/lessons/17_charlm" --text /dev/zero --out "$out") > /dev/null 2> "$tmp/huge.err"
+	rc=$?
+	if [ "$rc" = 2 ] && [ -z "$(ls -A "$out")" ] && grep -q -- "--text" "$tmp/huge.err"; then
+		ok "17_charlm --text /dev/zero: refused at the memory limit, nothing written"
+	else bad "17_charlm --text /dev/zero: refused at the memory limit" "exit $rc: $(head -c 300 "$tmp/huge.err")"; fi
+fi
+# a symbolic link where a data file's temporary file goes (another user of
+# a shared --out): removed, not written through
+if [ -x "$B/lessons/02_vanishing" ]; then
+	out=$tmp/link-out; mkdir -p "$out"
+	echo victim > "$tmp/victim"
+	ln -s "$tmp/victim" "$out/02_vanishing.dat.tmp"
+	timeout 10 "$B/lessons/02_vanishing" --length 10 --out "$out" > /dev/null 2>&1
+	rc=$?
+	if [ "$rc" = 0 ] && [ "$(cat "$tmp/victim")" = victim ] && [ ! -L "$out/02_vanishing.dat" ] \
+		&& [ ! -e "$out/02_vanishing.dat.tmp" ]; then
+		ok "02_vanishing: a link in place of its temporary file is not written through"
+	else bad "02_vanishing: a link in place of its temporary file" \
+		"exit $rc, victim '$(head -c 40 "$tmp/victim")', $(ls -l "$out" | tail -n +2)"; fi
+fi
+# SIGINT during a long lesson: it ends by the signal within a second and
+# leaves neither its data file nor the temporary one
+for l in 13_learning 15_regularise 17_charlm; do
+	[ -x "$B/lessons/$l" ] || continue
+	out=$tmp/int-$l; rm -rf "$out"; mkdir -p "$out"
+	t0=$(now_ms)
+	timeout -k 3 -s INT 1.5 "$B/lessons/$l" --out "$out" > /dev/null 2>&1
+	rc=$?
+	ms=$(( $(now_ms) - t0 ))
+	if [ "$rc" = 124 ] && [ "$ms" -lt 2500 ] && [ -z "$(ls -A "$out")" ]; then
+		ok "$l: SIGINT mid-run ends it in time (${ms} ms in all), no .tmp or .dat left"
+	else bad "$l: SIGINT mid-run" "exit $rc after $ms ms, left [$(ls -A "$out")]"; fi
+done
 echo "lessons: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -254,6 +254,40 @@ START_TEST(test_bad)
 }
 END_TEST
 
+/* The generator seeds of a seed's streams (what MT19937 keeps: the low 32
+ * bits, 0 taken as 4357) differ for every pair of (seed, stream) on a grid
+ * of seeds at 1, near 2^31 and near 2^32 - 1 and streams 0..63: no pair
+ * gives what another gives (seed + i would: data set 1 of seed s is data
+ * set 0 of s + 1, and s + i passes 2^32 near the top). */
+static int cmp_u32(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+	return x < y ? -1 : x > y;
+}
+
+START_TEST(test_seed_streams)
+{
+	static const unsigned long base[3] = {1, 2147483600UL, 4294967232UL};
+	enum { SEEDS = 64, STREAMS = 64 };
+	static unsigned long got[3 * SEEDS * STREAMS + 3 * SEEDS];
+	size_t n = 0;
+	for (int b = 0; b < 3; b++)
+		for (unsigned long s = base[b]; s < base[b] + SEEDS; s++) {
+			got[n++] = s;   /* stream 0 of the instruments: the seed itself */
+			for (size_t i = 1; i <= STREAMS; i++) {
+				unsigned long g = bt_seed_stream(s, BT_STREAM_DATASET, i, 0) & 0xffffffffUL;
+				got[n++] = g ? g : 4357;
+			}
+		}
+	qsort(got, n, sizeof got[0], cmp_u32);
+	for (size_t k = 1; k < n; k++)
+		ck_assert_msg(got[k] != got[k - 1], "two streams share the generator seed %lu", got[k]);
+	/* the same arguments, the same seed; another use, another seed */
+	ck_assert(bt_seed_stream(7, BT_STREAM_DATASET, 3, 0) == bt_seed_stream(7, BT_STREAM_DATASET, 3, 0));
+	ck_assert(bt_seed_stream(7, BT_STREAM_DATASET, 3, 0) != bt_seed_stream(7, BT_STREAM_MASK, 3, 0));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("task");
@@ -266,6 +300,7 @@ int main(void)
 	tcase_add_test(tc, test_copy_baseline);
 	tcase_add_test(tc, test_linear);
 	tcase_add_test(tc, test_bad);
+	tcase_add_test(tc, test_seed_streams);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1221,6 +1221,24 @@ START_TEST(test_atomic_all_or_none)
 	const char *paths[2] = {a, b};
 	ck_assert_int_eq(bt_outputs_check(paths, 2, &err), BT_OK);
 	ck_assert_int_eq(dir_entries(dir, names, sizeof names), 2);
+	/* a read-only file: refused, naming --force; forced, replaced with its
+	 * mode kept; a directory refused even when forced */
+	chmod(b, 0444);
+	ck_assert_int_eq(bt_write_atomic(b, text_writer, &good, &err), BT_EIO);
+	ck_assert_msg(strstr(err.msg, "read-only") && strstr(err.msg, "--force"), "%s", err.msg);
+	bt_outputs_force(1);
+	writer_ctx forced = {"forced\n", 0};
+	ck_assert_int_eq(bt_write_atomic(b, text_writer, &forced, &err), BT_OK);
+	ck_assert_int_eq(bt_write_atomic(dir, text_writer, &forced, &err), BT_EIO);
+	ck_assert_msg(strstr(err.msg, "directory"), "%s", err.msg);
+	bt_outputs_force(0);
+	got = read_all(b, NULL);
+	ck_assert_str_eq(got, "forced\n");
+	free(got);
+	struct stat st;
+	ck_assert_int_eq(stat(b, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0444);
+	ck_assert_int_eq(dir_entries(dir, names, sizeof names), 2);
 }
 END_TEST
 

@@ -359,6 +359,7 @@ void check_outputs(const cli_args *args)
 		if (arg_get(args, names[i]))
 			paths[n++] = arg_get(args, names[i]);
 	bt_error e;
+	bt_outputs_force(arg_get(args, "--force") != NULL);
 	if (n && bt_outputs_check(paths, n, &e) != BT_OK)
 		die_error(&e);
 }
@@ -369,6 +370,7 @@ void check_outputs(const cli_args *args)
 void cli_reset(void)
 {
 	own_reset();
+	bt_outputs_force(0);
 	memlimit_reset();
 	signals_reset();
 }

@@ -208,8 +208,9 @@ const char *arg_first(const cli_args *args, const char *const *names);
 void refuse_given(const cli_args *args, const char *const *names,
 		  const char *why);
 
-/* Before any work: the outputs given (-o, --curve) can be written, and
- * are not the same file (bt_outputs_check); stops with a message if not.
+/* Before any work: the outputs given (-o, --curve) can be written (a
+ * read-only file only with --force), and are not the same file
+ * (bt_outputs_check); stops with a message if not.
  * An output may name an input: every command reads its inputs whole
  * before it writes. */
 void check_outputs(const cli_args *args);
@@ -284,9 +285,12 @@ int cli_run(const command *c, int argc, char **argv);
 	{"--length", "T", "random data: length (default 100)"}, \
 	{"--data-seed", "S", "random data: seed (default 1)"}
 
-/* -o FILE for what the command writes ("the columns"). */
+/* -o FILE for what the command writes ("the columns"), and --force. */
 #define OUTPUT_OPT(what) \
-	{"-o", "FILE", "write " what " to FILE (atomically) instead of standard output"}
+	{"-o", "FILE", "write " what " to FILE (atomically) instead of standard output"}, \
+	FORCE_OPT
+#define FORCE_OPT \
+	{"--force", NULL, "replace an output file even if it is read-only, keeping its mode (as cp -f does)"}
 
 /* The last rows of every table. */
 #define HELP_OPT_END \

@@ -19,7 +19,7 @@ static const optdef bias_opts[] = {
 	{"--burn-in", "B", "--scalar: masked steps before the counted ones (default, for each a: the largest k + ceil(log(1e-12) / (2 log|a|)))"},
 	{"--k", "LIST", "truncation lengths k >= 1, comma-separated (default 1..kmax)"},
 	{"--kmax", "K", "truncation lengths k = 1..K (default 5 with --scalar, else min(T, 20))"},
-	{"--datasets", "D", "random data sets to average over (default 8; seeds --data-seed, +1, ...); not with --data"},
+	{"--datasets", "D", "random data sets to average over (default 8; the first from --data-seed, the others from seeds derived from it); not with --data"},
 	SOURCE_OPTS,
 	OUTPUT_OPT("the columns"),
 	HELP_OPT_END};
@@ -201,8 +201,8 @@ static int bias_writer(FILE *f, const void *ctx)
 	if (c->from_file)
 		fprintf(f, "# one data set (the file): no standard errors\n");
 	else
-		fprintf(f, "# mean and standard error over %zu random data sets, seeds %lu to %lu\n",
-			r->ndata, c->data_seed, c->data_seed + (unsigned long)r->ndata - 1);
+		fprintf(f, "# mean and standard error over %zu random data sets of data seed %lu\n",
+			r->ndata, c->data_seed);
 	for (size_t j = 0; j < r->nk; j++) {
 		fprintf(f, "%zu ", r->k[j]);
 		for (int h = 0; h < BT_TRUNC_METHODS; h++) {
@@ -230,8 +230,8 @@ static void free_datasets(void *p)
 	free(s);
 }
 
-/* --datasets D random data sets of --length T for m, seeds --data-seed
- * (*dseed) and on; one owner for all of them. */
+/* --datasets D random data sets of --length T for m: set 0 from
+ * --data-seed (*dseed), set i from its stream i; one owner for all. */
 static datasets *random_datasets(const cli_args *args, const bt_model *m,
 				 unsigned long *dseed)
 {
@@ -252,7 +252,8 @@ static datasets *random_datasets(const cli_args *args, const bt_model *m,
 		if (bt_data_alloc(&sets->d[i], T, m->dims.d, m->dims.m, 0) != BT_OK)
 			die("cannot allocate the data");
 		sets->n = i + 1;
-		bt_data_random(sets->d[i], *dseed + i);
+		bt_data_random(sets->d[i], i ? bt_seed_stream(*dseed, BT_STREAM_DATASET, i, 0)
+					     : *dseed);
 	}
 	return sets;
 }
@@ -316,8 +317,8 @@ static int run_bias(const cli_args *args)
 }
 
 const command cmd_bias = {"bias",
-	 "--scalar --a LIST [--k LIST | --kmax K] [--b B] [--s S] [--length T] [--sequences N] [--burn-in B] [--seed S] [-o FILE]\n"
-	 "       bptt bias (--model FILE [--data FILE] | --arch NAME [sizes, init options]) [--k LIST | --kmax K] [--length T] [--datasets D] [-o FILE]",
+	 "--scalar --a LIST [--k LIST | --kmax K] [--b B] [--s S] [--length T] [--sequences N] [--burn-in B] [--seed S] [-o FILE [--force]]\n"
+	 "       bptt bias (--model FILE [--data FILE] | --arch NAME [sizes, init options]) [--k LIST | --kmax K] [--length T] [--datasets D] [-o FILE [--force]]",
 	 "How far truncated BPTT is from the full gradient.\n"
 	 "\n"
 	 "With --scalar: the spec's scalar model h_t = a h_{t-1} + b x_t, x_t i.i.d.\n"
@@ -333,8 +334,10 @@ const command cmd_bias = {"bias",
 	 "\n"
 	 "Otherwise, for any model: for each k, rel_error = |g_k - g_full| / |g_full|\n"
 	 "and cosine = cos(g_k, g_full), g the gradient over all parameters, as the\n"
-	 "mean over D random data sets of --length T (default 100; data set i has seed\n"
-	 "--data-seed + i) with its standard error, or for the one --data FILE (then\n"
+	 "mean over D random data sets of --length T (default 100; data set 0 from\n"
+	 "--data-seed, as bptt data --seed makes it, data set i from a seed mixed\n"
+	 "from --data-seed and i) with its standard error, or for the one --data FILE\n"
+	 "(then\n"
 	 "the errors are NaN). Columns: k, then rel_error rel_error_stderr cosine\n"
 	 "cosine_stderr for the spec's sliding window (bptt grad --truncate k), then\n"
 	 "the same four prefixed chunked_ for chunked truncation: the sequence cut into\n"

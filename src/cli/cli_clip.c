@@ -16,6 +16,7 @@ static const optdef clip_opts[] = {
 	{"--truncate", "k", "a computed gradient: truncated BPTT, window k (as bptt grad)"},
 	SOURCE_OPTS,
 	{"-o", "FILE", "also write the clipped gradient to FILE (atomically), a bptt-grad file: loss and X block unchanged"},
+	FORCE_OPT,
 	HELP_OPT_END};
 
 /* The gradient to clip: read from --grad FILE, or computed here. */
@@ -112,7 +113,7 @@ static int run_clip(const cli_args *args)
 }
 
 const command cmd_clip = {"clip",
-	 "(--grad FILE | --model FILE [--data FILE] [--truncate k] | --arch NAME [sizes, init options]) (--norm c | --value c) [-o FILE]",
+	 "(--grad FILE | --model FILE [--data FILE] [--truncate k] | --arch NAME [sizes, init options]) (--norm c | --value c) [-o FILE [--force]]",
 	 "Clip a gradient, read from a bptt-grad file or computed here (full BPTT, or\n"
 	 "--truncate k), and report what clipping did. --norm c is the spec's global-norm\n"
 	 "clipping, g~ = min(1, c/|g|) g with |g| the Euclidean norm over all parameters\n"

@@ -49,7 +49,7 @@ static int run_grad(const cli_args *args)
 	return 0;
 }
 
-const command cmd_grad = {"grad", "--model FILE --data FILE [--truncate k] [-o FILE]",
+const command cmd_grad = {"grad", "--model FILE --data FILE [--truncate k] [-o FILE [--force]]",
 	 "Compute the loss L = sum_t mu_t * 1/2 |yhat_t - y_t|^2 and its exact gradient by\n"
 	 "backpropagation through time, for every parameter block and every input\n"
 	 "x_t; write them as a bptt-grad file.",
@@ -71,6 +71,7 @@ static const optdef check_opts[] = {
 	{"--seed", "S", "seed of the random directions"},
 	{"--threads", "N", "threads of the entry-by-entry check, 1 to 64 (default: BPTT_THREADS if set, else the online processors, at most 8, and 1 for a tiny check; fewer when the memory limit needs it); the report is the same for any N"},
 	{"-o", "FILE", "with --sweep: write the columns to FILE (atomically) instead of standard output"},
+	FORCE_OPT,
 	HELP_OPT_END};
 
 static void shape(char *buf, size_t len, size_t r, size_t c)
@@ -360,7 +361,7 @@ static int run_check(const cli_args *args)
 	return ok ? 0 : EXIT_DISAGREE;
 }
 
-const command cmd_check = {"check", "--model FILE --data FILE [--method central|richardson|stencil4|taylor] [--rtol R] [--atol A] [--step H] [--order 2|4] [--directions N] [--grad FILE] [--seed S] [--threads N] | --sweep [-o FILE]",
+const command cmd_check = {"check", "--model FILE --data FILE [--method central|richardson|stencil4|taylor] [--rtol R] [--atol A] [--step H] [--order 2|4] [--directions N] [--grad FILE] [--seed S] [--threads N] | --sweep [-o FILE [--force]]",
 	 "Compare the exact BPTT gradient (or the one in --grad FILE) with finite\n"
 	 "differences of the loss, entry by entry, and print per block the largest\n"
 	 "absolute and relative error, where it occurs, and how many entries have the\n"
@@ -515,7 +516,7 @@ static int run_flow(const cli_args *args)
 	return 0;
 }
 
-const command cmd_flow = {"flow", "(--model FILE [--data FILE] | --arch NAME [sizes, init options]) [--length T] [--truncate k] [--lags [--term t]] [-o FILE]",
+const command cmd_flow = {"flow", "(--model FILE [--data FILE] | --arch NAME [sizes, init options]) [--length T] [--truncate k] [--lags [--term t]] [-o FILE [--force]]",
 	 "Write the norm of the backpropagated gradient |dL/dh_t| for t = 1..T\n"
 	 "(columns: t norm_dh log10_norm_dh; with --truncate k, the truncated one).\n\n"
 	 "With --lags, three more datasets follow (gnuplot: index \"steps\" and so on),\n"

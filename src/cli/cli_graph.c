@@ -75,7 +75,7 @@ static int run_graph(const cli_args *args)
 	return 0;
 }
 
-const command cmd_graph = {"graph", "(--model FILE | --arch NAME [sizes, init options]) [--data FILE | --length T] [--truncate k] [-o FILE]",
+const command cmd_graph = {"graph", "(--model FILE | --arch NAME [sizes, init options]) [--data FILE | --length T] [--truncate k] [-o FILE [--force]]",
 	 "Write the model's computational graph unrolled over T steps as a Graphviz\n"
 	 "digraph (DOT; draw it with: dot -Tsvg graph.dot -o graph.svg). Nodes: the\n"
 	 "inputs x_t, the state (h_t; the LSTM's c_t beside it; the GRU's candidate as\n"

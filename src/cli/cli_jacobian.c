@@ -62,7 +62,7 @@ static int run_jacobian(const cli_args *args)
 	return 0;
 }
 
-const command cmd_jacobian = {"jacobian", "(--model FILE [--data FILE] | --arch NAME [sizes, init options]) [--length T] [-o FILE]",
+const command cmd_jacobian = {"jacobian", "(--model FILE [--data FILE] | --arch NAME [sizes, init options]) [--length T] [-o FILE [--force]]",
 	 "Norms of the Jacobian products ds_T/ds_{T-tau} = J_T ... J_{T-tau+1} for every\n"
 	 "lag tau = 1..T (T the data's length), as base-10 logarithms that stay finite\n"
 	 "however far the products vanish or explode (the product is renormalised at\n"

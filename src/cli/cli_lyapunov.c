@@ -95,7 +95,7 @@ static int run_lyapunov(const cli_args *args)
 	return 0;
 }
 
-const command cmd_lyapunov = {"lyapunov", "(--model FILE [--data FILE] | --arch NAME [sizes, init options]) [--length T] [--count k] [--burn-in B] [--blocks K] [-o FILE]",
+const command cmd_lyapunov = {"lyapunov", "(--model FILE [--data FILE] | --arch NAME [sizes, init options]) [--length T] [--count k] [--burn-in B] [--blocks K] [-o FILE [--force]]",
 	 "The k leading Lyapunov exponents of the state dynamics s_t = F(s_{t-1}, x_t)\n"
 	 "driven by the data's inputs (or random inputs of --length T), from s_0 = 0:\n"
 	 "the average rates, natural log per step, at which the product of step\n"

@@ -42,7 +42,7 @@ static int run_init(const cli_args *args)
 const command cmd_init = {"init", "--arch NAME --input d --hidden n --output m [--seed S] [--activation F]\n"
 	 "                 [--scale G | --radius R] [--orthogonal] [--forget-bias B]\n"
 	 "                 [--structure normal|nonnormal [--nonnormality c]]\n"
-	 "                 [--loss squared|cross-entropy] [-o FILE]",
+	 "                 [--loss squared|cross-entropy] [-o FILE [--force]]",
 	 "Write a new model with random parameters: recurrent matrices N(0, 1/n)\n"
 	 "(spectral radius about 1) or Haar orthogonal, optionally rescaled to an\n"
 	 "exact largest singular value (--scale) or spectral radius (--radius);\n"
@@ -89,7 +89,7 @@ static int run_data(const cli_args *args)
 	bt_data_random(data, seed);
 	if (mask) {
 		gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-		gsl_rng_set(r, seed + 1);
+		gsl_rng_set(r, bt_seed_stream(seed, BT_STREAM_MASK, 0, 0));
 		for (size_t t = 0; t < T; t++)
 			data->M[t] = gsl_rng_uniform(r) < 0.75 ? 1.0 : 0.0;
 		gsl_rng_free(r);
@@ -99,6 +99,6 @@ static int run_data(const cli_args *args)
 	return 0;
 }
 
-const command cmd_data = {"data", "--input d --output m --length T [--seed S] [--mask] [-o FILE]",
+const command cmd_data = {"data", "--input d --output m --length T [--seed S] [--mask] [-o FILE [--force]]",
 	 "Write random data: x_t and y_t i.i.d. N(0, 1).",
 	 data_opts, run_data};

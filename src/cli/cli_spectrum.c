@@ -95,7 +95,7 @@ static int run_spectrum(const cli_args *args)
 	return 0;
 }
 
-const command cmd_spectrum = {"spectrum", "(--model FILE [--data FILE] | --arch NAME [sizes, init options]) [--length T] [--step t] [-o FILE]",
+const command cmd_spectrum = {"spectrum", "(--model FILE [--data FILE] | --arch NAME [sizes, init options]) [--length T] [--step t] [-o FILE [--force]]",
 	 "Spectrum of the recurrent matrix: W for rnn, linear, residual and attention,\n"
 	 "the Cayley W for orthogonal; for gru and lstm (no single W) the step Jacobian\n"
 	 "J_t = ds_t/ds_{t-1} at step t after a forward pass over the data (--step,\n"

@@ -113,7 +113,7 @@ static int run_task(const cli_args *args)
 }
 
 const command cmd_task = {"task", "adding|copy|linear --length T [--seed S] [--symbols K --alphabet A --delay D]\n"
-	 "                 [--a A --b B --s S] [-o FILE]",
+	 "                 [--a A --b B --s S] [-o FILE [--force]]",
 	 "Write a task with a known baseline as a data file, with a loss mask M\n"
 	 "(1 where a target counts); the task and its memoryless baseline go to\n"
 	 "standard error, so that -o - gives a clean file.\n\n"

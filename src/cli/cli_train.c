@@ -44,6 +44,7 @@ static const optdef train_opts[] = {
 	{"--target-mse", "x", "stop after an evaluation whose held-out MSE per counted step is below x"},
 	{"--curve", "FILE", "write the learning curve (one row per step) to FILE, atomically"},
 	{"-o", "FILE", "write the trained model to FILE (atomically; also when interrupted) instead of standard output"},
+	FORCE_OPT,
 	{"--quiet", NULL, "no progress line and no final line on standard error"},
 	HELP_OPT_END};
 
@@ -410,7 +411,7 @@ const command cmd_train = {"train", "(--model FILE | --arch NAME [init options])
 	 "                 [--batch B] [--steps N] [--optimizer adam|sgd] [--lr ETA] [--momentum MU [--nesterov]]\n"
 	 "                 [--clip-norm c | --clip-value c] [--truncate k | --tbptt k1,k2 | --artbp c]\n"
 	 "                 [--eval-every N] [--eval-size N] [--target-mse x] [--data-seed S]\n"
-	 "                 [--curve FILE] [-o FILE] [--quiet]",
+	 "                 [--curve FILE] [-o FILE] [--force] [--quiet]",
 	 "Train a model by minibatch gradient descent. Every step draws a fresh\n"
 	 "minibatch of B sequences from the task (seeded from --data-seed and the\n"
 	 "step, so the same arguments give the same bytes), computes the mean\n"

@@ -69,6 +69,24 @@ int bt_data_check(const bt_model *model, const bt_data *data)
 	return BT_OK;
 }
 
+/* SplitMix64's finaliser (Steele, Lea and Flood 2014). */
+static unsigned long long mix64(unsigned long long x)
+{
+	x += 0x9e3779b97f4a7c15ULL;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+unsigned long bt_seed_stream(unsigned long seed, int what, size_t i, size_t j)
+{
+	unsigned long long x = mix64((unsigned long long)seed);
+	x = mix64(x ^ (unsigned long long)what);
+	x = mix64(x ^ (unsigned long long)i);
+	x = mix64(x ^ (unsigned long long)j);
+	return (unsigned long)x;
+}
+
 int bt_data_random(bt_data *data, unsigned long seed)
 {
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);

@@ -17,8 +17,9 @@
  *                               symbolic links (the links stay), a new
  *                               file where nothing is.
  * A replaced file keeps its mode (and, for root, its owner); a read-only
- * one is refused. The data are synced before the rename and the directory
- * after it. */
+ * one is refused unless replacing is forced (bt_outputs_force, as `cp -f`
+ * does). The data are synced before the rename and the directory after
+ * it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -30,6 +31,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "bt.h"
+
+#ifndef S_ISVTX
+#define S_ISVTX 01000   /* the sticky bit (XSI) */
+#endif
 
 #define MAX_OUTPUTS 4
 #define MAX_LINKS 40
@@ -50,6 +55,13 @@ typedef struct {
  * handler's last act): the first npending are valid. */
 static char pending_tmp[MAX_OUTPUTS][PATH_MAX];
 static volatile sig_atomic_t npending;
+/* Whether a read-only regular file may be replaced (bt_outputs_force). */
+static int force_replace;
+
+void bt_outputs_force(int on)
+{
+	force_replace = on != 0;
+}
 
 void bt_write_atomic_abort(void)
 {
@@ -167,10 +179,11 @@ static int resolve(output *o, bt_error *err)
 		return BT_OK;
 	}
 	o->how = TO_REPLACE;
-	if (o->exists && (access(o->target, W_OK) != 0 || !(o->st.st_mode & 0222)))
+	if (o->exists && !force_replace &&
+	    (access(o->target, W_OK) != 0 || !(o->st.st_mode & 0222)))
 		return refuse(err, path, "it is read-only (mode %04o): not replaced; "
-			      "make it writable (chmod u+w) to replace it",
-			      (unsigned)(o->st.st_mode & 07777));
+			      "--force replaces it (keeping the mode), or make it "
+			      "writable (chmod u+w)", (unsigned)(o->st.st_mode & 07777));
 	const char *slash = strrchr(o->target, '/');
 	if (strlen(slash ? slash + 1 : o->target) > NAME_MAX)
 		return refuse(err, path, "cannot write: %s", strerror(ENAMETOOLONG));
@@ -185,6 +198,11 @@ static int resolve(output *o, bt_error *err)
 		st = refuse(err, path, "cannot write: %s is not a directory", dir);
 	else if (access(dir, W_OK | X_OK) != 0)
 		st = refuse(err, path, "cannot write in the directory %s: %s", dir, strerror(errno));
+	else if (o->exists && (ds.st_mode & S_ISVTX) && geteuid() != 0 &&
+		 o->st.st_uid != geteuid() && ds.st_uid != geteuid())
+		/* rename would fail with EPERM, after the work */
+		st = refuse(err, path, "cannot replace it: it belongs to another user, in %s, "
+			    "a directory where only a file's owner may replace it (sticky)", dir);
 	else if (!o->exists) {
 		/* a new file: its identity is the directory's and the name */
 		o->st.st_dev = ds.st_dev;

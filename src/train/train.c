@@ -172,27 +172,6 @@ void bt_train_options_default(bt_train_options *o)
 	o->target_mse = 0;
 }
 
-/* SplitMix64's finaliser: seeds for independent streams from (seed, what,
- * i, j), so that nearby seeds give unrelated sequences. */
-static unsigned long long mix64(unsigned long long x)
-{
-	x += 0x9e3779b97f4a7c15ULL;
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-enum { STREAM_BATCH = 1, STREAM_EVAL = 2, STREAM_CUTS = 3 };
-
-static unsigned long stream_seed(unsigned long seed, int what, size_t i, size_t j)
-{
-	unsigned long long x = mix64((unsigned long long)seed);
-	x = mix64(x ^ (unsigned long long)what);
-	x = mix64(x ^ (unsigned long long)i);
-	x = mix64(x ^ (unsigned long long)j);
-	return (unsigned long)x;
-}
-
 static double counted_steps(const bt_data *D)
 {
 	if (!D->M)
@@ -323,7 +302,7 @@ static int ws_alloc(train_ws *w, const bt_model *model, const bt_train_options *
 	for (size_t i = 0; i < w->E; i++) {
 		if ((st = bt_data_alloc(&w->eval[i], T, d, m, 1)) != BT_OK)
 			return st;
-		to.seed = stream_seed(o->seed, STREAM_EVAL, i, 0);
+		to.seed = bt_seed_stream(o->seed, BT_STREAM_EVAL, i, 0);
 		if ((st = bt_task_fill(w->eval[i], &to, w->rng, &info)) != BT_OK)
 			return st;
 	}
@@ -348,7 +327,7 @@ static int minibatch_gradient(train_ws *w, const bt_model *model,
 	} else {
 		bt_task_options to = o->task;
 		for (size_t b = 0; b < B; b++) {
-			to.seed = stream_seed(o->seed, STREAM_BATCH, step, b);
+			to.seed = bt_seed_stream(o->seed, BT_STREAM_BATCH, step, b);
 			if ((st = bt_task_fill(w->batch[b], &to, w->rng, NULL)) != BT_OK)
 				return st;
 			w->cur[b] = w->batch[b];
@@ -366,7 +345,7 @@ static int minibatch_gradient(train_ws *w, const bt_model *model,
 			double L;
 			if ((st = bt_seq_forward(w->seq, model, w->cur[b], &L)) != BT_OK)
 				return st;
-			gsl_rng_set(w->rng, stream_seed(o->seed, STREAM_CUTS, step, b));
+			gsl_rng_set(w->rng, bt_seed_stream(o->seed, BT_STREAM_CUTS, step, b));
 			st = bt_seq_backward_estimate(w->seq, model, w->cur[b],
 						      &o->estimator, w->rng, w->g, NULL);
 			if (st != BT_OK)
