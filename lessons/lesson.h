@@ -21,9 +21,10 @@
  * something by its knobs calls lesson_need (or lesson_need_task, or adds
  * up lesson_task_size and the library's _size functions) for everything
  * its parts will hold, before its first part runs; the refusal names the
- * knobs given. The memory limit is the memory available, or the
- * address-space limit (ulimit -v) when that is lower. A refusal or a
- * failure removes the data file being written, as a signal does. */
+ * knobs given. The memory limit is BPTT_MAX_MEMORY, as for the command, or
+ * the memory available; the address-space limit (ulimit -v) when that is
+ * lower. A refusal or a failure removes the data file being written, as a
+ * signal does. */
 #ifndef BT_LESSON_H
 #define BT_LESSON_H
 
@@ -103,14 +104,28 @@ static inline void lesson_mkdir(const char *dir)
 	mkdir(path, 0777);
 }
 
-/* The memory one request may take (set by lesson_args). */
+/* Where the memory limit comes from, for messages. */
+static const char *lesson_limit_source = "the memory available";
+
+/* The memory one request may take (set by lesson_args): BPTT_MAX_MEMORY
+ * as for the command, or the memory available; the address-space limit
+ * (ulimit -v) when that is lower. */
 static inline double lesson_memory_limit(void)
 {
 	double lim = bt_memory_available();
+	const char *v = getenv("BPTT_MAX_MEMORY");
+	if (v) {
+		if (bt_numio_parse_size(v, &lim) != 0)
+			lesson_fail("BPTT_MAX_MEMORY: '%.40s' is not a size (bytes, at least 1, or a "
+				    "number with K, M, G or T, e.g. 512M or 4G; or unlimited)", v);
+		lesson_limit_source = "set by BPTT_MAX_MEMORY";
+	}
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
-	    (!(lim > 0) || (double)rl.rlim_cur < lim))
+	    (!(lim > 0) || (double)rl.rlim_cur < lim)) {
 		lim = (double)rl.rlim_cur;
+		lesson_limit_source = "the address-space limit, ulimit -v";
+	}
 	return lim;
 }
 
@@ -130,8 +145,9 @@ static inline void lesson_need(double bytes, const char *what)
 		char need[32], have[32];
 		bt_format_bytes(bytes, need, sizeof need);
 		bt_format_bytes(lim, have, sizeof have);
-		lesson_fail("%s: %s: this needs about %s of memory, more than the %s available; "
-			    "nothing done", lesson_knobs(), what, need, have);
+		lesson_fail("%s: %s: this needs about %s of memory, more than the limit of %s "
+			    "(%s); nothing done", lesson_knobs(), what, need, have,
+			    lesson_limit_source);
 	}
 }
 

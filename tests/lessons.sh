@@ -474,6 +474,22 @@ v 13_learning --tbptt -1,5
 v 13_learning --archs rnn,,gru
 v 05_tbptt_bias --a 0.5,0x1p-1
 KNOBS
+# BPTT_MAX_MEMORY limits the lessons as it limits the command, and a value
+# that is not a size is refused by name
+if [ -x "$B/lessons/02_vanishing" ]; then
+	out=$tmp/maxmem; rm -rf "$out"; mkdir -p "$out"
+	BPTT_MAX_MEMORY=64M timeout 10 "$B/lessons/02_vanishing" --length 2000000 --out "$out" > /dev/null 2> "$tmp/maxmem.err"
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q -- "--length 2000000: .*more than the limit of 64 MiB (set by BPTT_MAX_MEMORY)" "$tmp/maxmem.err" &&
+		[ -z "$(ls -A "$out")" ]; then
+		ok "02_vanishing under BPTT_MAX_MEMORY=64M: refused by that limit, nothing written"
+	else bad "02_vanishing under BPTT_MAX_MEMORY=64M: refused by that limit" "exit $rc: $(cat "$tmp/maxmem.err")"; fi
+	BPTT_MAX_MEMORY=64X timeout 10 "$B/lessons/02_vanishing" --out "$out" > /dev/null 2> "$tmp/maxmem.err"
+	rc=$?
+	if [ "$rc" = 2 ] && grep -q "BPTT_MAX_MEMORY: '64X' is not a size" "$tmp/maxmem.err" && [ -z "$(ls -A "$out")" ]; then
+		ok "02_vanishing under BPTT_MAX_MEMORY=64X: refused, naming the variable"
+	else bad "02_vanishing under BPTT_MAX_MEMORY=64X: refused, naming the variable" "exit $rc: $(cat "$tmp/maxmem.err")"; fi
+fi
 # --out "" would put the data files in / ("" + "/NAME.dat"); a knob given
 # twice is refused as the command refuses it
 if [ -x "$B/lessons/02_vanishing" ]; then

@@ -392,6 +392,30 @@ START_TEST(test_parse_syntax)
 }
 END_TEST
 
+/* Sizes (BPTT_MAX_MEMORY): a number of bytes at least 1, K/M/G/T as powers
+ * of 1024 with an optional B or iB, or "unlimited" (0); nothing else. */
+START_TEST(test_parse_size)
+{
+	static const struct { const char *s; double bytes; } yes[] = {
+		{"1", 1}, {"1024", 1024}, {"64M", 64.0 * 1048576}, {"64m", 64.0 * 1048576},
+		{"1.5g", 1.5 * 1073741824}, {"70KiB", 70.0 * 1024}, {"2TB", 2.0 * 1099511627776},
+		{"512B", 512}, {"1e3", 1000}, {".5K", 512}, {"unlimited", 0}};
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+		double v = -1;
+		ck_assert_msg(bt_numio_parse_size(yes[i].s, &v) == 0, "'%s' refused", yes[i].s);
+		ck_assert_msg(v == yes[i].bytes, "'%s': %.17g, not %.17g", yes[i].s, v, yes[i].bytes);
+	}
+	static const char *const no[] = {"", "0", "00", "0.5", "-1", "+1", "1X", "64MM", "64Mi",
+					 "64MiBB", "K", "M1", " 64M", "64M ", "1e999", "inf", "nan",
+					 "unlimitedd", "Unlimited", "0x40", "1,5M", "e3"};
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
+		double v = 7;
+		ck_assert_msg(bt_numio_parse_size(no[i], &v) == -1, "'%s' accepted", no[i]);
+		ck_assert_msg(v == 7, "'%s': the result written on a refusal", no[i]);
+	}
+}
+END_TEST
+
 /* bt_numio_scan stops where strtod stops, at the end of the number, and
  * refuses what is not one. */
 START_TEST(test_scan)
@@ -671,6 +695,7 @@ static Suite *numio_suite(void)
 	tcase_add_test(tc, test_parse_random_strings);
 	tcase_add_test(tc, test_parse_hard);
 	tcase_add_test(tc, test_parse_syntax);
+	tcase_add_test(tc, test_parse_size);
 	tcase_add_test(tc, test_scan);
 	tcase_add_test(tc, test_scan_row);
 	tcase_add_test(tc, test_scan_row_padded);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "io/numio.h"
 
 /* Where the memory limit comes from, for messages. */
 static const char default_limit_source[] = "the memory available; set BPTT_MAX_MEMORY to change it";
@@ -109,27 +110,8 @@ void set_memory_limit(void)
 		return;
 	}
 	limit_source = "set by BPTT_MAX_MEMORY";
-	if (!strcmp(v, "unlimited")) {
-		bt_set_memory_limit(0);
-		return;
-	}
-	/* the number: the files' syntax (parse_real), up to the unit */
-	char num[64], *end;
-	size_t k = strspn(v, "0123456789.eE+-");
-	double x = 0;
-	snprintf(num, sizeof num, "%.*s", (int)(k < sizeof num ? k : sizeof num - 1), v);
-	end = (char *)v + (parse_real(num, &x) == 0 && k < sizeof num ? k : 0);
-	static const char units[] = "KMGT";
-	const char *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
-	if (*end && u) {
-		x *= pow(1024.0, (double)(u - units + 1));
-		end++;
-		if (!strcmp(end, "B") || !strcmp(end, "iB"))
-			end += strlen(end);
-	} else if (!strcmp(end, "B")) {
-		end++;
-	}
-	if (end == v || *end || !isfinite(x) || !(x >= 1) || !strchr("0123456789.", *v))
+	double x;
+	if (bt_numio_parse_size(v, &x) != 0)
 		die("BPTT_MAX_MEMORY: %s is not a size (bytes, at least 1, or a number with K, M, G "
 		    "or T, e.g. 512M or 4G; or unlimited)", quoted(v));
 	bt_set_memory_limit(x);

@@ -22,6 +22,7 @@
  *
  * Reading also has Clinger's fast path: w ≤ 2^53 and |q| ≤ 22 make w and 10^q
  * exact doubles, and one IEEE multiplication or division rounds correctly. */
+#include <ctype.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
@@ -426,6 +427,39 @@ int bt_numio_parse_whole(const char *s, unsigned long long *out)
 		unsigned d = (unsigned)(*s - '0');
 		x = x > (ULLONG_MAX - d) / 10 ? ULLONG_MAX : 10 * x + d;
 	}
+	*out = x;
+	return 0;
+}
+
+int bt_numio_parse_size(const char *s, double *out)
+{
+	static const char units[] = "KMGT";
+	if (!strcmp(s, "unlimited")) {
+		*out = 0;
+		return 0;
+	}
+	/* the number, up to the unit */
+	char num[64];
+	size_t k = strspn(s, "0123456789.eE+-");
+	double x;
+	if (k == 0 || k >= sizeof num || !strchr("0123456789.", *s))
+		return -1;
+	memcpy(num, s, k);
+	num[k] = '\0';
+	if (bt_numio_parse(num, &x) != 0)
+		return -1;
+	const char *end = s + k;
+	const char *u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
+	if (*end && u) {
+		x *= pow(1024.0, (double)(u - units + 1));
+		end++;
+		if (!strcmp(end, "B") || !strcmp(end, "iB"))
+			end += strlen(end);
+	} else if (!strcmp(end, "B")) {
+		end++;
+	}
+	if (*end || !isfinite(x) || !(x >= 1))
+		return -1;
 	*out = x;
 	return 0;
 }

@@ -32,6 +32,13 @@ int bt_numio_parse(const char *s, double *out);
  * (ULLONG_MAX when it is larger), or -1. */
 int bt_numio_parse_whole(const char *s, unsigned long long *out);
 
+/* s, NUL-terminated, must be a size in bytes: a number in the syntax of
+ * bt_numio_parse, at least 1 and finite, optionally followed by K, M, G or
+ * T (powers of 1024, either case) and then optionally B or iB, or by B
+ * alone; or the word "unlimited". Returns 0 with *out the bytes (0 for
+ * unlimited), or -1. The syntax of BPTT_MAX_MEMORY. */
+int bt_numio_parse_size(const char *s, double *out);
+
 /* The fast route alone: 1 with *out = strtod(s); 0 when s is in the syntax
  * but the fast route cannot decide (more than 19 significant digits, a
  * subnormal result, a product too close to a rounding boundary); -1 when s
