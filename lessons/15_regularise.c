@@ -155,8 +155,9 @@ int main(int argc, char **argv)
 		lesson_fail("--length must be at least 2; --hidden, --batch, --steps, --eval-every at\n"
 			    "least 1; --runs 1 to %d; --lambda, --lr and --target positive; --clip at\n"
 			    "least 0", MAX_RUNS);
-	if (seed > ULONG_MAX - runs || dseed > ULONG_MAX - runs)
-		lesson_fail("--seed and --data-seed must leave room for %zu runs", runs);
+	if (seed > BT_SEED_MAX - (runs - 1) || dseed > BT_SEED_MAX - (runs - 1))
+		lesson_fail("--seed and --data-seed: at most %llu, to leave room for the seeds of "
+			    "%zu runs", BT_SEED_MAX - (runs - 1), runs);
 	{
 		/* the start, two trainings with their held-out set, the two
 		 * copies' W and spectra, and every run's curves */

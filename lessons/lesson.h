@@ -320,6 +320,13 @@ static inline void lesson_args(int argc, char **argv, const char *name,
 			    x > (unsigned long long)BT_MAX_T * 100)
 				lesson_fail("%s: '%.40s' is not a whole number up to %ld", a, v,
 					    BT_MAX_T * 100);
+			/* a seed as the command takes one (1 to 2^32 - 1): no two
+			 * give the same stream */
+			size_t len = strlen(a);
+			if (len >= 4 && !strcmp(a + len - 4, "seed") && (x == 0 || x > BT_SEED_MAX))
+				lesson_fail("%s: '%.40s' is not a seed: 1 to %llu (the generator, "
+					    "MT19937, keeps 32 bits of a seed and takes 0 as 4357)",
+					    a, v, BT_SEED_MAX);
 			*(size_t *)o->dst = (size_t)x;
 		} else if (o->kind == 'r') {
 			double x;

@@ -184,6 +184,9 @@ typedef struct {
 } bt_init_options;
 enum { BT_STRUCTURE_GAUSSIAN = 0, BT_STRUCTURE_NORMAL, BT_STRUCTURE_NONNORMAL };
 #define BT_DEFAULT_SEED 20140901UL
+/* The largest seed: the generators (MT19937) keep 32 bits of a seed and
+ * take 0 as 4357, so the seeds that give distinct streams are 1 to this. */
+#define BT_SEED_MAX 4294967295ULL
 /* Fills opt with the defaults: seed BT_DEFAULT_SEED, Gaussian, no rescaling,
  * forget bias 1. */
 void bt_init_options_default(bt_init_options *opt);

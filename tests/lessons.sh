@@ -473,6 +473,10 @@ v 04_tbptt_blind --truncate +5
 v 13_learning --tbptt -1,5
 v 13_learning --archs rnn,,gru
 v 05_tbptt_bias --a 0.5,0x1p-1
+v 07_residual --seed 0
+v 12_lyapunov --seed 4294967297
+v 13_learning --data-seed 4294967296
+v 15_regularise --seed 4294967295
 KNOBS
 # BPTT_MAX_MEMORY limits the lessons as it limits the command, and a value
 # that is not a size is refused by name

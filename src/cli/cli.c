@@ -104,9 +104,9 @@ void refuse_given(const cli_args *args, const char *const *names,
 		die_usage("%s: %s", given, why);
 }
 
-/* A seed: the generators (MT19937) take 32 bits, and take 0 as 4357; so
- * that two seeds never give the same stream, 1 to 2^32 - 1. */
-#define SEED_MAX 4294967295ULL
+/* A seed: 1 to BT_SEED_MAX, so that two seeds never give the same
+ * stream. */
+#define SEED_MAX BT_SEED_MAX
 
 static int is_seed(const char *name)
 {
