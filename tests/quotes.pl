@@ -4,7 +4,9 @@
 # tests/quotes.sh (run that; its header describes the markers).
 use strict;
 use warnings;
-use Time::HiRes qw(time);
+# seconds with a fraction where Time::HiRes is there (the perl package; a
+# minimal system has perl-base only), whole seconds otherwise
+my $now = eval { require Time::HiRes; \&Time::HiRes::time } || sub { time };
 
 my ($build, $bptt, $tmp, $jobs, $coverage, @files) = @ARGV;
 # QUOTES_KERNELS: each command runs once under each of these OpenBLAS
@@ -91,7 +93,7 @@ sub reap {
 	my $r = delete $running{$pid};
 	return unless defined $r;
 	$status{$r->[0]} = $? >> 8;
-	$seconds{$r->[0]} = time - $r->[1];
+	$seconds{$r->[0]} = $now->() - $r->[1];
 }
 for my $i (0 .. $#cmds) {
 	for my $k (0 .. $#kernels) {
@@ -117,7 +119,7 @@ for my $i (0 .. $#cmds) {
 			open STDERR, '>', "$tmp/$run.err" or die;
 			exec { $w[0] } @w or exit 127;
 		}
-		$running{$pid} = [$run, time];
+		$running{$pid} = [$run, $now->()];
 	}
 }
 reap() while keys %running;
