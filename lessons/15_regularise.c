@@ -11,8 +11,8 @@
  * the start and both trained networks on held-out sequences with
  * bt_jacobian_lags. One such pair of trainings is chaotic: another seed,
  * or another BLAS kernel's rounding, moves its numbers a lot. So the lesson
- * repeats it over several seeds (run i: weights of seed + i, minibatches of
- * data-seed + i) and reports each run and the medians. */
+ * repeats it over several seeds (run i = 1, 2, …: weights of seed + i − 1,
+ * minibatches of data-seed + i − 1) and reports each run and the medians. */
 #include "lesson.h"
 #include "base/timing.h"
 
@@ -148,7 +148,7 @@ int main(int argc, char **argv)
 		    "and with the soft orthogonality penalty lambda |W^T W - I|_F^2, repeated for\n"
 		    "several seeds: held-out MSE, the distance of W from orthogonal and its\n"
 		    "extreme singular values during training, and the Jacobian products of the\n"
-		    "trained networks, per run and the median over runs. Writes\n"
+		    "start and of the trained networks, per run and the median over runs. Writes\n"
 		    "plots/out/15_regularise.dat.", opts);
 	if (T < 2 || n < 1 || B < 1 || steps < 1 || every < 1 || runs < 1 || runs > MAX_RUNS ||
 	    !(lambda > 0) || !(lr > 0) || !(clip >= 0) || !(target > 0))
@@ -205,8 +205,8 @@ int main(int argc, char **argv)
 	printf("Lesson 15: regularising the gradient's path\n\n");
 	fill_text(stdout, intro);
 	printf("\n");
-	printf("         best held-out MSE  W at the end: s_max s_min; |W^T W - I|_F\n"
-	       "  run    plain    penalty   plain                  penalty\n");
+	printf("         best held-out MSE  W at the end, plain      W at the end, penalty\n"
+	       "  run    plain    penalty   s_max s_min; |W^TW-I|_F  s_max s_min; |W^TW-I|_F\n");
 	fflush(stdout);
 
 	size_t cap = steps / every + 2;
@@ -251,14 +251,14 @@ int main(int argc, char **argv)
 			bt_model_free(c->m);
 		}
 		lower += best[1][r] < best[0][r];
-		printf("  %-6zu %-8.4f %-9.4f %.3f %.3f; %-8.3f %.3f %.3f; %.3f\n", r + 1,
+		printf("  %-6zu %-8.4f %-9.4f %.3f %.3f; %-11.3f %.3f %.3f; %.3f\n", r + 1,
 		       best[0][r], best[1][r], end[0][r][C_SMAX], end[0][r][C_SMIN],
 		       end[0][r][C_DEV], end[1][r][C_SMAX], end[1][r][C_SMIN], end[1][r][C_DEV]);
 		fflush(stdout);
 		bt_model_free(start);
 	}
 	if (runs > 1)
-		printf("  median %-8.4f %-9.4f %.3f %.3f; %-8.3f %.3f %.3f; %.3f\n",
+		printf("  median %-8.4f %-9.4f %.3f %.3f; %-11.3f %.3f %.3f; %.3f\n",
 		       median(best[0], runs, 1), median(best[1], runs, 1),
 		       median(&end[0][0][C_SMAX], runs, NCOL), median(&end[0][0][C_SMIN], runs, NCOL),
 		       median(&end[0][0][C_DEV], runs, NCOL), median(&end[1][0][C_SMAX], runs, NCOL),

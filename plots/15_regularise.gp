@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # caption: A tanh RNN that starts orthogonal, trained on the adding problem without (red) and with (blue) the soft orthogonality penalty λ‖WᵀW − I‖²_F, each run from the same start and on the same minibatches, repeated for several seeds: thin lines are single runs, thick lines their median. Top: the held-out MSE (dashed: the memoryless baseline 1/6, dotted: the target). Bottom: the largest (solid) and smallest (dashed) singular values of W.
-# takeaway: The penalty keeps W's singular values near 1 and ends every run with a lower error than plain training, though not at the target.
+# takeaway: The penalty keeps W's singular values near 1 and gives every run a lower best error than plain training, though none reaches the target.
 # lesson: 15_regularise
 here = exists("ARG0") && ARG0 ne "" ? system("dirname -- '".ARG0."'") : "plots"
 load here."/common.gp"

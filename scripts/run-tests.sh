@@ -24,11 +24,16 @@ set -u
 # where the CPU has them, unless the caller chose. The numbers the lesson
 # texts quote must hold on a student's machine whatever its kernels:
 # tests/quotes.sh runs each command under the Haswell kernels and under
-# the SSE3 ones (Prescott, present on every x86-64 CPU), unless the caller
-# set QUOTES_KERNELS.
+# the SSE3 ones (Prescott, present on every x86-64 CPU), and where the CPU
+# has AVX-512 also under the SkylakeX kernels OpenBLAS picks there by
+# default, unless the caller set QUOTES_KERNELS.
 if grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null; then
 	[ -n "${OPENBLAS_CORETYPE:-}" ] || export OPENBLAS_CORETYPE=Haswell
-	[ -n "${QUOTES_KERNELS+set}" ] || export QUOTES_KERNELS="Haswell Prescott"
+	if [ -z "${QUOTES_KERNELS+set}" ]; then
+		QUOTES_KERNELS="Haswell Prescott"
+		grep -qw avx512f /proc/cpuinfo 2>/dev/null && QUOTES_KERNELS="$QUOTES_KERNELS SkylakeX"
+		export QUOTES_KERNELS
+	fi
 fi
 dir=$1; bptt=$2; shift 2
 jobs=${JOBS:-2}
