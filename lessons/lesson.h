@@ -342,6 +342,23 @@ static inline void lesson_args(int argc, char **argv, const char *name,
 	lesson_mkdir(lesson_out);
 }
 
+/* The next comma-separated token of a knob's list, from *c into tok (cap
+ * bytes), *c moved to the comma or the NUL after it; count tokens were
+ * read before it, at most max are allowed, and a token too long to be one
+ * of what the list holds (e.g. "numbers") is refused. */
+static inline void lesson_token(const char *knob, const char **c, char *tok, size_t cap,
+				size_t count, size_t max, const char *what)
+{
+	size_t len = strcspn(*c, ",");
+	if (count == max)
+		lesson_fail("%s: at most %zu values", knob, max);
+	if (len >= cap)
+		lesson_fail("%s: '%.40s' is not a list of %s", knob, *c, what);
+	memcpy(tok, *c, len);
+	tok[len] = '\0';
+	*c += len;
+}
+
 /* The comma-separated numbers of a knob's value (the syntax of a real
  * knob) into out, at most max of them: their count, or a refusal naming
  * the knob. */
@@ -350,17 +367,10 @@ static inline size_t lesson_list(const char *knob, const char *v, double *out, s
 	size_t count = 0;
 	for (const char *c = v;; c++) {
 		char tok[64];
-		size_t len = strcspn(c, ",");
-		if (count == max)
-			lesson_fail("%s: at most %zu values", knob, max);
-		if (len >= sizeof tok)
-			lesson_fail("%s: '%.40s' is not a list of numbers", knob, c);
-		memcpy(tok, c, len);
-		tok[len] = '\0';
+		lesson_token(knob, &c, tok, sizeof tok, count, max, "numbers");
 		if (bt_numio_parse(tok, &out[count]) != 0 || !isfinite(out[count]))
 			lesson_fail("%s: '%s' is not a finite number", knob, tok);
 		count++;
-		c += len;
 		if (!*c)
 			return count;
 	}
@@ -374,18 +384,11 @@ static inline size_t lesson_whole_list(const char *knob, const char *v, size_t *
 	size_t count = 0;
 	for (const char *c = v;; c++) {
 		char tok[32];
-		size_t len = strcspn(c, ",");
 		unsigned long long x;
-		if (count == max)
-			lesson_fail("%s: at most %zu values", knob, max);
-		if (len >= sizeof tok)
-			lesson_fail("%s: '%.40s' is not a list of whole numbers", knob, c);
-		memcpy(tok, c, len);
-		tok[len] = '\0';
+		lesson_token(knob, &c, tok, sizeof tok, count, max, "whole numbers");
 		if (bt_numio_parse_whole(tok, &x) != 0 || x > (unsigned long long)BT_MAX_T * 100)
 			lesson_fail("%s: '%s' is not a whole number up to %ld", knob, tok, BT_MAX_T * 100);
 		out[count++] = (size_t)x;
-		c += len;
 		if (!*c)
 			return count;
 	}
