@@ -23,14 +23,6 @@ typedef struct {
 	bt_seq *seq;       /* for ŷ_T alone */
 } unit;
 
-static size_t offset_of(const bt_model *m, const char *name)
-{
-	int i = bt_model_find_block(m, name);
-	if (i < 0)
-		lesson_fail("no block %s", name);
-	return m->blocks[i].offset;
-}
-
 /* L(w, b) and (∂L/∂w, ∂L/∂b) by the library's BPTT. */
 static double loss_at(unit *u, double w, double b, double g[2])
 {
@@ -164,11 +156,11 @@ int main(int argc, char **argv)
 	bt_dims dims = {1, 1, 1};
 	unit u;
 	lesson_check(bt_model_alloc(&u.m, type, dims, BT_ACT_TANH), "model");
-	u.iw = offset_of(u.m, "W");
-	u.ib = offset_of(u.m, "b");
-	u.m->theta[offset_of(u.m, "U")] = kick;
-	u.m->theta[offset_of(u.m, "V")] = 1;   /* ŷ_t = h_t */
-	u.m->theta[offset_of(u.m, "b_y")] = 0;
+	u.iw = lesson_block_offset(u.m, "W");
+	u.ib = lesson_block_offset(u.m, "b");
+	u.m->theta[lesson_block_offset(u.m, "U")] = kick;
+	u.m->theta[lesson_block_offset(u.m, "V")] = 1;   /* ŷ_t = h_t */
+	u.m->theta[lesson_block_offset(u.m, "b_y")] = 0;
 	lesson_check(bt_data_alloc(&u.data, T, 1, 1, 1), "data");
 	for (size_t t = 0; t < T; t++) {
 		u.data->X[t] = t == 0;            /* the pulse x_1 = 1 */

@@ -15,10 +15,7 @@
 
 static const double *blk(const bt_model *m, const char *name)
 {
-	int i = bt_model_find_block(m, name);
-	if (i < 0)
-		lesson_fail("the model has no block %s", name);
-	return m->theta + m->blocks[i].offset;
+	return m->theta + lesson_block_offset(m, name);
 }
 
 /* a = W h + U x + b, with the blocks named W, U, b. */

@@ -80,18 +80,8 @@ int main(int argc, char **argv)
 		lesson_fail("--length must be at least 2; --hidden, --batch, --steps, --eval-every,\n"
 			    "--eval-size at least 1; --lr and --target positive; --clip at least 0");
 
-	bt_train_options o;
-	bt_train_options_default(&o);
-	o.task.kind = BT_TASK_ADDING;
-	o.task.T = T;
-	o.batch = B;
-	o.steps = steps;
-	o.opt.lr = lr;
-	o.clip = clip > 0 ? BT_CLIP_NORM : BT_CLIP_NONE;
-	o.clip_threshold = clip;
+	bt_train_options o = lesson_adding_training(T, B, steps, lr, clip, every, esize);
 	o.seed = dseed;
-	o.eval_every = every;
-	o.eval_size = esize;
 	o.callback = record;
 	char estname[64] = "full BPTT", clipname[64] = "no clipping";
 	if (clip > 0)

@@ -176,17 +176,7 @@ int main(int argc, char **argv)
 	bt_init_options_default(&io);
 	io.orthogonal = !gaussian;
 
-	bt_train_options o;
-	bt_train_options_default(&o);
-	o.task.kind = BT_TASK_ADDING;
-	o.task.T = T;
-	o.batch = B;
-	o.steps = steps;
-	o.opt.lr = lr;
-	o.clip = clip > 0 ? BT_CLIP_NORM : BT_CLIP_NONE;
-	o.clip_threshold = clip;
-	o.eval_every = every;
-	o.eval_size = esize;
+	bt_train_options o = lesson_adding_training(T, B, steps, lr, clip, every, esize);
 	o.callback = record;
 
 	char clipname[64] = "no clipping";

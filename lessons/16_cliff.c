@@ -21,22 +21,14 @@ typedef struct {
 	double *grad, *dX;
 } unit;
 
-static size_t offset_of(const bt_model *m, const char *name)
-{
-	int i = bt_model_find_block(m, name);
-	if (i < 0)
-		lesson_fail("no block %s", name);
-	return m->blocks[i].offset;
-}
-
 static void unit_alloc(unit *q, double u, double b, double y, size_t T)
 {
 	bt_dims dims = {1, 1, 1};
 	lesson_check(bt_model_alloc(&q->m, bt_cell_lookup("rnn"), dims, BT_ACT_TANH), "model");
-	q->iw = offset_of(q->m, "W");
-	q->m->theta[offset_of(q->m, "U")] = u;
-	q->m->theta[offset_of(q->m, "b")] = b;
-	q->m->theta[offset_of(q->m, "V")] = 1;   /* ŷ_t = h_t */
+	q->iw = lesson_block_offset(q->m, "W");
+	q->m->theta[lesson_block_offset(q->m, "U")] = u;
+	q->m->theta[lesson_block_offset(q->m, "b")] = b;
+	q->m->theta[lesson_block_offset(q->m, "V")] = 1;   /* ŷ_t = h_t */
 	lesson_check(bt_data_alloc(&q->data, T, 1, 1, 1), "data");
 	for (size_t t = 0; t < T; t++) {
 		q->data->X[t] = t == 0;        /* the pulse x_1 = 1 */

@@ -494,6 +494,38 @@ static inline void lesson_check(int status, const char *what)
 		lesson_fail("%s: %s", what, bt_strerror(status));
 }
 
+/* Where the block called name starts in m->theta (a lesson that sets or
+ * reads single weights). */
+static inline size_t lesson_block_offset(const bt_model *m, const char *name)
+{
+	int i = bt_model_find_block(m, name);
+	if (i < 0)
+		lesson_fail("the model has no block %s", name);
+	return m->blocks[i].offset;
+}
+
+/* Training on the adding problem at T as the lessons train (13, 15): Adam
+ * at learning rate lr on minibatches of B, steps updates, the gradient
+ * clipped to global norm clip (0: not clipped), the held-out MSE over esize
+ * sequences every `every` steps; the rest as bt_train_options_default. */
+static inline bt_train_options lesson_adding_training(size_t T, size_t B, size_t steps,
+						      double lr, double clip, size_t every,
+						      size_t esize)
+{
+	bt_train_options o;
+	bt_train_options_default(&o);
+	o.task.kind = BT_TASK_ADDING;
+	o.task.T = T;
+	o.batch = B;
+	o.steps = steps;
+	o.opt.lr = lr;
+	o.clip = clip > 0 ? BT_CLIP_NORM : BT_CLIP_NONE;
+	o.clip_threshold = clip;
+	o.eval_every = every;
+	o.eval_size = esize;
+	return o;
+}
+
 /* A model of an architecture with init options, and random data. */
 static inline bt_model *lesson_model(const char *arch, bt_activation act, size_t d,
 			      size_t n, size_t m, const bt_init_options *opt)
