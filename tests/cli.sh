@@ -1608,33 +1608,35 @@ rm -f r.lstm r.lstmdata
 # threads that cannot be created are not "out of memory": the check runs
 # with those it has (as another user under a limit of 5 processes; root
 # has no such limit; skipped where that user cannot run a shell, e.g. in a
-# chroot whose root directory only root may enter)
+# chroot whose root directory only root may enter). The command runs from a
+# copy in a directory that user may enter: the build may sit in one that
+# only root may (a clone in a mktemp -d directory).
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && id nobody >/dev/null 2>&1 &&
 	setpriv --reuid=nobody --regid=nogroup --clear-groups bash -c true 2>/dev/null; then
 	pub=$(mktemp -d "${TMPDIR:-/tmp}/bptt-cli-pub.XXXXXX")
 	chmod 755 "$pub"
-	cp r.model r.data "$pub/" && chmod 644 "$pub"/*
+	pubbin=$pub/bptt
+	cp r.model r.data "$pub/" && cp "$BPTT" "$pubbin" && chmod 644 "$pub"/r.* && chmod 755 "$pubbin"
 	setpriv --reuid=nobody --regid=nogroup --clear-groups bash -c \
 		'ulimit -u 5; timeout 8 "$0" check --model "$1/r.model" --data "$1/r.data" --threads 64' \
-		"$BPTT" "$pub" >"$OUT" 2>"$ERR"
+		"$pubbin" "$pub" >"$OUT" 2>"$ERR"
 	rc=$?
 	need_rc 0
 	grep -q "every block agrees" "$OUT" || fail_why "stdout: $(cat "$OUT")"
 	result "check --threads 64 under ulimit -u 5: runs with the threads it gets"
-	rm -rf "$pub"
 	# another user's file in a sticky directory (as /tmp): rename would
 	# fail with EPERM after the work; refused before it, saying why
-	pub=$(mktemp -d "${TMPDIR:-/tmp}/bptt-cli-sticky.XXXXXX")
-	chmod 1777 "$pub"
-	echo old > "$pub/root.txt"; chmod 666 "$pub/root.txt"
-	setpriv --reuid=nobody --regid=nogroup --clear-groups timeout 5 "$BPTT" train --arch rnn \
-		--hidden 3 --task adding --length 50 --steps 1000000 -o "$pub/root.txt" >"$OUT" 2>"$ERR"
+	sticky=$(mktemp -d "${TMPDIR:-/tmp}/bptt-cli-sticky.XXXXXX")
+	chmod 1777 "$sticky"
+	echo old > "$sticky/root.txt"; chmod 666 "$sticky/root.txt"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups timeout 5 "$pubbin" train --arch rnn \
+		--hidden 3 --task adding --length 50 --steps 1000000 -o "$sticky/root.txt" >"$OUT" 2>"$ERR"
 	rc=$?
 	need_rc 2
 	grep -q "belongs to another user.*sticky" "$ERR" || fail_why "stderr: $(cat "$ERR")"
-	[ "$(cat "$pub/root.txt")" = old ] || fail_why "the file changed"
+	[ "$(cat "$sticky/root.txt")" = old ] || fail_why "the file changed"
 	result "train -o another user's file in a sticky directory: refused before the work"
-	rm -rf "$pub"
+	rm -rf "$pub" "$sticky"
 fi
 
 # Lessons (when they are built beside the command): knobs checked before
